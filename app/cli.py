@@ -1,0 +1,200 @@
+"""`portal` command line: serve, db upgrade, seed --demo, users create-admin, openapi export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from app.config import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _alembic_config(database_url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["database_url"] = database_url
+    return cfg
+
+
+def db_upgrade(settings: Settings, revision: str = "head") -> None:
+    """Apply migrations (works on an empty or an older database)."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(settings.database_url), revision)
+
+
+async def _seed_demo(settings: Settings) -> list[str]:
+    from app.adapters.hashing import PasswordHasher
+    from app.clock import SystemClock
+    from app.db import make_database
+    from app.repositories.uow import UnitOfWork
+    from app.services.seed import seed_demo
+
+    db = make_database(settings)
+    hasher = _hasher(settings)
+    try:
+        return await seed_demo(UnitOfWork(db.sessionmaker), hasher, SystemClock())
+    finally:
+        hasher.shutdown()
+        await db.dispose()
+
+
+def _hasher(settings: Settings):  # type: ignore[no-untyped-def]
+    from app.adapters.hashing import PasswordHasher
+
+    return PasswordHasher(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost,
+                          parallelism=settings.argon2_parallelism, workers=1, queue_limit=1)
+
+
+async def _has_users(settings: Settings) -> bool:
+    from app.db import make_database
+    from app.repositories.uow import UnitOfWork
+    from app.services.seed import has_users
+
+    db = make_database(settings)
+    try:
+        return await has_users(UnitOfWork(db.sessionmaker))
+    finally:
+        await db.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    if not args.no_migrate:
+        db_upgrade(settings)
+    if settings.is_demo and settings.seed_demo_on_start and not asyncio.run(_has_users(settings)):
+        created = asyncio.run(_seed_demo(settings))
+        print(f"demo data loaded: {', '.join(created)}", file=sys.stderr)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    print(f"serving on http://{host}:{port} (docs: http://{host}:{port}/docs, mode: {settings.mode.value})",
+          file=sys.stderr)
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                loop="uvloop", http="httptools", access_log=False, proxy_headers=settings.trust_forwarded_for,
+                log_config=None)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    db_upgrade(get_settings(), args.revision)
+    print("database at", args.revision, file=sys.stderr)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.demo:
+        if not settings.is_demo:
+            print("refusing: demo sign-ins exist only in demo mode (PORTAL_MODE=demo)", file=sys.stderr)
+            return 2
+        created = asyncio.run(_seed_demo(settings))
+        print(f"demo users created: {', '.join(created) or 'none (already there)'}", file=sys.stderr)
+        return 0
+    print("nothing to seed: give --demo", file=sys.stderr)
+    return 2
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from app.clock import SystemClock
+    from app.db import make_database
+    from app.domain.errors import DomainError
+    from app.repositories.uow import UnitOfWork
+    from app.services.seed import create_admin
+
+    settings = get_settings()
+    password = os.environ.get("PORTAL_ADMIN_PASSWORD") or getpass.getpass("Password for the new admin: ")
+
+    async def run() -> int:
+        db = make_database(settings)
+        hasher = _hasher(settings)
+        try:
+            return await create_admin(UnitOfWork(db.sessionmaker), hasher, username=args.username,
+                                      password=password, email=args.email, first_name=args.first_name,
+                                      last_name=args.last_name, now=SystemClock().now())
+        finally:
+            hasher.shutdown()
+            await db.dispose()
+
+    try:
+        user_id = asyncio.run(run())
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"admin {args.username} created (id {user_id})", file=sys.stderr)
+    return 0
+
+
+def openapi_document() -> dict:  # type: ignore[type-arg]
+    from app.main import create_app
+
+    return create_app(Settings(), configure_logs=False).openapi()
+
+
+def render_openapi() -> str:
+    return json.dumps(openapi_document(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def cmd_openapi_export(args: argparse.Namespace) -> int:
+    text = render_openapi()
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="Producer Portal API")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, load demo data on first start (demo mode), serve")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.add_argument("--no-migrate", action="store_true", help="skip `db upgrade` before serving")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    up = db.add_parser("upgrade", help="apply Alembic migrations")
+    up.add_argument("--revision", default="head")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    seed = sub.add_parser("seed", help="load data")
+    seed.add_argument("--demo", action="store_true", help="the demo sign-ins of api.md (demo mode only)")
+    seed.set_defaults(func=cmd_seed)
+
+    users = sub.add_parser("users", help="user administration").add_subparsers(dest="users_command", required=True)
+    admin = users.add_parser("create-admin", help="create a carrier-staff admin (password from "
+                                                  "PORTAL_ADMIN_PASSWORD or a prompt)")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--first-name", default="Producer")
+    admin.add_argument("--last-name", default="Services")
+    admin.set_defaults(func=cmd_create_admin)
+
+    oa = sub.add_parser("openapi", help="OpenAPI document").add_subparsers(dest="openapi_command", required=True)
+    export = oa.add_parser("export", help="write the generated document")
+    export.add_argument("--output", default=str(ROOT / "openapi" / "openapi.json"))
+    export.set_defaults(func=cmd_openapi_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

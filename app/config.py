@@ -1,0 +1,114 @@
+"""Settings: every one an environment variable with a documented default (see README)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET_KEY = "demo-only-signing-key-change-me-0123456789abcdef"
+DEMO_FIELD_KEY = "demo-only-field-encryption-key-change-me"
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./var/portal.db"
+
+
+class Mode(str, Enum):
+    demo = "demo"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. `PORT` and `DATABASE_URL` are plain; the rest carry `PORTAL_`."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", env_file=None, extra="ignore")
+
+    # Hosting convention: exactly these names.
+    port: int = Field(8000, validation_alias=AliasChoices("PORT"))
+    database_url: str = Field(DEFAULT_SQLITE_URL, validation_alias=AliasChoices("DATABASE_URL"))
+
+    mode: Mode = Mode.demo
+    host: str = "127.0.0.1"
+    workers: int = 1
+    public_base_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    log_json: bool = True
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_timeout_seconds: float = 5.0
+
+    # Secrets: must be set outside demo mode.
+    secret_key: str = DEMO_SECRET_KEY
+    field_encryption_key: str = DEMO_FIELD_KEY
+
+    # Tokens (R-AUTH-9)
+    access_token_minutes: int = 15
+    refresh_token_days: int = 14
+
+    # Producer accounts (R-AUTH-2/3/5; R-AUTH-10: weaker than ASVS, kept because the guides promise them)
+    producer_password_min: int = 6
+    producer_password_max: int = 9
+    producer_max_failed_sign_ins: int = 3
+    temporary_password_minutes: int = 60
+    carrier_states: list[str] = ["IL", "MT", "NM", "OK", "TX"]
+
+    # Password hashing (argon2id; OWASP minimum 19 MiB, t=2, p=1)
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+    hash_workers: int = 2
+    hash_queue_limit: int = 64
+
+    # Per-client rate limit on sign-in and recovery endpoints (token bucket per client address)
+    auth_rate_limit_per_minute: int = 30
+    auth_rate_limit_burst: int = 10
+    trust_forwarded_for: bool = False
+
+    # Mail (R-NOTE-1). Empty host: messages are kept in the outbox only (demo); production requires a host.
+    smtp_host: str = ""
+    smtp_port: int = 1025
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "Retail Producer Portal <no-reply@producer-portal.example>"
+    outbox_retry_seconds: float = 30.0
+    outbox_max_attempts: int = 8
+
+    # Demo data
+    seed_demo_on_start: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.mode is Mode.production:
+            problems = []
+            if self.secret_key == DEMO_SECRET_KEY or len(self.secret_key) < 32:
+                problems.append("PORTAL_SECRET_KEY must be set to a random value of 32+ characters")
+            if self.field_encryption_key == DEMO_FIELD_KEY or len(self.field_encryption_key) < 32:
+                problems.append("PORTAL_FIELD_ENCRYPTION_KEY must be set to a random value of 32+ characters")
+            if not self.smtp_host:
+                problems.append("PORTAL_SMTP_HOST must be set: production mail goes through SMTP")
+            if problems:
+                raise ValueError("refusing to start in production mode: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_demo(self) -> bool:
+        return self.mode is Mode.demo
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        raw = self.database_url.split("///", 1)[-1]
+        return None if raw in ("", ":memory:") else Path(raw)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

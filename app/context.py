@@ -1,0 +1,40 @@
+"""The application's wired parts, built once in the lifespan and kept on `app.state.ctx`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.adapters.hashing import PasswordHasher
+from app.adapters.ratelimit import RateLimiter
+from app.clock import Clock
+from app.config import Settings
+from app.db import Database
+from app.domain.accounts import ADMIN_PASSWORD_POLICY, LockoutPolicy, PasswordPolicy, Role
+from app.repositories.uow import UnitOfWork
+from app.security import TokenService
+from app.services.notifications import OutboxDispatcher
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    clock: Clock
+    hasher: PasswordHasher
+    tokens: TokenService
+    outbox: OutboxDispatcher
+    auth_rate_limiter: RateLimiter
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db.sessionmaker)
+
+    @property
+    def producer_password_policy(self) -> PasswordPolicy:
+        return PasswordPolicy(self.settings.producer_password_min, self.settings.producer_password_max)
+
+    @property
+    def producer_lockout(self) -> LockoutPolicy:
+        return LockoutPolicy(max_failures=self.settings.producer_max_failed_sign_ins, lock_minutes=None)
+
+    def password_policy_for(self, role: Role) -> PasswordPolicy:
+        return ADMIN_PASSWORD_POLICY if role is Role.admin else self.producer_password_policy

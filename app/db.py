@@ -1,0 +1,61 @@
+"""Engines and session factory, built in the app's lifespan (never at import time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from app.config import Settings
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+    read_engine: AsyncEngine  # AUTOCOMMIT, no reset-on-return: for hot read paths (quality.md "Speed")
+    sessionmaker: async_sessionmaker[Any]
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def make_engine(settings: Settings) -> AsyncEngine:
+    url = settings.database_url
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if settings.is_sqlite:
+        path = settings.sqlite_path()
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 5}
+    else:
+        kwargs.update(
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_timeout_seconds,
+            connect_args={"timeout": settings.db_timeout_seconds, "command_timeout": 30},
+        )
+    engine = create_async_engine(url, **kwargs)
+    if settings.is_sqlite:
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_database(settings: Settings) -> Database:
+    engine = make_engine(settings)
+    read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return Database(
+        engine=engine,
+        read_engine=read_engine,
+        sessionmaker=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
+    )

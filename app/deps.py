@@ -1,0 +1,133 @@
+"""Dependencies: the app context, the caller (principal), role guards, paging, rate limits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from app.context import AppContext
+from app.domain.accounts import PASSWORD_CHANGE_REQUIRED_MESSAGE, AccountStatus, Principal, Role
+from app.domain.errors import AuthenticationFailed, Forbidden
+from app.repositories.tokens import load_session_principal
+from app.services.audit import RequestContext
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+NOT_SIGNED_IN = "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/v1/auth/token."
+SESSION_ENDED = "This session has ended (signed out, password changed or revoked). Sign in again."
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+def client_ip(request: Request, ctx: AppContext) -> str:
+    if ctx.settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else "unknown"
+
+
+def get_request_context(request: Request, ctx: Ctx) -> RequestContext:
+    return RequestContext(
+        ip=client_ip(request, ctx),
+        user_agent=request.headers.get("user-agent"),
+        request_id=getattr(request.state, "request_id", None),
+    )
+
+
+ReqCtx = Annotated[RequestContext, Depends(get_request_context)]
+
+
+async def get_optional_principal(
+    ctx: Ctx, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal | None:
+    if not token:
+        return None
+    now = ctx.clock.now()
+    claims = ctx.tokens.decode_access(token, now=now)
+    async with ctx.db.read_engine.connect() as conn:
+        row = await load_session_principal(conn, claims.session_id, claims.user_id)
+    if row is None or row.session_revoked or row.session_expires_at <= now:
+        raise AuthenticationFailed(SESSION_ENDED, code="session_revoked")
+    if row.status != AccountStatus.active.value:
+        raise AuthenticationFailed(SESSION_ENDED, code="session_revoked")
+    return Principal(
+        user_id=row.user_id,
+        username=row.username,
+        role=Role(row.role),
+        first_name=row.first_name,
+        last_name=row.last_name,
+        session_id=row.session_id,
+        must_change_password=row.must_change_password,
+    )
+
+
+async def get_principal_allowing_password_change(
+    principal: Annotated[Principal | None, Depends(get_optional_principal)],
+) -> Principal:
+    """Signed in, even with a temporary password (GET /me, PUT /me/password, logout: R-AUTH-5)."""
+    if principal is None:
+        raise AuthenticationFailed(NOT_SIGNED_IN, code="not_authenticated")
+    return principal
+
+
+async def get_principal(
+    principal: Annotated[Principal, Depends(get_principal_allowing_password_change)],
+) -> Principal:
+    """Signed in with a settled password (R-AUTH-5: temporary passwords must be changed first)."""
+    if principal.must_change_password:
+        raise Forbidden(PASSWORD_CHANGE_REQUIRED_MESSAGE, code="password_change_required")
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+AnyPrincipal = Annotated[Principal, Depends(get_principal_allowing_password_change)]
+CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def require_role(*roles: Role):  # type: ignore[no-untyped-def]
+    """A reusable role guard: `Depends(require_role(Role.admin))`."""
+
+    async def guard(principal: CurrentUser) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(
+                f"This needs the {' or '.join(r.value for r in roles)} role; you are signed in as "
+                f"{principal.role.value}.",
+                code="forbidden_role",
+            )
+        return principal
+
+    return guard
+
+
+CurrentAdmin = Annotated[Principal, Depends(require_role(Role.admin))]
+CurrentProducer = Annotated[Principal, Depends(require_role(Role.producer))]
+
+
+async def auth_rate_limit(request: Request, ctx: Ctx) -> None:
+    """Per-client limit on sign-in and recovery endpoints (quality.md "Security")."""
+    ctx.auth_rate_limiter.hit(client_ip(request, ctx))
+
+
+RateLimited = Depends(auth_rate_limit)
+
+
+class Paging:
+    def __init__(
+        self,
+        page: Annotated[int, Query(ge=1, le=100_000, description="1-based page number")] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200, description="Rows per page (max 200)")] = 25,
+    ) -> None:
+        self.page = page
+        self.page_size = page_size
+
+
+PageParams = Annotated[Paging, Depends()]

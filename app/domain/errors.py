@@ -1,0 +1,112 @@
+"""Domain errors: a stable dotted code, a message a person can act on, the field concerned.
+
+No HTTP here: `app/errors.py` maps each kind to a status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base class. `code` is stable and documented; `message` is for people."""
+
+    code: str = "error"
+    title: str = "Request could not be completed"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        errors: list[FieldError] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+        self.errors = errors or ([FieldError(field, self.code, message)] if field else [])
+        self.extra = extra or {}
+
+
+class ValidationFailed(DomainError):
+    """Input breaks a business rule (422)."""
+
+    code = "validation_failed"
+    title = "Validation failed"
+
+
+class NotFound(DomainError):
+    """The object does not exist or is not yours (404, R-BOOK-1)."""
+
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state (409)."""
+
+    code = "conflict"
+    title = "Conflict"
+
+
+class AuthenticationFailed(DomainError):
+    """Credentials or token missing or wrong (401)."""
+
+    code = "invalid_credentials"
+    title = "Authentication failed"
+
+
+class AccountLocked(DomainError):
+    """Too many failed sign-ins (423)."""
+
+    code = "account_locked"
+    title = "Account locked"
+
+
+class Forbidden(DomainError):
+    """Signed in but not allowed (403)."""
+
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class TooManyRequests(DomainError):
+    """Rate limit or capacity exceeded (429)."""
+
+    code = "too_many_requests"
+    title = "Too many requests"
+
+    def __init__(self, message: str, *, retry_after: int = 1, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+@dataclass
+class ErrorCollector:
+    """Gathers every field error of a request so the caller sees them all at once."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def add(self, field_name: str, code: str, message: str) -> None:
+        self.errors.append(FieldError(field_name, code, message))
+
+    def raise_if_any(self, message: str = "Some fields are missing or invalid") -> None:
+        if self.errors:
+            first = self.errors[0]
+            raise ValidationFailed(
+                message if len(self.errors) > 1 else first.message,
+                code=first.code if len(self.errors) == 1 else "validation_failed",
+                errors=list(self.errors),
+            )

@@ -1,0 +1,203 @@
+"""The one place that knows HTTP statuses: every error becomes an RFC 9457 problem document."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
+
+log = logging.getLogger("portal.errors")
+
+PROBLEM_BASE = "https://producer-portal.example/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+STATUS_OF: dict[type[DomainError], int] = {
+    ValidationFailed: 422,
+    NotFound: 404,
+    Conflict: 409,
+    AuthenticationFailed: 401,
+    AccountLocked: 423,
+    Forbidden: 403,
+    TooManyRequests: 429,
+}
+
+HTTP_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    423: "Locked",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def problem_type(code: str) -> str:
+    return PROBLEM_BASE + code.replace("_", "-").replace(".", "/")
+
+
+def problem_response(
+    request: Request | None,
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    title: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem_type(code),
+        "title": title or HTTP_TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+        rid = getattr(request.state, "request_id", None)
+        if rid:
+            body["request_id"] = rid
+    if errors is not None:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def status_for(exc: DomainError) -> int:
+    for kind in type(exc).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]  # type: ignore[index]
+    return 400
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = status_for(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    errors = [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors] or None
+    return problem_response(request, status=status, code=exc.code, detail=exc.message, title=exc.title,
+                            errors=errors, headers=headers, extra=exc.extra)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    raw = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in raw):
+        return problem_response(request, status=400, code="malformed_json",
+                                detail="The request body is not valid JSON.")
+    errors = []
+    for e in raw:
+        msg = str(e.get("msg", "Invalid value"))
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        errors.append({"field": _field_path(tuple(e.get("loc", ()))), "code": str(e.get("type", "invalid")),
+                       "message": msg})
+    detail = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} fields are missing or invalid."
+    if len(errors) == 1 and errors[0]["field"] not in ("body", ""):
+        detail = f"{errors[0]['field']}: {errors[0]['message']}"
+    return problem_response(request, status=422, code="validation_failed", detail=detail, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else HTTP_TITLES.get(status, "Error")
+    code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated", 403: "forbidden",
+            413: "content_too_large", 415: "unsupported_media_type"}.get(status, f"http_{status}")
+    if status == 404 and detail == "Not Found":
+        detail = f"No such resource: {request.method} {request.url.path}"
+    if status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    if status == 401 and detail == "Not authenticated":
+        detail = "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/v1/auth/token."
+    headers = dict(exc.headers or {})
+    return problem_response(request, status=status, code=code, detail=detail, headers=headers)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, ConnectionError, asyncio.TimeoutError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OSError)
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # A unique constraint raced by two requests: the loser is told, not crashed.
+    log.info("integrity conflict", extra={"path": request.url.path})
+    return problem_response(request, status=409, code="conflict",
+                            detail="This conflicts with data that already exists (it may have just been created).")
+
+
+async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_database_unavailable(exc):
+        log.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
+        return problem_response(request, status=503, code="service_unavailable",
+                                detail="The service is temporarily unavailable. Please try again shortly.",
+                                headers={"Retry-After": "2"})
+    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+    return problem_response(request, status=500, code="internal_error",
+                            detail="Something went wrong on our side. Quote the request id if you call us.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(Exception, unhandled_error)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the problem documents a route can answer with."""
+    from app.schemas.common import Problem
+
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {
+            "model": Problem,
+            "description": HTTP_TITLES.get(status, "Error"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return out

@@ -1,0 +1,111 @@
+"""Carrier staff (admin role): registrations, unlocks, the mail outbox, the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from app.deps import Ctx, CurrentAdmin, PageParams, ReqCtx, require_role
+from app.domain.accounts import Role
+from app.errors import error_responses
+from app.schemas.accounts import StateRegistrationRead
+from app.schemas.admin import (
+    AuditEventRead,
+    OutboxMessageRead,
+    RegistrationRead,
+    UserRead,
+    UserSummary,
+)
+from app.schemas.common import Page
+from app.services import admin as admin_service
+from app.services.admin import RegistrationView
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(require_role(Role.admin))],
+                   responses=error_responses(401, 403, 422))
+
+
+def _registration(view: RegistrationView) -> RegistrationRead:
+    reg, user, srs = view
+    return RegistrationRead(
+        id=reg.id, kind=reg.kind, status=reg.status, created_at=reg.created_at, decided_at=reg.decided_at,
+        user=UserSummary.model_validate(user),
+        state_registrations=[StateRegistrationRead.model_validate(s) for s in srs],
+    )
+
+
+@router.get("/registrations", operation_id="adminListRegistrations", summary="Registrations to activate")
+async def list_registrations(
+    ctx: Ctx, paging: PageParams,
+    status: Annotated[str | None, Query(pattern="^(pending|active|all)$",
+                                        description="pending (default), active or all")] = "pending",
+) -> Page[RegistrationRead]:
+    """New producer accounts and additional states, oldest first."""
+    rows, total = await admin_service.list_registrations(
+        ctx=ctx, status=None if status == "all" else status, page=paging.page, page_size=paging.page_size)
+    return Page(items=[_registration(v) for v in rows], total=total, page=paging.page, page_size=paging.page_size)
+
+
+Id = Annotated[int, Path(ge=1, le=2**62)]
+
+
+@router.post("/registrations/{registration_id}/activate", operation_id="adminActivateRegistration",
+             summary="Activate a registration", responses=error_responses(404, 409))
+async def activate_registration(ctx: Ctx, req: ReqCtx, admin: CurrentAdmin, registration_id: Id) -> RegistrationRead:
+    """R-AUTH-1 / R-AUTH-8: activate and send the Registration Activation email."""
+    return _registration(await admin_service.activate_registration(
+        ctx=ctx, admin=admin, registration_id=registration_id, request=req))
+
+
+@router.get("/users", operation_id="adminListUsers", summary="Find users")
+async def list_users(
+    ctx: Ctx, paging: PageParams,
+    username: Annotated[str | None, Query(max_length=64)] = None,
+    role: Annotated[Role | None, Query()] = None,
+) -> Page[UserRead]:
+    """Users by exact user name and/or role."""
+    rows, total = await admin_service.list_users(ctx=ctx, username=username, role=role.value if role else None,
+                                                 page=paging.page, page_size=paging.page_size)
+    return Page(items=[_user(u) for u in rows], total=total, page=paging.page, page_size=paging.page_size)
+
+
+def _user(u: object) -> UserRead:
+    data = UserSummary.model_validate(u).model_dump()
+    return UserRead(**data, email=u.email, locked=u.locked_at is not None,  # type: ignore[attr-defined]
+                    failed_sign_ins=u.failed_sign_ins, locked_at=u.locked_at,  # type: ignore[attr-defined]
+                    created_at=u.created_at)  # type: ignore[attr-defined]
+
+
+@router.post("/users/{user_id}/unlock", operation_id="adminUnlockUser", summary="Unlock an account",
+             responses=error_responses(404))
+async def unlock_user(ctx: Ctx, req: ReqCtx, admin: CurrentAdmin, user_id: Id) -> UserRead:
+    """R-AUTH-3: clear the lock and the failed sign-in count."""
+    return _user(await admin_service.unlock_user(ctx=ctx, admin=admin, user_id=user_id, request=req))
+
+
+@router.get("/outbox", operation_id="adminListOutbox", summary="Sent email and SMS")
+async def list_outbox(
+    ctx: Ctx, paging: PageParams,
+    to: Annotated[str | None, Query(max_length=254, description="Email (any case) or phone (any format)")] = None,
+) -> Page[OutboxMessageRead]:
+    """R-NOTE-1: every email and SMS, oldest first, with its delivery status."""
+    rows, total = await admin_service.list_outbox(ctx=ctx, to=to, page=paging.page, page_size=paging.page_size)
+    return Page(items=[OutboxMessageRead.model_validate(m) for m in rows], total=total, page=paging.page,
+                page_size=paging.page_size)
+
+
+@router.get("/audit-events", operation_id="adminListAuditEvents", summary="Audit log")
+async def list_audit_events(
+    ctx: Ctx, paging: PageParams,
+    action: Annotated[str | None, Query(max_length=64, examples=["auth.sign_in"])] = None,
+    actor_user_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    target_id: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[datetime | None, Query()] = None,
+) -> Page[AuditEventRead]:
+    """R-AUTH-10: sign-in, lockout, unlock, reset and account events, newest first."""
+    rows, total = await admin_service.list_audit_events(
+        ctx=ctx, action=action, actor_user_id=actor_user_id, target_id=target_id, since=since,
+        page=paging.page, page_size=paging.page_size)
+    return Page(items=[AuditEventRead.model_validate(e) for e in rows], total=total, page=paging.page,
+                page_size=paging.page_size)

@@ -1,0 +1,72 @@
+"""Admin views: registrations, users, outbox, audit events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from app.schemas.accounts import StateRegistrationRead
+
+
+class UserSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    role: str
+    first_name: str
+    last_name: str
+    status: str
+
+
+class UserRead(UserSummary):
+    email: str | None
+    locked: bool
+    failed_sign_ins: int
+    locked_at: datetime | None
+    created_at: datetime
+
+
+class RegistrationRead(BaseModel):
+    id: int
+    kind: str
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    user: UserSummary
+    state_registrations: list[StateRegistrationRead]
+
+
+class OutboxMessageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    channel: str
+    to: str
+    subject: str | None
+    body: str
+    template: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: datetime
+    action: str
+    outcome: str
+    actor_user_id: int | None
+    actor_username: str | None
+    target_type: str | None
+    target_id: str | None
+    ip: str | None
+    user_agent: str | None
+    request_id: str | None
+    details: dict[str, Any] | None

@@ -1,0 +1,46 @@
+"""Sign-in, tokens and recovery schemas (R-AUTH-3 .. R-AUTH-5, R-AUTH-9)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, EmailStr, Field, model_validator
+
+from app.schemas.common import StrictModel
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+    refresh_token: str
+    must_change_password: bool = False
+
+
+class RefreshRequest(StrictModel):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class LogoutRequest(StrictModel):
+    refresh_token: Annotated[str | None, Field(default=None, max_length=200)] = None
+
+
+class ForgotUsernameRequest(StrictModel):
+    """Producers send `agent_unique_id` and `email`; delegates send `email` alone."""
+
+    agent_unique_id: Annotated[str | None, Field(default=None, max_length=20)] = None
+    email: EmailStr
+
+
+class PasswordResetRequest(StrictModel):
+    """`username` plus `email` or `agent_unique_id` (R-AUTH-5)."""
+
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    email: EmailStr | None = None
+    agent_unique_id: Annotated[str | None, Field(default=None, max_length=20)] = None
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> PasswordResetRequest:
+        if not self.email and not self.agent_unique_id:
+            raise ValueError("Give the email address on file or the Agent Unique ID.")
+        return self

@@ -1,0 +1,87 @@
+"""Tokens: JWT access tokens (fixed algorithm), opaque secrets stored only as keyed hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jose import JWTError, jwt
+
+from app.domain.errors import AuthenticationFailed
+
+ALGORITHM = "HS256"  # allow-list of one
+ISSUER = "producer-portal"
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    session_id: str
+    role: str
+    jti: str
+
+
+class TokenService:
+    def __init__(self, secret_key: str, access_minutes: int) -> None:
+        self._key = secret_key
+        self._access_minutes = access_minutes
+
+    @property
+    def access_seconds(self) -> int:
+        return self._access_minutes * 60
+
+    def issue_access(self, *, user_id: int, session_id: str, role: str, now: datetime) -> str:
+        claims = {
+            "sub": str(user_id),
+            "sid": session_id,
+            "role": role,
+            "jti": uuid.uuid4().hex,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(minutes=self._access_minutes)).timestamp()),
+            "iss": ISSUER,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def decode_access(self, token: str, *, now: datetime) -> AccessClaims:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require_exp": True, "require_iat": True, "require_sub": True, "require_jti": True,
+                         "verify_exp": False},
+            )
+        except JWTError as exc:
+            raise AuthenticationFailed("The access token is not valid. Sign in again.", code="invalid_token") from exc
+        try:
+            exp = int(claims["exp"])
+            user_id = int(claims["sub"])
+            session_id = str(claims["sid"])
+            role = str(claims["role"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AuthenticationFailed("The access token is not valid. Sign in again.", code="invalid_token") from exc
+        # exp checked against the injectable clock, not the wall clock.
+        if exp <= int(now.timestamp()):
+            raise AuthenticationFailed("The access token has expired. Refresh it or sign in again.",
+                                       code="token_expired")
+        return AccessClaims(user_id=user_id, session_id=session_id, role=role, jti=str(claims["jti"]))
+
+    def hash_secret(self, secret: str) -> str:
+        """Keyed SHA-256 of a high-entropy secret (refresh/device/link tokens): lookup by hash only."""
+        return hmac.new(self._key.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+    def matches(self, secret: str, stored_hash: str) -> bool:
+        return hmac.compare_digest(self.hash_secret(secret), stored_hash)
+
+
+def new_opaque_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_session_id() -> str:
+    return str(uuid.uuid4())

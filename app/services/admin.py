@@ -1,0 +1,91 @@
+"""Carrier staff: activate registrations, unlock accounts, read the outbox and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.context import AppContext
+from app.domain import messages
+from app.domain.accounts import AccountStatus, Principal, SignInState
+from app.domain.errors import Conflict, NotFound
+from app.repositories.orm import AuditEvent, OutboxMessage, Registration, StateRegistration, User
+from app.services import audit
+from app.services.audit import RequestContext
+
+RegistrationView = tuple[Registration, User, list[StateRegistration]]
+
+
+async def list_registrations(*, ctx: AppContext, status: str | None, page: int, page_size: int
+                             ) -> tuple[list[RegistrationView], int]:
+    async with ctx.uow() as uow:
+        rows, total = await uow.registrations.list_with_users(status=status, page=page, page_size=page_size)
+        regs = await uow.state_registrations.for_registrations([r.id for r, _ in rows])
+        return [(r, u, regs[r.id]) for r, u in rows], total
+
+
+async def activate_registration(*, ctx: AppContext, admin: Principal, registration_id: int,
+                                request: RequestContext) -> RegistrationView:
+    """R-AUTH-1 / R-AUTH-8: activate; sends the "Registration Activation" email."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        registration = await uow.registrations.get_for_update(registration_id)
+        if registration is None:
+            raise NotFound(f"Registration {registration_id} not found.")
+        if registration.status != "pending":
+            raise Conflict(f"Registration {registration_id} is already {registration.status}.",
+                           code="registration.not_pending")
+        user = await uow.users.get_for_update(registration.user_id)
+        assert user is not None
+        srs = await uow.state_registrations.for_registration(registration.id)
+        registration.status, registration.decided_at, registration.decided_by_id = "active", now, admin.user_id
+        for sr in srs:
+            sr.status, sr.activated_at = "active", now
+        if registration.kind == "new_account" and user.status == AccountStatus.pending.value:
+            user.status, user.activated_at, user.updated_at = AccountStatus.active.value, now, now
+        for email in dict.fromkeys(sr.email for sr in srs):
+            ctx.outbox.enqueue_email(uow, to=email, message=messages.registration_activation(
+                user.first_name, [sr.state for sr in srs]))
+        audit.record(uow, now=now, request=request, action="admin.registration_activated",
+                     actor_user_id=admin.user_id, actor_username=admin.username, target_type="registration",
+                     target_id=registration.id, details={"user_id": user.id, "kind": registration.kind})
+        await uow.commit()
+        return registration, user, srs
+
+
+async def unlock_user(*, ctx: AppContext, admin: Principal, user_id: int, request: RequestContext) -> User:
+    """R-AUTH-3: an admin unlocks an account."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        user = await uow.users.get_for_update(user_id)
+        if user is None:
+            raise NotFound(f"User {user_id} not found.")
+        was_locked = user.locked_at is not None
+        state = SignInState(role=user.role, status=user.status, failed_sign_ins=user.failed_sign_ins,  # type: ignore[arg-type]
+                            locked_at=user.locked_at)
+        state.unlock()
+        user.failed_sign_ins, user.locked_at, user.updated_at = state.failed_sign_ins, state.locked_at, now
+        audit.record(uow, now=now, request=request, action="auth.account_unlocked", actor_user_id=admin.user_id,
+                     actor_username=admin.username, target_type="user", target_id=user.id,
+                     details={"by": "admin", "was_locked": was_locked})
+        await uow.commit()
+        return user
+
+
+async def list_users(*, ctx: AppContext, username: str | None, role: str | None, page: int, page_size: int
+                     ) -> tuple[list[User], int]:
+    async with ctx.uow() as uow:
+        return await uow.users.list_users(username=username, role=role, page=page, page_size=page_size)
+
+
+async def list_outbox(*, ctx: AppContext, to: str | None, page: int, page_size: int
+                      ) -> tuple[list[OutboxMessage], int]:
+    async with ctx.uow() as uow:
+        return await uow.outbox.list(to=to, page=page, page_size=page_size)
+
+
+async def list_audit_events(*, ctx: AppContext, action: str | None, actor_user_id: int | None,
+                            target_id: str | None, since: datetime | None, page: int, page_size: int
+                            ) -> tuple[list[AuditEvent], int]:
+    async with ctx.uow() as uow:
+        return await uow.audit.list(action=action, actor_user_id=actor_user_id, target_id=target_id, since=since,
+                                    page=page, page_size=page_size)

@@ -1,0 +1,226 @@
+"""Sign-in, sessions and recovery use cases (R-AUTH-3, R-AUTH-4, R-AUTH-5, R-AUTH-9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.context import AppContext
+from app.domain import messages
+from app.domain.accounts import (
+    AccountStatus,
+    Principal,
+    Role,
+    SignInOutcome,
+    SignInState,
+    decide_sign_in,
+    generate_temporary_password,
+    temporary_password_expiry,
+)
+from app.domain.errors import AccountLocked, AuthenticationFailed, DomainError
+from app.repositories.orm import AuthSession, RefreshToken, User
+from app.repositories.uow import UnitOfWork
+from app.security import new_opaque_token, new_session_id
+from app.services import audit
+from app.services.audit import RequestContext
+
+INVALID_REFRESH = "The refresh token is not valid. Sign in again."
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    must_change_password: bool
+
+
+def _state_of(user: User) -> SignInState:
+    return SignInState(
+        role=Role(user.role),
+        status=AccountStatus(user.status),
+        failed_sign_ins=user.failed_sign_ins,
+        locked_at=user.locked_at,
+        must_change_password=user.must_change_password,
+    )
+
+
+def _apply_state(user: User, state: SignInState) -> None:
+    user.failed_sign_ins = state.failed_sign_ins
+    user.locked_at = state.locked_at
+    user.must_change_password = state.must_change_password
+
+
+async def open_session(ctx: AppContext, uow: UnitOfWork, user: User, request: RequestContext) -> TokenPair:
+    """Create a session (refresh-token family) and its first token pair."""
+    now = ctx.clock.now()
+    session = AuthSession(
+        id=new_session_id(),
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(days=ctx.settings.refresh_token_days),
+        ip=request.ip,
+        user_agent=(request.user_agent or "")[:300] or None,
+    )
+    uow.auth_sessions.add(session)
+    refresh = new_opaque_token()
+    uow.refresh_tokens.add(
+        RefreshToken(session_id=session.id, token_hash=ctx.tokens.hash_secret(refresh), issued_at=now,
+                     expires_at=session.expires_at)
+    )
+    access = ctx.tokens.issue_access(user_id=user.id, session_id=session.id, role=user.role, now=now)
+    return TokenPair(access, refresh, ctx.tokens.access_seconds, user.must_change_password)
+
+
+async def sign_in(*, ctx: AppContext, username: str, password: str, request: RequestContext) -> TokenPair:
+    """OAuth2 password grant for producers and admins (R-AUTH-3, R-AUTH-5)."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        found = await uow.users.get_by_username(username)
+        # Hash work is the same whether or not the user exists (no enumeration by timing).
+        password_ok = await ctx.hasher.verify(password, found.password_hash if found else None)
+        temporary_ok = False
+        if (found and not password_ok and found.temp_password_hash and found.temp_password_expires_at
+                and found.temp_password_expires_at > now):
+            temporary_ok = await ctx.hasher.verify(password, found.temp_password_hash)
+
+        user = await uow.users.get_for_update(found.id) if found else None
+        state = _state_of(user) if user else None
+        try:
+            outcome = decide_sign_in(state, password_ok=password_ok, temporary_ok=temporary_ok, now=now,
+                                     policy=ctx.producer_lockout)
+        except DomainError as exc:
+            if user and state:
+                was_locked = user.locked_at is not None
+                _apply_state(user, state)
+                if isinstance(exc, AccountLocked) and not was_locked:
+                    audit.record(uow, now=now, request=request, action="auth.account_locked",
+                                 actor_user_id=user.id, actor_username=user.username, target_type="user",
+                                 target_id=user.id, details={"failed_sign_ins": state.failed_sign_ins})
+            audit.record(uow, now=now, request=request, action="auth.sign_in", outcome="failure",
+                         actor_user_id=user.id if user else None, actor_username=username[:64],
+                         details={"reason": exc.code})
+            await uow.commit()
+            raise
+        assert user is not None and state is not None
+        _apply_state(user, state)
+        pair = await open_session(ctx, uow, user, request)
+        audit.record(uow, now=now, request=request, action="auth.sign_in", actor_user_id=user.id,
+                     actor_username=user.username,
+                     details={"temporary_password": outcome is SignInOutcome.ok_temporary})
+        await uow.commit()
+        return pair
+
+
+async def refresh(*, ctx: AppContext, refresh_token: str, request: RequestContext) -> TokenPair:
+    """Rotate a refresh token; a token used twice revokes its whole family (R-AUTH-9)."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        found = await uow.refresh_tokens.get_by_hash_for_update(ctx.tokens.hash_secret(refresh_token))
+        if found is None:
+            raise AuthenticationFailed(INVALID_REFRESH, code="invalid_refresh_token")
+        token, session = found
+        if session.revoked_at is not None:
+            raise AuthenticationFailed(INVALID_REFRESH, code="invalid_refresh_token")
+        user = await uow.users.get(session.user_id)
+        if token.used_at is not None:
+            session.revoked_at, session.revoked_reason = now, "refresh_reuse"
+            audit.record(uow, now=now, request=request, action="auth.refresh_reuse_detected", outcome="failure",
+                         actor_user_id=session.user_id, actor_username=user.username if user else None,
+                         target_type="session", target_id=session.id)
+            await uow.commit()
+            raise AuthenticationFailed(
+                "This refresh token was already used; every session it belongs to has been signed out.",
+                code="refresh_token_reused",
+            )
+        if token.expires_at <= now or session.expires_at <= now:
+            raise AuthenticationFailed("The session has expired. Sign in again.", code="session_expired")
+        if user is None or user.status != AccountStatus.active.value:
+            raise AuthenticationFailed(INVALID_REFRESH, code="invalid_refresh_token")
+        token.used_at = now
+        new_refresh = new_opaque_token()
+        uow.refresh_tokens.add(RefreshToken(session_id=session.id, token_hash=ctx.tokens.hash_secret(new_refresh),
+                                            issued_at=now, expires_at=session.expires_at))
+        access = ctx.tokens.issue_access(user_id=user.id, session_id=session.id, role=user.role, now=now)
+        audit.record(uow, now=now, request=request, action="auth.refresh", actor_user_id=user.id,
+                     actor_username=user.username, target_type="session", target_id=session.id)
+        await uow.commit()
+        return TokenPair(access, new_refresh, ctx.tokens.access_seconds, user.must_change_password)
+
+
+async def logout(*, ctx: AppContext, principal: Principal | None, refresh_token: str | None,
+                 request: RequestContext) -> None:
+    """Revoke the caller's session (by access token) or the refresh token's family (R-AUTH-9)."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        session: AuthSession | None = None
+        if principal is not None:
+            session = await uow.auth_sessions.get(principal.session_id)
+        elif refresh_token:
+            found = await uow.refresh_tokens.get_by_hash_for_update(ctx.tokens.hash_secret(refresh_token))
+            session = found[1] if found else None
+        if session is None:
+            if principal is None:
+                raise AuthenticationFailed("Send the bearer token or the refresh token of the session to end.",
+                                           code="invalid_refresh_token")
+            return
+        if session.revoked_at is None:
+            session.revoked_at, session.revoked_reason = now, "logout"
+        await uow.refresh_tokens.mark_all_used(session.id, now)
+        audit.record(uow, now=now, request=request, action="auth.logout", actor_user_id=session.user_id,
+                     actor_username=principal.username if principal else None, target_type="session",
+                     target_id=session.id)
+        await uow.commit()
+
+
+async def forgot_username(*, ctx: AppContext, email: str, agent_unique_id: str | None,
+                          request: RequestContext) -> None:
+    """R-AUTH-4 / R-DEL-7: email the user names linked to the address; same answer either way."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        if agent_unique_id:
+            names = await uow.users.usernames_for_producer(agent_unique_id=agent_unique_id, email=email)
+        else:
+            names = await uow.users.usernames_for_delegate_email(email)
+        if names:
+            ctx.outbox.enqueue_email(uow, to=email, message=messages.usernames_reminder(names))
+        audit.record(uow, now=now, request=request, action="auth.forgot_username",
+                     outcome="success" if names else "no_match",
+                     details={"kind": "producer" if agent_unique_id else "delegate"})
+        await uow.commit()
+
+
+async def reset_password(*, ctx: AppContext, username: str, email: str | None, agent_unique_id: str | None,
+                         request: RequestContext) -> None:
+    """R-AUTH-5: email a temporary password; unlocks the account (R-AUTH-3). Same answer either way."""
+    now = ctx.clock.now()
+    policy = ctx.producer_password_policy
+    temp = generate_temporary_password(policy)
+    async with ctx.uow() as uow:
+        user = await uow.users.get_by_username_for_update(username)
+        send_to: str | None = None
+        if user is not None and user.role == Role.producer.value:
+            regs = await uow.state_registrations.for_user(user.id)
+            if email:
+                send_to = next((r.email for r in regs if r.email.lower() == email.lower()), None)
+            elif agent_unique_id:
+                send_to = next((r.email for r in regs if r.agent_unique_id == agent_unique_id), None)
+        # Hash either way so the answer time does not tell whether the account exists.
+        temp_hash = await ctx.hasher.hash(temp)
+        if user is not None and send_to:
+            user.temp_password_hash = temp_hash
+            user.temp_password_expires_at = temporary_password_expiry(now, ctx.settings.temporary_password_minutes)
+            state = _state_of(user)
+            if state.locked_at is not None:
+                audit.record(uow, now=now, request=request, action="auth.account_unlocked",
+                             actor_user_id=user.id, actor_username=user.username, target_type="user",
+                             target_id=user.id, details={"by": "password_reset"})
+            state.unlock()
+            _apply_state(user, state)
+            ctx.outbox.enqueue_email(
+                uow, to=send_to,
+                message=messages.temporary_password(temp, ctx.settings.temporary_password_minutes))
+        audit.record(uow, now=now, request=request, action="auth.password_reset_requested",
+                     outcome="success" if send_to else "no_match",
+                     actor_user_id=user.id if (user and send_to) else None, actor_username=username[:64])
+        await uow.commit()

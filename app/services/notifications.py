@@ -1,0 +1,138 @@
+"""Notifier: every message is written to the outbox in the caller's transaction, then dispatched.
+
+A failed send never loses the message: it stays in the outbox marked failed and is retried with
+backoff until `outbox_max_attempts` (R-NOTE-2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from app.adapters.notifier import EmailTransport, SmsGateway
+from app.clock import Clock
+from app.domain.messages import Message
+from app.repositories.orm import OutboxMessage
+from app.repositories.outbox import OutboxRepository, outbox_key
+from app.repositories.uow import UnitOfWork
+
+log = logging.getLogger("portal.outbox")
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[Any],
+        email: EmailTransport | None,
+        sms: SmsGateway,
+        clock: Clock,
+        retry_seconds: float,
+        max_attempts: int,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.email = email
+        self.sms = sms
+        self._clock = clock
+        self._retry = retry_seconds
+        self._max_attempts = max_attempts
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    # -- writing (inside the caller's unit of work) --------------------------------------------
+    def enqueue_email(self, uow: UnitOfWork, *, to: str, message: Message) -> OutboxMessage:
+        return self._enqueue(uow, channel="email", to=to, subject=message.subject, body=message.body,
+                             template=message.template)
+
+    def enqueue_sms(self, uow: UnitOfWork, *, to: str, body: str, template: str) -> OutboxMessage:
+        return self._enqueue(uow, channel="sms", to=to, subject=None, body=body, template=template)
+
+    def _enqueue(self, uow: UnitOfWork, *, channel: str, to: str, subject: str | None, body: str,
+                 template: str) -> OutboxMessage:
+        now = self._clock.now()
+        recorded_only = channel == "email" and self.email is None
+        row = OutboxMessage(
+            channel=channel,
+            to=to,
+            to_key=outbox_key(channel, to),
+            subject=subject,
+            body=body,
+            template=template,
+            status="recorded" if recorded_only else "pending",
+            attempts=0,
+            created_at=now,
+            sent_at=now if recorded_only else None,
+        )
+        uow.outbox.add(row)
+        if not recorded_only:
+            uow.after_commit(self.wake)
+        return row
+
+    # -- dispatching ---------------------------------------------------------------------------
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._retry)
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:  # the loop must survive a database outage
+                log.warning("outbox dispatch pass failed", exc_info=True)
+
+    async def drain(self) -> int:
+        """Send every message that is due now; returns how many were sent."""
+        sent = 0
+        async with self._lock:
+            while True:
+                async with self._sessionmaker() as session:
+                    repo = OutboxRepository(session)
+                    batch = await repo.due(now=self._clock.now(), max_attempts=self._max_attempts)
+                    if not batch:
+                        await session.commit()
+                        return sent
+                    for msg in batch:
+                        sent += await self._send_one(msg)
+                    await session.commit()
+                    if len(batch) < 50:
+                        return sent
+
+    async def _send_one(self, msg: OutboxMessage) -> int:
+        now = self._clock.now()
+        msg.attempts += 1
+        try:
+            if msg.channel == "email":
+                if self.email is None:
+                    msg.status, msg.sent_at = "recorded", now
+                    return 0
+                await self.email.send(to=msg.to, subject=msg.subject or "", body=msg.body)
+            else:
+                await self.sms.send(to=msg.to, body=msg.body)
+        except Exception as exc:  # any transport failure keeps the message for a retry
+            msg.status = "failed"
+            msg.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            delay = min(self._retry * (2 ** (msg.attempts - 1)), 3600.0)
+            msg.next_attempt_at = now + timedelta(seconds=delay)
+            log.warning("outbox send failed", extra={"outbox_id": msg.id, "attempt": msg.attempts,
+                                                     "channel": msg.channel})
+            return 0
+        msg.status, msg.sent_at, msg.last_error, msg.next_attempt_at = "sent", now, None, None
+        return 1
