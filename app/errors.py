@@ -20,6 +20,7 @@ from app.domain.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    ServiceUnavailable,
     TooManyRequests,
     ValidationFailed,
 )
@@ -37,6 +38,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     AccountLocked: 423,
     Forbidden: 403,
     TooManyRequests: 429,
+    ServiceUnavailable: 503,
 }
 
 HTTP_TITLES = {
@@ -106,6 +108,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after)
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if status == 503:
+        headers["Retry-After"] = "2"
     errors = [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors] or None
     return problem_response(request, status=status, code=exc.code, detail=exc.message, title=exc.title,
                             errors=errors, headers=headers, extra=exc.extra)

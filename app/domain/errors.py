@@ -82,6 +82,13 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
+class ServiceUnavailable(DomainError):
+    """A dependency (the database) is down (503)."""
+
+    code = "service_unavailable"
+    title = "Service unavailable"
+
+
 class TooManyRequests(DomainError):
     """Rate limit or capacity exceeded (429)."""
 

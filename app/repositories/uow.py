@@ -41,10 +41,9 @@ class UnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back whatever was not committed and detaches objects without expiring them,
+        # so what a service returns stays readable after the unit of work ends.
+        await self.session.close()
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
 from app.deps import Ctx, CurrentAdmin, PageParams, ReqCtx, require_role
 from app.domain.accounts import Role
+from app.domain.errors import ValidationFailed
 from app.errors import error_responses
 from app.schemas.accounts import StateRegistrationRead
 from app.schemas.admin import (
@@ -24,6 +25,20 @@ from app.services.admin import RegistrationView
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(require_role(Role.admin))],
                    responses=error_responses(401, 403, 422))
+
+
+ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
+
+
+def parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationFailed(f"{value} is not a valid date or timestamp.", code="invalid_datetime",
+                               field="since") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _registration(view: RegistrationView) -> RegistrationRead:
@@ -101,11 +116,12 @@ async def list_audit_events(
     action: Annotated[str | None, Query(max_length=64, examples=["auth.sign_in"])] = None,
     actor_user_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: Annotated[datetime | None, Query()] = None,
+    since: Annotated[str | None, Query(pattern=ISO_DATETIME, examples=["2026-11-01T00:00:00Z"],
+                                       description="ISO-8601 date or UTC timestamp")] = None,
 ) -> Page[AuditEventRead]:
     """R-AUTH-10: sign-in, lockout, unlock, reset and account events, newest first."""
     rows, total = await admin_service.list_audit_events(
-        ctx=ctx, action=action, actor_user_id=actor_user_id, target_id=target_id, since=since,
+        ctx=ctx, action=action, actor_user_id=actor_user_id, target_id=target_id, since=parse_since(since),
         page=paging.page, page_size=paging.page_size)
     return Page(items=[AuditEventRead.model_validate(e) for e in rows], total=total, page=paging.page,
                 page_size=paging.page_size)

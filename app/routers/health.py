@@ -9,16 +9,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from app.deps import Ctx
-from app.domain.errors import DomainError
+from app.domain.errors import ServiceUnavailable
 from app.errors import error_responses
 from app.schemas.health import Health
 
 router = APIRouter(tags=["operations"])
-
-
-class Unavailable(DomainError):
-    code = "service_unavailable"
-    title = "Service unavailable"
 
 
 @router.get("/healthz", operation_id="healthz", summary="Process is up")
@@ -38,7 +33,7 @@ async def readyz(ctx: Ctx) -> Health:
     try:
         await asyncio.wait_for(ping(), timeout=ctx.settings.db_timeout_seconds)
     except Exception as exc:
-        raise Unavailable("The database is not reachable.") from exc
+        raise ServiceUnavailable("The database is not reachable.") from exc
     return Health(status="ready", database="ok")
 
 

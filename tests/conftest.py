@@ -1,0 +1,175 @@
+"""Test fixtures: a migrated database per session (SQLite or PostgreSQL), a fresh app per test.
+
+`PORTAL_TEST_DATABASE=sqlite|postgresql` picks the leg (scripts/test-legs.sh runs both).
+Tests marked `db` run in both legs; the rest only in the SQLite leg.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from asgi_lifespan import LifespanManager
+from sqlalchemy import delete
+
+from app.adapters.notifier import RecordingSmsGateway, SmtpTransport
+from app.cli import db_upgrade
+from app.clock import FrozenClock
+from app.config import Settings
+from app.main import create_app
+from app.repositories.orm import Base
+from app.repositories.uow import UnitOfWork
+from app.services.seed import seed_demo
+
+BACKEND = os.environ.get("PORTAL_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+START = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database leg: {BACKEND}" + (f" ({POSTGRES_URL.rsplit('@', 1)[-1]})" if BACKEND != "sqlite" else "")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/api/" in str(item.fspath) or "/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.db)
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://"), timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new database, migrated to head with Alembic (so the migrations are tested too)."""
+    if BACKEND == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.db'}"
+        db_upgrade(Settings(DATABASE_URL=url))  # type: ignore[call-arg]
+        yield url
+        return
+    name = f"portal_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        db_upgrade(Settings(DATABASE_URL=url))  # type: ignore[call-arg]
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class MailSink:
+    """A real SMTP server (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, str]] = []
+        self.fail_next = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+        if self.fail_next:
+            self.fail_next -= 1
+            return "451 Temporary failure, try again later"
+        from email import message_from_bytes
+
+        msg = message_from_bytes(envelope.content)
+        body = msg.get_payload(decode=True) or b""
+        self.messages.append({"to": ",".join(envelope.rcpt_tos), "subject": str(msg["Subject"]),
+                              "body": body.decode(errors="replace")})
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[MailSink, int]]:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mail(smtp_server: tuple[MailSink, int]) -> MailSink:
+    sink = smtp_server[0]
+    sink.messages.clear()
+    sink.fail_next = 0
+    return sink
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def settings(database_url: str, smtp_server: tuple[MailSink, int]) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        DATABASE_URL=database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_server[1],
+        auth_rate_limit_per_minute=6000,
+        auth_rate_limit_burst=1000,
+        log_level="WARNING",
+        outbox_retry_seconds=60,
+    )
+
+
+async def _clear(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    async with app_ctx.db.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            await conn.execute(delete(table))
+
+
+def make_app(settings: Settings, clock: FrozenClock, sms: RecordingSmsGateway | None = None):  # type: ignore[no-untyped-def]
+    return create_app(
+        settings,
+        clock=clock,
+        email_transport=SmtpTransport(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
+                                      timeout=5),
+        sms_gateway=sms or RecordingSmsGateway(),
+        configure_logs=False,
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator:  # type: ignore[type-arg]
+    application = make_app(settings, clock)
+    async with LifespanManager(application):
+        await _clear(application.state.ctx)
+        yield application
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def demo(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """The demo sign-ins of api.md: admin, demoagent, otheragent (+ newagent, pending)."""
+    ctx = app.state.ctx
+    return await seed_demo(UnitOfWork(ctx.db.sessionmaker), ctx.hasher, ctx.clock)
+
+
+ROOT = Path(__file__).resolve().parent.parent

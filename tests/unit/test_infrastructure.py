@@ -1,0 +1,77 @@
+"""Rate limiter, token service, outbox keys, settings: small pure parts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.adapters.ratelimit import RateLimiter
+from app.config import DEMO_SECRET_KEY, Settings
+from app.domain.errors import AuthenticationFailed, TooManyRequests
+from app.repositories.outbox import outbox_key
+from app.security import TokenService
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def test_rate_limiter_allows_a_burst_then_refuses_then_refills() -> None:
+    limiter = RateLimiter(per_minute=60, burst=3)
+    for _ in range(3):
+        limiter.hit("1.2.3.4", now=100.0)
+    with pytest.raises(TooManyRequests) as e:
+        limiter.hit("1.2.3.4", now=100.0)
+    assert e.value.retry_after >= 1
+    limiter.hit("5.6.7.8", now=100.0)  # another client is unaffected
+    limiter.hit("1.2.3.4", now=101.1)  # one token back after a second
+
+
+def test_access_token_round_trip_and_expiry_on_the_injected_clock() -> None:
+    svc = TokenService("k" * 40, access_minutes=15)
+    tok = svc.issue_access(user_id=7, session_id="s-1", role="producer", now=NOW)
+    claims = svc.decode_access(tok, now=NOW + timedelta(minutes=14))
+    assert (claims.user_id, claims.session_id, claims.role) == (7, "s-1", "producer")
+    with pytest.raises(AuthenticationFailed) as e:
+        svc.decode_access(tok, now=NOW + timedelta(minutes=15))
+    assert e.value.code == "token_expired"
+
+
+def test_tokens_signed_with_another_key_or_algorithm_are_refused() -> None:
+    from jose import jwt
+
+    other = TokenService("x" * 40, access_minutes=15).issue_access(user_id=1, session_id="s", role="admin", now=NOW)
+    with pytest.raises(AuthenticationFailed):
+        TokenService("k" * 40, access_minutes=15).decode_access(other, now=NOW)
+    unsigned = jwt.encode({"sub": "1", "sid": "s", "role": "admin", "jti": "j", "iat": 1, "exp": 2**40,
+                           "iss": "producer-portal"}, "k" * 40, algorithm="HS512")
+    with pytest.raises(AuthenticationFailed):
+        TokenService("k" * 40, access_minutes=15).decode_access(unsigned, now=NOW)
+
+
+def test_secret_hashes_are_keyed_and_compared_in_constant_time() -> None:
+    svc = TokenService("k" * 40, access_minutes=15)
+    h = svc.hash_secret("abc")
+    assert h != "abc" and len(h) == 64
+    assert svc.matches("abc", h) and not svc.matches("abd", h)
+    assert TokenService("z" * 40, access_minutes=15).hash_secret("abc") != h
+
+
+def test_r_note_1_outbox_keys_match_email_any_case_and_phone_by_digits() -> None:
+    assert outbox_key("email", "Jessica@Example.COM ") == "jessica@example.com"
+    assert outbox_key("sms", "+1 (312) 555-0100") == "3125550100"
+
+
+def test_production_mode_refuses_default_secrets() -> None:
+    with pytest.raises(ValueError, match="PORTAL_SECRET_KEY"):
+        Settings(mode="production", smtp_host="mail")  # type: ignore[call-arg]
+    ok = Settings(mode="production", secret_key="s" * 40, field_encryption_key="f" * 40,  # type: ignore[call-arg]
+                  smtp_host="mail")
+    assert ok.secret_key != DEMO_SECRET_KEY
+
+
+def test_port_and_database_url_are_read_under_their_plain_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "9123")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u@h/db")
+    monkeypatch.setenv("PORTAL_ACCESS_TOKEN_MINUTES", "5")
+    s = Settings()
+    assert (s.port, s.database_url, s.access_token_minutes) == (9123, "postgresql+asyncpg://u@h/db", 5)
