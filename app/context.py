@@ -30,7 +30,11 @@ class AppContext:
 
     @property
     def producer_password_policy(self) -> PasswordPolicy:
-        return PasswordPolicy(self.settings.producer_password_min, self.settings.producer_password_max)
+        return PasswordPolicy(
+            self.settings.producer_password_min,
+            self.settings.producer_password_max,
+            letters_and_digits_only=self.settings.producer_password_letters_and_digits_only,
+        )
 
     @property
     def producer_lockout(self) -> LockoutPolicy:

@@ -131,7 +131,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     for path, item in doc.get("paths", {}).items():
-        for method, op in item.items():
+        for _method, op in item.items():
             responses = op.setdefault("responses", {})
             wanted = {"503"}
             if path.startswith("/api/"):

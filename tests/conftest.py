@@ -78,7 +78,7 @@ class MailSink:
         self.messages: list[dict[str, str]] = []
         self.fail_next = 0
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+    async def handle_DATA(self, server, session, envelope):
         if self.fail_next:
             self.fail_next -= 1
             return "451 Temporary failure, try again later"

@@ -10,7 +10,7 @@ import secrets
 import string
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 
 from app.domain.errors import (
     AccountLocked,
@@ -18,17 +18,16 @@ from app.domain.errors import (
     Conflict,
     ErrorCollector,
     Forbidden,
-    ValidationFailed,
 )
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     producer = "producer"
     delegate = "delegate"
     admin = "admin"
 
 
-class AccountStatus(str, Enum):
+class AccountStatus(StrEnum):
     pending = "pending"
     active = "active"
     inactive = "inactive"
@@ -135,7 +134,7 @@ class SignInState:
         self.locked_at = None
 
 
-class SignInOutcome(str, Enum):
+class SignInOutcome(StrEnum):
     ok = "ok"
     ok_temporary = "ok_temporary"
 

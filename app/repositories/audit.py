@@ -13,7 +13,7 @@ from app.repositories.orm import AuditEvent
 class AuditRepository(RepositoryBase[AuditEvent]):
     model = AuditEvent
 
-    async def list(
+    async def list_events(
         self,
         *,
         action: str | None,

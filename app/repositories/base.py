@@ -30,6 +30,7 @@ class RepositoryBase(Generic[M]):
 
     async def page(self, stmt: Select[Any], *, page: int, page_size: int) -> tuple[list[Any], int]:
         """One page of `stmt` plus the total count."""
-        total = (await self.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = (await self.session.execute(count)).scalar_one()
         rows = (await self.session.execute(stmt.limit(page_size).offset((page - 1) * page_size))).scalars().all()
         return list(rows), int(total)

@@ -22,7 +22,7 @@ def outbox_key(channel: str, to: str) -> str:
 class OutboxRepository(RepositoryBase[OutboxMessage]):
     model = OutboxMessage
 
-    async def list(self, *, to: str | None, page: int, page_size: int) -> tuple[list[OutboxMessage], int]:
+    async def list_messages(self, *, to: str | None, page: int, page_size: int) -> tuple[list[OutboxMessage], int]:
         stmt = select(OutboxMessage).order_by(OutboxMessage.id)
         if to:
             keys = {outbox_key("email", to), outbox_key("sms", to)} - {""}

@@ -80,12 +80,12 @@ async def list_users(*, ctx: AppContext, username: str | None, role: str | None,
 async def list_outbox(*, ctx: AppContext, to: str | None, page: int, page_size: int
                       ) -> tuple[list[OutboxMessage], int]:
     async with ctx.uow() as uow:
-        return await uow.outbox.list(to=to, page=page, page_size=page_size)
+        return await uow.outbox.list_messages(to=to, page=page, page_size=page_size)
 
 
 async def list_audit_events(*, ctx: AppContext, action: str | None, actor_user_id: int | None,
                             target_id: str | None, since: datetime | None, page: int, page_size: int
                             ) -> tuple[list[AuditEvent], int]:
     async with ctx.uow() as uow:
-        return await uow.audit.list(action=action, actor_user_id=actor_user_id, target_id=target_id, since=since,
+        return await uow.audit.list_events(action=action, actor_user_id=actor_user_id, target_id=target_id, since=since,
                                     page=page, page_size=page_size)

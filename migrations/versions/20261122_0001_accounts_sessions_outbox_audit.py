@@ -1,7 +1,7 @@
 """accounts sessions outbox audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22
 """
 
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0001'
@@ -21,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('audit_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.INTEGER(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
@@ -155,11 +154,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_state_registrations_registration_id'), ['registration_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_state_registrations_user_id'), ['user_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('state_registrations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_state_registrations_user_id'))
         batch_op.drop_index(batch_op.f('ix_state_registrations_registration_id'))
@@ -191,4 +190,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 
     op.drop_table('audit_events')
-    
+

@@ -75,3 +75,13 @@ def test_port_and_database_url_are_read_under_their_plain_names(monkeypatch: pyt
     monkeypatch.setenv("PORTAL_ACCESS_TOKEN_MINUTES", "5")
     s = Settings()
     assert (s.port, s.database_url, s.access_token_minutes) == (9123, "postgresql+asyncpg://u@h/db", 5)
+
+
+def test_r_auth_10_password_rules_are_settings() -> None:
+    from app.context import AppContext
+
+    strict = Settings(producer_password_min=12, producer_password_max=64,  # type: ignore[call-arg]
+                      producer_password_letters_and_digits_only=False)
+    policy = AppContext.producer_password_policy.fget(type("C", (), {"settings": strict})())  # type: ignore[attr-defined]
+    assert policy.problems("Abc123") != []
+    assert policy.problems("correct horse 42") == []
