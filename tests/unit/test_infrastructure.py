@@ -85,3 +85,19 @@ def test_r_auth_10_password_rules_are_settings() -> None:
     policy = AppContext.producer_password_policy.fget(type("C", (), {"settings": strict})())  # type: ignore[attr-defined]
     assert policy.problems("Abc123") != []
     assert policy.problems("correct horse 42") == []
+
+
+async def test_s6_hashing_pool_overflow_is_refused_fast_with_429() -> None:
+    import asyncio
+
+    from app.adapters.hashing import PasswordHasher
+
+    hasher = PasswordHasher(memory_kib=19456, time_cost=2, parallelism=1, workers=1, queue_limit=0)
+    try:
+        results = await asyncio.gather(hasher.hash("Abc123"), hasher.hash("Abc124"), return_exceptions=True)
+        assert isinstance(results[0], str) and results[0].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert isinstance(results[1], TooManyRequests) and results[1].code == "hashing_busy"
+        assert await hasher.verify("Abc123", results[0]) is True
+        assert await hasher.verify("Abc123", None) is False  # unknown user: dummy work, no error
+    finally:
+        hasher.shutdown()
