@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     temporary_password_minutes: int = 60
     carrier_states: list[str] = ["IL", "MT", "NM", "OK", "TX"]
 
+    # Delegates (R-DEL-2 .. R-DEL-6; R-AUTH-10: the guides' defaults, each a setting)
+    delegate_password_min: int = 8
+    delegate_password_max: int = 64
+    delegate_password_history: int = 10
+    delegate_max_failed_sign_ins: int = 5
+    delegate_lock_minutes: int = 30
+    email_verification_days: int = 7
+    otp_length: int = 8
+    otp_minutes: int = 10
+    otp_max_attempts: int = 5
+    otp_max_sends_per_hour: int = 5
+    otp_min_resend_seconds: int = 30
+    mfa_challenge_minutes: int = 10
+    remembered_device_days: int = 30
+
     # Password hashing (argon2id; OWASP minimum 19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2

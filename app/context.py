@@ -10,6 +10,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.db import Database
 from app.domain.accounts import ADMIN_PASSWORD_POLICY, LockoutPolicy, PasswordPolicy, Role
+from app.domain.delegates import DelegatePasswordPolicy
 from app.repositories.uow import UnitOfWork
 from app.security import TokenService
 from app.services.notifications import OutboxDispatcher
@@ -39,6 +40,19 @@ class AppContext:
     @property
     def producer_lockout(self) -> LockoutPolicy:
         return LockoutPolicy(max_failures=self.settings.producer_max_failed_sign_ins, lock_minutes=None)
+
+    @property
+    def delegate_lockout(self) -> LockoutPolicy:
+        """R-DEL-5: five wrong passwords lock for 30 minutes; it unlocks by itself."""
+        return LockoutPolicy(max_failures=self.settings.delegate_max_failed_sign_ins,
+                             lock_minutes=self.settings.delegate_lock_minutes)
+
+    def lockout_for(self, role: Role) -> LockoutPolicy:
+        return self.delegate_lockout if role is Role.delegate else self.producer_lockout
+
+    @property
+    def delegate_password_policy(self) -> DelegatePasswordPolicy:
+        return DelegatePasswordPolicy(self.settings.delegate_password_min, self.settings.delegate_password_max)
 
     def password_policy_for(self, role: Role) -> PasswordPolicy:
         return ADMIN_PASSWORD_POLICY if role is Role.admin else self.producer_password_policy

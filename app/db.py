@@ -25,12 +25,24 @@ class Database:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    _sqlite_common(cur)
+
+
+def _sqlite_pragmas_for_migrations(dbapi_conn: Any, _record: Any) -> None:
+    # Batch migrations rebuild tables (copy, drop, rename): with foreign keys on, dropping the old
+    # table would cascade-delete every referencing row. SQLite's own advice: keys off while altering.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=OFF")
+    _sqlite_common(cur)
+
+
+def _sqlite_common(cur: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
 
 
-def make_engine(settings: Settings) -> AsyncEngine:
+def make_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEngine:
     url = settings.database_url
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if settings.is_sqlite:
@@ -47,7 +59,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
         )
     engine = create_async_engine(url, **kwargs)
     if settings.is_sqlite:
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect",
+                     _sqlite_pragmas_for_migrations if for_migrations else _sqlite_pragmas)
     return engine
 
 

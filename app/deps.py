@@ -9,6 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from app.context import AppContext
 from app.domain.accounts import PASSWORD_CHANGE_REQUIRED_MESSAGE, AccountStatus, Principal, Role
+from app.domain.delegates import DELEGATE_NOT_PERMITTED
 from app.domain.errors import AuthenticationFailed, Forbidden
 from app.repositories.tokens import load_session_principal
 from app.services.audit import RequestContext
@@ -67,6 +68,7 @@ async def get_optional_principal(
         last_name=row.last_name,
         session_id=row.session_id,
         must_change_password=row.must_change_password,
+        producer_id=row.producer_id,
     )
 
 
@@ -97,6 +99,8 @@ def require_role(*roles: Role):  # type: ignore[no-untyped-def]
     """A reusable role guard: `Depends(require_role(Role.admin))`."""
 
     async def guard(principal: CurrentUser) -> Principal:
+        if principal.role is Role.delegate and Role.delegate not in roles:
+            raise Forbidden(DELEGATE_NOT_PERMITTED, code="delegate_not_permitted")  # R-DEL-9
         if principal.role not in roles:
             raise Forbidden(
                 f"This needs the {' or '.join(r.value for r in roles)} role; you are signed in as "
@@ -109,7 +113,11 @@ def require_role(*roles: Role):  # type: ignore[no-untyped-def]
 
 
 CurrentAdmin = Annotated[Principal, Depends(require_role(Role.admin))]
+# Client management, reports, documents, e-questions, ID cards, PCP: producers only (R-DEL-9 -> 403).
 CurrentProducer = Annotated[Principal, Depends(require_role(Role.producer))]
+# Quotes and off-exchange enrollment: producers, and delegates acting for theirs (R-DEL-9);
+# use `principal.acting_producer_id` to scope queries to the book.
+ProducerOrDelegate = Annotated[Principal, Depends(require_role(Role.producer, Role.delegate))]
 
 
 async def auth_rate_limit(request: Request, ctx: Ctx) -> None:

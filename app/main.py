@@ -18,7 +18,7 @@ from app.context import AppContext
 from app.db import make_database
 from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.observability import Metrics, RequestMiddleware, configure_logging
-from app.routers import accounts, admin, auth, health
+from app.routers import accounts, admin, auth, delegates, health
 from app.security import TokenService
 from app.services.notifications import OutboxDispatcher
 
@@ -33,6 +33,7 @@ Errors are RFC 9457 problem documents (`application/problem+json`) with a stable
 TAGS = [
     {"name": "auth", "description": "Sign-in, tokens and account recovery"},
     {"name": "accounts", "description": "Producer registration and profile"},
+    {"name": "delegates", "description": "My Delegates: assistants who quote and enroll for a producer"},
     {"name": "admin", "description": "Carrier staff: activations, unlocks, outbox, audit log"},
     {"name": "operations", "description": "Health, readiness and metrics"},
 ]
@@ -110,7 +111,7 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for module in (health, auth, accounts, admin):
+    for module in (health, auth, accounts, delegates, admin):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body_bytes=MAX_JSON_BODY_BYTES)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -35,7 +35,7 @@ def _run(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
-    engine = make_engine(_settings())
+    engine = make_engine(_settings(), for_migrations=True)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

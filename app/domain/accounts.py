@@ -95,6 +95,13 @@ class LockoutPolicy:
     max_failures: int = 3
     lock_minutes: int | None = None
 
+    @property
+    def locked_message(self) -> str:
+        if self.lock_minutes is None:
+            return LOCKED_MESSAGE
+        return (f"Your account is locked after {self.max_failures} unsuccessful login attempts. It unlocks by "
+                f"itself after {self.lock_minutes} minutes; use Forgot Password to set a new one.")
+
 
 @dataclass
 class SignInState:
@@ -156,10 +163,10 @@ def decide_sign_in(
     if state is None:
         raise AuthenticationFailed(INVALID_CREDENTIALS_MESSAGE)
     if state.is_locked(now, policy):
-        raise AccountLocked(LOCKED_MESSAGE)
+        raise AccountLocked(policy.locked_message)
     if not (password_ok or temporary_ok):
         if state.record_failed_sign_in(now, policy):
-            raise AccountLocked(LOCKED_MESSAGE)
+            raise AccountLocked(policy.locked_message)
         raise AuthenticationFailed(INVALID_CREDENTIALS_MESSAGE)
     if state.status is AccountStatus.pending:
         raise Forbidden(PENDING_MESSAGE, code="account_pending")
@@ -345,6 +352,14 @@ class Principal:
     last_name: str
     session_id: str
     must_change_password: bool = False
+    producer_id: int | None = None  # a delegate's producer
+
+    @property
+    def acting_producer_id(self) -> int | None:
+        """R-DEL-9: whose book the caller works on (a delegate acts for its producer)."""
+        if self.role is Role.producer:
+            return self.user_id
+        return self.producer_id if self.role is Role.delegate else None
 
     @property
     def is_admin(self) -> bool:

@@ -66,3 +66,42 @@ def registration_received(first_name: str) -> Message:
         f"Hello {first_name},\n\nThank you, your registration information has been submitted. You will "
         "receive an e-mail confirming your activation within 1 business day.\n\n" + SIGN_OFF,
     )
+
+
+HELP_DESK = "If you need help, call the Internet Help Desk at 1-888-706-0583."
+
+
+def delegate_welcome(first_name: str, producer_name: str, username: str, link: str, days: int) -> Message:
+    """R-DEL-2: the username and the "Confirm Your Email Address" link (valid 7 days, once)."""
+    return Message(
+        "delegate_welcome",
+        "Producer Experience Portal - Confirm Your Email Address",
+        f"Hello {first_name},\n\n{producer_name} added you as a delegate on the Producer Experience Portal.\n\n"
+        f"Username: {username}\n\nConfirm Your Email Address: {link}\n\n"
+        f"This link is valid for {days} days and can be used once. After confirming, choose Create a Password: "
+        f"enter your username, choose email or text, and enter the 8-character code we send you.\n\n{HELP_DESK}",
+    )
+
+
+def verification_code(code: str, minutes: int) -> Message:
+    """R-DEL-3: "Your verification code is K7Q2M9XA"."""
+    return Message(
+        "verification_code",
+        "Producer Experience Portal - Verification Code",
+        f"Your verification code is {code}. It expires in {minutes} minutes and can be used once. "
+        f"If you did not ask for it, ignore this message.\n\n{HELP_DESK}",
+    )
+
+
+def verification_code_sms(code: str) -> str:
+    return f"Your verification code is {code}"
+
+
+def password_updated(first_name: str) -> Message:
+    """R-DEL-4: the confirmation after each password change."""
+    return Message(
+        "password_updated",
+        "Account Information - Update Password",
+        f"Hello {first_name},\n\nThe password for your Producer Experience Portal account was updated. "
+        f"If you did not make this change, call the Internet Help Desk at 1-888-706-0583 right away.",
+    )

@@ -83,6 +83,93 @@ class User(Base):
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Delegates (R-DEL-1): the producer they act for, their mobile number, email verification, removal.
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    mobile_number: Mapped[str | None] = mapped_column(String(20))
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DelegateState(Base):
+    """A state a delegate is assigned to (a subset of its producer's active states)."""
+
+    __tablename__ = "delegate_states"
+
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(2), primary_key=True)
+
+
+class EmailVerification(Base):
+    """R-DEL-2: the "confirm your email" link token, stored hashed; 7 days, single use."""
+
+    __tablename__ = "email_verifications"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MfaChallenge(Base):
+    """R-DEL-6: issued after a right password; redeemed with an OTP for a session."""
+
+    __tablename__ = "mfa_challenges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OtpCode(Base):
+    """R-DEL-3: 8-character one-time passcodes, stored hashed; 10 minutes, single use, few tries."""
+
+    __tablename__ = "otp_codes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    challenge_id: Mapped[int | None] = mapped_column(ForeignKey("mfa_challenges.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(8))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_otp_codes_user_created", "user_id", "created_at"),)
+
+
+class RememberedDevice(Base):
+    """R-DEL-6: "remember this device" for 30 days; revoked on password change or removal."""
+
+    __tablename__ = "remembered_devices"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class PasswordHistory(Base):
+    """R-DEL-4: hashes of previously used passwords (the last N are refused)."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_password_history_user_created", "user_id", "created_at"),)
 
 
 class Registration(Base):

@@ -45,6 +45,7 @@ class SessionPrincipal:
     session_id: str
     session_expires_at: datetime
     session_revoked: bool
+    producer_id: int | None
 
 
 async def load_session_principal(conn: AsyncConnection, session_id: str, user_id: int) -> SessionPrincipal | None:
@@ -61,6 +62,7 @@ async def load_session_principal(conn: AsyncConnection, session_id: str, user_id
             AuthSession.id,
             AuthSession.expires_at,
             AuthSession.revoked_at,
+            User.producer_id,
         )
         .join(User, User.id == AuthSession.user_id)
         .where(AuthSession.id == session_id, AuthSession.user_id == user_id)
@@ -79,4 +81,5 @@ async def load_session_principal(conn: AsyncConnection, session_id: str, user_id
         session_id=row[7],
         session_expires_at=row[8],
         session_revoked=row[9] is not None,
+        producer_id=row[10],
     )

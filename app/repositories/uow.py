@@ -9,6 +9,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.repositories.audit import AuditRepository
+from app.repositories.delegates import (
+    DelegateRepository,
+    EmailVerificationRepository,
+    MfaChallengeRepository,
+    OtpRepository,
+    PasswordHistoryRepository,
+    RememberedDeviceRepository,
+)
 from app.repositories.outbox import OutboxRepository
 from app.repositories.tokens import RefreshTokenRepository
 from app.repositories.users import (
@@ -35,6 +43,12 @@ class UnitOfWork:
         self.refresh_tokens = RefreshTokenRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.delegates = DelegateRepository(self.session)
+        self.email_verifications = EmailVerificationRepository(self.session)
+        self.otp_codes = OtpRepository(self.session)
+        self.mfa_challenges = MfaChallengeRepository(self.session)
+        self.devices = RememberedDeviceRepository(self.session)
+        self.password_history = PasswordHistoryRepository(self.session)
         self._after_commit = []
         return self
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.deps import AnyPrincipal, Ctx, CurrentUser, RateLimited, ReqCtx
+from app.deps import AnyPrincipal, Ctx, CurrentProducer, RateLimited, ReqCtx
 from app.domain.accounts import RegistrationInput, StateRegistrationInput
 from app.errors import error_responses
 from app.schemas.accounts import (
@@ -56,7 +56,7 @@ async def get_me(ctx: Ctx, principal: AnyPrincipal) -> MeRead:
 
 
 @router.patch("/me", operation_id="updateMe", summary="Edit my profile", responses=error_responses(401, 403, 404, 422))
-async def update_me(ctx: Ctx, req: ReqCtx, principal: CurrentUser, body: ProfileUpdate) -> MeRead:
+async def update_me(ctx: Ctx, req: ReqCtx, principal: CurrentProducer, body: ProfileUpdate) -> MeRead:
     """R-AUTH-6: company name, address, phone and email per state registration. Names and producer
     numbers cannot be changed (422, nothing changes)."""
     profile = await account_service.update_profile(
@@ -77,7 +77,7 @@ async def change_password(ctx: Ctx, req: ReqCtx, principal: AnyPrincipal, body: 
 
 @router.post("/me/state-registrations", operation_id="addStateRegistration", summary="Register another state",
              status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 409, 422))
-async def add_state_registration(ctx: Ctx, req: ReqCtx, principal: CurrentUser,
+async def add_state_registration(ctx: Ctx, req: ReqCtx, principal: CurrentProducer,
                                  body: StateRegistrationCreate) -> StateRegistrationAdded:
     """R-AUTH-8: pending until activated; a state already registered with the same number is refused (409)."""
     registration, sr = await account_service.add_state_registration(

@@ -16,7 +16,17 @@ from app.schemas.auth import (
     TokenResponse,
 )
 from app.schemas.common import Accepted
+from app.schemas.delegates import (
+    EmailVerificationRequest,
+    EmailVerified,
+    MfaSend,
+    MfaTokenResponse,
+    MfaVerify,
+    OtpRequest,
+    PasswordSet,
+)
 from app.services import auth as auth_service
+from app.services import delegates as delegate_service
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -40,14 +50,17 @@ async def sign_in(
     password: Annotated[str, Form(min_length=1, max_length=128)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
     scope: Annotated[str, Form(max_length=200)] = "",
+    device_token: Annotated[str | None, Form(max_length=200, description="Delegates: a remembered device")] = None,
 ) -> TokenResponse:
     """Exchange user name and password for an access token and a refresh token.
 
     Wrong credentials 401 (the same whether or not the user exists); the third failure and every try
     while locked 423; pending activation 403. A temporary password signs in with
-    `must_change_password: true`.
+    `must_change_password: true`. Delegates without a remembered `device_token` get a 401 problem of type
+    `.../mfa-required` carrying an `mfa_token` (R-DEL-6).
     """
-    return _tokens(await auth_service.sign_in(ctx=ctx, username=username, password=password, request=req))
+    return _tokens(await auth_service.sign_in(ctx=ctx, username=username, password=password, request=req,
+                                              device_token=device_token))
 
 
 @router.post("/refresh", operation_id="refreshToken", summary="Rotate the refresh token",
@@ -84,3 +97,46 @@ async def password_reset(ctx: Ctx, req: ReqCtx, body: PasswordResetRequest) -> A
                                       email=str(body.email) if body.email else None,
                                       agent_unique_id=body.agent_unique_id, request=req)
     return Accepted(message=RECOVERY_ACCEPTED)
+
+
+@router.post("/mfa/send", operation_id="sendMfaCode", summary="Send a sign-in verification code",
+             status_code=status.HTTP_202_ACCEPTED, dependencies=[RateLimited], responses=error_responses(401, 422, 429))
+async def mfa_send(ctx: Ctx, req: ReqCtx, body: MfaSend) -> Accepted:
+    """R-DEL-6: an 8-character code by email or SMS for the `mfa_token` of a sign-in; re-sends are throttled."""
+    await delegate_service.send_mfa_code(ctx=ctx, mfa_token=body.mfa_token, channel=body.channel, request=req)
+    return Accepted(message=f"A verification code was sent by {body.channel.value}.")
+
+
+@router.post("/mfa/verify", operation_id="verifyMfaCode", summary="Finish sign-in with the code",
+             dependencies=[RateLimited], responses=error_responses(401, 422, 429))
+async def mfa_verify(ctx: Ctx, req: ReqCtx, body: MfaVerify) -> MfaTokenResponse:
+    """R-DEL-6: the code gives the tokens; `remember_device` adds a `device_token` good for 30 days."""
+    pair, device = await delegate_service.verify_mfa(ctx=ctx, mfa_token=body.mfa_token, code=body.code,
+                                                     remember_device=body.remember_device, request=req)
+    return MfaTokenResponse(**_tokens(pair).model_dump(), device_token=device)
+
+
+@router.post("/email-verifications", operation_id="verifyEmail", summary="Confirm a delegate's email",
+             dependencies=[RateLimited], responses=error_responses(422, 429))
+async def verify_email(ctx: Ctx, req: ReqCtx, body: EmailVerificationRequest) -> EmailVerified:
+    """R-DEL-2: the token from the welcome email's link; valid 7 days, once."""
+    user = await delegate_service.verify_email(ctx=ctx, token=body.token, request=req)
+    return EmailVerified(username=user.username, message="Email verification complete. Create a password: "
+                         "POST /api/v1/auth/otp, then POST /api/v1/auth/password.")
+
+
+@router.post("/otp", operation_id="requestOtp", summary="Send a code to create or reset a delegate password",
+             status_code=status.HTTP_202_ACCEPTED, dependencies=[RateLimited], responses=error_responses(422, 429))
+async def request_otp(ctx: Ctx, req: ReqCtx, body: OtpRequest) -> Accepted:
+    """R-DEL-3 / R-DEL-7: username + email or SMS. Always 202 (no account enumeration)."""
+    await delegate_service.request_password_code(ctx=ctx, username=body.username, channel=body.channel, request=req)
+    return Accepted(message="If the username belongs to a verified delegate, a verification code was sent.")
+
+
+@router.post("/password", operation_id="setDelegatePassword", summary="Create or reset a delegate password",
+             status_code=status.HTTP_204_NO_CONTENT, dependencies=[RateLimited], responses=error_responses(422, 429))
+async def set_password(ctx: Ctx, req: ReqCtx, body: PasswordSet) -> Response:
+    """R-DEL-3/4/7: the code plus a new password (8-64, a letter and a digit, not the username, not reused)."""
+    await delegate_service.set_password(ctx=ctx, username=body.username, code=body.code,
+                                        new_password=body.new_password, request=req)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -153,6 +153,12 @@ async def update_profile(*, ctx: AppContext, principal: Principal, first_name: s
 async def change_password(*, ctx: AppContext, principal: Principal, current: str, new: str, confirmation: str,
                           request: RequestContext) -> None:
     """R-AUTH-7: change the password; every session issued before is revoked (R-AUTH-5 ends here too)."""
+    if principal.role is Role.delegate:
+        from app.services.delegates import change_own_password
+
+        await change_own_password(ctx=ctx, principal=principal, current=current, new=new,
+                                  confirmation=confirmation, request=request)
+        return
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         user = await uow.users.get(principal.user_id)

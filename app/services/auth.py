@@ -72,8 +72,9 @@ async def open_session(ctx: AppContext, uow: UnitOfWork, user: User, request: Re
     return TokenPair(access, refresh, ctx.tokens.access_seconds, user.must_change_password)
 
 
-async def sign_in(*, ctx: AppContext, username: str, password: str, request: RequestContext) -> TokenPair:
-    """OAuth2 password grant for producers and admins (R-AUTH-3, R-AUTH-5)."""
+async def sign_in(*, ctx: AppContext, username: str, password: str, request: RequestContext,
+                  device_token: str | None = None) -> TokenPair:
+    """OAuth2 password grant (R-AUTH-3, R-AUTH-5); delegates then pass MFA or a remembered device (R-DEL-5/6)."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         found = await uow.users.get_by_username(username)
@@ -86,9 +87,10 @@ async def sign_in(*, ctx: AppContext, username: str, password: str, request: Req
 
         user = await uow.users.get_for_update(found.id) if found else None
         state = _state_of(user) if user else None
+        policy = ctx.lockout_for(Role(user.role)) if user else ctx.producer_lockout
         try:
             outcome = decide_sign_in(state, password_ok=password_ok, temporary_ok=temporary_ok, now=now,
-                                     policy=ctx.producer_lockout)
+                                     policy=policy)
         except DomainError as exc:
             if user and state:
                 was_locked = user.locked_at is not None
@@ -104,6 +106,14 @@ async def sign_in(*, ctx: AppContext, username: str, password: str, request: Req
             raise
         assert user is not None and state is not None
         _apply_state(user, state)
+        if user.role == Role.delegate.value:
+            from app.services.delegates import delegate_second_factor
+
+            try:
+                pair = await delegate_second_factor(ctx, uow, user, device_token=device_token, request=request)
+            finally:
+                await uow.commit()  # the reset counter and the MFA challenge are kept either way
+            return pair
         pair = await open_session(ctx, uow, user, request)
         audit.record(uow, now=now, request=request, action="auth.sign_in", actor_user_id=user.id,
                      actor_username=user.username,

@@ -1,0 +1,160 @@
+"""Delegates: creation rules, password policy, one-time passcodes, MFA (R-DEL-1 .. R-DEL-9).
+
+Pure code: time is passed in; secrets come from the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from app.domain.errors import AuthenticationFailed, ErrorCollector, ValidationFailed
+
+DELEGATE_USERNAME_RE = re.compile(r"^[A-Za-z0-9]{7,64}$")
+OTP_ALPHABET = string.ascii_uppercase + string.digits
+DELEGATE_NOT_PERMITTED = (
+    "Delegates may use quotes and off-exchange enrollment for their producer only; "
+    "this part of the portal is for producers."
+)
+
+
+class OtpPurpose(StrEnum):
+    password = "password"  # create / forgot password (R-DEL-3, R-DEL-7)
+    sign_in = "sign_in"  # MFA after the password (R-DEL-6)
+
+
+class OtpChannel(StrEnum):
+    email = "email"
+    sms = "sms"
+
+
+@dataclass(frozen=True)
+class DelegatePasswordPolicy:
+    """R-DEL-4: 8 to 64 characters, a letter and a digit, not containing the username."""
+
+    min_length: int = 8
+    max_length: int = 64
+
+    def problems(self, password: str, username: str) -> list[tuple[str, str]]:
+        found = []
+        if not (self.min_length <= len(password) <= self.max_length):
+            found.append(("password.policy",
+                          f"The password must be {self.min_length} to {self.max_length} characters."))
+        if not any(c.isalpha() for c in password):
+            found.append(("password.policy", "The password must have at least one letter."))
+        if not any(c.isdigit() for c in password):
+            found.append(("password.policy", "The password must have at least one number."))
+        if username and username.lower() in password.lower():
+            found.append(("password.contains_username", "The password can't contain your username."))
+        return found
+
+    def check(self, password: str, username: str, field: str = "new_password") -> None:
+        errors = ErrorCollector()
+        for code, message in self.problems(password, username):
+            errors.add(field, code, message)
+        errors.raise_if_any()
+
+
+def reused_password_error(history_size: int, field: str = "new_password") -> ValidationFailed:
+    """R-DEL-4: not any of the previously used passwords."""
+    return ValidationFailed(
+        f"The password can't be any of your {history_size} previously used passwords.",
+        code="password.reused", field=field)
+
+
+def check_delegate_username(username: str) -> None:
+    """R-DEL-1: at least 7 characters, letters and digits only."""
+    if not DELEGATE_USERNAME_RE.match(username):
+        raise ValidationFailed("Username must be at least 7 characters, letters and numbers only.",
+                               code="delegate.username_invalid", field="username")
+
+
+def check_delegate_states(requested: list[str], producer_active_states: set[str]) -> list[str]:
+    """R-DEL-1: the delegate's states are a non-empty subset of the producer's active states."""
+    states = sorted(set(requested))
+    if not states:
+        raise ValidationFailed("Assign the delegate to at least one state.", code="delegate.states_required",
+                               field="states")
+    outside = [s for s in states if s not in producer_active_states]
+    if outside:
+        raise ValidationFailed(
+            f"You are not active in {', '.join(outside)}. A delegate can only be assigned states where you are "
+            f"active ({', '.join(sorted(producer_active_states)) or 'none'}).",
+            code="delegate.state_not_active", field="states")
+    return states
+
+
+def generate_otp(length: int = 8) -> str:
+    """R-DEL-3: uppercase letters and digits, e.g. K7Q2M9XA."""
+    return "".join(secrets.choice(OTP_ALPHABET) for _ in range(length))
+
+
+def normalize_otp(code: str) -> str:
+    return code.strip().upper()
+
+
+@dataclass
+class OtpState:
+    """A sent code: single use, expiring, burned after a few wrong tries."""
+
+    expires_at: datetime
+    attempts: int = 0
+    used_at: datetime | None = None
+
+    def verify(self, *, matches: bool, now: datetime, max_attempts: int) -> None:
+        """Raise unless `matches` on a live code; wrong tries are counted (mutates)."""
+        if self.used_at is not None:
+            raise OtpRejected("This code was already used. Request a new code.", code="otp.used")
+        if now >= self.expires_at:
+            raise OtpRejected("This code has expired. Request a new code.", code="otp.expired")
+        if self.attempts >= max_attempts:
+            raise OtpRejected("Too many wrong codes. Request a new code.", code="otp.burned")
+        if not matches:
+            self.attempts += 1
+            if self.attempts >= max_attempts:
+                raise OtpRejected("Too many wrong codes: this code no longer works. Request a new code.",
+                                  code="otp.burned")
+            raise OtpRejected("The verification code is not correct. Check it, or request a new code.",
+                              code="otp.invalid")
+        self.used_at = now
+
+
+class OtpRejected(ValidationFailed):
+    """A one-time passcode was wrong, expired, used or burned."""
+
+    code = "otp.invalid"
+
+
+class MfaRequired(AuthenticationFailed):
+    """R-DEL-6: the password was right; now an OTP (or a remembered device) is needed."""
+
+    code = "mfa_required"
+    title = "Verification required"
+
+
+def check_send_allowed(*, sent_last_hour: int, last_sent_at: datetime | None, now: datetime, max_per_hour: int,
+                       min_interval_seconds: int) -> int:
+    """Throttle re-sends (an SMS costs money). Returns 0 when allowed, else seconds to wait."""
+    if last_sent_at is not None:
+        wait = (last_sent_at + timedelta(seconds=min_interval_seconds) - now).total_seconds()
+        if wait > 0:
+            return int(wait) + 1
+    if sent_last_hour >= max_per_hour:
+        return 3600
+    return 0
+
+
+def mask_email(email: str) -> str:
+    """"xxxname@email.com" style: enough for the person to recognise, not to harvest."""
+    local, _, domain = email.partition("@")
+    keep = local[-4:] if len(local) > 4 else local[-1:]
+    return "x" * max(len(local) - len(keep), 3) + keep + "@" + domain
+
+
+def mask_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone)
+    return "x" * max(len(digits) - 4, 6) + digits[-4:]
