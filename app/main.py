@@ -18,7 +18,7 @@ from app.context import AppContext
 from app.db import make_database
 from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.observability import Metrics, RequestMiddleware, configure_logging
-from app.routers import accounts, admin, auth, delegates, health
+from app.routers import accounts, admin, auth, delegates, health, prospects
 from app.security import TokenService
 from app.services.notifications import OutboxDispatcher
 
@@ -34,6 +34,7 @@ TAGS = [
     {"name": "auth", "description": "Sign-in, tokens and account recovery"},
     {"name": "accounts", "description": "Producer registration and profile"},
     {"name": "delegates", "description": "My Delegates: assistants who quote and enroll for a producer"},
+    {"name": "prospects", "description": "Sales leads: add, search, export, print"},
     {"name": "admin", "description": "Carrier staff: activations, unlocks, outbox, audit log"},
     {"name": "operations", "description": "Health, readiness and metrics"},
 ]
@@ -111,7 +112,7 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for module in (health, auth, accounts, delegates, admin):
+    for module in (health, auth, accounts, delegates, prospects, admin):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body_bytes=MAX_JSON_BODY_BYTES)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -282,3 +285,287 @@ class AuditEvent(Base):
     user_agent: Mapped[str | None] = mapped_column(String(300))
     request_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+# --- Book of business (R-BOOK-1, R-MEM-1) and reference data -----------------------------------------------
+# Search keys (`*_key`) hold normalised values (lower-case names and email, phone digits) so lookups are
+# exact or prefix matches on plain btree indexes. On PostgreSQL the name keys use the "C" collation, so a
+# prefix is a range predicate on the index (quality.md S3).
+
+CText = String(100).with_variant(postgresql.VARCHAR(100, collation="C"), "postgresql")
+CEmail = String(254).with_variant(postgresql.VARCHAR(254, collation="C"), "postgresql")
+
+
+class County(Base):
+    """Counties by zip code, with the rating area used for premiums."""
+
+    __tablename__ = "counties"
+
+    zip_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    fips: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2))
+    rating_area: Mapped[int] = mapped_column(Integer)
+
+
+class Network(Base):
+    __tablename__ = "networks"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2))
+
+
+class Plan(Base):
+    """A medical or dental plan offered in a state (on or off exchange)."""
+
+    __tablename__ = "plans"
+
+    plan_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    coverage: Mapped[str] = mapped_column(String(8))  # medical | dental
+    metal_level: Mapped[str | None] = mapped_column(String(16))  # bronze, silver, gold, platinum, catastrophic
+    network_type: Mapped[str] = mapped_column(String(4))  # HMO, POS, PPO, EPO
+    requires_pcp: Mapped[bool] = mapped_column(Boolean)
+    exchange: Mapped[str] = mapped_column(String(3))  # on | off
+    state: Mapped[str] = mapped_column(String(2), index=True)
+    network_code: Mapped[str] = mapped_column(ForeignKey("networks.code"))
+    plan_year: Mapped[int] = mapped_column(Integer)
+    group_number: Mapped[str] = mapped_column(String(12))
+    tobacco_factor: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal(1))
+    customer_service_phone: Mapped[str] = mapped_column(String(20))
+
+
+class PlanRate(Base):
+    """Monthly base rate (age 21, no tobacco) of a plan in a rating area (R-QUO-2)."""
+
+    __tablename__ = "plan_rates"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.plan_id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(2), primary_key=True)
+    rating_area: Mapped[int] = mapped_column(Integer, primary_key=True)
+    base_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+
+
+class MedicalGroup(Base):
+    """Provider directory entry: a medical group with its PCP / PCPA / NPI numbers (R-PCP-2)."""
+
+    __tablename__ = "medical_groups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    medical_group_number: Mapped[str] = mapped_column(String(12), unique=True)
+    medical_group_name: Mapped[str] = mapped_column(String(200))
+    pcp_number: Mapped[str] = mapped_column(String(12), index=True)
+    pcpa_number: Mapped[str] = mapped_column(String(12), index=True)
+    npi: Mapped[str] = mapped_column(String(10), index=True)
+    physician_name: Mapped[str] = mapped_column(String(200))
+    accepting_new_patients: Mapped[bool] = mapped_column(Boolean)
+    address1: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2))
+    zip_code: Mapped[str] = mapped_column(String(5), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+
+
+class MedicalGroupNetwork(Base):
+    __tablename__ = "medical_group_networks"
+
+    medical_group_id: Mapped[int] = mapped_column(ForeignKey("medical_groups.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    network_code: Mapped[str] = mapped_column(ForeignKey("networks.code"), primary_key=True)
+
+
+class Account(Base):
+    """A client account: the primary insured's demographics and contact details (R-MEM-1).
+
+    Only the last 4 of the SSN are kept here (R-MEM-7).
+    """
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_number: Mapped[str] = mapped_column(String(12), unique=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    middle_initial: Mapped[str | None] = mapped_column(String(1))
+    last_name: Mapped[str] = mapped_column(String(100))
+    first_name_key: Mapped[str] = mapped_column(CText)
+    last_name_key: Mapped[str] = mapped_column(CText)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(8))
+    ssn_last4: Mapped[str] = mapped_column(String(4))
+    address1: Mapped[str] = mapped_column(String(200))
+    address2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2))
+    zip_code: Mapped[str] = mapped_column(String(5))
+    county: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(CEmail)
+    phone_home: Mapped[str | None] = mapped_column(String(10))
+    phone_cell: Mapped[str | None] = mapped_column(String(10))
+    phone_work: Mapped[str | None] = mapped_column(String(10))
+    phone_spouse_cell: Mapped[str | None] = mapped_column(String(10))
+    phone_fax: Mapped[str | None] = mapped_column(String(10))
+    phone_details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # extension / send_text per type
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # Every member search is scoped to the producer first (R-BOOK-1, R-MEM-3): (producer_id, key).
+        Index("ix_accounts_producer_ssn4_dob", "producer_id", "ssn_last4", "date_of_birth"),
+        Index("ix_accounts_producer_dob", "producer_id", "date_of_birth"),
+        Index("ix_accounts_producer_last_first", "producer_id", "last_name_key", "first_name_key"),
+        Index("ix_accounts_producer_first", "producer_id", "first_name_key"),
+        Index("ix_accounts_producer_email", "producer_id", "email_key"),
+        Index("ix_accounts_producer_zip", "producer_id", "zip_code"),
+        Index("ix_accounts_producer_phone_home", "producer_id", "phone_home"),
+        Index("ix_accounts_producer_phone_cell", "producer_id", "phone_cell"),
+        Index("ix_accounts_producer_phone_work", "producer_id", "phone_work"),
+    )
+
+
+class Policy(Base):
+    """A medical or dental policy of an account (R-MEM-1). `producer_id` repeats the account's for scoped
+    indexes."""
+
+    __tablename__ = "policies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    producer_number: Mapped[str] = mapped_column(String(9))  # writing producer number (Agent Unique ID)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.plan_id"))
+    product_name: Mapped[str] = mapped_column(String(200))
+    coverage: Mapped[str] = mapped_column(String(8))  # medical | dental
+    network_type: Mapped[str] = mapped_column(String(4))
+    requires_pcp: Mapped[bool] = mapped_column(Boolean)
+    exchange: Mapped[str] = mapped_column(String(3))  # on | off
+    group_number: Mapped[str] = mapped_column(String(12))
+    e_app_number: Mapped[str | None] = mapped_column(String(12))
+    client_app_id: Mapped[str | None] = mapped_column(String(20))
+    exchange_assigned_id: Mapped[str | None] = mapped_column(String(20))
+    pending_application_id: Mapped[str | None] = mapped_column(String(6))
+    grandfathered: Mapped[bool] = mapped_column(Boolean, default=False)
+    temporary_plan: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))  # Active | Grace Period | Termed
+    coverage_effective_date: Mapped[date] = mapped_column(Date)
+    paid_to_date: Mapped[date | None] = mapped_column(Date)
+    termination_date: Mapped[date | None] = mapped_column(Date)
+    app_signature_date: Mapped[date | None] = mapped_column(Date)
+    eapp_start_date: Mapped[date | None] = mapped_column(Date)
+    application_status: Mapped[str | None] = mapped_column(String(24))
+    application_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    initial_payment_received: Mapped[bool] = mapped_column(Boolean, default=True)
+    member_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_policies_producer_account", "producer_id", "account_id"),
+        Index("ix_policies_producer_e_app", "producer_id", "e_app_number"),
+        Index("ix_policies_producer_client_app", "producer_id", "client_app_id"),
+        Index("ix_policies_producer_exchange_id", "producer_id", "exchange_assigned_id"),
+        Index("ix_policies_producer_pending_app", "producer_id", "pending_application_id"),
+        Index("ix_policies_producer_number", "producer_id", "producer_number"),
+    )
+
+
+class Member(Base):
+    """A covered person of an account: primary, spouse or child (R-MEM-1)."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    suffix: Mapped[str] = mapped_column(String(2))  # 01 primary, 02 spouse, 03.. children
+    relationship: Mapped[str] = mapped_column(String(8))  # primary | spouse | child
+    first_name: Mapped[str] = mapped_column(String(100))
+    middle_initial: Mapped[str | None] = mapped_column(String(1))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(8))
+    ssn_last4: Mapped[str | None] = mapped_column(String(4))
+
+
+class PolicyMember(Base):
+    """Who a policy covers, with per-policy coverage dates."""
+
+    __tablename__ = "policy_members"
+
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+    coverage_start: Mapped[date] = mapped_column(Date)
+    coverage_end: Mapped[date | None] = mapped_column(Date)
+
+
+class PcpAssignment(Base):
+    """PCP assignment history per member and policy; the current one has term date 9999-12-31 (R-PCP-6)."""
+
+    __tablename__ = "pcp_assignments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"))
+    medical_group_id: Mapped[int] = mapped_column(ForeignKey("medical_groups.id"))
+    effective_date: Mapped[date] = mapped_column(Date)
+    term_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(60))
+    end_reason: Mapped[str | None] = mapped_column(String(60))  # why it ended (e.g. Asked Out, R-PCP-4)
+    assigned_by: Mapped[str] = mapped_column(String(100))
+    request_received_date: Mapped[date] = mapped_column(Date)
+    change_id: Mapped[int | None] = mapped_column(BigId)  # the PCP change transaction (issue 5)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_pcp_assignments_member_policy_term", "member_id", "policy_id", "term_date"),)
+
+
+class ContactInfoChange(Base):
+    """R-CIC-4: a pending change to the primary insured's phones and email, applied after a delay."""
+
+    __tablename__ = "contact_info_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12))  # pending | applied
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONType)  # {"current": {...}, "updated": {...}}
+
+    __table_args__ = (Index("ix_contact_info_changes_status_effective", "status", "effective_at"),)
+
+
+class Prospect(Base):
+    """A sales lead of a producer (R-PRO-1)."""
+
+    __tablename__ = "prospects"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    middle_initial: Mapped[str | None] = mapped_column(String(1))
+    last_name: Mapped[str] = mapped_column(String(100))
+    first_name_key: Mapped[str] = mapped_column(CText)
+    last_name_key: Mapped[str] = mapped_column(CText)
+    address1: Mapped[str | None] = mapped_column(String(200))
+    address2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    city_key: Mapped[str | None] = mapped_column(CText)
+    state: Mapped[str] = mapped_column(String(2))
+    zip_code: Mapped[str] = mapped_column(String(5))
+    phone: Mapped[str | None] = mapped_column(String(10))
+    cell_phone: Mapped[str | None] = mapped_column(String(10))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(CEmail)
+    assigned_agent_number: Mapped[str | None] = mapped_column(String(9))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_prospects_producer_last", "producer_id", "last_name_key"),
+        Index("ix_prospects_producer_first", "producer_id", "first_name_key"),
+        Index("ix_prospects_producer_created", "producer_id", "created_at"),
+    )

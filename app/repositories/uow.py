@@ -18,6 +18,7 @@ from app.repositories.delegates import (
     RememberedDeviceRepository,
 )
 from app.repositories.outbox import OutboxRepository
+from app.repositories.prospects import ProspectRepository
 from app.repositories.tokens import RefreshTokenRepository
 from app.repositories.users import (
     AuthSessionRepository,
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.mfa_challenges = MfaChallengeRepository(self.session)
         self.devices = RememberedDeviceRepository(self.session)
         self.password_history = PasswordHistoryRepository(self.session)
+        self.prospects = ProspectRepository(self.session)
         self._after_commit = []
         return self
 
