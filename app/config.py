@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     mfa_challenge_minutes: int = 10
     remembered_device_days: int = 30
 
+    # Book of business
+    contact_change_delay_minutes: int = 240  # R-CIC-4: changes reach the member record in about 4 hours
+    background_job_seconds: float = 60.0  # how often due contact changes are applied
+
     # Password hashing (argon2id; OWASP minimum 19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2

@@ -18,8 +18,10 @@ from app.context import AppContext
 from app.db import make_database
 from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.observability import Metrics, RequestMiddleware, configure_logging
-from app.routers import accounts, admin, auth, delegates, health, prospects
+from app.routers import accounts, admin, auth, delegates, health, members, prospects
 from app.security import TokenService
+from app.services.jobs import Periodic
+from app.services.members import apply_due_contact_changes
 from app.services.notifications import OutboxDispatcher
 
 API_DESCRIPTION = """
@@ -34,6 +36,7 @@ TAGS = [
     {"name": "auth", "description": "Sign-in, tokens and account recovery"},
     {"name": "accounts", "description": "Producer registration and profile"},
     {"name": "delegates", "description": "My Delegates: assistants who quote and enroll for a producer"},
+    {"name": "members", "description": "Member search, client detail, contact information changes"},
     {"name": "prospects", "description": "Sales leads: add, search, export, print"},
     {"name": "admin", "description": "Carrier staff: activations, unlocks, outbox, audit log"},
     {"name": "operations", "description": "Health, readiness and metrics"},
@@ -94,9 +97,15 @@ def create_app(
         ctx = build_context(settings, clock=clock, email_transport=email_transport, sms_gateway=sms_gateway)
         app.state.ctx = ctx
         ctx.outbox.start()
+        jobs = [Periodic("contact-changes", settings.background_job_seconds,
+                         lambda: apply_due_contact_changes(ctx=ctx))]
+        for job in jobs:
+            job.start()
         try:
             yield
         finally:
+            for job in jobs:
+                await job.stop()
             await ctx.outbox.stop()
             ctx.hasher.shutdown()
             await ctx.db.dispose()
@@ -112,7 +121,7 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for module in (health, auth, accounts, delegates, prospects, admin):
+    for module in (health, auth, accounts, delegates, members, prospects, admin):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body_bytes=MAX_JSON_BODY_BYTES)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -17,6 +17,7 @@ from app.repositories.delegates import (
     PasswordHistoryRepository,
     RememberedDeviceRepository,
 )
+from app.repositories.members import ContactChangeRepository
 from app.repositories.outbox import OutboxRepository
 from app.repositories.prospects import ProspectRepository
 from app.repositories.tokens import RefreshTokenRepository
@@ -51,6 +52,7 @@ class UnitOfWork:
         self.devices = RememberedDeviceRepository(self.session)
         self.password_history = PasswordHistoryRepository(self.session)
         self.prospects = ProspectRepository(self.session)
+        self.contact_changes = ContactChangeRepository(self.session)
         self._after_commit = []
         return self
 

@@ -1,0 +1,137 @@
+"""Member search rows, client detail and contact changes (R-MEM-4, R-MEM-5, R-CIC)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, EmailStr, Field
+
+from app.schemas.common import StrictModel
+
+
+class MemberSearchRow(BaseModel):
+    """One row of "View Search Results" (R-MEM-4)."""
+
+    last_name: str
+    first_name: str
+    record_type: str = Field(description="Policy or Application")
+    e_app_number: str | None
+    client_app_id: str | None
+    member_count: int
+    group_number: str
+    account_number: str
+    status: str
+    product_type: str = Field(description="ON-EXCHANGE or OFF-EXCHANGE")
+    product_name: str
+    coverage: str = Field(description="medical or dental")
+    coverage_effective_date: date
+    paid_to_date: date | None
+    termed_date: date | None
+    producer_name: str
+    producer_number: str
+    policy_id: str
+
+
+class Address(BaseModel):
+    address1: str
+    address2: str | None
+    city: str
+    state: str
+    zip_code: str
+    county: str | None
+
+
+class Phones(BaseModel):
+    home: str | None
+    cell: str | None
+    work: str | None
+    spouse_cell: str | None
+    fax: str | None
+
+
+class PcpRead(BaseModel):
+    medical_group_number: str
+    medical_group_name: str
+    pcp_number: str
+    physician_name: str
+    phone: str
+    effective_date: date
+    term_date: date
+
+
+class MemberRead(BaseModel):
+    member_id: str
+    member_number: str
+    first_name: str
+    middle_initial: str | None
+    last_name: str
+    relationship: str
+    date_of_birth: date
+    sex: str
+    coverage_start: date
+    coverage_end: date | None
+    uses_primary_contact: bool = Field(description="R-CIC-5: dependents under 18 use the primary's phone and email")
+    pcp: PcpRead | None
+
+
+class PolicyRead(BaseModel):
+    policy_id: str
+    product_name: str
+    coverage: str
+    product_type: str
+    network_type: str
+    requires_pcp: bool
+    status: str
+    exchange: str
+    group_number: str
+    coverage_effective_date: date
+    paid_to_date: date | None
+    termination_date: date | None
+    plan_id: str
+    e_app_number: str | None
+    client_app_id: str | None
+    exchange_assigned_id: str | None
+    pending_application_id: str | None
+    producer_number: str
+    grandfathered: bool
+    temporary_plan: bool
+    member_count: int
+    members: list[MemberRead]
+
+
+class ContactChangeRead(BaseModel):
+    id: int
+    status: str = Field(description="pending until effective_at, then applied")
+    requested_at: datetime
+    effective_at: datetime
+    current: dict[str, Any] | None
+    updated: dict[str, Any] | None
+
+
+class ClientDetailRead(BaseModel):
+    account_number: str
+    first_name: str
+    middle_initial: str | None
+    last_name: str
+    date_of_birth: date
+    ssn_last4: str = Field(description="Only the last 4 digits are ever returned (R-MEM-7)")
+    address: Address
+    email: str | None
+    phones: Phones
+    policies: list[PolicyRead]
+    pending_contact_changes: list[ContactChangeRead]
+
+
+class PhoneChange(StrictModel):
+    type: Annotated[str | None, Field(default=None, max_length=20, description="home, cellular, work or fax")] = None
+    number: Annotated[str, Field(min_length=1, max_length=20)]
+    extension: Annotated[str | None, Field(default=None, max_length=10)] = None
+    send_text: bool = False
+
+
+class ContactChangeCreate(StrictModel):
+    phones: Annotated[list[PhoneChange], Field(default_factory=list, max_length=5)]
+    email: EmailStr | None = None
+    member_id: Annotated[int | None, Field(default=None, ge=1, le=2**62,
+                                           description="Whose contact details (the primary insured only)")] = None
