@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     contact_change_delay_minutes: int = 240  # R-CIC-4: changes reach the member record in about 4 hours
     background_job_seconds: float = 60.0  # how often due contact changes are applied
 
+    # Documents (R-DOC-1): a local folder outside anything served, under generated names
+    storage_dir: str = "./var/uploads"
+    max_upload_bytes: int = 10_485_760
+
     # Password hashing (argon2id; OWASP minimum 19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2

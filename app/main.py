@@ -18,7 +18,7 @@ from app.context import AppContext
 from app.db import make_database
 from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.observability import Metrics, RequestMiddleware, configure_logging
-from app.routers import accounts, admin, auth, delegates, health, members, prospects
+from app.routers import accounts, admin, auth, delegates, documents, e_questions, health, members, prospects
 from app.security import TokenService
 from app.services.jobs import Periodic
 from app.services.members import apply_due_contact_changes
@@ -38,12 +38,16 @@ TAGS = [
     {"name": "delegates", "description": "My Delegates: assistants who quote and enroll for a producer"},
     {"name": "members", "description": "Member search, client detail, contact information changes"},
     {"name": "prospects", "description": "Sales leads: add, search, export, print"},
+    {"name": "documents", "description": "E-Communication: submit documents, view the submission history"},
+    {"name": "e-questions", "description": "E-Communication: questions to the carrier and their answers"},
     {"name": "admin", "description": "Carrier staff: activations, unlocks, outbox, audit log"},
     {"name": "operations", "description": "Health, readiness and metrics"},
 ]
 
-# Bodies larger than this are refused with 413 before they are read (uploads get their own cap later).
+# Bodies larger than this are refused with 413 before they are read. Document uploads are exempt here and
+# enforce their own 10 MB cap while streaming (R-DOC-1).
 MAX_JSON_BODY_BYTES = 1024 * 1024
+UPLOAD_PATHS = ("/api/v1/documents",)
 
 
 def build_context(
@@ -121,9 +125,10 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for module in (health, auth, accounts, delegates, members, prospects, admin):
+    for module in (health, auth, accounts, delegates, members, prospects, documents, e_questions, admin):
         app.include_router(module.router)
-    app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body_bytes=MAX_JSON_BODY_BYTES)
+    app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body_bytes=MAX_JSON_BODY_BYTES,
+                       body_limit_exempt=UPLOAD_PATHS)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

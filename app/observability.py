@@ -99,7 +99,7 @@ class RequestMiddleware:
 
         limited_receive = receive
         path: str = scope.get("path", "")
-        if not path.startswith(self.exempt) or not self.exempt:
+        if not (self.exempt and path.startswith(self.exempt)):
             declared = dict(scope.get("headers") or []).get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_body:
                 await self._respond(scope, receive, send_wrapper, 413, "content_too_large",

@@ -569,3 +569,132 @@ class Prospect(Base):
         Index("ix_prospects_producer_first", "producer_id", "first_name_key"),
         Index("ix_prospects_producer_created", "producer_id", "created_at"),
     )
+
+
+# --- Servicing: documents, e-questions, ID cards, PCP changes (R-DOC, R-EQ, R-ID, R-PCP) ----------------------
+
+class Document(Base):
+    """A submitted document (R-DOC-1..4): metadata only is readable; the content is never served back."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    document_type: Mapped[str] = mapped_column(String(60))
+    account_number: Mapped[str | None] = mapped_column(String(12))
+    e_app_number: Mapped[str | None] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(255))
+    storage_key: Mapped[str] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_documents_producer_submitted", "producer_id", "submitted_at"),)
+
+
+class EQuestion(Base):
+    """An e-question to the carrier (R-EQ-1..4)."""
+
+    __tablename__ = "e_questions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # general | member_specific
+    subject: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text)
+    client_first_name: Mapped[str | None] = mapped_column(String(100))
+    client_middle_initial: Mapped[str | None] = mapped_column(String(1))
+    client_last_name: Mapped[str | None] = mapped_column(String(100))
+    client_id: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16))  # In Progress | Responded
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_e_questions_producer_submitted", "producer_id", "submitted_at"),)
+
+
+class IdCardRequest(Base):
+    """A permanent (mailed) or temporary (PDF) ID card request for one policy (R-ID-1..5)."""
+
+    __tablename__ = "id_card_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))  # temporary | permanent
+    status: Mapped[str] = mapped_column(String(16))  # Generated (temporary) | Requested (permanent, to be mailed)
+    source: Mapped[str] = mapped_column(String(16))  # producer | pcp_change
+    pcp_change_id: Mapped[int | None] = mapped_column(BigId)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_id_card_requests_producer_requested", "producer_id", "requested_at"),)
+
+
+class IdCardRequestItem(Base):
+    """One card line: a member (PCP plans) or the primary insured (plans without a PCP), and a quantity."""
+
+    __tablename__ = "id_card_request_items"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("id_card_requests.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class PcpChange(Base):
+    """A finished PCP change transaction (R-PCP-5..8): one provider, one effective date, several members."""
+
+    __tablename__ = "pcp_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"))
+    medical_group_id: Mapped[int] = mapped_column(ForeignKey("medical_groups.id"))
+    effective_date: Mapped[date] = mapped_column(Date)
+    term_date: Mapped[date] = mapped_column(Date)
+    warnings_accepted: Mapped[list[str] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_pcp_changes_producer_created", "producer_id", "created_at"),)
+
+
+class PcpChangeMember(Base):
+    __tablename__ = "pcp_change_members"
+
+    change_id: Mapped[int] = mapped_column(ForeignKey("pcp_changes.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(60))
+    previous_assignment_id: Mapped[int | None] = mapped_column(BigId)
+    new_assignment_id: Mapped[int] = mapped_column(BigId)
+
+
+class IdempotencyKey(Base):
+    """A remembered answer to a POST sent with `Idempotency-Key` (api.md conventions, R-ENR-18)."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(300))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),)

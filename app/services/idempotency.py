@@ -1,0 +1,87 @@
+"""`Idempotency-Key` on POSTs that create or submit (api.md): a retried request returns the first answer.
+
+A key is claimed with a placeholder row before the work runs, so two concurrent retries never both run:
+the second sees the claim and gets 409 until the first has finished; afterwards every retry with the same
+key and the same request gets the stored answer, and a different request under the same key gets 422.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from app.context import AppContext
+from app.domain.accounts import Principal
+from app.domain.errors import Conflict, ValidationFailed
+from app.repositories.orm import IdempotencyKey
+
+IN_PROGRESS = 0
+KEY_HOURS = 24
+
+
+def request_fingerprint(*parts: object) -> str:
+    """A stable hash of what the request asked for (body, path, file digest...)."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def run_idempotent(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    key: str | None,
+    method: str,
+    path: str,
+    fingerprint: str,
+    handler: Callable[[], Awaitable[tuple[int, dict[str, Any]]]],
+) -> tuple[int, dict[str, Any]]:
+    """Run `handler` once per (user, key); returns (status code, JSON body)."""
+    if not key:
+        return await handler()
+    if len(key) > 100 or not key.isprintable():
+        raise ValidationFailed("Idempotency-Key must be at most 100 printable characters.",
+                               code="idempotency.key_invalid", field="Idempotency-Key")
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        existing = (await uow.session.execute(select(IdempotencyKey).where(
+            IdempotencyKey.user_id == principal.user_id, IdempotencyKey.key == key))).scalar_one_or_none()
+        if existing is not None and existing.expires_at <= now:
+            await uow.session.delete(existing)
+            await uow.flush()
+            existing = None
+        if existing is not None:
+            if existing.request_hash != fingerprint or existing.path != path or existing.method != method:
+                raise ValidationFailed("This Idempotency-Key was already used for a different request. Use a new "
+                                       "key for a new request.", code="idempotency.key_reused",
+                                       field="Idempotency-Key")
+            if existing.status_code == IN_PROGRESS:
+                raise Conflict("The first request with this Idempotency-Key is still being processed. Retry shortly.",
+                               code="idempotency.in_progress")
+            return existing.status_code, dict(existing.response_body or {})
+        uow.session.add(IdempotencyKey(user_id=principal.user_id, key=key, method=method, path=path,
+                                       request_hash=fingerprint, status_code=IN_PROGRESS, response_body=None,
+                                       created_at=now, expires_at=now + timedelta(hours=KEY_HOURS)))
+        try:
+            await uow.commit()
+        except IntegrityError as exc:
+            raise Conflict("The first request with this Idempotency-Key is still being processed. Retry shortly.",
+                           code="idempotency.in_progress") from exc
+    try:
+        status, body = await handler()
+    except BaseException:
+        async with ctx.uow() as uow:  # release the claim: the request did nothing, it may be retried
+            await uow.session.execute(delete(IdempotencyKey).where(
+                IdempotencyKey.user_id == principal.user_id, IdempotencyKey.key == key))
+            await uow.commit()
+        raise
+    async with ctx.uow() as uow:
+        row = (await uow.session.execute(select(IdempotencyKey).where(
+            IdempotencyKey.user_id == principal.user_id, IdempotencyKey.key == key))).scalar_one()
+        row.status_code, row.response_body = status, json.loads(json.dumps(body, default=str))
+        await uow.commit()
+    return status, body
