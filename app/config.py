@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     contact_change_delay_minutes: int = 240  # R-CIC-4: changes reach the member record in about 4 hours
     background_job_seconds: float = 60.0  # how often due contact changes are applied
 
+    # ID cards and PCP changes
+    id_card_max_copies: int = 5  # R-ID-3: permanent cards at once for plans without a PCP
+    pcp_first_of_month_states: list[str] = ["IL", "TX"]  # R-PCP-7
+
     # Documents (R-DOC-1): a local folder outside anything served, under generated names
     storage_dir: str = "./var/uploads"
     max_upload_bytes: int = 10_485_760

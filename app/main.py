@@ -18,7 +18,18 @@ from app.context import AppContext
 from app.db import make_database
 from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.observability import Metrics, RequestMiddleware, configure_logging
-from app.routers import accounts, admin, auth, delegates, documents, e_questions, health, members, prospects
+from app.routers import (
+    accounts,
+    admin,
+    auth,
+    delegates,
+    documents,
+    e_questions,
+    health,
+    members,
+    prospects,
+    servicing,
+)
 from app.security import TokenService
 from app.services.jobs import Periodic
 from app.services.members import apply_due_contact_changes
@@ -40,6 +51,9 @@ TAGS = [
     {"name": "prospects", "description": "Sales leads: add, search, export, print"},
     {"name": "documents", "description": "E-Communication: submit documents, view the submission history"},
     {"name": "e-questions", "description": "E-Communication: questions to the carrier and their answers"},
+    {"name": "id-cards", "description": "Permanent and temporary ID cards"},
+    {"name": "providers", "description": "Provider directory: medical groups, PCP / PCPA / NPI numbers"},
+    {"name": "pcp-changes", "description": "Primary care physician changes"},
     {"name": "admin", "description": "Carrier staff: activations, unlocks, outbox, audit log"},
     {"name": "operations", "description": "Health, readiness and metrics"},
 ]
@@ -125,7 +139,7 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for module in (health, auth, accounts, delegates, members, prospects, documents, e_questions, admin):
+    for module in (health, auth, accounts, delegates, members, prospects, documents, e_questions, servicing, admin):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body_bytes=MAX_JSON_BODY_BYTES,
                        body_limit_exempt=UPLOAD_PATHS)

@@ -56,14 +56,16 @@ async def ensure_reference(uow: Any) -> None:
                              network_type=nt, requires_pcp=pcp, exchange="off", state="IL", network_code=net,
                              plan_year=2026, group_number="IB2121", tobacco_factor=Decimal("1.2"),
                              customer_service_phone="8005551212"))
-    for num, accepting in (("T124", True), ("T125", False)):
+    for num, accepting in (("T124", True), ("T125", False), ("T126", True), ("T127", True)):
         uow.session.add(MedicalGroup(
             medical_group_number=num, medical_group_name=f"Group {num}", pcp_number=f"P{num}",
             pcpa_number=f"A{num}", npi="1234567890", physician_name="Dr Test", accepting_new_patients=accepting,
             address1="1 Clinic Way", city="Chicago", state="IL", zip_code="60601", phone="3125550000"))
     await uow.session.flush()
     for grp in (await uow.session.execute(select(MedicalGroup))).scalars():
-        uow.session.add(MedicalGroupNetwork(medical_group_id=grp.id, network_code="T-HMO"))
+        # T126 is outside the HMO network; the others are in it
+        uow.session.add(MedicalGroupNetwork(medical_group_id=grp.id,
+                                            network_code="T-PPO" if grp.medical_group_number == "T126" else "T-HMO"))
     await uow.session.flush()
 
 

@@ -20,6 +20,7 @@ from app.repositories.delegates import (
 from app.repositories.members import ContactChangeRepository
 from app.repositories.outbox import OutboxRepository
 from app.repositories.prospects import ProspectRepository
+from app.repositories.servicing import ServicingRepository
 from app.repositories.tokens import RefreshTokenRepository
 from app.repositories.users import (
     AuthSessionRepository,
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.password_history = PasswordHistoryRepository(self.session)
         self.prospects = ProspectRepository(self.session)
         self.contact_changes = ContactChangeRepository(self.session)
+        self.servicing = ServicingRepository(self.session)
         self._after_commit = []
         return self
 

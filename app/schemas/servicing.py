@@ -1,0 +1,137 @@
+"""ID card requests, the provider directory and PCP changes (R-ID, R-PCP)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from app.schemas.common import StrictModel
+
+Id = Annotated[int, Field(ge=1, le=2**62)]
+IdText = Annotated[str, Field(pattern=r"^\d{1,18}$", description="An id as returned by the API")]
+AccountNumber = Annotated[str, Field(pattern=r"^\d{5,12}$")]
+
+
+class IdCardRequestCreate(StrictModel):
+    account_number: AccountNumber
+    kind: Literal["temporary", "permanent"]
+    policy_id: IdText
+    member_ids: Annotated[list[IdText] | None, Field(default=None, max_length=25,
+                                                     description="Plans with a PCP only: who gets a card")] = None
+    quantity: Annotated[int | None, Field(default=None, ge=1, le=50,
+                                          description="Copies, for permanent cards of plans without a PCP")] = None
+
+
+class IdCardLine(BaseModel):
+    member_id: str
+    member_name: str
+    relationship: str
+    quantity: int
+
+
+class IdCardRequestRead(BaseModel):
+    id: int
+    kind: str
+    status: str = Field(description="Generated (temporary, a PDF) or Requested (permanent, mailed)")
+    source: str = Field(description="producer, or pcp_change when a PCP change requested it")
+    account_number: str
+    policy_id: str
+    product_name: str
+    requested_at: datetime
+    cards: list[IdCardLine]
+    pdf_url: str | None
+
+
+class ProviderRead(BaseModel):
+    medical_group_number: str
+    medical_group_name: str
+    pcp_number: str
+    pcpa_number: str
+    npi: str
+    physician_name: str
+    accepting_new_patients: bool
+    networks: list[str]
+    address1: str
+    city: str
+    state: str
+    zip_code: str
+    phone: str
+
+
+class PcpMemberChange(StrictModel):
+    member_id: IdText
+    reason: Annotated[str, Field(min_length=1, max_length=60, examples=["Concern With Service"])]
+
+
+class PcpChangeCreate(StrictModel):
+    account_number: AccountNumber
+    policy_id: IdText
+    provider_number: Annotated[str, Field(min_length=1, max_length=12, examples=["124"])]
+    effective_date: date
+    term_date: date | None = Field(None, description="Defaults to and must stay 9999-12-31 (R-PCP-6)")
+    members: Annotated[list[PcpMemberChange], Field(min_length=1, max_length=25)]
+    accept_warnings: bool = False
+    dry_run: bool = True
+
+
+class PcpError(BaseModel):
+    member_id: str | None
+    code: str
+    message: str
+
+
+class PcpWarning(BaseModel):
+    code: str
+    message: str
+
+
+class PcpValidationRead(BaseModel):
+    valid: bool
+    errors: list[PcpError]
+    warnings: list[PcpWarning]
+    changes: list[dict[str, Any]]
+
+
+class PcpChangeDone(PcpValidationRead):
+    id: int
+    message: str
+    id_card_request_ids: list[int]
+
+
+class PcpChangeMemberRead(BaseModel):
+    member_id: str
+    name: str
+    relationship: str
+    reason: str
+
+
+class PcpChangeRead(BaseModel):
+    id: int
+    account_number: str
+    policy_id: str
+    medical_group_number: str
+    medical_group_name: str
+    effective_date: date
+    term_date: date
+    created_at: datetime
+    warnings_accepted: list[str]
+    members: list[PcpChangeMemberRead]
+
+
+class PcpReason(BaseModel):
+    reason: str
+    dependents_only: bool
+
+
+class PcpHistoryRow(BaseModel):
+    policy_id: str
+    medical_group_number: str
+    medical_group_name: str
+    effective_date: date
+    term_date: date
+    reason: str
+    end_reason: str | None
+    assigned_by: str
+    request_received_date: date
