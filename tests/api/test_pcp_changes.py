@@ -87,7 +87,8 @@ async def test_r_pcp_4_asked_out_members_and_dependent_age(client, producer, fam
     assert by_member[str(fam.member_ids["primary"])]["code"] == "pcp.reason_dependent_age"
     spouse = by_member[str(fam.member_ids["spouse"])]
     assert spouse["code"] == "pcp.asked_out_of_group"
-    assert "Member was previously asked out of this Medical Group, please select a new Medical Group" in spouse["message"]
+    assert spouse["message"].endswith(
+        "Member was previously asked out of this Medical Group, please select a new Medical Group")
     ok = (await client.post(URL, headers=producer, json=change(fam, [("child0", "Dependent Age")],
                                                                 provider="T127"))).json()
     assert ok["valid"] is True
