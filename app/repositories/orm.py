@@ -698,3 +698,115 @@ class IdempotencyKey(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),)
+
+
+# --- Reports, quotes, enrollment, payments (R-REP, R-QUO, R-ENR, R-PAY) -----------------------------------------
+
+class SavedReport(Base):
+    """A saved report definition ("View My Custom Reports", R-REP-3)."""
+
+    __tablename__ = "saved_reports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    report_type: Mapped[str] = mapped_column(String(40))
+    date_from: Mapped[date] = mapped_column(Date)
+    date_to: Mapped[date] = mapped_column(Date)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Quote(Base):
+    """A saved quote (R-QUO-1..3): who, where, when, and the selected plans."""
+
+    __tablename__ = "quotes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    prospect_id: Mapped[int | None] = mapped_column(ForeignKey("prospects.id", ondelete="SET NULL"))
+    zip_code: Mapped[str] = mapped_column(String(5))
+    county: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2))
+    rating_area: Mapped[int] = mapped_column(Integer)
+    effective_date: Mapped[date] = mapped_column(Date)
+    coverage: Mapped[str] = mapped_column(String(16))  # medical | dental | medical_dental
+    household: Mapped[dict[str, Any]] = mapped_column(JSONType)  # applicant, spouse, dependents
+    selected_medical_plan_id: Mapped[str | None] = mapped_column(ForeignKey("plans.plan_id"))
+    selected_dental_plan_id: Mapped[str | None] = mapped_column(ForeignKey("plans.plan_id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_quotes_producer_created", "producer_id", "created_at"),)
+
+
+class Application(Base):
+    """An off-exchange Individual & Family application (R-ENR-1..18), saved section by section.
+
+    Sections are JSON documents; SSNs inside them are stored encrypted (R-MEM-7). `version` gives
+    optimistic concurrency: a save with a stale version is refused (409).
+    """
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # incomplete | submitted | failed
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str | None] = mapped_column(String(2))
+    producer_number: Mapped[str | None] = mapped_column(String(9))
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    sections: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    record_number: Mapped[str | None] = mapped_column(String(12), unique=True)
+    client_app_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    date_submitted: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failure_reason: Mapped[str | None] = mapped_column(String(300))
+    payment_status: Mapped[str | None] = mapped_column(String(16))
+    monthly_premium: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    applicant_first_name: Mapped[str | None] = mapped_column(String(100))
+    applicant_last_name: Mapped[str | None] = mapped_column(String(100))
+    applicant_last_name_key: Mapped[str | None] = mapped_column(CText)
+    applicant_date_of_birth: Mapped[date | None] = mapped_column(Date)
+    applicant_ssn_last4: Mapped[str | None] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_applications_producer_status_updated", "producer_id", "status", "updated_at"),
+        Index("ix_applications_producer_last_name", "producer_id", "applicant_last_name_key"),
+    )
+
+
+class Payment(Base):
+    """A binder payment (R-PAY-1..5): only a processor token and the last 4 digits are kept."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    method: Mapped[str] = mapped_column(String(16))  # card | bank_account
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    payment_date: Mapped[date] = mapped_column(Date)
+    autopay: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12))  # Pending | Successful | Declined | Cancelled
+    processor_token: Mapped[str] = mapped_column(String(64))
+    last4: Mapped[str] = mapped_column(String(4))
+    account_type: Mapped[str | None] = mapped_column(String(12))
+    confirmation_number: Mapped[str] = mapped_column(String(20), unique=True)
+    decline_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# Report indexes (R-REP-1, quality.md S4): the producer first, then the report's date.
+Index("ix_policies_producer_eapp_start", Policy.producer_id, Policy.eapp_start_date)
+Index("ix_policies_producer_signature", Policy.producer_id, Policy.app_signature_date)
+Index("ix_policies_producer_effective", Policy.producer_id, Policy.coverage_effective_date)
+Index("ix_policies_producer_termination", Policy.producer_id, Policy.termination_date)
+Index("ix_policies_producer_paid_to", Policy.producer_id, Policy.paid_to_date)
+Index("ix_members_birth_relationship", Member.date_of_birth, Member.relationship)
