@@ -77,6 +77,19 @@ class Settings(BaseSettings):
     id_card_max_copies: int = 5  # R-ID-3: permanent cards at once for plans without a PCP
     pcp_first_of_month_states: list[str] = ["IL", "TX"]  # R-PCP-7
 
+    # Quotes and enrollment (R-ENR-2, R-ENR-4, R-ENR-13, R-ENR-16)
+    federal_exchange_url: str = "https://www.healthcare.gov/"
+    state_exchange_urls: dict[str, str] = {
+        "IL": "https://getcovered.illinois.gov/",
+        "NM": "https://www.bewellnm.com/",
+    }
+    open_enrollment_start: str = "11-01"  # MM-DD
+    open_enrollment_jan1_deadline: str = "12-15"
+    open_enrollment_end: str = "01-15"
+    consumer_choice_exempt_plans: list[str] = ["Blue Advantage Gold HMO 207"]
+    application_expiry_days: int = 90
+    max_dependents_including_spouse: int = 19
+
     # Documents (R-DOC-1): a local folder outside anything served, under generated names
     storage_dir: str = "./var/uploads"
     max_upload_bytes: int = 10_485_760
