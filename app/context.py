@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.adapters.crypto import FieldCipher
 from app.adapters.hashing import PasswordHasher
 from app.adapters.ratelimit import RateLimiter
 from app.clock import Clock
@@ -25,6 +26,14 @@ class AppContext:
     tokens: TokenService
     outbox: OutboxDispatcher
     auth_rate_limiter: RateLimiter
+    _cipher: FieldCipher | None = None
+
+    @property
+    def cipher(self) -> FieldCipher:
+        """PHI field encryption (R-MEM-7), keyed from PORTAL_FIELD_ENCRYPTION_KEY."""
+        if self._cipher is None:
+            self._cipher = FieldCipher(self.settings.field_encryption_key)
+        return self._cipher
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db.sessionmaker)

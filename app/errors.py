@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.domain.errors import (
     AccountLocked,
     AuthenticationFailed,
+    BadRequest,
     Conflict,
     DomainError,
     Forbidden,
@@ -33,6 +34,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 STATUS_OF: dict[type[DomainError], int] = {
     ValidationFailed: 422,
+    BadRequest: 400,
     NotFound: 404,
     Conflict: 409,
     AuthenticationFailed: 401,

@@ -47,6 +47,13 @@ class ValidationFailed(DomainError):
     title = "Validation failed"
 
 
+class BadRequest(DomainError):
+    """The request cannot be read at all (400), e.g. malformed JSON."""
+
+    code = "bad_request"
+    title = "Bad request"
+
+
 class NotFound(DomainError):
     """The object does not exist or is not yours (404, R-BOOK-1)."""
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from app.domain.members import MemberQuery, prefix_upper_bound
 from app.repositories.orm import (
     Account,
+    Application,
     AuditEvent,
     ContactInfoChange,
     MedicalGroup,
@@ -45,6 +46,10 @@ pm = PolicyMember.__table__
 pcp = PcpAssignment.__table__
 mg = MedicalGroup.__table__
 cic = ContactInfoChange.__table__
+ap = Application.__table__
+# Criteria an application can answer (it has no account, phones, email or zip yet).
+APPLICATION_CRITERIA = {"first_name_prefix", "last_name_prefix", "ssn_last4", "date_of_birth", "client_app_id",
+                        "producer_number", "e_app_number"}
 
 PRODUCT_TYPE = case((p.c.exchange == "on", literal("ON-EXCHANGE")), else_=literal("OFF-EXCHANGE"))
 RECORD_TYPE = literal("Policy")
@@ -131,9 +136,86 @@ def _criteria(q: MemberQuery) -> list[ColumnElement[bool]]:
     return where
 
 
+def _application_criteria(q: MemberQuery) -> list[ColumnElement[bool]] | None:
+    """R-ENR-15: submitted applications answer searches by the applicant; None when a criterion cannot match."""
+    if set(q.criteria_names()) - APPLICATION_CRITERIA:
+        return None
+    where: list[ColumnElement[bool]] = [ap.c.status == "submitted"]
+    if q.last_name_prefix:
+        where.append(and_(ap.c.applicant_last_name_key >= q.last_name_prefix,
+                          ap.c.applicant_last_name_key < prefix_upper_bound(q.last_name_prefix)))
+    if q.first_name_prefix:
+        where.append(func.lower(ap.c.applicant_first_name).startswith(q.first_name_prefix, autoescape=True))
+    if q.ssn_last4:
+        where.append(ap.c.applicant_ssn_last4 == q.ssn_last4)
+    if q.date_of_birth:
+        where.append(ap.c.applicant_date_of_birth == q.date_of_birth)
+    if q.client_app_id:
+        where.append(ap.c.client_app_id == q.client_app_id)
+    if q.producer_number:
+        where.append(ap.c.producer_number == q.producer_number)
+    if q.e_app_number:
+        where.append(ap.c.record_number == f"A-{q.e_app_number}")
+    f = q.filters
+    if "status" in f and f["status"].lower() != "submitted":
+        return None
+    if "record_type" in f and f["record_type"].lower() != "application":
+        return None
+    if "product_type" in f and f["product_type"].upper() != "OFF-EXCHANGE":
+        return None
+    if "coverage" in f:
+        where.append(ap.c.coverage == f["coverage"].lower())
+    if "group_number" in f:
+        return None
+    if "product_name" in f:
+        where.append(func.lower(ap.c.product_name).contains(f["product_name"].lower(), autoescape=True))
+    return where
+
+
 def search_statement(producer_id: int, q: MemberQuery, *, sort: tuple[tuple[str, bool], ...], limit: int,
                      offset: int) -> Select[Any]:
-    """One statement: the page of policy rows plus the total (window count), scoped to the book first."""
+    """One statement: the page of rows plus the total (window count), scoped to the book first. Policies,
+    and submitted applications as record type "Application" (R-ENR-15)."""
+    policies = (
+        select(
+            a.c.last_name, a.c.first_name, RECORD_TYPE.label("record_type"), p.c.e_app_number, p.c.client_app_id,
+            p.c.member_count, p.c.group_number, a.c.account_number, p.c.status, PRODUCT_TYPE.label("product_type"),
+            p.c.product_name, p.c.coverage, p.c.coverage_effective_date, p.c.paid_to_date,
+            p.c.termination_date.label("termed_date"), p.c.producer_number, p.c.id.label("policy_id"),
+            a.c.last_name_key.label("last_name_key"), a.c.first_name_key.label("first_name_key"),
+        )
+        .select_from(a.join(p, p.c.account_id == a.c.id))
+        # R-BOOK-1 / R-MEM-3: the book comes first, in every index used.
+        .where(a.c.producer_id == producer_id, p.c.producer_id == producer_id, *_criteria(q))
+    )
+    app_where = _application_criteria(q)
+    if app_where is None:
+        return _policy_only(producer_id, q, sort=sort, limit=limit, offset=offset)
+    applications = select(
+        ap.c.applicant_last_name, ap.c.applicant_first_name, literal("Application"), ap.c.record_number,
+        ap.c.client_app_id, ap.c.member_count, literal(""), literal(""), literal("Submitted"),
+        literal("OFF-EXCHANGE"), ap.c.product_name, ap.c.coverage, ap.c.effective_date, literal(None),
+        literal(None), ap.c.producer_number, (-ap.c.id).label("policy_id"), ap.c.applicant_last_name_key,
+        func.lower(ap.c.applicant_first_name),
+    ).where(ap.c.producer_id == producer_id, *app_where)
+    both = policies.union_all(applications).subquery("results")
+    sort_cols = {**{k: both.c[k] for k in ("record_type", "e_app_number", "client_app_id", "member_count",
+                                             "group_number", "account_number", "status", "product_type",
+                                             "product_name", "coverage_effective_date", "paid_to_date",
+                                             "termed_date", "producer_number", "coverage")},
+                 "last_name": both.c.last_name_key, "first_name": both.c.first_name_key}
+    order = [(sort_cols[n].desc() if desc else sort_cols[n].asc()) for n, desc in sort]
+    order.append(both.c.policy_id.asc())
+    return (select(*[both.c[k] for k in (
+        "last_name", "first_name", "record_type", "e_app_number", "client_app_id", "member_count", "group_number",
+        "account_number", "status", "product_type", "product_name", "coverage", "coverage_effective_date",
+        "paid_to_date", "termed_date", "producer_number", "policy_id")], func.count().over().label("total"))
+        .order_by(*order).limit(limit).offset(offset))
+
+
+def _policy_only(producer_id: int, q: MemberQuery, *, sort: tuple[tuple[str, bool], ...], limit: int,
+                 offset: int) -> Select[Any]:
+    """The hot path: policy rows only, straight on the indexed tables."""
     order = []
     for name, desc in sort:
         col = SORT_COLUMNS[name]
@@ -163,8 +245,8 @@ async def search(conn: AsyncConnection, producer_id: int, q: MemberQuery, *, sor
     if rows:
         total = int(rows[0].total)
     elif page > 1:
-        count = (select(func.count()).select_from(a.join(p, p.c.account_id == a.c.id))
-                 .where(a.c.producer_id == producer_id, p.c.producer_id == producer_id, *_criteria(q)))
+        count = select(func.count()).select_from(search_statement(producer_id, q, sort=sort, limit=10**9, offset=0)
+                                                 .subquery())
         total = int((await conn.execute(count)).scalar_one())
     else:
         total = 0

@@ -17,6 +17,7 @@ from app.repositories.delegates import (
     PasswordHistoryRepository,
     RememberedDeviceRepository,
 )
+from app.repositories.enrollments import ApplicationRepository, PaymentRepository
 from app.repositories.members import ContactChangeRepository
 from app.repositories.outbox import OutboxRepository
 from app.repositories.prospects import ProspectRepository
@@ -55,6 +56,8 @@ class UnitOfWork:
         self.prospects = ProspectRepository(self.session)
         self.contact_changes = ContactChangeRepository(self.session)
         self.servicing = ServicingRepository(self.session)
+        self.applications = ApplicationRepository(self.session)
+        self.payments = PaymentRepository(self.session)
         self._after_commit = []
         return self
 

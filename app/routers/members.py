@@ -59,7 +59,8 @@ async def search_members(
         ctx=ctx, principal=producer, query=query, sort=parse_sort(sort), page=paging.page,
         page_size=paging.page_size, request=req)
     name = f"{producer.first_name} {producer.last_name}"
-    items = [MemberSearchRow(**{**r.__dict__, "policy_id": str(r.policy_id)}, producer_name=name) for r in rows]
+    items = [MemberSearchRow(**{**r.__dict__, "policy_id": str(r.policy_id) if r.policy_id > 0
+                                else f"application-{-r.policy_id}"}, producer_name=name) for r in rows]
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 

@@ -2,19 +2,432 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import anyio
+
+from app.adapters.gateways import SimulatedEnrollmentGateway
 from app.context import AppContext
-from app.domain.accounts import Principal
+from app.domain.accounts import Principal, Role
+from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, calculate_effective_date
+from app.domain.enrollments import (
+    EDITABLE_STATUSES,
+    SECTIONS,
+    Facts,
+    PlanFacts,
+    check_for_submit,
+    check_life_event_change,
+    check_section,
+    client_app_id,
+    expires_at,
+    record_number,
+)
+from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.rating import Person, premiums
 from app.repositories.orm import Application, Quote
 from app.repositories.uow import UnitOfWork
+from app.services import audit
+from app.services.audit import RequestContext
+
+gateway = SimulatedEnrollmentGateway()  # the enrollment-system port (R-ENR-15)
+STATUS_FILTER = {"incomplete": ("incomplete",), "completed": ("submitted",), "failed": ("failed",)}
 
 
-async def find_incomplete_for_quote(uow: UnitOfWork, *, producer_id: int, quote_id: int) -> Application | None:
+def _oe(ctx: AppContext) -> OpenEnrollment:
+    s = ctx.settings
+    sm, sd = (int(x) for x in s.open_enrollment_start.split("-"))
+    dm, dd = (int(x) for x in s.open_enrollment_jan1_deadline.split("-"))
+    em, ed = (int(x) for x in s.open_enrollment_end.split("-"))
+    return OpenEnrollment(sm, sd, dm, dd, em, ed)
+
+
+def _producer_id(principal: Principal) -> int:
+    pid = principal.acting_producer_id
+    assert pid is not None
+    return pid
+
+
+# --- SSNs are encrypted inside sections (R-MEM-7) ---------------------------------------------------------
+
+def _seal_person(ctx: AppContext, person: dict[str, Any] | None) -> None:
+    if person is None:
+        return
+    ssn = person.pop("ssn", None)
+    if ssn:
+        digits = ssn.replace("-", "")
+        person["ssn_encrypted"] = ctx.cipher.encrypt(digits)
+        person["ssn_last4"] = digits[-4:]
+
+
+def _seal(ctx: AppContext, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(data)
+    if name == "applicant":
+        _seal_person(ctx, data.get("applicant"))
+    if name == "household":
+        _seal_person(ctx, data.get("spouse"))
+        for dep in data.get("dependents") or []:
+            _seal_person(ctx, dep)
+    return data
+
+
+def public_sections(sections: dict[str, Any]) -> dict[str, Any]:
+    """Sections as the API shows them: no SSN, encrypted or not, only its last 4."""
+    out = copy.deepcopy(sections)
+    people = []
+    if out.get("applicant"):
+        people.append(out["applicant"].get("applicant"))
+    if out.get("household"):
+        people.append(out["household"].get("spouse"))
+        people.extend(out["household"].get("dependents") or [])
+    for person in people:
+        if person:
+            person.pop("ssn_encrypted", None)
+            person.pop("ssn", None)
+    return out
+
+
+# --- facts and premiums ---------------------------------------------------------------------------------------
+
+async def _facts(ctx: AppContext, uow: UnitOfWork, principal: Principal, app: Application,
+                 sections: dict[str, Any]) -> Facts:
+    producer_id = _producer_id(principal)
+    plans_section = sections.get("plans") or {}
+    plan_ids = [plans_section.get("medical_plan_id"), plans_section.get("dental_plan_id")]
+    plans = await uow.applications.plans([p for p in plan_ids if p])
+    home = (sections.get("applicant") or {}).get("home_address")
+    area = await uow.applications.rating_area(home["zip_code"], home.get("county")) if home else None
+    rates = await uow.applications.rates(list(plans), area[0], area[1]) if area else {}
+    pcp_numbers = [c["pcp_number"] for c in plans_section.get("pcp") or []]
+    if plans_section.get("use_same_pcp_number_for_all"):
+        pcp_numbers.append(plans_section["use_same_pcp_number_for_all"])
+    return Facts(
+        today=ctx.clock.now().date(),
+        producer_numbers=await uow.applications.producer_numbers(producer_id),
+        delegate_states=await uow.applications.delegate_states(principal.user_id)
+        if principal.role is Role.delegate else None,
+        open_enrollment=_oe(ctx),
+        max_dependents=ctx.settings.max_dependents_including_spouse,
+        consumer_choice_exempt=frozenset(ctx.settings.consumer_choice_exempt_plans),
+        plans={p.plan_id: PlanFacts(p.plan_id, p.name, p.coverage, p.network_type, p.requires_pcp, p.exchange,
+                                    p.state, p.network_code,
+                                    available=p.plan_id in rates and (app.effective_date is None
+                                                                      or p.plan_year == app.effective_date.year))
+               for p in plans.values()},
+        providers=await uow.applications.provider_networks(pcp_numbers),
+        effective_date=app.effective_date,
+    )
+
+
+async def _premiums(ctx: AppContext, uow: UnitOfWork, app: Application, sections: dict[str, Any]
+                    ) -> tuple[Decimal | None, Decimal | None]:
+    """R-ENR-10: the monthly premiums of the selected plans for this household (recomputed on change)."""
+    plans_section = sections.get("plans") or {}
+    applicant = (sections.get("applicant") or {}).get("applicant") or ((sections.get("prefill") or {}).get("applicant"))
+    home = (sections.get("applicant") or {}).get("home_address") or (sections.get("prefill") or {}).get("home")
+    if not plans_section or not applicant or not home:
+        return None, None
+    area = await uow.applications.rating_area(home["zip_code"], home.get("county"))
+    if area is None:
+        return None, None
+    on = app.effective_date or ctx.clock.now().date()
+    people = [Person("primary", date.fromisoformat(str(applicant["date_of_birth"])),
+                     bool(applicant.get("tobacco_use")))]
+    house = sections.get("household") or {}
+    if house.get("spouse"):
+        people.append(Person("spouse", date.fromisoformat(str(house["spouse"]["date_of_birth"])),
+                             bool(house["spouse"].get("tobacco_use"))))
+    people += [Person("child", date.fromisoformat(str(d["date_of_birth"]))) for d in house.get("dependents") or []]
+    ids = [plans_section.get("medical_plan_id"), plans_section.get("dental_plan_id")]
+    plans = await uow.applications.plans([i for i in ids if i])
+    rates = await uow.applications.rates(list(plans), area[0], area[1])
+    totals: list[Decimal | None] = []
+    for pid in ids:
+        plan = plans.get(pid) if pid else None
+        if plan is None or pid not in rates:
+            totals.append(None)
+            continue
+        _rows, total = premiums(base_rate=Decimal(rates[pid]), tobacco_factor=Decimal(plan.tobacco_factor),
+                                coverage=plan.coverage, people=people, effective_date=on)
+        totals.append(total)
+    return totals[0], totals[1]
+
+
+def _total(medical: Decimal | None, dental: Decimal | None) -> Decimal | None:
+    if medical is None and dental is None:
+        return None
+    return (medical or Decimal(0)) + (dental or Decimal(0))
+
+
+# --- create / read ---------------------------------------------------------------------------------------------
+
+def _new_application(ctx: AppContext, principal: Principal, quote: Quote | None) -> Application:
+    now = ctx.clock.now()
+    return Application(producer_id=_producer_id(principal), created_by_id=principal.user_id,
+                       quote_id=quote.id if quote else None, status="incomplete", version=1, sections={},
+                       created_at=now, updated_at=now, expires_at=expires_at(now, ctx.settings.application_expiry_days))
+
+
+async def _assign_numbers(uow: UnitOfWork, app: Application) -> None:
+    uow.applications.add(app)
+    await uow.flush()
+    app.record_number = record_number(app.id)
+
+
+async def find_incomplete_for_quote(uow: UnitOfWork, *, producer_id: int, quote_id: int,
+                                    ctx: AppContext | None = None) -> Application | None:
     """R-QUO-4: the incomplete application already started from this quote, if any."""
-    raise NotImplementedError
+    from datetime import UTC, datetime
+
+    now = ctx.clock.now() if ctx else datetime.now(UTC)
+    return await uow.applications.incomplete_for_quote(producer_id, quote_id, now)
 
 
 async def create_application_from_quote(uow: UnitOfWork, *, ctx: AppContext, principal: Principal,
                                         quote: Quote) -> Application:
     """R-ENR-1: start an application prefilled from the quote (applicant, household, plans, effective date,
     producer). Adds it to the caller's unit of work (flushed, not committed)."""
-    raise NotImplementedError
+    app = _new_application(ctx, principal, quote)
+    numbers = await uow.applications.producer_numbers(_producer_id(principal))
+    delegate_states = await uow.applications.delegate_states(principal.user_id) \
+        if principal.role is Role.delegate else None
+    number = next((n for n, st in sorted(numbers.items()) if st == quote.state
+                   and (delegate_states is None or st in delegate_states)), None)
+    household = quote.household or {}
+    sections: dict[str, Any] = {
+        "prefill": {"applicant": household.get("applicant"), "spouse": household.get("spouse"),
+                    "dependents": household.get("dependents") or [],
+                    "home": {"zip_code": quote.zip_code, "county": quote.county, "state": quote.state},
+                    "effective_date": quote.effective_date.isoformat()},
+        "plans": {"medical_plan_id": quote.selected_medical_plan_id, "dental_plan_id": quote.selected_dental_plan_id,
+                  "pediatric_dental_attested": False, "pcp": [], "use_same_pcp_number_for_all": None},
+    }
+    if number:
+        sections["general"] = {"producer_number": number, "is_sep": True, "life_events": []}
+        app.producer_number, app.state = number, quote.state
+    app.sections = sections
+    app.effective_date = quote.effective_date
+    applicant = household.get("applicant") or {}
+    app.applicant_first_name, app.applicant_last_name = applicant.get("first_name"), applicant.get("last_name")
+    app.applicant_last_name_key = (applicant.get("last_name") or "").lower() or None
+    await _assign_numbers(uow, app)
+    medical, dental = await _premiums(ctx, uow, app, sections)
+    app.monthly_premium = _total(medical, dental)
+    return app
+
+
+async def create_application(*, ctx: AppContext, principal: Principal, request: RequestContext) -> Application:
+    """R-ENR-1: "Start New Application" (blank)."""
+    async with ctx.uow() as uow:
+        app = _new_application(ctx, principal, None)
+        await _assign_numbers(uow, app)
+        audit.record(uow, now=ctx.clock.now(), request=request, action="enrollment.started",
+                     actor_user_id=principal.user_id, actor_username=principal.username, target_type="application",
+                     target_id=app.id)
+        await uow.commit()
+        return app
+
+
+async def _load(uow: UnitOfWork, principal: Principal, application_id: int, ctx: AppContext, *,
+                for_update: bool = False) -> Application:
+    app = await uow.applications.get_in_book(application_id, _producer_id(principal), for_update=for_update)
+    if app is None:
+        raise NotFound(f"Application {application_id} not found.")
+    if app.status != "submitted" and app.expires_at <= ctx.clock.now():  # R-ENR-16
+        raise NotFound(f"Application {application_id} expired 90 days after its last change.",
+                       code="enrollment.expired")
+    return app
+
+
+@dataclass
+class ApplicationView:
+    app: Application
+    producer_name: str
+    product_names: list[str]
+    premiums: tuple[Decimal | None, Decimal | None]
+
+
+async def _view(ctx: AppContext, uow: UnitOfWork, app: Application) -> ApplicationView:
+    producer = await uow.applications.producer(app.producer_id)
+    plans_section = app.sections.get("plans") or {}
+    plans = await uow.applications.plans([p for p in (plans_section.get("medical_plan_id"),
+                                                       plans_section.get("dental_plan_id")) if p])
+    medical, dental = await _premiums(ctx, uow, app, app.sections)
+    return ApplicationView(app, f"{producer.first_name} {producer.last_name}" if producer else "",
+                           [p.name for p in plans.values()], (medical, dental))
+
+
+async def get_application(*, ctx: AppContext, principal: Principal, application_id: int) -> ApplicationView:
+    async with ctx.uow() as uow:
+        return await _view(ctx, uow, await _load(uow, principal, application_id, ctx))
+
+
+async def list_applications(*, ctx: AppContext, principal: Principal, status: str | None, page: int,
+                            page_size: int) -> tuple[list[ApplicationView], int]:
+    statuses = STATUS_FILTER[status] if status else ("incomplete", "submitted", "failed")
+    async with ctx.uow() as uow:
+        apps, total = await uow.applications.list_in_book(_producer_id(principal), statuses=statuses,
+                                                          now=ctx.clock.now(), page=page, page_size=page_size)
+        producer = await uow.applications.producer(_producer_id(principal))
+        name = f"{producer.first_name} {producer.last_name}" if producer else ""
+        return [ApplicationView(a, name, [], (None, None)) for a in apps], total
+
+
+async def delete_application(*, ctx: AppContext, principal: Principal, application_id: int,
+                             request: RequestContext) -> None:
+    async with ctx.uow() as uow:
+        app = await _load(uow, principal, application_id, ctx, for_update=True)
+        if app.status == "submitted":
+            raise Conflict("A submitted application cannot be deleted.", code="enrollment.submitted")
+        await uow.session.delete(app)
+        audit.record(uow, now=ctx.clock.now(), request=request, action="enrollment.deleted",
+                     actor_user_id=principal.user_id, actor_username=principal.username, target_type="application",
+                     target_id=application_id)
+        await uow.commit()
+
+
+# --- sections ----------------------------------------------------------------------------------------------------
+
+def _check_version(app: Application, expected: int | None) -> None:
+    if expected is not None and expected != app.version:
+        raise Conflict(f"This application was changed elsewhere (version {app.version}, you sent {expected}). "
+                       "Reload it and save again.", code="enrollment.stale_version",
+                       extra={"current_version": app.version})
+
+
+async def save_section(*, ctx: AppContext, principal: Principal, application_id: int, name: str,
+                       data: dict[str, Any], expected_version: int | None, request: RequestContext) -> ApplicationView:
+    """PUT replaces one section after validating it; the application is saved after every step (R-ENR-1)."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        app = await _load(uow, principal, application_id, ctx, for_update=True)
+        if app.status not in EDITABLE_STATUSES:
+            raise Conflict("A submitted application can no longer be changed.", code="enrollment.submitted")
+        _check_version(app, expected_version)
+        sections = copy.deepcopy(app.sections)
+        if name == "general" and sections.get("general") and data.get("is_sep", True):
+            check_life_event_change(sections["general"].get("life_events") or [], data.get("life_events") or [])
+        candidate = {**sections, name: data}
+        facts = await _facts(ctx, uow, principal, app, candidate)
+        check_section(name, data, candidate, facts)
+        sections[name] = _seal(ctx, name, data)
+        if name == "general":
+            app.producer_number = data["producer_number"]
+            app.state = facts.producer_numbers.get(data["producer_number"])
+        if name == "applicant":
+            person = data["applicant"]
+            app.applicant_first_name, app.applicant_last_name = person["first_name"], person["last_name"]
+            app.applicant_last_name_key = person["last_name"].lower()
+            app.applicant_date_of_birth = date.fromisoformat(str(person["date_of_birth"]))
+            app.applicant_ssn_last4 = sections["applicant"]["applicant"].get("ssn_last4")
+        app.sections = sections
+        medical, dental = await _premiums(ctx, uow, app, sections)
+        app.monthly_premium = _total(medical, dental)
+        if app.status == "failed":  # R-ENR-15: a failed application can be reopened
+            app.status, app.failure_reason = "incomplete", None
+        app.version += 1
+        app.updated_at = now
+        app.expires_at = expires_at(now, ctx.settings.application_expiry_days)
+        audit.record(uow, now=now, request=request, action="enrollment.section_saved", actor_user_id=principal.user_id,
+                     actor_username=principal.username, target_type="application", target_id=app.id,
+                     details={"section": name, "version": app.version})
+        await uow.commit()
+        return await _view(ctx, uow, app)
+
+
+async def calculate_effective(*, ctx: AppContext, principal: Principal, application_id: int,
+                              request: RequestContext) -> date:
+    """R-ENR-5: from the general section's SEP answer and life events, on today's selection date."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        app = await _load(uow, principal, application_id, ctx, for_update=True)
+        if app.status not in EDITABLE_STATUSES:
+            raise Conflict("A submitted application can no longer be changed.", code="enrollment.submitted")
+        general = app.sections.get("general")
+        if not general:
+            raise ValidationFailed("Save the general section (SEP answer and life events) first.",
+                                   code="enrollment.section_missing", field="general")
+        events = [Event(LifeEvent(e["event_type"]), date.fromisoformat(str(e["event_date"])))
+                  for e in general.get("life_events") or []]
+        effective = calculate_effective_date(is_sep=general.get("is_sep", True), events=events, selection=now.date(),
+                                             open_enrollment=_oe(ctx))
+        app.effective_date = effective
+        medical, dental = await _premiums(ctx, uow, app, app.sections)
+        app.monthly_premium = _total(medical, dental)
+        app.version += 1
+        app.updated_at = now
+        app.expires_at = expires_at(now, ctx.settings.application_expiry_days)
+        await uow.commit()
+        return effective
+
+
+# --- submission (R-ENR-15, R-ENR-18) --------------------------------------------------------------------------
+
+async def submit(*, ctx: AppContext, principal: Principal, application_id: int,
+                 request: RequestContext) -> Application:
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        app = await _load(uow, principal, application_id, ctx, for_update=True)
+        if app.status == "submitted":
+            raise Conflict(f"Application {app.record_number} was already submitted.", code="enrollment.submitted")
+        facts = await _facts(ctx, uow, principal, app, app.sections)
+        check_for_submit(app.sections, facts)
+        person = app.sections["applicant"]["applicant"]
+        duplicate = await uow.applications.has_active_coverage(
+            first_name=person["first_name"], last_name=person["last_name"],
+            date_of_birth=date.fromisoformat(str(person["date_of_birth"])), on=app.effective_date or now.date())
+        outcome = await gateway.submit(record_number=app.record_number or "", has_active_coverage=duplicate)
+        app.date_submitted = now
+        app.updated_at = now
+        app.version += 1
+        medical, dental = await _premiums(ctx, uow, app, app.sections)
+        app.monthly_premium = _total(medical, dental)
+        plan_ids = [app.sections["plans"].get("medical_plan_id"), app.sections["plans"].get("dental_plan_id")]
+        chosen = await uow.applications.plans([p for p in plan_ids if p])
+        house = app.sections.get("household") or {}
+        app.product_name = ", ".join(p.name for p in chosen.values())[:300] or None
+        app.coverage = "medical" if plan_ids[0] else "dental"
+        app.member_count = 1 + (1 if house.get("spouse") else 0) + len(house.get("dependents") or [])
+        if outcome.accepted:
+            app.status, app.failure_reason = "submitted", None
+            app.client_app_id = client_app_id(app.id)
+            pay_now = app.sections["signatures"].get("payment_option") == "pay_now"
+            app.payment_status = "Pending" if pay_now else "Pay Later"
+        else:
+            app.status, app.failure_reason = "failed", outcome.reason
+            app.expires_at = expires_at(now, ctx.settings.application_expiry_days)
+        audit.record(uow, now=now, request=request, action="enrollment.submitted", outcome="success"
+                     if outcome.accepted else "failure", actor_user_id=principal.user_id,
+                     actor_username=principal.username, target_type="application", target_id=app.id,
+                     details={"record_number": app.record_number, "reason": outcome.reason})
+        await uow.commit()
+        return app
+
+
+# --- PDF (R-ENR-17) -----------------------------------------------------------------------------------------------
+
+async def application_pdf(*, ctx: AppContext, principal: Principal, application_id: int,
+                          request: RequestContext) -> tuple[bytes, str]:
+    from app.adapters.application_pdf import render_application
+
+    async with ctx.uow() as uow:
+        app = await _load(uow, principal, application_id, ctx)
+        if app.status != "submitted":
+            raise Conflict("The application PDF is available once the application is submitted.",
+                           code="enrollment.not_submitted")
+        view = await _view(ctx, uow, app)
+        audit.record(uow, now=ctx.clock.now(), request=request, action="member.application_pdf",
+                     actor_user_id=principal.user_id, actor_username=principal.username, target_type="application",
+                     target_id=app.id)
+        await uow.commit()
+    pdf = await anyio.to_thread.run_sync(render_application, view.app.record_number or "", view.producer_name,
+                                         view.product_names, public_sections(view.app.sections),
+                                         view.app.effective_date, view.app.monthly_premium, view.app.date_submitted,
+                                         view.app.client_app_id, view.app.payment_status, view.app.state)
+    return pdf, f"application-{app.record_number}.pdf"
+
+
+SECTION_NAMES = SECTIONS

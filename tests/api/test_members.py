@@ -21,15 +21,21 @@ async def book(app, demo):  # type: ignore[no-untyped-def]
     async with app.state.ctx.uow() as uow:
         me = await producer_id(uow, "demoagent")
         other = await producer_id(uow, "otheragent")
-        jt = await make_family(uow, me, children=[date(2015, 3, 3), date(2000, 12, 1)], dental=True,
-                               client_app_id="PP97127", pending_application_id="AB12CD")
-        tt = await make_family(uow, me, last_name="Testerman", first_name="Tess", dob=date(1970, 1, 1),
-                               ssn_last4="5678", spouse=False, email="tess@example.com", phone_home="2145550123")
-        ss = await make_family(uow, me, last_name="Smith", first_name="Sam", dob=date(1950, 6, 6), ssn_last4="1111",
+        # names, zip and numbers chosen not to collide with the demo book loaded by the `demo` fixture
+        jt = await make_family(uow, me, last_name="Qtester", first_name="Jessica", dob=date(1961, 7, 13),
+                               ssn_last4="0412", children=[date(2015, 3, 3), date(2000, 12, 1)], dental=True,
+                               client_app_id="PP97127", pending_application_id="AB12CD", zip_code="60698",
+                               email="qjessica@example.com", phone_home="3125559100")
+        tt = await make_family(uow, me, last_name="Qtesterman", first_name="Tess", dob=date(1960, 1, 1),
+                               ssn_last4="0413", spouse=False, email="qtess@example.com", phone_home="2145559123",
+                               zip_code="60698")
+        ss = await make_family(uow, me, last_name="Qsmith", first_name="Sam", dob=date(1950, 6, 6), ssn_last4="0414",
                                spouse=False, plan_id="T-PPO-1", status="Termed", exchange="on",
-                               termination_date=date(2026, 6, 30), exchange_assigned_id="EX123",
-                               producer_number="220002581")
-        theirs = await make_family(uow, other, producer_number="330003690")
+                               termination_date=date(2026, 6, 30), exchange_assigned_id="EX123QQ",
+                               producer_number="220002581", zip_code="60698", email="qsam@example.com",
+                               phone_home="3125559102")
+        theirs = await make_family(uow, other, last_name="Qtester", first_name="Jessica", dob=date(1961, 7, 13),
+                                   ssn_last4="0412", producer_number="330003690", zip_code="60698")
         await uow.commit()
     return {"jt": jt, "tt": tt, "ss": ss, "theirs": theirs}
 
@@ -51,7 +57,7 @@ async def test_r_mem_2_simple_search_by_account_number_or_ssn4(client, producer,
     assert res["total"] == 2  # medical and dental policy rows
     assert {r["coverage"] for r in res["items"]} == {"medical", "dental"}
     assert all(r["account_number"] == jt.account_number for r in res["items"])
-    res = await search(client, producer, ssn_last4="1234")
+    res = await search(client, producer, ssn_last4="0412")
     assert {r["account_number"] for r in res["items"]} == {jt.account_number}  # not otheragent's Jessica
 
 
@@ -65,21 +71,21 @@ async def test_r_mem_2_spouse_and_dependent_details_never_match(client, producer
 async def test_r_mem_3_advanced_criteria_alone_and_combined(client, producer, book) -> None:
     jt, tt, ss = book["jt"], book["tt"], book["ss"]
     cases = [
-        ({"last_name": "test"}, {jt.account_number, tt.account_number}),  # prefix, any case
-        ({"last_name": "TESTERM"}, {tt.account_number}),
-        ({"first_name": "jess", "last_name": "tester"}, {jt.account_number}),
-        ({"ssn_last4": "1234", "date_of_birth": "02/10/1988"}, {jt.account_number}),
-        ({"date_of_birth": "1970-01-01"}, {tt.account_number}),
-        ({"phone": "(214) 555-0123"}, {tt.account_number}),
-        ({"email": "TESS@Example.com"}, {tt.account_number}),
-        ({"zip_code": "60601"}, {jt.account_number, tt.account_number, ss.account_number}),
+        ({"last_name": "qtest"}, {jt.account_number, tt.account_number}),  # prefix, any case
+        ({"last_name": "QTESTERM"}, {tt.account_number}),
+        ({"first_name": "jess", "last_name": "qtester"}, {jt.account_number}),
+        ({"ssn_last4": "0412", "date_of_birth": "07/13/1961"}, {jt.account_number}),
+        ({"date_of_birth": "1960-01-01"}, {tt.account_number}),
+        ({"phone": "(214) 555-9123"}, {tt.account_number}),
+        ({"email": "QTESS@Example.com"}, {tt.account_number}),
+        ({"zip_code": "60698"}, {jt.account_number, tt.account_number, ss.account_number}),
         ({"client_app_id": "pp97127"}, {jt.account_number}),
         ({"pending_application_id": "ab12cd"}, {jt.account_number}),
-        ({"exchange_assigned_id": "EX123"}, {ss.account_number}),
-        ({"producer_number": "220002581"}, {ss.account_number}),
-        ({"producer_last_name": "demo", "ssn_last4": "1111"}, {ss.account_number}),
+        ({"exchange_assigned_id": "EX123QQ"}, {ss.account_number}),
+        ({"producer_number": "220002581", "zip_code": "60698"}, {ss.account_number}),
+        ({"producer_last_name": "demo", "ssn_last4": "0414"}, {ss.account_number}),
         ({"producer_last_name": "someoneelse"}, set()),
-        ({"last_name": "tester", "zip_code": "99999"}, set()),
+        ({"last_name": "qtester", "zip_code": "99999"}, set()),
     ]
     for params, expected in cases:
         got = {r["account_number"] for r in (await search(client, producer, **params))["items"]}
@@ -88,7 +94,7 @@ async def test_r_mem_3_advanced_criteria_alone_and_combined(client, producer, bo
 
 async def test_r_mem_3_searches_are_scoped_to_the_book_first(client, demo, book) -> None:
     other = await bearer(client, "otheragent", "Other123")
-    res = await search(client, other, last_name="tester")
+    res = await search(client, other, last_name="qtester")
     assert {r["account_number"] for r in res["items"]} == {book["theirs"].account_number}
     assert (await search(client, other, account_number=book["jt"].account_number))["total"] == 0
 
@@ -103,10 +109,10 @@ async def test_r_mem_3_at_least_one_criterion_and_valid_values(client, producer,
 
 async def test_r_mem_4_result_rows_paging_sorting_and_column_filters(client, producer, book) -> None:
     jt, ss = book["jt"], book["ss"]
-    res = await search(client, producer, zip_code="60601", sort="last_name,-coverage", page_size=2)
+    res = await search(client, producer, zip_code="60698", sort="last_name,-coverage", page_size=2)
     assert res["total"] == 4 and res["page_size"] == 2 and len(res["items"]) == 2
     first = res["items"][0]
-    assert first["last_name"] == "Smith" and first["record_type"] == "Policy"
+    assert first["last_name"] == "Qsmith" and first["record_type"] == "Policy"
     assert set(first) >= {"last_name", "first_name", "record_type", "e_app_number", "client_app_id", "member_count",
                           "group_number", "account_number", "status", "product_type", "product_name",
                           "coverage_effective_date", "paid_to_date", "termed_date", "producer_name",
@@ -114,15 +120,15 @@ async def test_r_mem_4_result_rows_paging_sorting_and_column_filters(client, pro
     assert first["status"] == "Termed" and first["termed_date"] == "2026-06-30"
     assert first["product_type"] == "ON-EXCHANGE" and first["producer_name"] == "Dana Demo"
     assert (res["items"][1]["account_number"], res["items"][1]["coverage"]) == (jt.account_number, "medical")
-    page2 = await search(client, producer, zip_code="60601", sort="last_name,-coverage", page_size=2, page=2)
-    assert [(r["last_name"], r["coverage"]) for r in page2["items"]] == [("Tester", "dental"),
-                                                                         ("Testerman", "medical")]
+    page2 = await search(client, producer, zip_code="60698", sort="last_name,-coverage", page_size=2, page=2)
+    assert [(r["last_name"], r["coverage"]) for r in page2["items"]] == [("Qtester", "dental"),
+                                                                         ("Qtesterman", "medical")]
     assert page2["items"][0]["member_count"] == 4
-    filtered = await search(client, producer, zip_code="60601", filter_status="termed")
+    filtered = await search(client, producer, zip_code="60698", filter_status="termed")
     assert [r["account_number"] for r in filtered["items"]] == [ss.account_number]
-    filtered = await search(client, producer, zip_code="60601", filter_product_name="dental")
+    filtered = await search(client, producer, zip_code="60698", filter_product_name="dental")
     assert [r["coverage"] for r in filtered["items"]] == ["dental"]
-    assert (await search(client, producer, zip_code="60601", filter_record_type="Application"))["total"] == 0
+    assert (await search(client, producer, zip_code="60698", filter_record_type="Application"))["total"] == 0
     assert_problem(await client.get(SEARCH, params={"zip_code": "60601", "sort": "ssn"}, headers=producer), 422,
                    "sort.unknown_field")
 
@@ -132,9 +138,9 @@ async def test_r_mem_5_client_detail_with_policies_members_and_current_pcp(clien
     r = await client.get(f"{SEARCH}/{jt.account_number}", headers=producer)
     assert r.status_code == 200, r.text
     d = r.json()
-    assert (d["first_name"], d["last_name"], d["ssn_last4"]) == ("Jessica", "Tester", "1234")
-    assert d["address"]["zip_code"] == "60601" and d["phones"]["home"] == "3125550100"
-    assert d["email"] == "jessica@example.com"
+    assert (d["first_name"], d["last_name"], d["ssn_last4"]) == ("Jessica", "Qtester", "0412")
+    assert d["address"]["zip_code"] == "60698" and d["phones"]["home"] == "3125559100"
+    assert d["email"] == "qjessica@example.com"
     medical = next(p for p in d["policies"] if p["coverage"] == "medical")
     dental = next(p for p in d["policies"] if p["coverage"] == "dental")
     assert medical["requires_pcp"] is True and medical["network_type"] == "HMO"
@@ -155,7 +161,7 @@ async def test_r_mem_5_detail_of_another_producers_account_is_404(client, produc
 
 async def test_r_mem_6_every_phi_read_is_audited(client, producer, book, app) -> None:
     jt = book["jt"]
-    await search(client, producer, ssn_last4="1234", date_of_birth="1988-02-10")
+    await search(client, producer, ssn_last4="0412", date_of_birth="1961-07-13")
     await client.get(f"{SEARCH}/{jt.account_number}", headers=producer)
     async with app.state.ctx.uow() as uow:
         events = (await uow.session.execute(select(AuditEvent).where(AuditEvent.action.like("member.%"))
@@ -164,7 +170,7 @@ async def test_r_mem_6_every_phi_read_is_audited(client, producer, book, app) ->
     s, d = events
     assert s.actor_username == "demoagent" and s.details["accounts"] == [jt.account_number]
     assert s.details["criteria"] == ["ssn_last4", "date_of_birth"] and s.request_id and s.ip
-    assert "1234" not in str(s.details)  # the criteria values (PHI) are not copied into the log
+    assert "0412" not in str(s.details)  # the criteria values (PHI) are not copied into the log
     assert d.target_id == jt.account_number and d.occurred_at is not None
 
 
@@ -172,24 +178,24 @@ async def test_r_cic_4_change_is_pending_then_applied_after_four_hours(client, p
     jt = book["jt"]
     url = f"{SEARCH}/{jt.account_number}/contact-info-changes"
     r = await client.post(url, headers=producer, json={
-        "phones": [{"type": "cellular", "number": "(312) 555-0199", "send_text": True}], "email": "new@example.com"})
+        "phones": [{"type": "cellular", "number": "(312) 555-0199", "send_text": True}], "email": "qnew@example.com"})
     assert r.status_code == 202, r.text
     change = r.json()
     assert change["status"] == "pending"
     assert change["effective_at"].startswith("2026-11-22T19:00")  # 4 hours after 15:00
     detail = (await client.get(f"{SEARCH}/{jt.account_number}", headers=producer)).json()
-    assert detail["email"] == "jessica@example.com" and detail["phones"]["cell"] is None  # old values still current
+    assert detail["email"] == "qjessica@example.com" and detail["phones"]["cell"] is None  # old values still current
     [pending] = detail["pending_contact_changes"]
-    assert pending["updated"]["phones"]["cell"] == "3125550199" and pending["updated"]["email"] == "new@example.com"
-    assert (await search(client, producer, email="new@example.com"))["total"] == 0
+    assert pending["updated"]["phones"]["cell"] == "3125550199" and pending["updated"]["email"] == "qnew@example.com"
+    assert (await search(client, producer, email="qnew@example.com"))["total"] == 0
     clock.advance(hours=4)
     producer = await bearer(client, "demoagent", "Demo1234")  # the first token has expired by now
     r = await client.get(f"{SEARCH}/{jt.account_number}", headers=producer)
     assert r.status_code == 200, r.text
     detail = r.json()
-    assert detail["email"] == "new@example.com" and detail["phones"]["cell"] == "3125550199"
+    assert detail["email"] == "qnew@example.com" and detail["phones"]["cell"] == "3125550199"
     assert detail["pending_contact_changes"] == []
-    assert (await search(client, producer, email="NEW@example.com"))["total"] == 2
+    assert (await search(client, producer, email="QNEW@example.com"))["total"] == 2
     async with app.state.ctx.uow() as uow:
         row = (await uow.session.execute(select(ContactInfoChange))).scalar_one()
         assert row.status == "applied" and row.applied_at is not None
@@ -234,7 +240,7 @@ async def test_r_cic_3_a_request_that_changes_nothing(client, producer, book, ap
     jt = book["jt"]
     body = assert_problem(await client.post(
         f"{SEARCH}/{jt.account_number}/contact-info-changes", headers=producer,
-        json={"phones": [{"type": "home", "number": "312-555-0100"}], "email": "JESSICA@example.com"}), 422,
+        json={"phones": [{"type": "home", "number": "312-555-9100"}], "email": "QJESSICA@example.com"}), 422,
         "cic.no_change")
     assert body["detail"] == "No change to the existing record"
     async with app.state.ctx.uow() as uow:

@@ -1,0 +1,311 @@
+"""Application rules (R-ENR-1 .. R-ENR-18). Pure: sections are plain dicts (already shape-checked); the
+service passes in the reference facts (producer numbers, plans, providers) and the selection date."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, check_life_events, sep_choice_allowed
+from app.domain.errors import ErrorCollector, ValidationFailed
+from app.domain.rating import age_on
+
+SECTIONS = ("general", "applicant", "household", "plans", "other-coverage", "signatures")
+EDITABLE_STATUSES = ("incomplete", "failed")
+PCP_NETWORK_TYPES = ("HMO", "POS")
+PEDIATRIC_DENTAL_AGE = 19  # R-ENR-10: under 19
+CHILD_ONLY_AGE = 18  # R-ENR-13
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    plan_id: str
+    name: str
+    coverage: str
+    network_type: str
+    requires_pcp: bool
+    exchange: str
+    state: str
+    network_code: str
+    available: bool  # offered in the applicant's rating area for the effective year
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need to know beyond the sections themselves."""
+
+    today: date
+    producer_numbers: dict[str, str]  # the producer's active numbers -> state
+    delegate_states: frozenset[str] | None  # None for a producer
+    open_enrollment: OpenEnrollment
+    max_dependents: int
+    consumer_choice_exempt: frozenset[str]
+    plans: dict[str, PlanFacts] = field(default_factory=dict)
+    providers: dict[str, frozenset[str]] = field(default_factory=dict)  # known PCP numbers -> networks
+    effective_date: date | None = None
+
+
+def _prefixed(errors: ErrorCollector, section: str, exc: ValidationFailed) -> None:
+    for e in exc.errors or []:
+        errors.add(f"{section}.{e.field}" if e.field else section, e.code, e.message)
+    if not exc.errors:
+        errors.add(section, exc.code, exc.message)
+
+
+# --- per section --------------------------------------------------------------------------------------------
+
+def check_general(data: dict[str, Any], facts: Facts, *, previous: dict[str, Any] | None = None) -> None:
+    """R-ENR-3 producer number; R-ENR-4 SEP default and life-event rules; R-DEL-9 delegate states."""
+    errors = ErrorCollector()
+    number = data.get("producer_number")
+    state = facts.producer_numbers.get(number or "")
+    if state is None:
+        errors.add("producer_number", "enrollment.producer_number_unknown",
+                   "Choose one of the producer's active writing producer numbers.")
+    elif facts.delegate_states is not None and state not in facts.delegate_states:
+        errors.add("producer_number", "enrollment.delegate_state",
+                   f"You are not assigned to {state}; choose a number in one of your states.")
+    try:
+        sep_choice_allowed(requested_is_sep=bool(data.get("is_sep", True)), selection=facts.today,
+                           open_enrollment=facts.open_enrollment)
+    except ValidationFailed as exc:
+        errors.add("is_sep", exc.code, exc.message)
+    events = data.get("life_events") or []
+    if data.get("is_sep", True) and not events:
+        errors.add("life_events", "enrollment.life_event_required",
+                   "A special enrollment application needs at least one life event and its date.")
+    if previous and previous.get("is_sep", True) and data.get("is_sep", True):
+        before = previous.get("life_events") or []
+        if len(before) > 1 and not events:  # R-ENR-4: the last event cannot be deleted
+            errors.add("life_events", "enrollment.last_life_event",
+                       "A life event can only be deleted while more than one exists.")
+    try:
+        check_life_events([Event(LifeEvent(e["event_type"]), _d(e["event_date"])) for e in events], facts.today)
+    except ValidationFailed as exc:
+        for e in exc.errors:
+            errors.add(e.field, e.code, e.message)
+    errors.raise_if_any()
+
+
+def check_life_event_change(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
+    """R-ENR-4: events can be edited; one can be deleted only while more than one exists."""
+    if before and not after:
+        raise ValidationFailed("A life event can only be deleted while more than one exists.",
+                               code="enrollment.last_life_event", field="life_events")
+
+
+def check_applicant(data: dict[str, Any], facts: Facts) -> None:
+    """R-ENR-6 authorization; R-ENR-7 applicant, addresses, contact."""
+    errors = ErrorCollector()
+    if data["authorization"] == "in_person" and not data.get("terms_accepted"):
+        errors.add("terms_accepted", "enrollment.terms_required",
+                   "Assisting in person needs the client's acceptance of the Terms and Agreements.")
+    person = data["applicant"]
+    born = _d(person["date_of_birth"])
+    if born > facts.today:
+        errors.add("applicant.date_of_birth", "enrollment.birth_in_future", "The date of birth is in the future.")
+    _check_ssn(person.get("ssn"), "applicant.ssn", errors)
+    if person.get("tobacco_use"):
+        last = person.get("tobacco_last_used")
+        if not last:
+            errors.add("applicant.tobacco_last_used", "enrollment.tobacco_date_required",
+                       "Give the date of last tobacco use.")
+        elif _d(last) > facts.today:
+            errors.add("applicant.tobacco_last_used", "enrollment.tobacco_date_future",
+                       "The date of last tobacco use cannot be in the future.")
+    for key in ("home_address", "mailing_address"):
+        addr = data.get(key)
+        if addr:
+            if not re.fullmatch(r"\d{5}(-\d{4})?", addr["zip_code"]):
+                errors.add(f"{key}.zip_code", "enrollment.zip_invalid", "Enter a 5-digit zip code.")
+            if key == "home_address" and not addr.get("county"):
+                errors.add("home_address.county", "enrollment.county_required", "Select the county.")
+    phone = re.sub(r"\D", "", data["contact"]["primary_phone"])
+    if len(phone) != 10:
+        errors.add("contact.primary_phone", "enrollment.phone_invalid", "Enter a 10-digit phone number.")
+    errors.raise_if_any()
+
+
+def check_household(data: dict[str, Any], facts: Facts) -> None:
+    """R-ENR-8 HRA; R-ENR-9 at most 19 dependents, the spouse included."""
+    errors = ErrorCollector()
+    count = len(data.get("dependents") or []) + (1 if data.get("spouse") else 0)
+    if count > facts.max_dependents:
+        errors.add("dependents", "enrollment.too_many_dependents",
+                   f"At most {facts.max_dependents} dependents, the spouse included ({count} given).")
+    people = ([("spouse", data["spouse"])] if data.get("spouse") else []) + [
+        (f"dependents.{i}", d) for i, d in enumerate(data.get("dependents") or [])]
+    for path, person in people:
+        if _d(person["date_of_birth"]) > facts.today:
+            errors.add(f"{path}.date_of_birth", "enrollment.birth_in_future", "The date of birth is in the future.")
+        _check_ssn(person.get("ssn"), f"{path}.ssn", errors)
+    errors.raise_if_any()
+
+
+def applicant_ages(sections: dict[str, Any], on: date) -> dict[str, int]:
+    out: dict[str, int] = {}
+    app = (sections.get("applicant") or {}).get("applicant")
+    if app:
+        out["primary"] = age_on(_d(app["date_of_birth"]), on)
+    house = sections.get("household") or {}
+    if house.get("spouse"):
+        out["spouse"] = age_on(_d(house["spouse"]["date_of_birth"]), on)
+    for i, d in enumerate(house.get("dependents") or []):
+        out[f"dependent:{i}"] = age_on(_d(d["date_of_birth"]), on)
+    return out
+
+
+def check_plans(data: dict[str, Any], sections: dict[str, Any], facts: Facts) -> None:
+    """R-ENR-10 plan selection and pediatric dental; R-ENR-11 PCPs for HMO/POS only; R-ENR-2 off exchange."""
+    errors = ErrorCollector()
+    form_type = (sections.get("applicant") or {}).get("form_type", "medical_dental")
+    medical_id, dental_id = data.get("medical_plan_id"), data.get("dental_plan_id")
+    medical = facts.plans.get(medical_id) if medical_id else None
+    dental = facts.plans.get(dental_id) if dental_id else None
+    state = _home_state(sections)
+    for key, plan_id, plan, coverage in (("medical_plan_id", medical_id, medical, "medical"),
+                                         ("dental_plan_id", dental_id, dental, "dental")):
+        if not plan_id:
+            continue
+        if plan is None or plan.coverage != coverage:
+            errors.add(key, "enrollment.plan_unknown", f"{plan_id} is not a {coverage} plan.")
+        elif plan.exchange == "on":
+            errors.add(key, "enrollment.plan_on_exchange",
+                       "On-exchange plans are enrolled on the exchange, not with this application.")
+        elif state and plan.state != state:
+            errors.add(key, "enrollment.plan_wrong_state", f"{plan.name} is not offered in {state}.")
+        elif not plan.available:
+            errors.add(key, "enrollment.plan_unavailable",
+                       f"{plan.name} is not offered in the applicant's county for the effective date.")
+    if form_type == "dental" and medical_id:
+        errors.add("medical_plan_id", "enrollment.dental_form", "A dental-only application has no medical plan.")
+    if form_type == "medical_dental" and not medical_id:
+        errors.add("medical_plan_id", "enrollment.medical_required", "Select a medical plan.")
+    if form_type == "dental" and not dental_id:
+        errors.add("dental_plan_id", "enrollment.dental_required", "Select a dental plan.")
+    ages = applicant_ages(sections, facts.effective_date or facts.today)
+    if not dental_id and form_type == "medical_dental" and any(a < PEDIATRIC_DENTAL_AGE for a in ages.values()) \
+            and not data.get("pediatric_dental_attested"):
+        errors.add("pediatric_dental_attested", "enrollment.pediatric_dental",
+                   "Without a dental plan, attest that the children under 19 already have pediatric dental coverage.")
+    choices = list(data.get("pcp") or [])
+    same = data.get("use_same_pcp_number_for_all")
+    if choices or same:
+        if medical is None or medical.network_type not in PCP_NETWORK_TYPES:
+            errors.add("pcp", "enrollment.pcp_not_applicable", "PCPs are chosen only for HMO and POS plans.")
+        else:
+            numbers = [(f"pcp.{i}.pcp_number", c["pcp_number"], c["applicant"]) for i, c in enumerate(choices)]
+            if same:
+                numbers.append(("use_same_pcp_number_for_all", same, None))
+            for path, number, who in numbers:
+                if who is not None and who not in ages:
+                    errors.add(path.replace("pcp_number", "applicant"), "enrollment.pcp_applicant_unknown",
+                               f"There is no {who} on this application.")
+                networks = facts.providers.get(number)
+                if networks is None:
+                    errors.add(path, "enrollment.pcp_unknown", f"No PCP or medical group has number {number}.")
+                elif medical.network_code not in networks:
+                    errors.add(path, "enrollment.pcp_out_of_network", f"PCP {number} is not in {medical.name}'s "
+                                                                      "network.")
+    errors.raise_if_any()
+
+
+def check_other_coverage(data: dict[str, Any], facts: Facts) -> None:
+    """R-ENR-12: yes needs at least one complete entry; no means no entries."""
+    errors = ErrorCollector()
+    for key, flag in (("coverage_replacement", "replacing"), ("other_coverage", "has_other")):
+        block = data.get(key) or {}
+        if block.get(flag) and not block.get("entries"):
+            errors.add(f"{key}.entries", "enrollment.entries_required", "Add the details for each person.")
+        if not block.get(flag) and block.get("entries"):
+            errors.add(f"{key}.{flag}", "enrollment.entries_without_yes", f"Answer yes to {key.replace('_', ' ')} "
+                                                                         "to give details.")
+    errors.raise_if_any()
+
+
+def check_signatures(data: dict[str, Any], sections: dict[str, Any], facts: Facts, *, for_submit: bool) -> None:
+    """R-ENR-13 guardian for child-only and the Texas Consumer Choice Disclosure; R-ENR-14 payment choice."""
+    errors = ErrorCollector()
+    ages = applicant_ages(sections, facts.effective_date or facts.today)
+    if "primary" in ages and ages["primary"] < CHILD_ONLY_AGE and not data.get("parent_guardian"):
+        errors.add("parent_guardian", "enrollment.guardian_required",
+                   "A child-only application needs the parent or legal guardian's name and relationship.")
+    if _home_state(sections) == "TX" and not data.get("consumer_choice_disclosure_accepted"):
+        medical_id = (sections.get("plans") or {}).get("medical_plan_id")
+        plan = facts.plans.get(medical_id) if medical_id else None
+        if plan is None or plan.name not in facts.consumer_choice_exempt:
+            errors.add("consumer_choice_disclosure_accepted", "enrollment.consumer_choice_disclosure",
+                       "Texas applicants must accept the Consumer Choice Disclosure.")
+    if for_submit and not data.get("payment_option"):
+        errors.add("payment_option", "enrollment.payment_option_required", "Choose pay now or pay later.")
+    errors.raise_if_any()
+
+
+CHECKS = {
+    "general": lambda d, s, f: check_general(d, f),
+    "applicant": lambda d, s, f: check_applicant(d, f),
+    "household": lambda d, s, f: check_household(d, f),
+    "plans": check_plans,
+    "other-coverage": lambda d, s, f: check_other_coverage(d, f),
+    "signatures": lambda d, s, f: check_signatures(d, s, f, for_submit=False),
+}
+
+
+def check_section(name: str, data: dict[str, Any], sections: dict[str, Any], facts: Facts) -> None:
+    """Validate one section as it is saved ("Save & Exit" after every step, R-ENR-1)."""
+    CHECKS[name](data, sections, facts)
+
+
+def check_for_submit(sections: dict[str, Any], facts: Facts) -> None:
+    """R-ENR-15: every section, every missing or invalid field, all at once (prefixed by section)."""
+    errors = ErrorCollector()
+    for name in SECTIONS:
+        data = sections.get(name)
+        if data is None:
+            errors.add(name, "enrollment.section_missing", f"Complete the {name.replace('-', ' ')} section.")
+            continue
+        try:
+            if name == "signatures":
+                check_signatures(data, sections, facts, for_submit=True)
+            else:
+                check_section(name, data, sections, facts)
+        except ValidationFailed as exc:
+            _prefixed(errors, name, exc)
+    if facts.effective_date is None:
+        errors.add("effective_date", "enrollment.effective_date_missing", "Calculate the effective date.")
+    general_state = facts.producer_numbers.get((sections.get("general") or {}).get("producer_number") or "")
+    home_state = _home_state(sections)
+    if general_state and home_state and general_state != home_state:  # R-ENR-3, R-DEL-9
+        errors.add("general.producer_number", "enrollment.state_mismatch",
+                   f"The writing producer number is for {general_state} but the applicant lives in {home_state}.")
+    errors.raise_if_any("The application has missing or invalid fields")
+
+
+def _home_state(sections: dict[str, Any]) -> str | None:
+    addr = (sections.get("applicant") or {}).get("home_address")
+    return addr.get("state") if addr else None
+
+
+def _check_ssn(ssn: str | None, path: str, errors: ErrorCollector) -> None:
+    if ssn and not re.fullmatch(r"\d{9}", re.sub(r"-", "", ssn)):
+        errors.add(path, "enrollment.ssn_invalid", "An SSN is 9 digits.")
+
+
+def _d(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def record_number(application_id: int) -> str:
+    """R-ENR-15: "A-0001" style."""
+    return f"A-{application_id:04d}"
+
+
+def client_app_id(application_id: int) -> str:
+    return f"{1000 + application_id}"
+
+
+def expires_at(last_change, days: int):  # type: ignore[no-untyped-def]
+    """R-ENR-16: incomplete and failed applications expire 90 days after their last change."""
+    return last_change + timedelta(days=days)

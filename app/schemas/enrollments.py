@@ -1,0 +1,268 @@
+"""Application sections, submission, details and payments (api.md payload shapes; R-ENR, R-PAY)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, EmailStr, Field
+
+from app.domain.effective_dates import LifeEvent
+from app.schemas.common import StrictModel
+
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+OptName = Annotated[str | None, Field(default=None, max_length=100)]
+MI = Annotated[str | None, Field(default=None, max_length=1)]
+Sex = Literal["female", "male"]
+
+
+class LifeEventIn(StrictModel):
+    event_type: LifeEvent
+    event_date: date
+
+
+class GeneralSection(StrictModel):
+    producer_number: Annotated[str, Field(min_length=1, max_length=9, examples=["220002580"])]
+    is_sep: bool = True
+    life_events: Annotated[list[LifeEventIn], Field(default_factory=list, max_length=10)]
+
+
+class Person(StrictModel):
+    first_name: Name
+    middle_initial: MI = None
+    last_name: Name
+    date_of_birth: date
+    ssn: Annotated[str | None, Field(default=None, max_length=11, description="Stored encrypted; never returned")] = (
+        None
+    )
+    sex: Sex
+    tobacco_use: bool = False
+    tobacco_last_used: date | None = None
+
+
+class Address(StrictModel):
+    address1: Annotated[str, Field(min_length=1, max_length=200)]
+    address2: Annotated[str | None, Field(default=None, max_length=200)] = None
+    city: Name
+    state: Annotated[str, Field(min_length=2, max_length=2)]
+    zip_code: Annotated[str, Field(min_length=5, max_length=10)]
+    county: Annotated[str | None, Field(default=None, max_length=100)] = None
+
+
+class Contact(StrictModel):
+    primary_phone: Annotated[str, Field(min_length=1, max_length=20)]
+    phone_type: Literal["mobile", "landline"]
+    email: EmailStr | None = None
+
+
+class ApplicantSection(StrictModel):
+    form_type: Literal["medical_dental", "dental"]
+    authorization: Literal["in_person", "paper_application"]
+    terms_accepted: bool = False
+    applicant: Person
+    home_address: Address
+    mailing_address: Address | None = None
+    contact: Contact
+
+
+class Hra(StrictModel):
+    type: Literal["ICHRA", "QSEHRA"]
+    start_date: date
+    employer_name: Name
+    monthly_contribution: Annotated[Decimal, Field(ge=0, le=100000, decimal_places=2)]
+
+
+class Dependent(StrictModel):
+    first_name: Name
+    middle_initial: MI = None
+    last_name: Name
+    date_of_birth: date
+    sex: Sex
+    ssn: Annotated[str | None, Field(default=None, max_length=11)] = None
+    tobacco_use: bool = False
+
+
+class HouseholdSection(StrictModel):
+    hra: Hra | None = None
+    language_ethnicity: dict[str, Any] | None = Field(
+        None, description="Optional language, ethnicity and identity answers per applicant (R-ENR-8)"
+    )
+    spouse: Dependent | None = None
+    dependents: Annotated[list[Dependent], Field(default_factory=list, max_length=30)]
+
+
+class PcpChoice(StrictModel):
+    applicant: Annotated[str, Field(pattern=r"^(primary|spouse|dependent:\d{1,2})$")]
+    pcp_number: Annotated[str, Field(min_length=1, max_length=12)]
+
+
+class PlansSection(StrictModel):
+    medical_plan_id: Annotated[str | None, Field(default=None, max_length=40)] = None
+    dental_plan_id: Annotated[str | None, Field(default=None, max_length=40)] = None
+    pediatric_dental_attested: bool = False
+    pcp: Annotated[list[PcpChoice], Field(default_factory=list, max_length=25)]
+    use_same_pcp_number_for_all: Annotated[str | None, Field(default=None, max_length=12)] = None
+
+
+class ReplacementEntry(StrictModel):
+    covered_person: Name
+    insurance_company: Annotated[str, Field(min_length=1, max_length=200)]
+    policy_number: Annotated[str, Field(min_length=1, max_length=50)]
+    termination_date: date
+
+
+class OtherCoverageEntry(StrictModel):
+    applicant_name: Name
+    name_on_other_policy: OptName = None
+    member_number: Annotated[str, Field(min_length=1, max_length=50)]
+    group_id: Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class Replacement(StrictModel):
+    replacing: bool = False
+    entries: Annotated[list[ReplacementEntry], Field(default_factory=list, max_length=20)]
+
+
+class OtherCoverage(StrictModel):
+    has_other: bool = False
+    entries: Annotated[list[OtherCoverageEntry], Field(default_factory=list, max_length=20)]
+
+
+class OtherCoverageSection(StrictModel):
+    coverage_replacement: Replacement = Field(default_factory=lambda: Replacement.model_validate({}))
+    other_coverage: OtherCoverage = Field(default_factory=lambda: OtherCoverage.model_validate({}))
+    proxy_agreed: bool = False
+
+
+class Representative(StrictModel):
+    first_name: Name
+    middle_initial: MI = None
+    last_name: Name
+    relationship: Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class SignaturesSection(StrictModel):
+    authorized_representative: Representative | None = None
+    parent_guardian: Representative | None = None
+    consumer_choice_disclosure_accepted: bool = False
+    payment_option: Literal["pay_now", "pay_later"] | None = None
+
+
+SECTION_MODELS: dict[str, type[StrictModel]] = {
+    "general": GeneralSection,
+    "applicant": ApplicantSection,
+    "household": HouseholdSection,
+    "plans": PlansSection,
+    "other-coverage": OtherCoverageSection,
+    "signatures": SignaturesSection,
+}
+
+
+class ApplicationCreate(StrictModel):
+    quote_id: Annotated[int | None, Field(default=None, ge=1, le=2**62)] = None
+
+
+class PremiumsRead(BaseModel):
+    medical_premium: Decimal | None
+    dental_premium: Decimal | None
+    total_monthly_premium: Decimal | None
+
+
+class ApplicationRead(BaseModel):
+    """R-ENR-17: application details (SSNs are never returned whole)."""
+
+    id: int
+    record_number: str
+    status: str = Field(description="incomplete, submitted or failed")
+    version: int
+    state: str | None
+    producer_name: str
+    producer_number: str | None
+    date_submitted: datetime | None
+    effective_date: date | None
+    monthly_premium: Decimal | None
+    applicant_name: str | None
+    product_names: list[str]
+    client_app_id: str | None
+    payment_status: str | None
+    failure_reason: str | None
+    quote_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None
+    sections: dict[str, Any]
+    premiums: PremiumsRead
+
+
+class ApplicationListRow(BaseModel):
+    id: int
+    record_number: str
+    status: str
+    client_app_id: str | None
+    state: str | None
+    applicant_name: str | None
+    date_submitted: datetime | None
+    effective_date: date | None
+    producer_name: str
+    producer_number: str | None
+    expiration_date: datetime | None
+    last_modified: datetime
+    failure_reason: str | None
+    payment_status: str | None
+
+
+class EffectiveDateRead(BaseModel):
+    effective_date: date
+
+
+class SubmissionRead(BaseModel):
+    status: Literal["submitted", "failed"]
+    record_number: str
+    client_app_id: str | None
+    date_submitted: datetime | None
+    failure_reason: str | None
+    payment_status: str | None
+
+
+class CardIn(StrictModel):
+    number: Annotated[str, Field(min_length=12, max_length=23)]
+    exp_month: Annotated[int, Field(ge=1, le=12)]
+    exp_year: Annotated[int, Field(ge=2000, le=2100)]
+    cvc: Annotated[str, Field(pattern=r"^\d{3,4}$")]
+    name: Name
+
+
+class BankAccountIn(StrictModel):
+    routing_number: Annotated[str, Field(pattern=r"^\d{9}$")]
+    account_number: Annotated[str, Field(pattern=r"^\d{4,17}$")]
+    account_type: Literal["checking", "savings"]
+
+
+class PaymentCreate(StrictModel):
+    method: Literal["card", "bank_account"]
+    card: CardIn | None = None
+    bank_account: BankAccountIn | None = None
+    payment_date: date
+    terms_accepted: bool
+    autopay: bool = False
+
+
+class PaymentSubmit(StrictModel):
+    agreement: bool
+
+
+class PaymentRead(BaseModel):
+    id: int
+    application_id: int
+    status: str = Field(description="Pending, Successful, Declined or Cancelled")
+    amount: Decimal
+    method: str
+    last4: str
+    account_type: str | None
+    payment_date: date
+    autopay: bool
+    confirmation_number: str
+    decline_reason: str | None
+    created_at: datetime
+    submitted_at: datetime | None

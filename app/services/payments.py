@@ -1,0 +1,137 @@
+"""Binder payments (R-PAY-1 .. R-PAY-5): capture, review, submit with the agreement, or cancel."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from app.adapters.gateways import SimulatedPaymentProcessor, aba_routing_ok, luhn_ok
+from app.context import AppContext
+from app.domain.accounts import Principal
+from app.domain.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
+from app.repositories.orm import Payment
+from app.services import audit
+from app.services.audit import RequestContext
+
+processor = SimulatedPaymentProcessor()  # the payment-processor port
+
+
+def _producer_id(principal: Principal) -> int:
+    pid = principal.acting_producer_id
+    assert pid is not None
+    return pid
+
+
+async def create_payment(*, ctx: AppContext, principal: Principal, application_id: int, method: str,
+                         card: dict | None, bank: dict | None, payment_date, terms_accepted: bool,  # type: ignore[no-untyped-def, type-arg]
+                         autopay: bool, request: RequestContext) -> Payment:
+    """R-PAY-1: amount = first month's premium; terms of use accepted; nothing is charged until submit."""
+    now = ctx.clock.now()
+    errors = ErrorCollector()
+    if not terms_accepted:
+        errors.add("terms_accepted", "payment.terms_required", "Accept the Terms of Use and Privacy Statement.")
+    if autopay and method != "bank_account":  # R-PAY-2
+        errors.add("autopay", "payment.autopay_bank_only", "Autopay is only available with a bank account.")
+    if method == "card":
+        if card is None:
+            errors.add("card", "payment.card_required", "Enter the card details.")
+        else:
+            number = card["number"].replace(" ", "").replace("-", "")
+            if not number.isdigit() or not luhn_ok(number):
+                errors.add("card.number", "payment.card_invalid", "The card number is not valid.")
+            if (card["exp_year"], card["exp_month"]) < (now.year, now.month):
+                errors.add("card.exp_year", "payment.card_expired", "The card has expired.")
+    else:
+        if bank is None:
+            errors.add("bank_account", "payment.bank_required", "Enter the bank account details.")
+        elif not aba_routing_ok(bank["routing_number"]):
+            errors.add("bank_account.routing_number", "payment.routing_invalid", "The routing number is not valid.")
+    if payment_date < now.date():
+        errors.add("payment_date", "payment.date_past", "The payment date cannot be in the past.")
+    errors.raise_if_any()
+    async with ctx.uow() as uow:
+        app = await uow.applications.get_in_book(application_id, _producer_id(principal), for_update=True)
+        if app is None:
+            raise NotFound(f"Application {application_id} not found.")
+        if app.status != "submitted":
+            raise Conflict("Payments are taken once the application is submitted.", code="payment.not_submitted")
+        if app.payment_status == "Successful":
+            raise Conflict("The binder payment was already made.", code="payment.already_paid")
+        if app.monthly_premium is None:
+            raise Conflict("The application has no premium to pay.", code="payment.no_amount")
+        # R-PAY-5: the number goes to the processor; only its token and last 4 are kept.
+        if method == "card":
+            assert card is not None
+            tok = processor.tokenize_card(card["number"].replace(" ", "").replace("-", ""))
+        else:
+            assert bank is not None
+            tok = processor.tokenize_bank_account(bank["routing_number"], bank["account_number"])
+        payment = Payment(application_id=app.id, producer_id=app.producer_id, method=method,
+                          amount=Decimal(app.monthly_premium), payment_date=payment_date, autopay=autopay,
+                          status="Pending", processor_token=tok.token, last4=tok.last4,
+                          account_type=bank["account_type"] if bank else None,
+                          confirmation_number=f"PC{secrets.randbelow(10**10):010d}", created_at=now)
+        uow.payments.add(payment)
+        app.payment_status = "Pending"  # R-PAY-4
+        audit.record(uow, now=now, request=request, action="payment.captured", actor_user_id=principal.user_id,
+                     actor_username=principal.username, target_type="application", target_id=app.id,
+                     details={"method": method, "last4": tok.last4})
+        await uow.commit()
+        return payment
+
+
+async def get_payment(*, ctx: AppContext, principal: Principal, payment_id: int) -> Payment:
+    async with ctx.uow() as uow:
+        payment = await uow.payments.get_in_book(payment_id, _producer_id(principal))
+        if payment is None:
+            raise NotFound(f"Payment {payment_id} not found.")
+        return payment
+
+
+async def submit_payment(*, ctx: AppContext, principal: Principal, payment_id: int, agreement: bool,
+                         request: RequestContext) -> Payment:
+    """R-PAY-1: "submit payment and proceed" needs the payment agreement; only then is the payment made."""
+    if not agreement:
+        raise ValidationFailed("Agree that the payment may be taken from this payment method.",
+                               code="payment.agreement_required", field="agreement")
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        payment = await uow.payments.get_in_book(payment_id, _producer_id(principal), for_update=True)
+        if payment is None:
+            raise NotFound(f"Payment {payment_id} not found.")
+        if payment.status != "Pending":
+            raise Conflict(f"This payment is already {payment.status}.", code="payment.not_pending")
+        outcome = await processor.charge(token=payment.processor_token, amount=payment.amount)
+        payment.status = "Successful" if outcome.approved else "Declined"
+        payment.decline_reason = outcome.reason
+        payment.submitted_at = now
+        app = await uow.applications.get_in_book(payment.application_id, payment.producer_id, for_update=True)
+        assert app is not None
+        app.payment_status = payment.status  # R-PAY-4
+        audit.record(uow, now=now, request=request, action="payment.submitted", outcome="success"
+                     if outcome.approved else "failure", actor_user_id=principal.user_id,
+                     actor_username=principal.username, target_type="application", target_id=app.id,
+                     details={"payment_id": payment.id, "status": payment.status})
+        await uow.commit()
+        return payment
+
+
+async def cancel_payment(*, ctx: AppContext, principal: Principal, payment_id: int,
+                         request: RequestContext) -> Payment:
+    """R-PAY-3: no payment, the client is billed later; the application stays submitted."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        payment = await uow.payments.get_in_book(payment_id, _producer_id(principal), for_update=True)
+        if payment is None:
+            raise NotFound(f"Payment {payment_id} not found.")
+        if payment.status != "Pending":
+            raise Conflict(f"This payment is already {payment.status}.", code="payment.not_pending")
+        payment.status = "Cancelled"
+        app = await uow.applications.get_in_book(payment.application_id, payment.producer_id, for_update=True)
+        assert app is not None
+        app.payment_status = "Cancelled"
+        audit.record(uow, now=now, request=request, action="payment.cancelled", actor_user_id=principal.user_id,
+                     actor_username=principal.username, target_type="application", target_id=app.id,
+                     details={"payment_id": payment.id})
+        await uow.commit()
+        return payment
