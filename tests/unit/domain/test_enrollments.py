@@ -1,0 +1,160 @@
+"""Application rules, pure (R-ENR-3, 4, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from app.domain.effective_dates import OpenEnrollment
+from app.domain.enrollments import (
+    Facts,
+    PlanFacts,
+    check_applicant,
+    check_for_submit,
+    check_general,
+    check_household,
+    check_life_event_change,
+    check_other_coverage,
+    check_plans,
+    check_signatures,
+    expires_at,
+    record_number,
+)
+from app.domain.errors import ValidationFailed
+
+FACTS = Facts(
+    today=date(2026, 11, 22),
+    producer_numbers={"220002580": "IL", "220002581": "TX"},
+    delegate_states=None,
+    open_enrollment=OpenEnrollment(),
+    max_dependents=19,
+    consumer_choice_exempt=frozenset({"Blue Advantage Gold HMO 207"}),
+    plans={
+        "HMO": PlanFacts("HMO", "Silver HMO", "medical", "HMO", True, "off", "IL", "N", True),
+        "TXGOLD": PlanFacts("TXGOLD", "Blue Advantage Gold HMO 207", "medical", "HMO", True, "off", "TX", "N", True),
+        "DEN": PlanFacts("DEN", "Dental", "dental", "PPO", False, "off", "IL", "D", True),
+    },
+    providers={"124": frozenset({"N"})},
+    effective_date=date(2027, 1, 1),
+)
+APPLICANT = {
+    "form_type": "medical_dental",
+    "authorization": "in_person",
+    "terms_accepted": True,
+    "applicant": {
+        "first_name": "A",
+        "last_name": "B",
+        "date_of_birth": "1980-01-01",
+        "sex": "female",
+        "tobacco_use": False,
+    },
+    "home_address": {"address1": "1", "city": "C", "state": "IL", "zip_code": "60601", "county": "Cook"},
+    "contact": {"primary_phone": "3125550100", "phone_type": "mobile"},
+}
+
+
+def codes(fn, *args, **kw) -> set[str]:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationFailed) as e:
+        fn(*args, **kw)
+    return {x.code for x in e.value.errors} or {e.value.code}
+
+
+def test_r_enr_3_producer_number_and_delegate_states() -> None:
+    check_general({"producer_number": "220002580", "is_sep": False, "life_events": []}, FACTS)
+    assert codes(check_general, {"producer_number": "999", "is_sep": False, "life_events": []}, FACTS) == {
+        "enrollment.producer_number_unknown"
+    }
+    delegate = Facts(**{**FACTS.__dict__, "delegate_states": frozenset({"TX"})})
+    assert codes(check_general, {"producer_number": "220002580", "is_sep": False, "life_events": []}, delegate) == {
+        "enrollment.delegate_state"
+    }
+
+
+def test_r_enr_4_sep_needs_events_and_the_last_cannot_be_deleted() -> None:
+    assert "enrollment.life_event_required" in codes(
+        check_general, {"producer_number": "220002580", "is_sep": True, "life_events": []}, FACTS
+    )
+    with pytest.raises(ValidationFailed):
+        check_life_event_change([{"event_type": "marriage"}], [])
+    check_life_event_change([{"a": 1}, {"b": 2}], [{"a": 1}])
+
+
+def test_r_enr_6_7_terms_and_tobacco() -> None:
+    bad = {**APPLICANT, "terms_accepted": False, "applicant": {**APPLICANT["applicant"], "tobacco_use": True}}  # type: ignore[dict-item]
+    assert codes(check_applicant, bad, FACTS) == {"enrollment.terms_required", "enrollment.tobacco_date_required"}
+    check_applicant({**APPLICANT, "authorization": "paper_application", "terms_accepted": False}, FACTS)
+
+
+def test_r_enr_9_dependents_cap() -> None:
+    kid = {"first_name": "K", "last_name": "B", "date_of_birth": "2010-01-01", "sex": "male"}
+    check_household({"spouse": kid, "dependents": [kid] * 18}, FACTS)
+    assert codes(check_household, {"spouse": kid, "dependents": [kid] * 19}, FACTS) == {
+        "enrollment.too_many_dependents"
+    }
+
+
+def test_r_enr_10_11_plans() -> None:
+    sections = {
+        "applicant": APPLICANT,
+        "household": {
+            "dependents": [{"first_name": "K", "last_name": "B", "date_of_birth": "2015-01-01", "sex": "male"}]
+        },
+    }
+    assert codes(check_plans, {"medical_plan_id": "HMO"}, sections, FACTS) == {"enrollment.pediatric_dental"}
+    check_plans({"medical_plan_id": "HMO", "pediatric_dental_attested": True}, sections, FACTS)
+    check_plans(
+        {"medical_plan_id": "HMO", "dental_plan_id": "DEN", "pcp": [{"applicant": "primary", "pcp_number": "124"}]},
+        sections,
+        FACTS,
+    )
+    assert codes(
+        check_plans,
+        {"medical_plan_id": "HMO", "dental_plan_id": "DEN", "pcp": [{"applicant": "spouse", "pcp_number": "999"}]},
+        sections,
+        FACTS,
+    ) == {"enrollment.pcp_applicant_unknown", "enrollment.pcp_unknown"}
+
+
+def test_r_enr_12_details_when_yes() -> None:
+    assert codes(check_other_coverage, {"coverage_replacement": {"replacing": True, "entries": []}}, FACTS) == {
+        "enrollment.entries_required"
+    }
+
+
+def test_r_enr_13_guardian_and_texas_disclosure() -> None:
+    child = {**APPLICANT, "applicant": {**APPLICANT["applicant"], "date_of_birth": "2012-01-01"}}  # type: ignore[dict-item]
+    assert codes(check_signatures, {}, {"applicant": child}, FACTS, for_submit=False) == {
+        "enrollment.guardian_required"
+    }
+    tx = {**APPLICANT, "home_address": {**APPLICANT["home_address"], "state": "TX"}}  # type: ignore[dict-item]
+    assert codes(
+        check_signatures, {}, {"applicant": tx, "plans": {"medical_plan_id": "HMO"}}, FACTS, for_submit=False
+    ) == {"enrollment.consumer_choice_disclosure"}
+    check_signatures({}, {"applicant": tx, "plans": {"medical_plan_id": "TXGOLD"}}, FACTS, for_submit=False)
+
+
+def test_r_enr_14_payment_choice_before_submit() -> None:
+    assert codes(check_signatures, {}, {"applicant": APPLICANT}, FACTS, for_submit=True) == {
+        "enrollment.payment_option_required"
+    }
+
+
+def test_r_enr_15_all_missing_sections_at_once() -> None:
+    with pytest.raises(ValidationFailed) as e:
+        check_for_submit({}, Facts(**{**FACTS.__dict__, "effective_date": None}))
+    assert {x.field for x in e.value.errors} == {
+        "general",
+        "applicant",
+        "household",
+        "plans",
+        "other-coverage",
+        "signatures",
+        "effective_date",
+    }
+    assert record_number(7) == "A-0007" and record_number(12345) == "A-12345"
+
+
+def test_r_enr_16_expiry_is_90_days_after_the_last_change() -> None:
+    changed = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    assert expires_at(changed, 90) == datetime(2027, 2, 20, 12, tzinfo=UTC)
