@@ -1,4 +1,4 @@
-"""`portal` command line: serve, db upgrade, seed --demo, users create-admin, openapi export."""
+"""`portal` command line: serve, db upgrade, seed --demo | --members N, users create-admin, openapi export."""
 
 from __future__ import annotations
 
@@ -91,8 +91,37 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _seed_synthetic(settings: Settings, args: argparse.Namespace) -> dict[str, int]:
+    from app.db import make_engine
+    from app.services.synthetic import seed_synthetic
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    engine = make_engine(settings)
+    hasher = _hasher(settings)
+    try:
+        result = await seed_synthetic(engine, hasher=hasher, members=args.members, producers=args.producers,
+                                      seed=args.random_seed, progress=progress)
+    finally:
+        hasher.shutdown()
+        await engine.dispose()
+    return result.rows
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     settings = get_settings()
+    if args.members is not None:
+        # The synthetic producers share a published password: never in a production database.
+        if not settings.is_demo:
+            print("refusing: synthetic books are for demo-mode benchmark databases (PORTAL_MODE=demo)",
+                  file=sys.stderr)
+            return 2
+        if args.members < 1 or (args.producers is not None and args.producers < 1):
+            print("--members and --producers must be at least 1", file=sys.stderr)
+            return 2
+        asyncio.run(_seed_synthetic(settings, args))
+        return 0
     if args.demo:
         if not settings.is_demo:
             print("refusing: demo sign-ins exist only in demo mode (PORTAL_MODE=demo)", file=sys.stderr)
@@ -100,7 +129,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         created = asyncio.run(_seed_demo(settings))
         print(f"demo users created: {', '.join(created) or 'none (already there)'}", file=sys.stderr)
         return 0
-    print("nothing to seed: give --demo", file=sys.stderr)
+    print("nothing to seed: give --demo or --members N", file=sys.stderr)
     return 2
 
 
@@ -171,7 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_db_upgrade)
 
     seed = sub.add_parser("seed", help="load data")
-    seed.add_argument("--demo", action="store_true", help="the demo sign-ins of api.md (demo mode only)")
+    seed.add_argument("--demo", action="store_true",
+                      help="the demo sign-ins and demo book of api.md (demo mode only)")
+    seed.add_argument("--members", type=int, metavar="N",
+                      help="a synthetic book of N members for benchmarks (demo mode only)")
+    seed.add_argument("--producers", type=int, metavar="P",
+                      help="producers sharing the synthetic book (default: max(20, N // 5000))")
+    seed.add_argument("--random-seed", type=int, default=20261122, metavar="S",
+                      help="seed of the synthetic book (default 20261122)")
     seed.set_defaults(func=cmd_seed)
 
     users = sub.add_parser("users", help="user administration").add_subparsers(dest="users_command", required=True)

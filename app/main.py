@@ -25,9 +25,12 @@ from app.routers import (
     delegates,
     documents,
     e_questions,
+    enrollments,
     health,
     members,
     prospects,
+    quotes,
+    reports,
     servicing,
 )
 from app.security import TokenService
@@ -54,6 +57,11 @@ TAGS = [
     {"name": "id-cards", "description": "Permanent and temporary ID cards"},
     {"name": "providers", "description": "Provider directory: medical groups, PCP / PCPA / NPI numbers"},
     {"name": "pcp-changes", "description": "Primary care physician changes"},
+    {"name": "reports", "description": "Create Report and View My Custom Reports: book-of-business reports, CSV/XLSX"},
+    {"name": "enrollments", "description": "Off-exchange Individual & Family applications"},
+    {"name": "payments", "description": "Binder payments"},
+    {"name": "plans", "description": "Counties by zip code and the plans available there"},
+    {"name": "quotes", "description": "Quote & Enroll: quotes, premiums, plan selection, enrolling from a quote"},
     {"name": "admin", "description": "Carrier staff: activations, unlocks, outbox, audit log"},
     {"name": "operations", "description": "Health, readiness and metrics"},
 ]
@@ -139,7 +147,22 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for module in (health, auth, accounts, delegates, members, prospects, documents, e_questions, servicing, admin):
+    routers = (
+        health,
+        auth,
+        accounts,
+        delegates,
+        members,
+        prospects,
+        quotes,
+        documents,
+        e_questions,
+        servicing,
+        enrollments,
+        reports,
+        admin,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body_bytes=MAX_JSON_BODY_BYTES,
                        body_limit_exempt=UPLOAD_PATHS)
@@ -158,6 +181,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
                       tags=app.openapi_tags)
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    from app.schemas.enrollments import SECTION_MODELS
+
+    for model in SECTION_MODELS.values():  # bodies parsed per section (PUT /enrollments/{id}/{section})
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, sub)
+        schemas.setdefault(model.__name__, schema)
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     for path, item in doc.get("paths", {}).items():

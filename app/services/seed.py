@@ -1,4 +1,7 @@
-"""Demo data (api.md "Demo data"): deterministic, loaded on a fresh database in demo mode only."""
+"""Demo data (api.md "Demo data"): deterministic, loaded on a fresh database in demo mode only.
+
+The sign-ins below, then the demo book of business (`services/demo_book.py`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from app.domain.accounts import ADMIN_PASSWORD_POLICY, AccountStatus, PasswordPo
 from app.domain.errors import Conflict, ValidationFailed
 from app.repositories.orm import Registration, StateRegistration, User
 from app.repositories.uow import UnitOfWork
+from app.services.demo_book import load_demo_book
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,8 @@ DEMO_USERS = (
 
 
 async def seed_demo(uow: UnitOfWork, hasher: PasswordHasher, clock: Clock) -> list[str]:
-    """Create the demo sign-ins that do not exist yet; returns the user names created."""
+    """Create the demo sign-ins that do not exist yet, then the demo book unless it is there; returns the user
+    names created."""
     now = clock.now()
     created = []
     async with uow:
@@ -82,6 +87,9 @@ async def seed_demo(uow: UnitOfWork, hasher: PasswordHasher, clock: Clock) -> li
                         activated_at=now if active else None))
             created.append(demo.username)
         await uow.commit()
+    async with uow:
+        if await load_demo_book(uow.session, now=now):
+            await uow.commit()
     return created
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.api.test_delegates import add_delegate, mfa_sign_in, ready_delegate
+from tests.api.test_quotes import make_on_exchange_quote, make_quote
 from tests.factories import make_family, producer_id
 from tests.helpers import assert_problem, bearer
 
@@ -57,6 +58,26 @@ RESOURCES = [
     Resource("prospect", "GET", "/api/v1/prospects/{id}", make_prospect),
     Resource("prospect-update", "PATCH", "/api/v1/prospects/{id}", make_prospect, {"city": "Peoria"}),
     Resource("prospect-delete", "DELETE", "/api/v1/prospects/{id}", make_prospect),
+    # Saved reports (R-REP-3); the maker lives with the report tests.
+    Resource("saved-report", "GET", "/api/v1/saved-reports/{id}",
+             __import__("tests.api.test_reports", fromlist=["make_saved_report"]).make_saved_report),
+    Resource("saved-report-run", "GET", "/api/v1/saved-reports/{id}/run",
+             __import__("tests.api.test_reports", fromlist=["make_saved_report"]).make_saved_report),
+    Resource("saved-report-delete", "DELETE", "/api/v1/saved-reports/{id}",
+             __import__("tests.api.test_reports", fromlist=["make_saved_report"]).make_saved_report),
+    # Documents (R-DOC-4) and e-questions (R-EQ-4); the makers live with their API tests.
+    Resource("document-delete", "DELETE", "/api/v1/documents/{id}",
+             __import__("tests.api.test_documents", fromlist=["make_document"]).make_document),
+    Resource("e-question", "GET", "/api/v1/e-questions/{id}",
+             __import__("tests.api.test_e_questions", fromlist=["make_e_question"]).make_e_question),
+    Resource("e-question-delete", "DELETE", "/api/v1/e-questions/{id}",
+             __import__("tests.api.test_e_questions", fromlist=["make_e_question"]).make_e_question),
+    Resource("quote", "GET", "/api/v1/quotes/{id}", make_quote, delegate_forbidden=False),
+    Resource("quote-plans", "GET", "/api/v1/quotes/{id}/plans", make_quote, delegate_forbidden=False),
+    Resource("quote-selection", "PUT", "/api/v1/quotes/{id}/selection", make_quote,
+             {"medical_plan_id": None, "dental_plan_id": None}, delegate_forbidden=False),
+    # R-ENR-2 / R-DEL-9: on-exchange enrollment is for producers only (the owner gets the exchange's URL)
+    Resource("quote-enroll-on-exchange", "POST", "/api/v1/quotes/{id}/enrollments", make_on_exchange_quote, {}),
 ]
 IDS = [r.name for r in RESOURCES]
 

@@ -1,0 +1,154 @@
+"""Report schemas (R-REP-1 .. R-REP-3): report pages, saved report definitions.
+
+Request values are checked by the domain (`app.domain.reports`) so that every problem is reported at once;
+the documented JSON schemas (enums, date format, lengths) say what the domain accepts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StrictBool, StringConstraints, WithJsonSchema
+
+from app.domain.reports import (
+    APPLICATION_STATUSES,
+    COVERAGES,
+    EXCHANGES,
+    POLICY_STATUSES,
+    REPORT_TYPES,
+    SAVED_NAME_MAX,
+    YES_NO_ALL,
+)
+from app.schemas.common import Page, StrictModel
+
+
+def enum_schema(values: Any, *, nullable: bool = False, boolean: bool = False) -> WithJsonSchema:
+    branches: list[dict[str, Any]] = [{"type": "string", "enum": list(values)}]
+    if boolean:
+        branches.insert(0, {"type": "boolean"})
+    if nullable:
+        branches.append({"type": "null"})
+    return WithJsonSchema(branches[0] if len(branches) == 1 else {"anyOf": branches})
+
+
+def text_schema(max_length: int, *, nullable: bool = False, pattern: str | None = None) -> WithJsonSchema:
+    branch: dict[str, Any] = {"type": "string", "maxLength": max_length}
+    if pattern:
+        branch["pattern"] = pattern
+    return WithJsonSchema({"anyOf": [branch, {"type": "null"}]} if nullable else branch)
+
+
+DATE_SCHEMA = WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})
+REPORT_TYPE_SCHEMA = enum_schema(REPORT_TYPES)
+# Shape guards only (the domain checks the values); the documented schema is the `WithJsonSchema` beside each.
+Raw = Annotated[str, StringConstraints(max_length=1000)]
+RawOrNone = Raw | None
+
+
+class SavedReportFilters(StrictModel):
+    """R-REP-2 filters; omitted ones narrow nothing (policy_status all, coverage both, the rest all)."""
+
+    application_status: Annotated[RawOrNone, enum_schema(APPLICATION_STATUSES, nullable=True)] = None
+    policy_status: Annotated[RawOrNone, enum_schema(POLICY_STATUSES, nullable=True)] = None
+    product_name: Annotated[RawOrNone, text_schema(100, nullable=True)] = None
+    exchange: Annotated[RawOrNone, enum_schema(EXCHANGES, nullable=True)] = None
+    grandfathered: Annotated[StrictBool | RawOrNone, enum_schema(YES_NO_ALL, nullable=True, boolean=True)] = None
+    coverage: Annotated[RawOrNone, enum_schema(COVERAGES, nullable=True)] = None
+    temporary_plan: Annotated[StrictBool | RawOrNone, enum_schema(YES_NO_ALL, nullable=True, boolean=True)] = None
+    producer_first_name: Annotated[RawOrNone, text_schema(100, nullable=True)] = None
+    producer_last_name: Annotated[RawOrNone, text_schema(100, nullable=True)] = None
+    producer_number: Annotated[RawOrNone, text_schema(9, nullable=True, pattern="^[0-9]{9}$")] = None
+
+
+class SavedReportCreate(StrictModel):
+    """A report definition to keep and re-run: validated like a run; the name is unique among yours."""
+
+    name: Annotated[str, Field(min_length=1, max_length=SAVED_NAME_MAX, examples=["Grace period this month"])]
+    report_type: Annotated[Raw, REPORT_TYPE_SCHEMA]
+    date_from: Annotated[Raw, DATE_SCHEMA, Field(examples=["2026-11-01"])]
+    date_to: Annotated[Raw, DATE_SCHEMA, Field(examples=["2026-11-30"])]
+    filters: SavedReportFilters = Field(default_factory=SavedReportFilters)
+
+
+class ReportFiltersRead(BaseModel):
+    """The filters in force, normalised (defaults included)."""
+
+    application_status: str
+    policy_status: str
+    product_name: str | None
+    exchange: str
+    grandfathered: str
+    coverage: str
+    temporary_plan: str
+    producer_first_name: str | None
+    producer_last_name: str | None
+    producer_number: str | None
+
+
+class SavedReportRead(BaseModel):
+    id: int
+    name: str
+    report_type: str
+    title: str = Field(description="The report's name on the Create Report screen")
+    date_from: date
+    date_to: date
+    filters: ReportFiltersRead
+    created_at: datetime
+
+
+class ReportColumnRead(BaseModel):
+    key: str = Field(description="The row field shown in this column")
+    header: str = Field(description="The column header, as on screen and in files")
+
+
+class ReportRowRead(BaseModel):
+    """One row: a policy, or (member reports) a covered member on a policy. `status` is present only when
+    policy_status is all; the member fields only in member reports."""
+
+    policy_id: str
+    account_number: str
+    last_name: str = Field(description="Client (primary insured) last name")
+    first_name: str = Field(description="Client (primary insured) first name")
+    e_app_number: str | None
+    client_app_id: str | None
+    pending_application_id: str | None
+    group_number: str
+    member_count: int
+    product_type: str = Field(description="ON-EXCHANGE or OFF-EXCHANGE")
+    product_name: str
+    coverage: str = Field(description="medical or dental")
+    network_type: str
+    exchange: str = Field(description="on or off")
+    grandfathered: bool
+    temporary_plan: bool
+    status: str | None = Field(default=None, description="Active, Grace Period or Termed (policy_status=all only)")
+    application_status: str | None
+    initial_payment_received: bool
+    coverage_effective_date: date
+    paid_to_date: date | None
+    termed_date: date | None
+    app_signature_date: date | None
+    eapp_start_date: date | None
+    producer_name: str
+    producer_number: str
+    member_id: str | None = Field(default=None, description="Member reports only")
+    member_first_name: str | None = Field(default=None, description="Member reports only")
+    member_last_name: str | None = Field(default=None, description="Member reports only")
+    relationship: str | None = Field(default=None, description="primary, spouse or child (member reports only)")
+    date_of_birth: date | None = Field(default=None, description="Member reports only")
+    birthday: date | None = Field(default=None, description="The day the member turns 65 or 26 (member reports "
+                                                            "only; February 29 births: February 28 in common years)")
+    turning_age: int | None = Field(default=None, description="65 or 26 (member reports only)")
+
+
+class ReportPageRead(Page[ReportRowRead]):
+    """A page of a report with its total; `next_after` seeks the next page (pass it as `after`)."""
+
+    report_type: str
+    title: str
+    date_from: date
+    date_to: date
+    filters: ReportFiltersRead
+    columns: list[ReportColumnRead]
+    next_after: str | None = Field(description="Cursor of the next page (null on the last page)")
