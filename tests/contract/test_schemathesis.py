@@ -69,7 +69,7 @@ def _token(base: str, username: str, password: str) -> str:
 def _run(base: str, *extra: str) -> None:
     cmd = [str(BIN / "st"), "run", f"{base}/openapi.json", "--checks", CHECKS, "--max-examples", "25",
            "--seed", "20261122", "--no-color", "--phases", "examples,coverage,fuzzing",
-           "--suppress-health-check", "all", "--warnings", "off", "--workers", "2",
+           "--suppress-health-check", "all", "--warnings", "off", "--workers", "1",
            "--generation-database", "none", *extra]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
     tail = (result.stdout + result.stderr)[-6000:]
