@@ -7,13 +7,15 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help install run test test-sqlite test-postgres check lint typecheck openapi clean
+.PHONY: help install run test test-sqlite test-postgres check lint typecheck openapi bench soak clean
 
 help:
 	@echo "make run    - install into .venv, migrate, load demo data on first start, serve on 127.0.0.1:\$${PORT:-8000}"
 	@echo "make test   - every test on SQLite, then the database tests on PostgreSQL"
 	@echo "make check  - ruff, mypy and OpenAPI drift"
 	@echo "make openapi - regenerate openapi/openapi.json"
+	@echo "make bench  - load 10k and 1M-member books into PostgreSQL and measure quality.md's scenarios (~20 min)"
+	@echo "make soak   - memory over a 10-minute run of the mix"
 
 $(VENV)/bin/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -56,6 +58,13 @@ check: $(DEV_STAMP)
 
 openapi: $(RUNTIME_STAMP)
 	$(BIN)/portal openapi export
+
+# Benchmarks: PostgreSQL at BENCH_POSTGRES (default postgresql://postgres@127.0.0.1:5432), wrk from Debian.
+bench: $(DEV_STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+soak: $(DEV_STAMP)
+	$(BIN)/python -m bench.run --sizes 10000 --soak 600 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache *.egg-info

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_timeout_seconds: float = 5.0
+    db_pool_pre_ping: bool = False
 
     # Secrets: must be set outside demo mode.
     secret_key: str = DEMO_SECRET_KEY
@@ -99,7 +100,7 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
     hash_workers: int = 2
-    hash_queue_limit: int = 64
+    hash_queue_limit: int = 8  # per process: at ~28 verifies/s a full queue waits ~0.35 s, then 429
 
     # Per-client rate limit on sign-in and recovery endpoints (token bucket per client address)
     auth_rate_limit_per_minute: int = 30

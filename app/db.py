@@ -44,7 +44,10 @@ def _sqlite_common(cur: Any) -> None:
 
 def make_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEngine:
     url = settings.database_url
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # No pre-ping: it is one more round trip on every checkout (measured in docs/benchmarks.md). A connection
+    # that died with the server fails its first statement instead; SQLAlchemy sees the disconnect, invalidates
+    # the whole pool, that request answers 503 and the next ones connect afresh (tests/faults/).
+    kwargs: dict[str, Any] = {"pool_pre_ping": settings.db_pool_pre_ping}
     if settings.is_sqlite:
         path = settings.sqlite_path()
         if path is not None:

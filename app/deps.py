@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -14,13 +16,31 @@ from app.domain.errors import AuthenticationFailed, Forbidden
 from app.repositories.tokens import load_session_principal
 from app.services.audit import RequestContext
 
+T = TypeVar("T")
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 NOT_SIGNED_IN = "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/v1/auth/token."
 SESSION_ENDED = "This session has ended (signed out, password changed or revoked). Sign in again."
 
 
-def get_ctx(request: Request) -> AppContext:
+def without_threadpool(cls: type[T]) -> Callable[..., Awaitable[T]]:
+    """A class dependency as a coroutine with the class's signature.
+
+    FastAPI runs a plain `def` dependency - a class counts - in a worker thread: a thread hop on every request,
+    and under load a queue for anyio's 40 threads (measured in `make bench`, docs/benchmarks.md). Parameter
+    parsing stays FastAPI's: the coroutine shows the class's own (resolved) parameters.
+    """
+    signature = inspect.signature(cls, eval_str=True)
+
+    async def build(**kwargs: Any) -> T:
+        return cls(**kwargs)
+
+    build.__signature__ = signature.replace(return_annotation=cls)  # type: ignore[attr-defined]
+    build.__name__ = f"build_{cls.__name__}"
+    return build
+
+
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -36,7 +56,7 @@ def client_ip(request: Request, ctx: AppContext) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def get_request_context(request: Request, ctx: Ctx) -> RequestContext:
+async def get_request_context(request: Request, ctx: Ctx) -> RequestContext:
     return RequestContext(
         ip=client_ip(request, ctx),
         user_agent=request.headers.get("user-agent"),
@@ -138,4 +158,4 @@ class Paging:
         self.page_size = page_size
 
 
-PageParams = Annotated[Paging, Depends()]
+PageParams = Annotated[Paging, Depends(without_threadpool(Paging))]

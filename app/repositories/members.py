@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
+    String,
+    Table,
     and_,
+    bindparam,
     case,
     func,
     insert,
@@ -94,88 +98,148 @@ class SearchRow:
     policy_id: int
 
 
-def _criteria(q: MemberQuery) -> list[ColumnElement[bool]]:
-    """R-MEM-2/3: every criterion is about the primary insured (the account row) or its policies."""
-    where: list[ColumnElement[bool]] = []
-    if q.account_number:
-        where.append(a.c.account_number == q.account_number)
-    if q.ssn_last4:
-        where.append(a.c.ssn_last4 == q.ssn_last4)
-    if q.date_of_birth:
-        where.append(a.c.date_of_birth == q.date_of_birth)
-    if q.last_name_prefix:
-        where.append(and_(a.c.last_name_key >= q.last_name_prefix,
-                          a.c.last_name_key < prefix_upper_bound(q.last_name_prefix)))
-    if q.first_name_prefix:
-        where.append(and_(a.c.first_name_key >= q.first_name_prefix,
-                          a.c.first_name_key < prefix_upper_bound(q.first_name_prefix)))
-    if q.email:
-        where.append(a.c.email_key == q.email)
-    if q.zip_code:
-        where.append(a.c.zip_code == q.zip_code)
-    if q.phone:
-        where.append(or_(a.c.phone_home == q.phone, a.c.phone_cell == q.phone, a.c.phone_work == q.phone))
-    for name in ("e_app_number", "client_app_id", "exchange_assigned_id", "pending_application_id",
-                 "producer_number"):
+# Statements are built once per shape (which criteria, filters and order) with every value a bind parameter:
+# building a Select costs more than running the indexed query (docs/benchmarks.md), and the shapes are few.
+Binds = dict[str, Any]
+Sort = tuple[tuple[str, bool], ...]
+_EXACT = ("account_number", "ssn_last4", "date_of_birth", "email", "zip_code", "phone", "e_app_number",
+          "client_app_id", "exchange_assigned_id", "pending_application_id", "producer_number")
+_POLICY_EXACT = ("e_app_number", "client_app_id", "exchange_assigned_id", "pending_application_id",
+                 "producer_number")
+_SHAPES: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def _like_contains(value: str) -> str:
+    return "%" + value.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def _like_prefix(value: str) -> str:
+    return value.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def search_binds(producer_id: int, q: MemberQuery, *, limit: int, offset: int) -> Binds:
+    """The values of a search, named as the statement's bind parameters; which names are present is the shape."""
+    b: Binds = {"producer_id": producer_id, "limit": limit, "offset": offset}
+    for name in _EXACT:
         value = getattr(q, name)
         if value:
-            where.append(p.c[name] == value)
+            b[name] = value
+    if q.last_name_prefix:
+        b["last_lo"], b["last_hi"] = q.last_name_prefix, prefix_upper_bound(q.last_name_prefix)
+    if q.first_name_prefix:
+        b["first_lo"], b["first_hi"] = q.first_name_prefix, prefix_upper_bound(q.first_name_prefix)
+        b["first_like"] = _like_prefix(q.first_name_prefix)
+    if q.e_app_number:
+        b["app_record_number"] = f"A-{q.e_app_number}"
     f = q.filters
     if "status" in f:
-        where.append(func.lower(p.c.status) == f["status"].lower())
+        b["f_status"] = f["status"].lower()
     if "product_type" in f:
-        where.append(PRODUCT_TYPE == f["product_type"].upper())
+        b["f_product_type"] = f["product_type"].upper()
     if "coverage" in f:
-        where.append(p.c.coverage == f["coverage"].lower())
+        b["f_coverage"] = f["coverage"].lower()
     if "group_number" in f:
-        where.append(p.c.group_number == f["group_number"].upper())
+        b["f_group_number"] = f["group_number"].upper()
     if "product_name" in f:
-        where.append(func.lower(p.c.product_name).contains(f["product_name"].lower(), autoescape=True))
-    if "record_type" in f and f["record_type"].lower() != "policy":
+        b["f_product_name"] = _like_contains(f["product_name"].lower())
+    return b
+
+
+def _policies_match(q: MemberQuery) -> bool:
+    return q.filters.get("record_type", "policy").lower() == "policy"
+
+
+def _applications_match(q: MemberQuery) -> bool:
+    """R-ENR-15: can a submitted application answer these criteria and filters at all?"""
+    f = q.filters
+    return not (set(q.criteria_names()) - APPLICATION_CRITERIA
+                or ("status" in f and f["status"].lower() != "submitted")
+                or ("record_type" in f and f["record_type"].lower() != "application")
+                or ("product_type" in f and f["product_type"].upper() != "OFF-EXCHANGE")
+                or "group_number" in f)
+
+
+def _criteria(names: frozenset[str], policies_match: bool) -> list[ColumnElement[bool]]:
+    """R-MEM-2/3: every criterion is about the primary insured (the account row) or its policies."""
+    where: list[ColumnElement[bool]] = []
+    for name in ("account_number", "ssn_last4", "date_of_birth", "zip_code"):
+        if name in names:
+            where.append(a.c[name] == bindparam(name))
+    if "last_lo" in names:
+        where.append(and_(a.c.last_name_key >= bindparam("last_lo"), a.c.last_name_key < bindparam("last_hi")))
+    if "first_lo" in names:
+        where.append(and_(a.c.first_name_key >= bindparam("first_lo"), a.c.first_name_key < bindparam("first_hi")))
+    if "email" in names:
+        where.append(a.c.email_key == bindparam("email"))
+    if "phone" in names:
+        phone = bindparam("phone", type_=String())
+        where.append(or_(a.c.phone_home == phone, a.c.phone_cell == phone, a.c.phone_work == phone))
+    for name in _POLICY_EXACT:
+        if name in names:
+            where.append(p.c[name] == bindparam(name))
+    if "f_status" in names:
+        where.append(func.lower(p.c.status) == bindparam("f_status", type_=String()))
+    if "f_product_type" in names:
+        where.append(PRODUCT_TYPE == bindparam("f_product_type", type_=String()))
+    if "f_coverage" in names:
+        where.append(p.c.coverage == bindparam("f_coverage"))
+    if "f_group_number" in names:
+        where.append(p.c.group_number == bindparam("f_group_number"))
+    if "f_product_name" in names:
+        where.append(func.lower(p.c.product_name).like(bindparam("f_product_name", type_=String()), escape="/"))
+    if not policies_match:
         where.append(literal(False))
     return where
 
 
-def _application_criteria(q: MemberQuery) -> list[ColumnElement[bool]] | None:
-    """R-ENR-15: submitted applications answer searches by the applicant; None when a criterion cannot match."""
-    if set(q.criteria_names()) - APPLICATION_CRITERIA:
-        return None
+def _application_criteria(names: frozenset[str]) -> list[ColumnElement[bool]]:
+    """R-ENR-15: submitted applications answer searches by the applicant."""
     where: list[ColumnElement[bool]] = [ap.c.status == "submitted"]
-    if q.last_name_prefix:
-        where.append(and_(ap.c.applicant_last_name_key >= q.last_name_prefix,
-                          ap.c.applicant_last_name_key < prefix_upper_bound(q.last_name_prefix)))
-    if q.first_name_prefix:
-        where.append(func.lower(ap.c.applicant_first_name).startswith(q.first_name_prefix, autoescape=True))
-    if q.ssn_last4:
-        where.append(ap.c.applicant_ssn_last4 == q.ssn_last4)
-    if q.date_of_birth:
-        where.append(ap.c.applicant_date_of_birth == q.date_of_birth)
-    if q.client_app_id:
-        where.append(ap.c.client_app_id == q.client_app_id)
-    if q.producer_number:
-        where.append(ap.c.producer_number == q.producer_number)
-    if q.e_app_number:
-        where.append(ap.c.record_number == f"A-{q.e_app_number}")
-    f = q.filters
-    if "status" in f and f["status"].lower() != "submitted":
-        return None
-    if "record_type" in f and f["record_type"].lower() != "application":
-        return None
-    if "product_type" in f and f["product_type"].upper() != "OFF-EXCHANGE":
-        return None
-    if "coverage" in f:
-        where.append(ap.c.coverage == f["coverage"].lower())
-    if "group_number" in f:
-        return None
-    if "product_name" in f:
-        where.append(func.lower(ap.c.product_name).contains(f["product_name"].lower(), autoescape=True))
+    if "last_lo" in names:
+        where.append(and_(ap.c.applicant_last_name_key >= bindparam("last_lo"),
+                          ap.c.applicant_last_name_key < bindparam("last_hi")))
+    if "first_like" in names:
+        where.append(func.lower(ap.c.applicant_first_name).like(bindparam("first_like", type_=String()),
+                                                                escape="/"))
+    if "ssn_last4" in names:
+        where.append(ap.c.applicant_ssn_last4 == bindparam("ssn_last4"))
+    if "date_of_birth" in names:
+        where.append(ap.c.applicant_date_of_birth == bindparam("date_of_birth"))
+    if "client_app_id" in names:
+        where.append(ap.c.client_app_id == bindparam("client_app_id"))
+    if "producer_number" in names:
+        where.append(ap.c.producer_number == bindparam("producer_number"))
+    if "app_record_number" in names:
+        where.append(ap.c.record_number == bindparam("app_record_number"))
+    if "f_coverage" in names:
+        where.append(ap.c.coverage == bindparam("f_coverage"))
+    if "f_product_name" in names:
+        where.append(func.lower(ap.c.product_name).like(bindparam("f_product_name", type_=String()), escape="/"))
     return where
 
 
-def search_statement(producer_id: int, q: MemberQuery, *, sort: tuple[tuple[str, bool], ...], limit: int,
-                     offset: int) -> Select[Any]:
+def search_statement(q: MemberQuery, binds: Binds, *, sort: Sort) -> Select[Any]:
     """One statement: the page of rows plus the total (window count), scoped to the book first. Policies,
-    and submitted applications as record type "Application" (R-ENR-15)."""
+    and submitted applications as record type "Application" (R-ENR-15). Cached per shape."""
+    names = frozenset(binds)
+    policies_match, applications_match = _policies_match(q), _applications_match(q)
+    key = (names, policies_match, applications_match, sort)
+    stmt = _SHAPES.get(key)
+    if stmt is None:
+        stmt = _build(names, policies_match, applications_match, sort)
+        if len(_SHAPES) < 4096:
+            _SHAPES[key] = stmt
+    return stmt
+
+
+def _page(stmt: Select[Any]) -> Select[Any]:
+    return stmt.limit(bindparam("limit", type_=Integer())).offset(bindparam("offset", type_=Integer()))
+
+
+def _build(names: frozenset[str], policies_match: bool, applications_match: bool, sort: Sort) -> Select[Any]:
+    producer = bindparam("producer_id", type_=Integer())
+    if not applications_match:
+        return _policy_only(names, policies_match, producer, sort)
     policies = (
         select(
             a.c.last_name, a.c.first_name, RECORD_TYPE.label("record_type"), p.c.e_app_number, p.c.client_app_id,
@@ -186,18 +250,15 @@ def search_statement(producer_id: int, q: MemberQuery, *, sort: tuple[tuple[str,
         )
         .select_from(a.join(p, p.c.account_id == a.c.id))
         # R-BOOK-1 / R-MEM-3: the book comes first, in every index used.
-        .where(a.c.producer_id == producer_id, p.c.producer_id == producer_id, *_criteria(q))
+        .where(a.c.producer_id == producer, p.c.producer_id == producer, *_criteria(names, policies_match))
     )
-    app_where = _application_criteria(q)
-    if app_where is None:
-        return _policy_only(producer_id, q, sort=sort, limit=limit, offset=offset)
     applications = select(
         ap.c.applicant_last_name, ap.c.applicant_first_name, literal("Application"), ap.c.record_number,
         ap.c.client_app_id, ap.c.member_count, literal(""), literal(""), literal("Submitted"),
         literal("OFF-EXCHANGE"), ap.c.product_name, ap.c.coverage, ap.c.effective_date, literal(None),
         literal(None), ap.c.producer_number, (-ap.c.id).label("policy_id"), ap.c.applicant_last_name_key,
         func.lower(ap.c.applicant_first_name),
-    ).where(ap.c.producer_id == producer_id, *app_where)
+    ).where(ap.c.producer_id == producer, *_application_criteria(names))
     both = policies.union_all(applications).subquery("results")
     sort_cols = {**{k: both.c[k] for k in ("record_type", "e_app_number", "client_app_id", "member_count",
                                              "group_number", "account_number", "status", "product_type",
@@ -206,22 +267,21 @@ def search_statement(producer_id: int, q: MemberQuery, *, sort: tuple[tuple[str,
                  "last_name": both.c.last_name_key, "first_name": both.c.first_name_key}
     order = [(sort_cols[n].desc() if desc else sort_cols[n].asc()) for n, desc in sort]
     order.append(both.c.policy_id.asc())
-    return (select(*[both.c[k] for k in (
+    return _page(select(*[both.c[k] for k in (
         "last_name", "first_name", "record_type", "e_app_number", "client_app_id", "member_count", "group_number",
         "account_number", "status", "product_type", "product_name", "coverage", "coverage_effective_date",
         "paid_to_date", "termed_date", "producer_number", "policy_id")], func.count().over().label("total"))
-        .order_by(*order).limit(limit).offset(offset))
+        .order_by(*order))
 
 
-def _policy_only(producer_id: int, q: MemberQuery, *, sort: tuple[tuple[str, bool], ...], limit: int,
-                 offset: int) -> Select[Any]:
+def _policy_only(names: frozenset[str], policies_match: bool, producer: Any, sort: Sort) -> Select[Any]:
     """The hot path: policy rows only, straight on the indexed tables."""
     order = []
     for name, desc in sort:
         col = SORT_COLUMNS[name]
         order.append(col.desc() if desc else col.asc())
     order.append(p.c.id.asc())
-    return (
+    return _page(
         select(
             a.c.last_name, a.c.first_name, RECORD_TYPE.label("record_type"), p.c.e_app_number, p.c.client_app_id,
             p.c.member_count, p.c.group_number, a.c.account_number, p.c.status, PRODUCT_TYPE.label("product_type"),
@@ -231,32 +291,35 @@ def _policy_only(producer_id: int, q: MemberQuery, *, sort: tuple[tuple[str, boo
         )
         .select_from(a.join(p, p.c.account_id == a.c.id))
         # R-BOOK-1 / R-MEM-3: the book comes first, in every index used.
-        .where(a.c.producer_id == producer_id, p.c.producer_id == producer_id, *_criteria(q))
+        .where(a.c.producer_id == producer, p.c.producer_id == producer, *_criteria(names, policies_match))
         .order_by(*order)
-        .limit(limit)
-        .offset(offset)
     )
 
 
-async def search(conn: AsyncConnection, producer_id: int, q: MemberQuery, *, sort: tuple[tuple[str, bool], ...],
+async def search(conn: AsyncConnection, producer_id: int, q: MemberQuery, *, sort: Sort,
                  page: int, page_size: int) -> tuple[list[SearchRow], int]:
-    rows = (await conn.execute(search_statement(producer_id, q, sort=sort, limit=page_size,
-                                                offset=(page - 1) * page_size))).all()
+    binds = search_binds(producer_id, q, limit=page_size, offset=(page - 1) * page_size)
+    stmt = search_statement(q, binds, sort=sort)
+    rows = (await conn.execute(stmt, binds)).all()
     if rows:
         total = int(rows[0].total)
     elif page > 1:
-        count = select(func.count()).select_from(search_statement(producer_id, q, sort=sort, limit=10**9, offset=0)
-                                                 .subquery())
-        total = int((await conn.execute(count)).scalar_one())
+        count = select(func.count()).select_from(stmt.subquery())
+        total = int((await conn.execute(count, {**binds, "limit": 10**9, "offset": 0})).scalar_one())
     else:
         total = 0
     return [SearchRow(**{k: v for k, v in r._mapping.items() if k != "total"}) for r in rows], total
 
 
+_INSERT_AUDIT = insert(cast(Table, AuditEvent.__table__))  # Core: no ORM bulk-insert machinery per read
+
+
 async def record_reads(conn: AsyncConnection, events: list[dict[str, Any]]) -> None:
     """R-MEM-6: the audit rows of a PHI read, written in the same connection (AUTOCOMMIT)."""
-    if events:
-        await conn.execute(insert(AuditEvent), events)
+    if len(events) == 1:  # one row: a plain INSERT, not the executemany path
+        await conn.execute(_INSERT_AUDIT, events[0])
+    elif events:
+        await conn.execute(_INSERT_AUDIT, events)
 
 
 # --- client detail (R-MEM-5) ---------------------------------------------------------------------------------

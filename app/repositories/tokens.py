@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.repositories.base import RepositoryBase
@@ -48,26 +48,29 @@ class SessionPrincipal:
     producer_id: int | None
 
 
+_SESSION_PRINCIPAL = (
+    select(
+        User.id,
+        User.username,
+        User.role,
+        User.status,
+        User.must_change_password,
+        User.first_name,
+        User.last_name,
+        AuthSession.id,
+        AuthSession.expires_at,
+        AuthSession.revoked_at,
+        User.producer_id,
+    )
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.id == bindparam("session_id"), AuthSession.user_id == bindparam("user_id"))
+)  # built once: it runs on every authenticated request
+
+
 async def load_session_principal(conn: AsyncConnection, session_id: str, user_id: int) -> SessionPrincipal | None:
     """One indexed (primary-key) query per request: is the session alive, who is it."""
-    stmt = (
-        select(
-            User.id,
-            User.username,
-            User.role,
-            User.status,
-            User.must_change_password,
-            User.first_name,
-            User.last_name,
-            AuthSession.id,
-            AuthSession.expires_at,
-            AuthSession.revoked_at,
-            User.producer_id,
-        )
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.id == session_id, AuthSession.user_id == user_id)
-    )
-    row = (await conn.execute(stmt)).first()
+    stmt = _SESSION_PRINCIPAL
+    row = (await conn.execute(stmt, {"session_id": session_id, "user_id": user_id})).first()
     if row is None:
         return None
     return SessionPrincipal(

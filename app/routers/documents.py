@@ -24,7 +24,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 UPLOAD_STATUS: dict[type[Exception], int] = {PayloadTooLarge: 413, UnsupportedMediaType: 415, MalformedUpload: 400}
 
 
-def document_storage(ctx: Ctx) -> DocumentStorage:
+async def document_storage(ctx: Ctx) -> DocumentStorage:
     """The storage port (a local folder from settings; tests and deployments may override this dependency)."""
     return LocalFolderStorage(ctx.settings.storage_dir)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.adapters import exports
-from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx
+from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx, without_threadpool
 from app.domain.prospects import SELECTED_ID_CHARS, SELECTED_MAX, SORTABLE, ProspectRecord
 from app.errors import error_responses
 from app.schemas.common import Page
@@ -57,7 +57,7 @@ class SearchParams:
             "phone": phone, "email": email}
 
 
-Search = Annotated[SearchParams, Depends()]
+Search = Annotated[SearchParams, Depends(without_threadpool(SearchParams))]
 
 
 def _file(description: str, *media_types: str) -> dict[int | str, dict[str, Any]]:

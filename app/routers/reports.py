@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.adapters import exports
-from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx
+from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx, without_threadpool
 from app.domain.accounts import Principal
 from app.domain.reports import (
     APPLICATION_STATUSES,
@@ -95,7 +95,7 @@ class FilterParams:
             "producer_last_name": producer_last_name, "producer_number": producer_number}
 
 
-Filters = Annotated[FilterParams, Depends()]
+Filters = Annotated[FilterParams, Depends(without_threadpool(FilterParams))]
 
 
 def _files(description: str) -> dict[int | str, dict[str, Any]]:

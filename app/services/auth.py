@@ -78,14 +78,20 @@ async def sign_in(*, ctx: AppContext, username: str, password: str, request: Req
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         found = await uow.users.get_by_username(username)
-        # Hash work is the same whether or not the user exists (no enumeration by timing).
-        password_ok = await ctx.hasher.verify(password, found.password_hash if found else None)
-        temporary_ok = False
-        if (found and not password_ok and found.temp_password_hash and found.temp_password_expires_at
-                and found.temp_password_expires_at > now):
-            temporary_ok = await ctx.hasher.verify(password, found.temp_password_hash)
+    # The hashes are checked with no connection held: a sign-in waiting for the hash pool must not hold one of the
+    # pool's database connections (under a sign-in flood that starved every other request; docs/benchmarks.md).
+    # Hash work is the same whether or not the user exists (no enumeration by timing).
+    password_ok = await ctx.hasher.verify(password, found.password_hash if found else None)
+    temporary_ok = False
+    if (found and not password_ok and found.temp_password_hash and found.temp_password_expires_at
+            and found.temp_password_expires_at > now):
+        temporary_ok = await ctx.hasher.verify(password, found.temp_password_hash)
 
+    async with ctx.uow() as uow:
         user = await uow.users.get_for_update(found.id) if found else None
+        if user and found and (user.password_hash, user.temp_password_hash) != (found.password_hash,
+                                                                                 found.temp_password_hash):
+            password_ok = temporary_ok = False  # the password changed while it was being checked: not this one
         state = _state_of(user) if user else None
         policy = ctx.lockout_for(Role(user.role)) if user else ctx.producer_lockout
         try:

@@ -40,6 +40,6 @@ class QuotePrefillHook:
 _DEFAULT_HOOK = QuotePrefillHook()
 
 
-def get_proposal_hook() -> ProposalHook:
+async def get_proposal_hook() -> ProposalHook:
     """The hook in use (also a FastAPI dependency, so tests can override it)."""
     return _DEFAULT_HOOK
