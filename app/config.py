@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     consumer_choice_exempt_plans: list[str] = ["Blue Advantage Gold HMO 207"]
     application_expiry_days: int = 90
     max_dependents_including_spouse: int = 19
+    # The simulated back office (enrollment gateway, payment processor) answers after this long (fault tests)
+    gateway_delay_seconds: float = 0.0
+    # An Idempotency-Key request unfinished after this long died with its process; a retry may then run it
+    idempotency_claim_seconds: float = 60.0
 
     # Documents (R-DOC-1): a local folder outside anything served, under generated names
     storage_dir: str = "./var/uploads"

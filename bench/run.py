@@ -300,7 +300,11 @@ async def load_fixtures(db: str, url: str, how_many: int) -> Fixtures:
     frm = date(to.year - 1, to.month, to.day) + timedelta(days=1)
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         async def sign_in(p: Producer) -> None:
-            r = await client.post("/api/v1/auth/token", data={"username": p.username, "password": "Synth1234"})
+            for _ in range(20):  # a busy hash pool answers 429 with Retry-After: do as a client should
+                r = await client.post("/api/v1/auth/token", data={"username": p.username, "password": "Synth1234"})
+                if r.status_code != 429:
+                    break
+                await asyncio.sleep(float(r.headers.get("retry-after", "1")))
             r.raise_for_status()
             p.token = r.json()["access_token"]
         await asyncio.gather(*(sign_in(p) for p in producers))
@@ -464,7 +468,7 @@ async def complete_application(client: httpx.AsyncClient, p: Producer) -> int | 
     app_id = int(r.json()["id"])
     sections = {
         "general": {"producer_number": p.producer_number, "is_sep": False, "life_events": []},
-        "applicant": {"form_type": "medical", "authorization": "in_person", "terms_accepted": True,
+        "applicant": {"form_type": "medical_dental", "authorization": "in_person", "terms_accepted": True,
                       "applicant": {"first_name": "Bench", "middle_initial": None, "last_name": "Applicant",
                                     "date_of_birth": "1985-04-04", "ssn": "123456789", "sex": "female",
                                     "tobacco_use": False, "tobacco_last_used": None},

@@ -95,7 +95,7 @@ async def make_family(uow: Any, producer: int, *, last_name: str = "Tester", fir
     for i, born in enumerate(children or []):
         people.append((f"child{i}", f"{3 + i:02d}", "child", f"Kid{i}", born))
     for key, suffix, rel, fname, born in people:
-        member = Member(account_id=account.id, suffix=suffix, relationship=rel, first_name=fname,
+        member = Member(account_id=account.id, producer_id=producer, suffix=suffix, relationship=rel, first_name=fname,
                         middle_initial=None, last_name=last_name, date_of_birth=born, sex="female",
                         ssn_last4=ssn_last4 if rel == "primary" else "9999")
         uow.session.add(member)

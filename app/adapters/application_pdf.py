@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -47,6 +48,14 @@ def _table(rows: list[tuple[str, str]]) -> Table:
     return t
 
 
+def _plan(plan_id: str | None, names: Mapping[str, str]) -> str:
+    """A selected plan as the client knows it: its name, with the plan id for the carrier's staff."""
+    if not plan_id:
+        return "None selected"
+    name = names.get(plan_id)
+    return f"{name} ({plan_id})" if name else plan_id
+
+
 def render_application(
     record_number: str,
     producer_name: str,
@@ -58,6 +67,7 @@ def render_application(
     client_app_id: str | None,
     payment_status: str | None,
     state: str | None,
+    plan_names: Mapping[str, str] | None = None,
 ) -> bytes:
     """CPU-bound: call it off the event loop."""
     buf = BytesIO()
@@ -159,8 +169,8 @@ def render_application(
         Paragraph("Plans", h2),
         _table(
             [
-                ("Medical Plan", plans.get("medical_plan_id") or ""),
-                ("Dental Plan", plans.get("dental_plan_id") or ""),
+                ("Medical Plan", _plan(plans.get("medical_plan_id"), plan_names or {})),
+                ("Dental Plan", _plan(plans.get("dental_plan_id"), plan_names or {})),
                 ("Pediatric Dental Attested", "Yes" if plans.get("pediatric_dental_attested") else "No"),
                 ("PCP", pcp or plans.get("use_same_pcp_number_for_all") or "assigned by the carrier"),
             ]

@@ -5,8 +5,8 @@ prospects today and reports later share one implementation. Cell values are rend
 everywhere: dates (and datetimes, by their date) as the guides' MM/DD/YYYY, `None` as an empty cell.
 
 Memory stays flat whatever the row count: CSV is encoded and yielded in small chunks while rows
-arrive; XLSX goes through openpyxl's write-only workbook into a spooled temporary file (written in
-a worker thread, batch by batch) that is then streamed; the PDF is built in a worker thread too.
+arrive; XLSX goes through XlsxWriter's constant-memory workbook into a spooled temporary file (written
+in a worker thread, batch by batch) that is then streamed; the PDF is built in a worker thread too.
 """
 
 from __future__ import annotations
@@ -99,69 +99,65 @@ async def csv_stream(rows: AsyncIterable[T], columns: Sequence[Column[T]], *, ch
 # --- XLSX --------------------------------------------------------------------------------------------------
 
 class XlsxBuilder:
-    """One worksheet, written row by row with openpyxl's write-only workbook (constant memory).
+    """One worksheet, written row by row with XlsxWriter in `constant_memory` mode (each row goes to a temporary
+    file as it is written, so memory stays flat).
 
     Blocking: call `append` and `finish` from a worker thread (`build_xlsx` does). The header row is bold
-    and frozen; dates are real Excel dates shown as MM/DD/YYYY; text is never read as a formula.
+    and frozen; dates are real Excel dates shown as MM/DD/YYYY; text is always written as text, so it is never
+    read as a formula, an error value, a number or a link.
     """
 
     def __init__(self, columns: Sequence[Column[T]], *, sheet_title: str = "Sheet1",
                  widths: Sequence[float] | None = None, spool_max_bytes: int = SPOOL_MAX_BYTES) -> None:
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
-        from openpyxl.utils import get_column_letter
+        import xlsxwriter
 
         self._columns: Sequence[Column[Any]] = columns
-        self._cell = WriteOnlyCell
-        self._spool_max = spool_max_bytes
-        self._workbook = Workbook(write_only=True)
-        self._sheet = self._workbook.create_sheet(title=_SHEET_TITLE_UNSAFE_RE.sub("-", sheet_title)[:31] or "Sheet1")
-        self._sheet.freeze_panes = "A2"
-        for i, (header, _) in enumerate(columns, start=1):
-            width = widths[i - 1] if widths else max(len(header) + 2, 12)
-            self._sheet.column_dimensions[get_column_letter(i)].width = width
-        bold = Font(bold=True)
-        header_cells = []
-        for header, _ in columns:
-            cell = WriteOnlyCell(self._sheet, value=cell_text(header))
-            cell.font = bold
-            cell.data_type = "s"
-            header_cells.append(cell)
-        self._sheet.append(header_cells)
+        self._out: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=spool_max_bytes)
+        self._workbook = xlsxwriter.Workbook(self._out, {"constant_memory": True})
+        title = _SHEET_TITLE_UNSAFE_RE.sub("-", sheet_title)[:31].strip("'") or "Sheet1"
+        self._sheet = self._workbook.add_worksheet(title)
+        self._date = self._workbook.add_format({"num_format": XLSX_DATE_FORMAT})
+        bold = self._workbook.add_format({"bold": True})
+        self._sheet.freeze_panes(1, 0)
+        for i, (header, _) in enumerate(columns):
+            width = widths[i] if widths else max(len(header) + 2, 12)
+            # In pixels (7 per character of the default font), so the stored width is `width` characters.
+            self._sheet.set_column_pixels(i, i, round(width * 7))
+            self._sheet.write_string(0, i, cell_text(header), bold)
         self.rows = 0
 
-    def _xlsx_cell(self, value: object) -> object:
-        # Plain values go in as they are (openpyxl's fastest path); only dates and text that openpyxl would
-        # take for a formula need a styled or typed cell.
-        if value is None or isinstance(value, bool | int | float | Decimal):
-            return value
-        if isinstance(value, datetime | date):
-            cell = self._cell(self._sheet, value=value.date() if isinstance(value, datetime) else value)
-            cell.number_format = XLSX_DATE_FORMAT
-            return cell
-        text = cell_text(value)
-        if not text.startswith(("=", "#")):
-            return text
-        cell = self._cell(self._sheet, value=text)
-        cell.data_type = "s"  # text: never a formula ("=...") nor an error value ("#N/A")
-        return cell
+    def _write(self, row: int, col: int, value: object) -> None:
+        # The typed writers only: the generic `write` would turn "=..." into a formula and "http..." into a link.
+        if value is None:
+            return
+        sheet = self._sheet
+        if isinstance(value, bool):
+            sheet.write_boolean(row, col, value)
+        elif isinstance(value, int | float | Decimal):
+            sheet.write_number(row, col, value)  # type: ignore[arg-type]
+        elif isinstance(value, datetime):
+            sheet.write_datetime(row, col, value.date(), self._date)  # an export shows the date
+        elif isinstance(value, date):
+            sheet.write_datetime(row, col, value, self._date)
+        elif text := cell_text(value):
+            sheet.write_string(row, col, text)
 
     def append(self, rows: Iterable[T]) -> None:
+        write, columns = self._write, self._columns
         for row in rows:
-            self._sheet.append([self._xlsx_cell(value(row)) for _, value in self._columns])
             self.rows += 1
+            for col, (_, value) in enumerate(columns):
+                write(self.rows, col, value(row))
 
     def finish(self) -> IO[bytes]:
         """Save the workbook; returns the file positioned at its start (the caller closes it)."""
-        out = tempfile.SpooledTemporaryFile(max_size=self._spool_max)
         try:
-            self._workbook.save(out)
-            out.seek(0)
+            self._workbook.close()
+            self._out.seek(0)
         except BaseException:
-            out.close()
+            self._out.close()
             raise
-        return out
+        return self._out
 
 
 async def build_xlsx(rows: AsyncIterable[T], columns: Sequence[Column[T]], *, sheet_title: str = "Sheet1",

@@ -3,6 +3,7 @@ simulated adapters (the real ones would call the carrier's services)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -26,7 +27,12 @@ class EnrollmentGateway(Protocol):
 class SimulatedEnrollmentGateway:
     """Accepts every application except a duplicate of coverage the applicant already has with us."""
 
+    def __init__(self, delay_seconds: float = 0.0) -> None:
+        self.delay_seconds = delay_seconds  # PORTAL_GATEWAY_DELAY_SECONDS: a slow carrier system
+
     async def submit(self, *, record_number: str, has_active_coverage: bool) -> SubmissionOutcome:
+        if self.delay_seconds > 0:
+            await asyncio.sleep(self.delay_seconds)
         if has_active_coverage:
             return SubmissionOutcome(False, "The applicant already has active coverage with us for the same period.")
         return SubmissionOutcome(True)
@@ -54,6 +60,9 @@ class SimulatedPaymentProcessor:
     """Approves everything but the well-known declining test numbers. Numbers never leave this adapter:
     the token is random, with the simulator's decision folded in."""
 
+    def __init__(self, delay_seconds: float = 0.0) -> None:
+        self.delay_seconds = delay_seconds  # PORTAL_GATEWAY_DELAY_SECONDS: charging takes this long
+
     def tokenize_card(self, number: str) -> Tokenized:
         return Tokenized(self._token("dec" if number in DECLINING_CARDS else "ok", number), number[-4:])
 
@@ -62,6 +71,8 @@ class SimulatedPaymentProcessor:
         return Tokenized(self._token(kind, routing_number + account_number), account_number[-4:])
 
     async def charge(self, *, token: str, amount: Decimal) -> ChargeOutcome:
+        if self.delay_seconds > 0:
+            await asyncio.sleep(self.delay_seconds)
         if token.startswith("tok_dec_"):
             return ChargeOutcome(False, "The payment was declined by the card issuer or bank.")
         return ChargeOutcome(True)

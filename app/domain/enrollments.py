@@ -10,7 +10,7 @@ from typing import Any
 
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, check_life_events, sep_choice_allowed
 from app.domain.errors import ErrorCollector, ValidationFailed
-from app.domain.rating import age_on
+from app.domain.rating import Person, age_on
 
 SECTIONS = ("general", "applicant", "household", "plans", "other-coverage", "signatures")
 EDITABLE_STATUSES = ("incomplete", "failed")
@@ -155,6 +155,27 @@ def applicant_ages(sections: dict[str, Any], on: date) -> dict[str, int]:
     for i, d in enumerate(house.get("dependents") or []):
         out[f"dependent:{i}"] = age_on(_d(d["date_of_birth"]), on)
     return out
+
+
+def rated_people(sections: dict[str, Any]) -> list[Person]:
+    """R-ENR-1 / R-ENR-10: the people the premiums are for (primary, spouse, children), as R-QUO-2 rates them.
+
+    The saved applicant and household sections win. Until they are saved, the applicant and household prefilled
+    from the quote are rated, so an application started from a quote opens at the quote's premium (not at the
+    primary applicant's alone). Empty while there is no primary applicant.
+    """
+    prefill = sections.get("prefill") or {}
+    applicant = (sections.get("applicant") or {}).get("applicant") or prefill.get("applicant")
+    if not applicant:
+        return []
+    house = sections.get("household")
+    if house is None:
+        house = prefill
+    people = [Person("primary", _d(applicant["date_of_birth"]), bool(applicant.get("tobacco_use")))]
+    if house.get("spouse"):
+        people.append(Person("spouse", _d(house["spouse"]["date_of_birth"]), bool(house["spouse"].get("tobacco_use"))))
+    people += [Person("child", _d(d["date_of_birth"])) for d in house.get("dependents") or []]
+    return people
 
 
 def check_plans(data: dict[str, Any], sections: dict[str, Any], facts: Facts) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -471,12 +472,14 @@ class Policy(Base):
 
 
 class Member(Base):
-    """A covered person of an account: primary, spouse or child (R-MEM-1)."""
+    """A covered person of an account: primary, spouse or child (R-MEM-1). `producer_id` repeats the account's
+    (as `policies.producer_id` does) so the member reports start from the producer's own members."""
 
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     suffix: Mapped[str] = mapped_column(String(2))  # 01 primary, 02 spouse, 03.. children
     relationship: Mapped[str] = mapped_column(String(8))  # primary | spouse | child
     first_name: Mapped[str] = mapped_column(String(100))
@@ -485,6 +488,11 @@ class Member(Base):
     date_of_birth: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(8))
     ssn_last4: Mapped[str | None] = mapped_column(String(4))
+
+    __table_args__ = (
+        # The member reports (R-REP-1 "approaching 65 / 26"): the producer's members born in a range (R-BOOK-1).
+        Index("ix_members_producer_birth_relationship", "producer_id", "date_of_birth", "relationship"),
+    )
 
 
 class PolicyMember(Base):
@@ -813,4 +821,7 @@ Index("ix_policies_producer_signature", Policy.producer_id, Policy.app_signature
 Index("ix_policies_producer_effective", Policy.producer_id, Policy.coverage_effective_date)
 Index("ix_policies_producer_termination", Policy.producer_id, Policy.termination_date)
 Index("ix_policies_producer_paid_to", Policy.producer_id, Policy.paid_to_date)
+# Members by birth date across books: the enrollment gateway's duplicate-coverage check (has_active_coverage).
 Index("ix_members_birth_relationship", Member.date_of_birth, Member.relationship)
+# R-REP-3: saved-report names are unique per producer in any case; the service answers a race on it with 409.
+Index("uq_saved_reports_producer_name", SavedReport.producer_id, func.lower(SavedReport.name), unique=True)

@@ -1,10 +1,11 @@
 """Reports (R-REP-1 .. R-REP-3): SQL-first read queries over the caller's book, and saved report definitions.
 
-Every statement starts from the producer's book (`policies.producer_id`, and `accounts.producer_id` on the
-join) and the report's date range, which the report indexes serve: `(producer_id, <policy date>)` for the
-policy reports, `(date_of_birth, relationship)` for the member reports. A page is one statement with a window
-count for the total, or a seek ("keyset") statement after a cursor plus a count. Statements are built once per
-shape and cached (see `statement_for`); values are bound at execution.
+Every statement starts from the producer's book (`policies.producer_id`, and `accounts.producer_id` and
+`members.producer_id` on the joins) and the report's date range, which the report indexes serve:
+`(producer_id, <policy date>)` on policies for the policy reports, `(producer_id, date_of_birth, relationship)`
+on members for the member reports. A page is one statement with a window count for the total, or a seek
+("keyset") statement after a cursor plus a count. Statements are built once per shape and cached (see
+`statement_for`); values are bound at execution.
 
 Sorting is over a whitelist of expressions; nullable columns sort through COALESCE (dates: empty last, text:
 empty first) so every sort value is non-null and a cursor can seek past it with plain comparisons. The
@@ -34,6 +35,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -182,13 +184,12 @@ def _tiebreak(kind: ReportType) -> list[Any]:
 
 
 def _source(kind: ReportType) -> Any:
-    joined = p.join(a, a.c.id == p.c.account_id)
     if is_member_report(kind):
-        # The member is on the policy and in the producer's account: the account join lets the planner drop other
-        # producers' members right after the birth-date index, before probing their policies (half the work).
-        joined = joined.join(pm, pm.c.policy_id == p.c.id).join(
-            m, and_(m.c.id == pm.c.member_id, m.c.account_id == a.c.id))
-    return joined
+        # From the producer's members born in the range (members.producer_id, the account's), to the policies
+        # that cover them and their account: a few probes per member of the report, never the whole book.
+        return m.join(pm, pm.c.member_id == m.c.id).join(p, p.c.id == pm.c.policy_id).join(
+            a, and_(a.c.id == p.c.account_id, a.c.id == m.c.account_id))
+    return p.join(a, a.c.id == p.c.account_id)
 
 
 def _criteria(shape: Shape) -> list[ColumnElement[bool]]:
@@ -198,7 +199,8 @@ def _criteria(shape: Shape) -> list[ColumnElement[bool]]:
     start, end = bindparam("date_from", type_=Date()), bindparam("date_to", type_=Date())
     where: list[ColumnElement[bool]] = [p.c.producer_id == producer, a.c.producer_id == producer]
     if is_member_report(kind):
-        where += [m.c.date_of_birth >= bindparam("born_from", type_=Date()),
+        where += [m.c.producer_id == producer,
+                  m.c.date_of_birth >= bindparam("born_from", type_=Date()),
                   m.c.date_of_birth <= bindparam("born_to", type_=Date()),
                   m.c.relationship.in_(RELATIONSHIPS[TURNING_AGE[kind]]),
                   # still covered by the policy when the range starts
@@ -354,6 +356,7 @@ async def stream_rows(conn: AsyncConnection, producer_id: int, run: RunRequest, 
 
 # --- saved reports ("View My Custom Reports", R-REP-3): ORM, inside a unit of work ------------------------------
 
+SAVED_NAME_INDEX = "uq_saved_reports_producer_name"  # named in the error of either database
 SAVED_SORT_COLUMNS: dict[str, Any] = {
     "name": func.lower(SavedReport.name),
     "report_type": SavedReport.report_type,
@@ -366,7 +369,7 @@ class SavedReportRepository:
         self.session = session
 
     async def lock_producer(self, producer_id: int) -> None:
-        """Serialise a producer's saved-report writes (no unique index on the name: see the service)."""
+        """Serialise a producer's saved-report creations (the SAVED_REPORTS_MAX count: see the service)."""
         await self.session.execute(select(User.id).where(User.id == producer_id).with_for_update())
 
     async def name_taken(self, producer_id: int, name: str) -> bool:
@@ -378,8 +381,18 @@ class SavedReportRepository:
         self.session.add(report)
         return report
 
-    async def flush(self) -> None:
-        await self.session.flush()
+    async def flush_new(self) -> bool:
+        """Insert what was added; False when the name is already taken (the unique index, R-REP-3).
+
+        After False the transaction is unusable: the caller raises, and the unit of work rolls back.
+        """
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            if SAVED_NAME_INDEX not in str(exc.orig):
+                raise
+            return False
+        return True
 
     async def get_for_producer(self, report_id: int, producer_id: int) -> SavedReport | None:
         """R-BOOK-1: the query itself cannot return another producer's saved report."""

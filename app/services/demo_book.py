@@ -489,8 +489,8 @@ class _BookWriter:
         next_member, next_policy = iter(member_ids), iter(policy_ids)
         for account_id, (owner, draft) in zip(account_ids, self.drafts, strict=True):
             ids = [next(next_member) for _ in draft.members]
-            members.extend({"id": member_id, "account_id": account_id, "suffix": m.suffix,
-                            "relationship": m.relationship, "first_name": m.first_name,
+            members.extend({"id": member_id, "account_id": account_id, "producer_id": owner.user_id,
+                            "suffix": m.suffix, "relationship": m.relationship, "first_name": m.first_name,
                             "middle_initial": m.middle_initial, "last_name": m.last_name,
                             "date_of_birth": m.date_of_birth, "sex": m.sex, "ssn_last4": m.ssn_last4}
                            for member_id, m in zip(ids, draft.members, strict=True))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,17 +24,22 @@ from app.domain.enrollments import (
     check_section,
     client_app_id,
     expires_at,
+    rated_people,
     record_number,
 )
 from app.domain.errors import Conflict, NotFound, ValidationFailed
-from app.domain.rating import Person, premiums
+from app.domain.rating import premiums
 from app.repositories.orm import Application, Quote
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
-gateway = SimulatedEnrollmentGateway()  # the enrollment-system port (R-ENR-15)
 STATUS_FILTER = {"incomplete": ("incomplete",), "completed": ("submitted",), "failed": ("failed",)}
+
+
+def _gateway(ctx: AppContext) -> SimulatedEnrollmentGateway:
+    """The enrollment-system port (R-ENR-15)."""
+    return SimulatedEnrollmentGateway(delay_seconds=ctx.settings.gateway_delay_seconds)
 
 
 def _oe(ctx: AppContext) -> OpenEnrollment:
@@ -126,21 +131,14 @@ async def _premiums(ctx: AppContext, uow: UnitOfWork, app: Application, sections
                     ) -> tuple[Decimal | None, Decimal | None]:
     """R-ENR-10: the monthly premiums of the selected plans for this household (recomputed on change)."""
     plans_section = sections.get("plans") or {}
-    applicant = (sections.get("applicant") or {}).get("applicant") or ((sections.get("prefill") or {}).get("applicant"))
+    people = rated_people(sections)  # the saved household, or the one prefilled from the quote (R-ENR-1)
     home = (sections.get("applicant") or {}).get("home_address") or (sections.get("prefill") or {}).get("home")
-    if not plans_section or not applicant or not home:
+    if not plans_section or not people or not home:
         return None, None
     area = await uow.applications.rating_area(home["zip_code"], home.get("county"))
     if area is None:
         return None, None
-    on = app.effective_date or ctx.clock.now().date()
-    people = [Person("primary", date.fromisoformat(str(applicant["date_of_birth"])),
-                     bool(applicant.get("tobacco_use")))]
-    house = sections.get("household") or {}
-    if house.get("spouse"):
-        people.append(Person("spouse", date.fromisoformat(str(house["spouse"]["date_of_birth"])),
-                             bool(house["spouse"].get("tobacco_use"))))
-    people += [Person("child", date.fromisoformat(str(d["date_of_birth"]))) for d in house.get("dependents") or []]
+    on = app.effective_date or ctx.clock.now().date()  # R-QUO-2: rating ages as of the effective date
     ids = [plans_section.get("medical_plan_id"), plans_section.get("dental_plan_id")]
     plans = await uow.applications.plans([i for i in ids if i])
     rates = await uow.applications.rates(list(plans), area[0], area[1])
@@ -248,6 +246,7 @@ class ApplicationView:
     producer_name: str
     product_names: list[str]
     premiums: tuple[Decimal | None, Decimal | None]
+    plan_names: dict[str, str] = field(default_factory=dict)  # plan id -> plan name, for the PDF's plans section
 
 
 async def _view(ctx: AppContext, uow: UnitOfWork, app: Application) -> ApplicationView:
@@ -257,7 +256,8 @@ async def _view(ctx: AppContext, uow: UnitOfWork, app: Application) -> Applicati
                                                        plans_section.get("dental_plan_id")) if p])
     medical, dental = await _premiums(ctx, uow, app, app.sections)
     return ApplicationView(app, f"{producer.first_name} {producer.last_name}" if producer else "",
-                           [p.name for p in plans.values()], (medical, dental))
+                           [p.name for p in plans.values()], (medical, dental),
+                           {p.plan_id: p.name for p in plans.values()})
 
 
 async def get_application(*, ctx: AppContext, principal: Principal, application_id: int) -> ApplicationView:
@@ -379,7 +379,7 @@ async def submit(*, ctx: AppContext, principal: Principal, application_id: int,
         duplicate = await uow.applications.has_active_coverage(
             first_name=person["first_name"], last_name=person["last_name"],
             date_of_birth=date.fromisoformat(str(person["date_of_birth"])), on=app.effective_date or now.date())
-        outcome = await gateway.submit(record_number=app.record_number or "", has_active_coverage=duplicate)
+        outcome = await _gateway(ctx).submit(record_number=app.record_number or "", has_active_coverage=duplicate)
         app.date_submitted = now
         app.updated_at = now
         app.version += 1
@@ -426,7 +426,8 @@ async def application_pdf(*, ctx: AppContext, principal: Principal, application_
     pdf = await anyio.to_thread.run_sync(render_application, view.app.record_number or "", view.producer_name,
                                          view.product_names, public_sections(view.app.sections),
                                          view.app.effective_date, view.app.monthly_premium, view.app.date_submitted,
-                                         view.app.client_app_id, view.app.payment_status, view.app.state)
+                                         view.app.client_app_id, view.app.payment_status, view.app.state,
+                                         view.plan_names)
     return pdf, f"application-{app.record_number}.pdf"
 
 

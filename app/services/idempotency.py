@@ -3,6 +3,8 @@
 A key is claimed with a placeholder row before the work runs, so two concurrent retries never both run:
 the second sees the claim and gets 409 until the first has finished; afterwards every retry with the same
 key and the same request gets the stored answer, and a different request under the same key gets 422.
+A claim still in progress after `idempotency_claim_seconds` belongs to a request that died with its process
+(killed, crashed, or the database went away before the claim could be released): a retry takes it over.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.context import AppContext
@@ -23,6 +25,11 @@ from app.repositories.orm import IdempotencyKey
 
 IN_PROGRESS = 0
 KEY_HOURS = 24
+
+
+def _in_progress() -> Conflict:
+    return Conflict("The first request with this Idempotency-Key is still being processed. Retry shortly.",
+                    code="idempotency.in_progress")
 
 
 def request_fingerprint(*parts: object) -> str:
@@ -59,29 +66,36 @@ async def run_idempotent(
                 raise ValidationFailed("This Idempotency-Key was already used for a different request. Use a new "
                                        "key for a new request.", code="idempotency.key_reused",
                                        field="Idempotency-Key")
-            if existing.status_code == IN_PROGRESS:
-                raise Conflict("The first request with this Idempotency-Key is still being processed. Retry shortly.",
-                               code="idempotency.in_progress")
-            return existing.status_code, dict(existing.response_body or {})
-        uow.session.add(IdempotencyKey(user_id=principal.user_id, key=key, method=method, path=path,
-                                       request_hash=fingerprint, status_code=IN_PROGRESS, response_body=None,
-                                       created_at=now, expires_at=now + timedelta(hours=KEY_HOURS)))
+            if existing.status_code != IN_PROGRESS:
+                return existing.status_code, dict(existing.response_body or {})
+            lapsed = now - timedelta(seconds=ctx.settings.idempotency_claim_seconds)
+            if existing.created_at > lapsed:
+                raise _in_progress()
+            # The claim lapsed: its request died. Take it over; the condition lets one of several retries win.
+            taken = await uow.session.execute(update(IdempotencyKey).where(
+                IdempotencyKey.id == existing.id, IdempotencyKey.status_code == IN_PROGRESS,
+                IdempotencyKey.created_at <= lapsed).values(created_at=now))
+            if getattr(taken, "rowcount", 0) != 1:
+                raise _in_progress()
+        else:
+            uow.session.add(IdempotencyKey(user_id=principal.user_id, key=key, method=method, path=path,
+                                           request_hash=fingerprint, status_code=IN_PROGRESS, response_body=None,
+                                           created_at=now, expires_at=now + timedelta(hours=KEY_HOURS)))
         try:
             await uow.commit()
         except IntegrityError as exc:
-            raise Conflict("The first request with this Idempotency-Key is still being processed. Retry shortly.",
-                           code="idempotency.in_progress") from exc
+            raise _in_progress() from exc
+    mine = (IdempotencyKey.user_id == principal.user_id, IdempotencyKey.key == key)
     try:
         status, body = await handler()
     except BaseException:
         async with ctx.uow() as uow:  # release the claim: the request did nothing, it may be retried
             await uow.session.execute(delete(IdempotencyKey).where(
-                IdempotencyKey.user_id == principal.user_id, IdempotencyKey.key == key))
+                *mine, IdempotencyKey.status_code == IN_PROGRESS, IdempotencyKey.created_at == now))
             await uow.commit()
         raise
     async with ctx.uow() as uow:
-        row = (await uow.session.execute(select(IdempotencyKey).where(
-            IdempotencyKey.user_id == principal.user_id, IdempotencyKey.key == key))).scalar_one()
-        row.status_code, row.response_body = status, json.loads(json.dumps(body, default=str))
+        await uow.session.execute(update(IdempotencyKey).where(*mine).values(
+            status_code=status, response_body=json.loads(json.dumps(body, default=str))))
         await uow.commit()
     return status, body

@@ -89,23 +89,30 @@ async def get_client_detail(*, ctx: AppContext, principal: Principal, account_nu
     assert producer_id is not None
     now = ctx.clock.now()
     today = now.date()
-    async with ctx.db.read_engine.connect() as conn:
+    async def load(conn: Any) -> tuple[Any, list[Any]]:
         account = await member_queries.account_by_number(conn, producer_id, account_number)
         if account is None:
             raise NotFound(NOT_IN_BOOK.format(account_number))
-        changes = await member_queries.contact_changes(conn, account.id)
-    if any(c.effective_at <= now for c in changes):
-        await apply_due_contact_changes(ctx=ctx, account_id=account.id)
-    async with ctx.db.read_engine.connect() as conn:
-        if any(c.effective_at <= now for c in changes):
-            account = await member_queries.account_by_number(conn, producer_id, account_number)
-            if account is None:
-                raise NotFound(NOT_IN_BOOK.format(account_number))
-            changes = await member_queries.contact_changes(conn, account.id)
-        rows = await member_queries.policies_with_members(conn, account.id, producer_id)
-        pcps = await member_queries.current_pcps(conn, account.id, today)
+        return account, await member_queries.contact_changes(conn, account.id)
+
+    async def rest(conn: Any, account_id: int) -> tuple[list[Any], list[Any]]:
+        rows = await member_queries.policies_with_members(conn, account_id, producer_id)
+        pcps = await member_queries.current_pcps(conn, account_id, today)
         await member_queries.record_reads(conn, [_audit_row(ctx, principal, request, "member.detail",
                                                             account_number, None)])
+        return rows, pcps
+
+    # One connection in the usual case; changes that came due first go through their own write transaction.
+    async with ctx.db.read_engine.connect() as conn:
+        account, changes = await load(conn)
+        due = any(c.effective_at <= now for c in changes)
+        if not due:
+            rows, pcps = await rest(conn, account.id)
+    if due:
+        await apply_due_contact_changes(ctx=ctx, account_id=account.id)
+        async with ctx.db.read_engine.connect() as conn:
+            account, changes = await load(conn)
+            rows, pcps = await rest(conn, account.id)
     current_pcp: dict[tuple[int, int], Any] = {}
     for row in pcps:
         if row.effective_date <= today or (row.member_id, row.policy_id) not in current_pcp:

@@ -13,7 +13,10 @@ from app.repositories.orm import Payment
 from app.services import audit
 from app.services.audit import RequestContext
 
-processor = SimulatedPaymentProcessor()  # the payment-processor port
+
+def _processor(ctx: AppContext) -> SimulatedPaymentProcessor:
+    """The payment-processor port."""
+    return SimulatedPaymentProcessor(delay_seconds=ctx.settings.gateway_delay_seconds)
 
 
 def _producer_id(principal: Principal) -> int:
@@ -62,10 +65,10 @@ async def create_payment(*, ctx: AppContext, principal: Principal, application_i
         # R-PAY-5: the number goes to the processor; only its token and last 4 are kept.
         if method == "card":
             assert card is not None
-            tok = processor.tokenize_card(card["number"].replace(" ", "").replace("-", ""))
+            tok = _processor(ctx).tokenize_card(card["number"].replace(" ", "").replace("-", ""))
         else:
             assert bank is not None
-            tok = processor.tokenize_bank_account(bank["routing_number"], bank["account_number"])
+            tok = _processor(ctx).tokenize_bank_account(bank["routing_number"], bank["account_number"])
         payment = Payment(application_id=app.id, producer_id=app.producer_id, method=method,
                           amount=Decimal(app.monthly_premium), payment_date=payment_date, autopay=autopay,
                           status="Pending", processor_token=tok.token, last4=tok.last4,
@@ -101,7 +104,7 @@ async def submit_payment(*, ctx: AppContext, principal: Principal, payment_id: i
             raise NotFound(f"Payment {payment_id} not found.")
         if payment.status != "Pending":
             raise Conflict(f"This payment is already {payment.status}.", code="payment.not_pending")
-        outcome = await processor.charge(token=payment.processor_token, amount=payment.amount)
+        outcome = await _processor(ctx).charge(token=payment.processor_token, amount=payment.amount)
         payment.status = "Successful" if outcome.approved else "Declined"
         payment.decline_reason = outcome.reason
         payment.submitted_at = now

@@ -178,6 +178,11 @@ def _not_found(report_id: int) -> NotFound:
     return NotFound(f"Saved report {report_id} is not among your saved reports.")  # plain code, as every id (R-BOOK-1)
 
 
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"You already have a saved report named {name!r}; choose another name.",
+                    code="saved_report.name_taken", field="name")
+
+
 def saved_definition(report: SavedReport) -> ReportDefinition:
     """A saved report's definition, checked again (a stored filter the rules no longer accept is a 422)."""
     return build_definition(report.report_type, report.date_from, report.date_to, report.filters or {})
@@ -188,8 +193,9 @@ async def create_saved_report(*, ctx: AppContext, principal: Principal, name: st
                               request: RequestContext) -> SavedReport:
     """R-REP-3: save a report definition, validated like a run; names are unique per producer (any case: 409).
 
-    There is no unique index on (producer, name) in the schema, so creations are serialised on the producer's
-    row (SELECT ... FOR UPDATE on PostgreSQL; SQLite has a single writer) before the name is checked.
+    The name is checked first for a plain answer; the unique index on (producer, lower(name)) decides a race
+    between two creations, whose loser gets the same 409. Creations are still serialised on the producer's row
+    (SELECT ... FOR UPDATE on PostgreSQL; SQLite has a single writer) so the SAVED_REPORTS_MAX count holds.
     """
     producer_id, _ = _producer(principal)
     errors = ErrorCollector()
@@ -202,8 +208,7 @@ async def create_saved_report(*, ctx: AppContext, principal: Principal, name: st
         saved = SavedReportRepository(uow.session)
         await saved.lock_producer(producer_id)
         if await saved.name_taken(producer_id, clean_name):
-            raise Conflict(f"You already have a saved report named {clean_name!r}; choose another name.",
-                           code="saved_report.name_taken", field="name")
+            raise _name_taken(clean_name)
         _, total = await saved.list_for_producer(producer_id, sort=(("created_at", False),), page=1, page_size=1)
         if total >= SAVED_REPORTS_MAX:
             raise ValidationFailed(f"You can keep at most {SAVED_REPORTS_MAX} saved reports; delete some first.",
@@ -212,7 +217,8 @@ async def create_saved_report(*, ctx: AppContext, principal: Principal, name: st
             producer_id=producer_id, name=clean_name, report_type=definition.report_type.value,
             date_from=definition.date_from, date_to=definition.date_to, filters=definition.filters.as_dict(),
             created_at=now))
-        await saved.flush()
+        if not await saved.flush_new():
+            raise _name_taken(clean_name)
         audit.record(uow, now=now, request=request, action="saved_report.created", actor_user_id=principal.user_id,
                      actor_username=principal.username, target_type="saved_report", target_id=report.id,
                      details={"report_type": report.report_type})

@@ -59,8 +59,8 @@ ACCOUNT_COLUMNS = (
     "county", "email", "email_key", "phone_home", "phone_cell", "phone_work", "phone_spouse_cell", "phone_fax",
     "created_at", "updated_at",
 )
-MEMBER_COLUMNS = ("id", "account_id", "suffix", "relationship", "first_name", "middle_initial", "last_name",
-                  "date_of_birth", "sex", "ssn_last4")
+MEMBER_COLUMNS = ("id", "account_id", "producer_id", "suffix", "relationship", "first_name", "middle_initial",
+                  "last_name", "date_of_birth", "sex", "ssn_last4")
 POLICY_COLUMNS = (
     "id", "account_id", "producer_id", "producer_number", "plan_id", "product_name", "coverage", "network_type",
     "requires_pcp", "exchange", "group_number", "e_app_number", "client_app_id", "exchange_assigned_id",
@@ -128,8 +128,8 @@ class _Rows:
         for m in draft.members:
             member_id = ids.take("members")
             member_ids.append(member_id)
-            t["members"].append((member_id, account_id, m.suffix, m.relationship, m.first_name, m.middle_initial,
-                                 m.last_name, m.date_of_birth, m.sex, m.ssn_last4))
+            t["members"].append((member_id, account_id, producer.user_id, m.suffix, m.relationship, m.first_name,
+                                 m.middle_initial, m.last_name, m.date_of_birth, m.sex, m.ssn_last4))
         self.members += len(draft.members)
         number = producer.numbers[draft.state]
         for pol in draft.policies:

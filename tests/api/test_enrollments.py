@@ -203,6 +203,15 @@ async def test_whole_enrollment_end_to_end_quote_application_submit_pay_pdf(clie
         json={"medical_plan_id": "E-HMO", "dental_plan_id": "E-DEN"},
     )
     assert sel.status_code == 200, sel.text
+    # R-QUO-2, rating ages as of the effective date 2027-01-01: Riley (born 1987-01-01) is 40 -> 1.278;
+    # Sam (born 1987-05-01) is still 39 -> 1.262, tobacco x 1.5 on medical only; Kelly (2015-03-03) is 11 -> 0.765,
+    # the only child under 21, so charged.
+    #   medical E-HMO 400: 400 x 1.278 + 400 x 1.262 x 1.5 + 400 x 0.765 = 511.20 + 757.20 + 306.00 = 1574.40
+    #   dental  E-DEN  30:  30 x 1.278 +  30 x 1.262       +  30 x 0.765 =  38.34 +  37.86 +  22.95 =   99.15
+    #   total 1574.40 + 99.15 = 1673.55
+    # (An earlier expectation, 1084.20 / 99.63 / 1183.83, rated Sam at 40 and mis-added the medical sum.)
+    expected = {"medical_premium": "1574.40", "dental_premium": "99.15", "total_monthly_premium": "1673.55"}
+    assert {k: sel.json()[k] for k in expected} == expected
     started = await client.post(f"/api/v1/quotes/{qid}/enrollments", headers=producer, json={})
     assert started.status_code == 201, started.text
     app_id = started.json()["application_id"]
@@ -211,6 +220,7 @@ async def test_whole_enrollment_end_to_end_quote_application_submit_pay_pdf(clie
     assert prefilled["sections"]["plans"]["medical_plan_id"] == "E-HMO"
     assert prefilled["sections"]["prefill"]["applicant"]["first_name"] == "Riley"
     assert prefilled["effective_date"] == "2027-01-01" and prefilled["producer_number"] == "220002580"
+    assert prefilled["premiums"] == expected  # R-ENR-1: the prefilled household is rated, as on the quote
     for section, body in (
         ("general", general()),
         ("applicant", applicant()),
@@ -221,11 +231,8 @@ async def test_whole_enrollment_end_to_end_quote_application_submit_pay_pdf(clie
     ):
         r = await put(client, producer, app_id, section, body)
         assert r.status_code == 200, (section, r.text)
-    premiums = r.json()["premiums"]
-    # R-QUO-2 / R-ENR-10: 400 x (1.278 + 1.278 x 1.5 + 0.765) and 30 x (1.278 + 1.278 + 0.765)
-    medical, dental = Decimal(premiums["medical_premium"]), Decimal(premiums["dental_premium"])
-    assert medical > 0 and dental > 0
-    assert Decimal(premiums["total_monthly_premium"]) == medical + dental
+    # R-ENR-10: recomputed from the saved sections, the same household as the quote, so the same premiums
+    assert r.json()["premiums"] == expected
     eff = await client.post(f"{URL}/{app_id}/effective-date", headers=producer)
     assert eff.json() == {"effective_date": "2027-01-01"}  # open enrollment, chosen by Dec 15
     sub = await client.post(f"{URL}/{app_id}/submit", headers={**producer, "Idempotency-Key": "sub-1"})
@@ -265,7 +272,7 @@ async def test_whole_enrollment_end_to_end_quote_application_submit_pay_pdf(clie
     )
     assert pay.status_code == 201, pay.text
     p = pay.json()
-    assert p["status"] == "Pending" and Decimal(p["amount"]) == medical + dental and p["last4"] == "4242"
+    assert p["status"] == "Pending" and Decimal(p["amount"]) == Decimal("1673.55") and p["last4"] == "4242"
     done = await client.post(f"/api/v1/payments/{p['id']}/submit", headers=producer, json={"agreement": True})
     assert done.status_code == 200 and done.json()["status"] == "Successful"
     details = (await client.get(f"{URL}/{app_id}", headers=producer)).json()
@@ -279,7 +286,9 @@ async def test_whole_enrollment_end_to_end_quote_application_submit_pay_pdf(clie
     text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
     assert s["record_number"] in text and "Riley" in text and "Enroller" in text and "01/01/2027" in text
     assert "***-**-6789" in text and "123456789" not in text and "987654321" not in text  # R-MEM-7
-    assert f"${medical + dental:,.2f}" in text and "Successful" in text
+    assert "$1,673.55" in text and "Successful" in text
+    # the plans section names the plans (with their ids), not just the ids
+    assert "Enroll Test Silver HMO 301 (E-HMO)" in text and "Enroll Test Dental 1A (E-DEN)" in text
     async with app.state.ctx.uow() as uow:
         row = await uow.session.get(Application, app_id)
         pay_row = await uow.session.get(Payment, p["id"])

@@ -99,9 +99,9 @@ class Book:
 
     async def member(self, acc: Account, relationship: str, first: str, born: date) -> Member:
         existing = (await self.uow.session.execute(select(Member).where(Member.account_id == acc.id))).all()
-        mem = Member(account_id=acc.id, suffix=f"{len(existing) + 1:02d}", relationship=relationship,
-                     first_name=first, middle_initial=None, last_name=acc.last_name, date_of_birth=born, sex="male",
-                     ssn_last4=None)
+        mem = Member(account_id=acc.id, producer_id=acc.producer_id, suffix=f"{len(existing) + 1:02d}",
+                     relationship=relationship, first_name=first, middle_initial=None, last_name=acc.last_name,
+                     date_of_birth=born, sex="male", ssn_last4=None)
         self.uow.session.add(mem)
         await self.uow.flush()
         return mem
@@ -682,6 +682,17 @@ async def test_r_rep_3_saved_report_names_are_unique_per_producer(client, rita, 
                                             headers=rita.headers), 409, "saved_report.name_taken")
     assert body["errors"][0]["field"] == "name"
     assert (await client.post(SAVED, json=saved_body(), headers=otto.headers)).status_code == 201  # another book
+
+
+async def test_r_rep_3_the_unique_name_index_answers_409_when_the_name_check_misses(client, rita) -> None:
+    # SQLite's lower() folds ASCII only, so the name check (Python's lower()) misses "ÄRGER" against "Ärger";
+    # the unique index on lower(name) still catches it, and the caller gets the same 409 (PostgreSQL: the check).
+    assert (await client.post(SAVED, json=saved_body(name="Ärger list"), headers=rita.headers)).status_code == 201
+    body = assert_problem(await client.post(SAVED, json=saved_body(name="ÄRGER LIST"), headers=rita.headers), 409,
+                          "saved_report.name_taken")
+    assert body["errors"][0]["field"] == "name" and "ÄRGER LIST" in body["detail"]
+    listed = (await client.get(SAVED, headers=rita.headers)).json()
+    assert [item["name"] for item in listed["items"]] == ["Ärger list"]
 
 
 async def test_r_rep_3_a_saved_report_is_validated_like_a_run(client, rita) -> None:

@@ -104,7 +104,9 @@ async def test_synthetic_book_has_the_members_asked_for_with_consistent_rows(eng
         assert (m.suffix, m.first_name, m.last_name, m.date_of_birth) == (
             "01", a.first_name, a.last_name, a.date_of_birth)
 
-    # Books are disjoint: a policy belongs to its account's producer and carries their number for the state.
+    # Books are disjoint: a member and a policy belong to their account's producer; a policy carries the
+    # producer's number for the state.
+    assert all(m.producer_id == account_of[m.account_id].producer_id for m in members)
     member_account = {m.id: m.account_id for m in members}
     policy_of = {p.id: p for p in policies}
     for p in policies:

@@ -36,3 +36,13 @@ def test_r_quo_2_only_the_three_oldest_children_under_21_are_charged() -> None:
     assert charged[("child", 5)] is False  # the fourth child under 21
     assert rows[1].premium == Decimal("0.00")
     assert total == Decimal("127.80") + Decimal("94.10") + Decimal("76.50") + Decimal("76.50") + Decimal("100.00")
+
+
+def test_r_quo_2_rating_age_is_the_age_on_the_effective_date() -> None:
+    """A birthday after the effective date does not count: born 1987-05-01 is 39 on 2027-01-01, not 40."""
+    couple = [Person("primary", date(1987, 1, 1)), Person("spouse", date(1987, 5, 1), tobacco_use=True)]
+    rows, total = premiums(base_rate=Decimal("400"), tobacco_factor=Decimal("1.5"), coverage="medical",
+                           people=couple, effective_date=EFFECTIVE)
+    assert [r.age for r in rows] == [40, 39]  # the primary turns 40 on the effective date itself
+    assert [r.premium for r in rows] == [Decimal("511.20"), Decimal("757.20")]  # 400 x 1.278; 400 x 1.262 x 1.5
+    assert total == Decimal("1268.40")
