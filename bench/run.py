@@ -158,7 +158,7 @@ def start_baseline(name: str, target: str, spec: Path, workers: int) -> Server:
 
 async def prepare_database(size: int, reuse: bool) -> tuple[str, float | None]:
     """The book of `size` members in database portal_bench_<size>; the seconds its load took (None: reused)."""
-    db = f"portal_bench_{size}"
+    db = f"{os.environ.get('BENCH_DB_PREFIX', 'portal_bench')}_{size}"
     admin = await asyncpg.connect(f"{PG}/postgres")
     try:
         exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", db)
@@ -179,14 +179,14 @@ async def prepare_database(size: int, reuse: bool) -> tuple[str, float | None]:
     finally:
         await admin.close()
     env = portal_env(db)
-    subprocess.run([str(BIN / "portal"), "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    portal = [sys.executable, "-m", "app.cli"]
+    env["PYTHONPATH"] = str(PORTAL_DIR)
+    subprocess.run([*portal, "db", "upgrade"], env=env, cwd=PORTAL_DIR, check=True, stdout=subprocess.DEVNULL)
     say(f"loading {size:,} members into {db}")
     t0 = time.perf_counter()
     # synthetic books are refused outside demo mode (a guard for production databases); same keys as the server
-    subprocess.run([str(BIN / "portal"), "seed", "--members", str(size), "--random-seed", str(SEED)],
-                   env={**env, "PORTAL_MODE": "demo"},
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*portal, "seed", "--members", str(size), "--random-seed", str(SEED)],
+                   env={**env, "PORTAL_MODE": "demo"}, cwd=PORTAL_DIR, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - t0
     say(f"loaded {size:,} members in {seconds:.1f} s")
     return db, seconds
@@ -644,6 +644,7 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[list[Row], dict[str, 
         raw["report_range"] = [fx.report_from.isoformat(), fx.report_to.isoformat()]
         raw["deep_page"] = depth
         say("EXPLAIN ANALYZE of every read statement")
+        # (with --portal-dir this runs this checkout's statements: the baselines then run the newer SQL)
         explain, spec = asyncio.run(explain_pass(db, fx, deep))
         raw["explain"] = explain
         worst = max(v["max_ms"] for v in explain.values())
