@@ -94,7 +94,7 @@ def build_context(
         hasher=PasswordHasher(
             memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost,
             parallelism=settings.argon2_parallelism, workers=settings.hash_workers,
-            queue_limit=settings.hash_queue_limit,
+            queue_limit=settings.hash_queue_limit, thread_nice=settings.hash_thread_nice,
         ),
         tokens=TokenService(settings.secret_key, settings.access_token_minutes),
         outbox=OutboxDispatcher(
@@ -174,6 +174,160 @@ def _problem_content() -> dict[str, Any]:
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
+# OpenAPI links: how a response feeds the next call (Swagger UI shows them; Schemathesis' stateful phase
+# chains operations along them). One row per link: (source operationId, status, target operationId,
+# parameters, requestBody). The link is named after its target; parameters use runtime expressions.
+_ID = "$response.body#/id"
+_FIRST = "$response.body#/items/0/id"
+_ETAG = "$response.header.ETag"
+_Body = dict[str, Any] | None
+LINKS: tuple[tuple[str, str, str, dict[str, str], _Body], ...] = (
+    # auth
+    ("signIn", "200", "refreshToken", {}, {"refresh_token": "$response.body#/refresh_token"}),
+    ("refreshToken", "200", "refreshToken", {}, {"refresh_token": "$response.body#/refresh_token"}),
+    ("register", "201", "adminActivateRegistration", {"registration_id": _ID}, None),
+    # delegates
+    ("createDelegate", "201", "getDelegate", {"delegate_id": _ID}, None),
+    ("createDelegate", "201", "removeDelegate", {"delegate_id": _ID}, None),
+    ("listDelegates", "200", "getDelegate", {"delegate_id": _FIRST}, None),
+    ("removeDelegate", "204", "getDelegate", {"delegate_id": "$request.path.delegate_id"}, None),
+    ("getDelegate", "200", "removeDelegate", {"delegate_id": _ID}, None),
+    # members
+    ("searchMembers", "200", "getClientDetail", {"account_number": "$response.body#/items/0/account_number"}, None),
+    ("searchMembers", "200", "requestIdCards", {}, {"account_number": "$response.body#/items/0/account_number",
+                                                    "policy_id": "$response.body#/items/0/policy_id"}),
+    ("getClientDetail", "200", "requestContactInfoChange", {"account_number": "$response.body#/account_number"},
+     None),
+    ("getClientDetail", "200", "getPcpHistory", {"account_number": "$response.body#/account_number",
+                                                 "member_id": "$response.body#/policies/0/members/0/member_id"},
+     None),
+    ("getClientDetail", "200", "listIdCardRequests", {"account_number": "$response.body#/account_number"}, None),
+    ("getClientDetail", "200", "listPcpChanges", {"account_number": "$response.body#/account_number"}, None),
+    ("getClientDetail", "200", "changePcp", {}, {
+        "account_number": "$response.body#/account_number", "policy_id": "$response.body#/policies/0/policy_id",
+        "members": [{"member_id": "$response.body#/policies/0/members/0/member_id"}]}),
+    ("requestContactInfoChange", "202", "getClientDetail", {"account_number": "$request.path.account_number"}, None),
+    # prospects
+    ("createProspect", "201", "getProspect", {"prospect_id": _ID}, None),
+    ("createProspect", "201", "updateProspect", {"prospect_id": _ID}, None),
+    ("createProspect", "201", "deleteProspect", {"prospect_id": _ID}, None),
+    ("createProspect", "201", "listQuotes", {"prospect_id": _ID}, None),
+    ("createProspect", "201", "createQuote", {}, {"prospect_id": _ID, "zip_code": "$response.body#/zip_code"}),
+    ("listProspects", "200", "getProspect", {"prospect_id": _FIRST}, None),
+    ("listProspects", "200", "updateProspect", {"prospect_id": _FIRST}, None),
+    ("updateProspect", "200", "getProspect", {"prospect_id": _ID}, None),
+    ("deleteProspect", "204", "getProspect", {"prospect_id": "$request.path.prospect_id"}, None),
+    ("getProspect", "200", "updateProspect", {"prospect_id": _ID}, None),
+    ("getProspect", "200", "deleteProspect", {"prospect_id": _ID}, None),
+    ("getProspect", "200", "listQuotes", {"prospect_id": _ID}, None),
+    # quotes
+    ("createQuote", "201", "getQuote", {"quote_id": _ID}, None),
+    ("createQuote", "201", "getQuotePlans", {"quote_id": _ID}, None),
+    ("createQuote", "201", "selectQuotePlans", {"quote_id": _ID}, None),
+    ("createQuote", "201", "enrollFromQuote", {"quote_id": _ID}, None),
+    ("createQuote", "201", "startApplication", {}, {"quote_id": _ID}),
+    ("listQuotes", "200", "getQuote", {"quote_id": _FIRST}, None),
+    ("listQuotes", "200", "getQuotePlans", {"quote_id": _FIRST}, None),
+    ("listQuotes", "200", "getProspect", {"prospect_id": "$response.body#/items/0/prospect_id"}, None),
+    ("getQuote", "200", "getProspect", {"prospect_id": "$response.body#/prospect_id"}, None),
+    ("getQuote", "200", "getQuotePlans", {"quote_id": _ID}, None),
+    ("getQuote", "200", "selectQuotePlans", {"quote_id": _ID}, None),
+    ("getQuote", "200", "enrollFromQuote", {"quote_id": _ID}, None),
+    ("getQuotePlans", "200", "selectQuotePlans", {"quote_id": "$request.path.quote_id"},
+     {"medical_plan_id": "$response.body#/items/0/plan_id"}),
+    ("selectQuotePlans", "200", "enrollFromQuote", {"quote_id": _ID}, None),
+    ("enrollFromQuote", "201", "getApplication", {"application_id": "$response.body#/application_id"}, None),
+    # enrollments and payments
+    ("startApplication", "201", "getApplication", {"application_id": _ID}, None),
+    ("startApplication", "201", "saveApplicationSection",
+     {"application_id": _ID, "section": "general", "If-Match": _ETAG}, None),
+    ("startApplication", "201", "calculateEffectiveDate", {"application_id": _ID}, None),
+    ("startApplication", "201", "submitApplication", {"application_id": _ID}, None),
+    ("startApplication", "201", "deleteApplication", {"application_id": _ID}, None),
+    ("listApplications", "200", "getApplication", {"application_id": _FIRST}, None),
+    ("listApplications", "200", "getApplicationPdf", {"application_id": _FIRST}, None),
+    ("getApplication", "200", "saveApplicationSection", {"application_id": _ID, "If-Match": _ETAG}, None),
+    ("getApplication", "200", "capturePayment", {"application_id": _ID}, None),
+    ("getApplication", "200", "getQuote", {"quote_id": "$response.body#/quote_id"}, None),
+    ("saveApplicationSection", "200", "saveApplicationSection", {"application_id": _ID, "If-Match": _ETAG}, None),
+    ("saveApplicationSection", "200", "submitApplication", {"application_id": _ID}, None),
+    ("submitApplication", "200", "getApplication", {"application_id": "$request.path.application_id"}, None),
+    ("submitApplication", "200", "getApplicationPdf", {"application_id": "$request.path.application_id"}, None),
+    ("submitApplication", "200", "capturePayment", {"application_id": "$request.path.application_id"}, None),
+    ("deleteApplication", "204", "getApplication", {"application_id": "$request.path.application_id"}, None),
+    ("capturePayment", "201", "getPayment", {"payment_id": _ID}, None),
+    ("capturePayment", "201", "submitPayment", {"payment_id": _ID}, None),
+    ("capturePayment", "201", "cancelPayment", {"payment_id": _ID}, None),
+    ("submitPayment", "200", "getPayment", {"payment_id": _ID}, None),
+    ("cancelPayment", "200", "getPayment", {"payment_id": _ID}, None),
+    ("getPayment", "200", "getApplication", {"application_id": "$response.body#/application_id"}, None),
+    ("getPayment", "200", "submitPayment", {"payment_id": _ID}, None),
+    ("getPayment", "200", "cancelPayment", {"payment_id": _ID}, None),
+    # documents and e-questions
+    ("uploadDocument", "201", "deleteDocument", {"tracking_number": "$response.body#/tracking_number"}, None),
+    ("listDocuments", "200", "deleteDocument", {"tracking_number": "$response.body#/items/0/tracking_number"}, None),
+    ("createEQuestion", "201", "getEQuestion", {"question_id": _ID}, None),
+    ("createEQuestion", "201", "deleteEQuestion", {"question_id": _ID}, None),
+    ("createEQuestion", "201", "adminRespondEQuestion", {"question_id": _ID}, None),
+    ("listEQuestions", "200", "getEQuestion", {"question_id": _FIRST}, None),
+    ("deleteEQuestion", "204", "getEQuestion", {"question_id": "$request.path.question_id"}, None),
+    ("getEQuestion", "200", "deleteEQuestion", {"question_id": _ID}, None),
+    # _ID cards and PCP changes
+    ("requestIdCards", "201", "getIdCardRequest", {"request_id": _ID}, None),
+    ("requestIdCards", "201", "getTemporaryIdCardPdf", {"request_id": _ID}, None),
+    ("listIdCardRequests", "200", "getIdCardRequest", {"request_id": _FIRST}, None),
+    ("listIdCardRequests", "200", "getTemporaryIdCardPdf", {"request_id": _FIRST}, None),
+    ("listIdCardRequests", "200", "getClientDetail", {"account_number": "$response.body#/items/0/account_number"},
+     None),
+    ("getIdCardRequest", "200", "getTemporaryIdCardPdf", {"request_id": _ID}, None),
+    ("getIdCardRequest", "200", "getClientDetail", {"account_number": "$response.body#/account_number"}, None),
+    ("changePcp", "200", "changePcp", {}, {  # the dry run validated: finish it
+        "account_number": "$request.body#/account_number", "policy_id": "$request.body#/policy_id",
+        "provider_number": "$request.body#/provider_number", "effective_date": "$request.body#/effective_date",
+        "members": "$request.body#/members", "accept_warnings": True, "dry_run": False}),
+    ("changePcp", "201", "getPcpChange", {"change_id": _ID}, None),
+    ("changePcp", "201", "getIdCardRequest", {"request_id": "$response.body#/id_card_request_ids/0"}, None),
+    ("listPcpChanges", "200", "getPcpChange", {"change_id": _FIRST}, None),
+    ("listPcpChanges", "200", "getClientDetail", {"account_number": "$response.body#/items/0/account_number"},
+     None),
+    ("getPcpChange", "200", "getClientDetail", {"account_number": "$response.body#/account_number"}, None),
+    # reports
+    ("createSavedReport", "201", "getSavedReport", {"report_id": _ID}, None),
+    ("createSavedReport", "201", "runSavedReport", {"report_id": _ID}, None),
+    ("createSavedReport", "201", "deleteSavedReport", {"report_id": _ID}, None),
+    ("listSavedReports", "200", "getSavedReport", {"report_id": _FIRST}, None),
+    ("listSavedReports", "200", "runSavedReport", {"report_id": _FIRST}, None),
+    ("getSavedReport", "200", "runSavedReport", {"report_id": _ID}, None),
+    ("getSavedReport", "200", "deleteSavedReport", {"report_id": _ID}, None),
+    ("deleteSavedReport", "204", "getSavedReport", {"report_id": "$request.path.report_id"}, None),
+    # admin
+    ("adminListRegistrations", "200", "adminActivateRegistration", {"registration_id": _FIRST}, None),
+    ("adminListUsers", "200", "adminUnlockUser", {"user_id": _FIRST}, None),
+    ("adminListEQuestions", "200", "adminRespondEQuestion", {"question_id": _FIRST}, None),
+    ("adminRespondEQuestion", "200", "adminListEQuestions", {"status": "$response.body#/status"}, None),
+)
+
+
+def _add_links(doc: dict[str, Any]) -> None:
+    """Attach LINKS to their source responses; an unknown operation, status or parameter is a bug here."""
+    ops = {op["operationId"]: op for item in doc.get("paths", {}).values() for op in item.values()}
+    for source, status, target, parameters, body in LINKS:
+        response = ops[source]["responses"][status]
+        known = {p["name"] for p in ops[target].get("parameters", [])}
+        unknown = set(parameters) - known
+        if unknown or (body is not None and "requestBody" not in ops[target]):
+            raise RuntimeError(f"link {source} {status} -> {target}: no such input {sorted(unknown) or 'body'}")
+        link: dict[str, Any] = {"operationId": target}
+        if parameters:
+            link["parameters"] = parameters
+        if body is not None:
+            link["requestBody"] = body
+        links = response.setdefault("links", {})
+        if target in links:
+            raise RuntimeError(f"link {source} {status} -> {target} is listed twice")
+        links[target] = link
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The generated document, with every error response described as a problem document."""
     if app.openapi_schema:
@@ -207,5 +361,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     resp["content"] = _problem_content()
                     resp.setdefault("description", HTTP_TITLES.get(int(status), "Error"))
             op["responses"] = dict(sorted(responses.items()))
+    _add_links(doc)
     app.openapi_schema = doc
     return doc

@@ -7,6 +7,9 @@ When more than `queue_limit` hashes wait, the caller gets 429 at once instead of
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from passlib.context import CryptContext
@@ -14,8 +17,18 @@ from passlib.context import CryptContext
 from app.domain.errors import TooManyRequests
 
 
+def _lower_priority(nice: int) -> None:
+    """Hash threads yield the CPU to the event loops: argon2 is CPU-bound for ~20 ms with the GIL released, and at
+    equal priority a burst of sign-ins starved every other request (docs/benchmarks.md, S6). Linux sets the
+    niceness of one thread with its native id."""
+    if nice > 0:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+
+
 class PasswordHasher:
-    def __init__(self, *, memory_kib: int, time_cost: int, parallelism: int, workers: int, queue_limit: int):
+    def __init__(self, *, memory_kib: int, time_cost: int, parallelism: int, workers: int, queue_limit: int,
+                 thread_nice: int = 0):
         self._context = CryptContext(
             schemes=["argon2"],
             argon2__type="ID",
@@ -23,16 +36,21 @@ class PasswordHasher:
             argon2__rounds=time_cost,
             argon2__parallelism=parallelism,
         )
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hash")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hash", initializer=_lower_priority,
+                                        initargs=(thread_nice,))
         self._slots = asyncio.Semaphore(workers + queue_limit)
         self._capacity = workers + queue_limit
         self._dummy = self._context.hash("timing-equaliser")
 
-    async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
+    def check_capacity(self) -> None:
+        """429 at once when every hash slot is taken: callers check before doing any other work."""
         if self._slots.locked():
             raise TooManyRequests(
                 "The sign-in service is busy. Please try again in a moment.", code="hashing_busy", retry_after=1
             )
+
+    async def _run(self, fn, *args):  # type: ignore[no-untyped-def]
+        self.check_capacity()
         async with self._slots:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._pool, fn, *args)

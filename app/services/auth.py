@@ -76,6 +76,7 @@ async def sign_in(*, ctx: AppContext, username: str, password: str, request: Req
                   device_token: str | None = None) -> TokenPair:
     """OAuth2 password grant (R-AUTH-3, R-AUTH-5); delegates then pass MFA or a remembered device (R-DEL-5/6)."""
     now = ctx.clock.now()
+    ctx.hasher.check_capacity()  # a full hash pool answers 429 before any database work
     async with ctx.uow() as uow:
         found = await uow.users.get_by_username(username)
     # The hashes are checked with no connection held: a sign-in waiting for the hash pool must not hold one of the
