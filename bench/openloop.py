@@ -97,21 +97,28 @@ async def run(url: str, requests: list[Request], rate: float, duration: float, c
     async def one(i: int, due: float) -> None:
         req = requests[i % len(requests)]
         async with slots:
-            conn = idle.pop() if idle else None
             status, ok = 0, False
-            try:
-                if conn is None:
-                    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-                    conn = Connection(reader, writer)
-                status, keep = await asyncio.wait_for(conn.exchange(req.raw), timeout)
-                ok = status in req.expect
-                if keep:
-                    idle.append(conn)
-                else:
-                    conn.close()
-            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-                if conn is not None:
-                    conn.close()
+            # A kept-alive connection the server has since closed (uvicorn's keep-alive timeout) fails before any
+            # answer: like any HTTP client, retry once on a new connection (the time still counts).
+            for attempt in range(2):
+                conn = idle.pop() if idle and attempt == 0 else None
+                reused = conn is not None
+                try:
+                    if conn is None:
+                        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+                        conn = Connection(reader, writer)
+                    status, keep = await asyncio.wait_for(conn.exchange(req.raw), timeout)
+                    ok = status in req.expect
+                    if keep:
+                        idle.append(conn)
+                    else:
+                        conn.close()
+                    break
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    if conn is not None:
+                        conn.close()
+                    if not (reused and isinstance(exc, (OSError, asyncio.IncompleteReadError))):
+                        break
             results.add(req.label, (loop.time() - due) * 1000.0, ok, status)
 
     tasks = []
