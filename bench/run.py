@@ -492,6 +492,10 @@ async def complete_application(client: httpx.AsyncClient, p: Producer) -> int | 
             say(f"application section {section}: {r.status_code} {r.json().get('errors')}")
             return None
     await client.post(f"/api/v1/enrollments/{app_id}/effective-date", headers=h)
+    r = await client.post(f"/api/v1/enrollments/{app_id}/submit", headers={**h, "Idempotency-Key": f"bench-{app_id}"})
+    if r.status_code >= 300:
+        say(f"application submit: {r.status_code} {r.text[:300]}")
+        return None
     r = await client.get(f"/api/v1/enrollments/{app_id}/pdf", headers=h)
     if r.status_code != 200:
         say(f"application pdf: {r.status_code} {r.text[:300]}")
