@@ -443,18 +443,22 @@ async def make_pdfs(url: str, fx: Fixtures) -> None:
                         break
                 if done:
                     break
-            app_id = await complete_application(client, p)
+            app_id = await complete_application(client, p, later=False)
+            if app_id is None:
+                app_id = await complete_application(client, p, later=True)
             if app_id is not None:
                 fx.application_pdfs.append((p, app_id))
 
 
-async def complete_application(client: httpx.AsyncClient, p: Producer) -> int | None:
+async def complete_application(client: httpx.AsyncClient, p: Producer, later: bool) -> int | None:
     h = p.auth
     zip_code = "60601"
     counties = (await client.get("/api/v1/counties", params={"zip_code": zip_code}, headers=h)).json()["items"]
     county = counties[0]["name"]
     eff = date.today().replace(day=1)
     eff = date(eff.year + (eff.month == 12), eff.month % 12 + 1, 1)
+    if later:  # the application's effective date is one of the next two firsts of the month
+        eff = date(eff.year + (eff.month == 12), eff.month % 12 + 1, 1)
     plans = (await client.get("/api/v1/plans", headers=h, params={
         "state": "IL", "zip_code": zip_code, "county": county, "coverage": "medical",
         "effective_date": eff.isoformat()})).json()["items"]
