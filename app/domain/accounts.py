@@ -362,6 +362,14 @@ class Principal:
         return self.producer_id if self.role is Role.delegate else None
 
     @property
+    def book_id(self) -> int:
+        """The book of a producer or delegate caller (routes guard the role first; an admin has none)."""
+        pid = self.acting_producer_id
+        if pid is None:
+            raise ValueError(f"a {self.role.value} has no book of business")
+        return pid
+
+    @property
     def is_admin(self) -> bool:
         return self.role is Role.admin
 

@@ -70,6 +70,26 @@ def name_key(value: str) -> str:
     return " ".join(value.split()).lower()
 
 
+# R-ENR-15: criteria a submitted application can answer (it has no account, phones, email or zip yet).
+APPLICATION_CRITERIA = frozenset({"first_name_prefix", "last_name_prefix", "ssn_last4", "date_of_birth",
+                                  "client_app_id", "producer_number", "e_app_number"})
+
+
+def policies_can_match(q: MemberQuery) -> bool:
+    """R-MEM-4: the record-type column filter keeps policies unless it asks for applications only."""
+    return q.filters.get("record_type", "policy").lower() == "policy"
+
+
+def applications_can_match(q: MemberQuery) -> bool:
+    """R-ENR-15: can a submitted application answer these criteria and column filters at all?"""
+    f = q.filters
+    return not (set(q.criteria_names()) - APPLICATION_CRITERIA
+                or ("status" in f and f["status"].lower() != "submitted")
+                or ("record_type" in f and f["record_type"].lower() != "application")
+                or ("product_type" in f and f["product_type"].upper() != "OFF-EXCHANGE")
+                or "group_number" in f)
+
+
 def prefix_upper_bound(prefix: str) -> str:
     """Exclusive upper bound for a prefix range predicate: key >= prefix AND key < bound."""
     return prefix + "\U0010ffff"

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.domain.members import MemberQuery, prefix_upper_bound
+from app.domain.members import MemberQuery, applications_can_match, policies_can_match, prefix_upper_bound
 from app.repositories.orm import (
     Account,
     Application,
@@ -51,9 +51,6 @@ pcp = PcpAssignment.__table__
 mg = MedicalGroup.__table__
 cic = ContactInfoChange.__table__
 ap = Application.__table__
-# Criteria an application can answer (it has no account, phones, email or zip yet).
-APPLICATION_CRITERIA = {"first_name_prefix", "last_name_prefix", "ssn_last4", "date_of_birth", "client_app_id",
-                        "producer_number", "e_app_number"}
 
 PRODUCT_TYPE = case((p.c.exchange == "on", literal("ON-EXCHANGE")), else_=literal("OFF-EXCHANGE"))
 RECORD_TYPE = literal("Policy")
@@ -145,20 +142,6 @@ def search_binds(producer_id: int, q: MemberQuery, *, limit: int, offset: int) -
     return b
 
 
-def _policies_match(q: MemberQuery) -> bool:
-    return q.filters.get("record_type", "policy").lower() == "policy"
-
-
-def _applications_match(q: MemberQuery) -> bool:
-    """R-ENR-15: can a submitted application answer these criteria and filters at all?"""
-    f = q.filters
-    return not (set(q.criteria_names()) - APPLICATION_CRITERIA
-                or ("status" in f and f["status"].lower() != "submitted")
-                or ("record_type" in f and f["record_type"].lower() != "application")
-                or ("product_type" in f and f["product_type"].upper() != "OFF-EXCHANGE")
-                or "group_number" in f)
-
-
 def _criteria(names: frozenset[str], policies_match: bool) -> list[ColumnElement[bool]]:
     """R-MEM-2/3: every criterion is about the primary insured (the account row) or its policies."""
     where: list[ColumnElement[bool]] = []
@@ -222,7 +205,7 @@ def search_statement(q: MemberQuery, binds: Binds, *, sort: Sort) -> Select[Any]
     """One statement: the page of rows plus the total (window count), scoped to the book first. Policies,
     and submitted applications as record type "Application" (R-ENR-15). Cached per shape."""
     names = frozenset(binds)
-    policies_match, applications_match = _policies_match(q), _applications_match(q)
+    policies_match, applications_match = policies_can_match(q), applications_can_match(q)
     key = (names, policies_match, applications_match, sort)
     stmt = _SHAPES.get(key)
     if stmt is None:

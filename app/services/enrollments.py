@@ -51,8 +51,7 @@ def _oe(ctx: AppContext) -> OpenEnrollment:
 
 
 def _producer_id(principal: Principal) -> int:
-    pid = principal.acting_producer_id
-    assert pid is not None
+    pid = principal.book_id
     return pid
 
 
@@ -99,7 +98,7 @@ def public_sections(sections: dict[str, Any]) -> dict[str, Any]:
 
 async def _facts(ctx: AppContext, uow: UnitOfWork, principal: Principal, app: Application,
                  sections: dict[str, Any]) -> Facts:
-    producer_id = _producer_id(principal)
+    producer_id = principal.book_id
     plans_section = sections.get("plans") or {}
     plan_ids = [plans_section.get("medical_plan_id"), plans_section.get("dental_plan_id")]
     plans = await uow.applications.plans([p for p in plan_ids if p])
@@ -164,7 +163,7 @@ def _total(medical: Decimal | None, dental: Decimal | None) -> Decimal | None:
 
 def _new_application(ctx: AppContext, principal: Principal, quote: Quote | None) -> Application:
     now = ctx.clock.now()
-    return Application(producer_id=_producer_id(principal), created_by_id=principal.user_id,
+    return Application(producer_id=principal.book_id, created_by_id=principal.user_id,
                        quote_id=quote.id if quote else None, status="incomplete", version=1, sections={},
                        created_at=now, updated_at=now, expires_at=expires_at(now, ctx.settings.application_expiry_days))
 
@@ -189,7 +188,7 @@ async def create_application_from_quote(uow: UnitOfWork, *, ctx: AppContext, pri
     """R-ENR-1: start an application prefilled from the quote (applicant, household, plans, effective date,
     producer). Adds it to the caller's unit of work (flushed, not committed)."""
     app = _new_application(ctx, principal, quote)
-    numbers = await uow.applications.producer_numbers(_producer_id(principal))
+    numbers = await uow.applications.producer_numbers(principal.book_id)
     delegate_states = await uow.applications.delegate_states(principal.user_id) \
         if principal.role is Role.delegate else None
     number = next((n for n, st in sorted(numbers.items()) if st == quote.state
@@ -231,7 +230,7 @@ async def create_application(*, ctx: AppContext, principal: Principal, request: 
 
 async def _load(uow: UnitOfWork, principal: Principal, application_id: int, ctx: AppContext, *,
                 for_update: bool = False) -> Application:
-    app = await uow.applications.get_in_book(application_id, _producer_id(principal), for_update=for_update)
+    app = await uow.applications.get_in_book(application_id, principal.book_id, for_update=for_update)
     if app is None:
         raise NotFound(f"Application {application_id} not found.")
     if app.status != "submitted" and app.expires_at <= ctx.clock.now():  # R-ENR-16
@@ -269,9 +268,9 @@ async def list_applications(*, ctx: AppContext, principal: Principal, status: st
                             page_size: int) -> tuple[list[ApplicationView], int]:
     statuses = STATUS_FILTER[status] if status else ("incomplete", "submitted", "failed")
     async with ctx.uow() as uow:
-        apps, total = await uow.applications.list_in_book(_producer_id(principal), statuses=statuses,
+        apps, total = await uow.applications.list_in_book(principal.book_id, statuses=statuses,
                                                           now=ctx.clock.now(), page=page, page_size=page_size)
-        producer = await uow.applications.producer(_producer_id(principal))
+        producer = await uow.applications.producer(principal.book_id)
         name = f"{producer.first_name} {producer.last_name}" if producer else ""
         return [ApplicationView(a, name, [], (None, None)) for a in apps], total
 

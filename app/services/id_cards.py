@@ -43,8 +43,7 @@ async def create_cards(uow: UnitOfWork, *, producer_id: int, requested_by: int, 
 
 async def request_cards(*, ctx: AppContext, principal: Principal, account_number: str, policy_id: int, kind: str,
                         member_ids: list[int], quantity: int | None, request: RequestContext) -> CardRequestView:
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         found = await uow.servicing.policy_in_book(producer_id, account_number, policy_id)
@@ -74,8 +73,7 @@ async def request_cards(*, ctx: AppContext, principal: Principal, account_number
 
 
 async def get_request(*, ctx: AppContext, principal: Principal, request_id: int) -> CardRequestView:
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     async with ctx.uow() as uow:
         found = await uow.servicing.card_request(producer_id, request_id)
         if found is None:
@@ -86,8 +84,7 @@ async def get_request(*, ctx: AppContext, principal: Principal, request_id: int)
 
 async def list_requests(*, ctx: AppContext, principal: Principal, account_number: str | None, page: int,
                         page_size: int) -> tuple[list[CardRequestView], int]:
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     async with ctx.uow() as uow:
         rows, total = await uow.servicing.list_card_requests(producer_id, account_number=account_number, page=page,
                                                              page_size=page_size)
@@ -98,8 +95,7 @@ async def list_requests(*, ctx: AppContext, principal: Principal, account_number
 async def temporary_card_pdf(*, ctx: AppContext, principal: Principal, request_id: int,
                              request: RequestContext) -> tuple[bytes, str]:
     """R-ID-5: one page per card; a PHI read, so audit-logged (R-MEM-6). Returns (pdf, file name)."""
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         found = await uow.servicing.card_request(producer_id, request_id)

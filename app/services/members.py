@@ -41,8 +41,7 @@ async def search_members(*, ctx: AppContext, principal: Principal, query: Member
                          sort: tuple[tuple[str, bool], ...], page: int, page_size: int,
                          request: RequestContext) -> tuple[list[SearchRow], int]:
     """R-MEM-2/3/4: the book first, then the criteria; every read is audit-logged (R-MEM-6)."""
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     # The producer of record is the caller: a producer-name criterion either matches everything or nothing.
     mismatch = (
         (query.producer_first_name and query.producer_first_name != principal.first_name.lower())
@@ -85,8 +84,7 @@ async def get_client_detail(*, ctx: AppContext, principal: Principal, account_nu
 
     A fixed number of queries whatever the family size: account, policies x members, PCPs, changes.
     """
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     now = ctx.clock.now()
     today = now.date()
     async def load(conn: Any) -> tuple[Any, list[Any]]:
@@ -153,8 +151,7 @@ async def request_contact_change(*, ctx: AppContext, principal: Principal, accou
                                  member_id: int | None, phones: list[PhoneInput], email: str | None,
                                  request: RequestContext) -> ContactInfoChange:
     """R-CIC-1..4: accepted as pending; applied to the record after the configured delay."""
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         account = await uow.contact_changes.account_for_update(producer_id, account_number)

@@ -20,8 +20,7 @@ def _processor(ctx: AppContext) -> SimulatedPaymentProcessor:
 
 
 def _producer_id(principal: Principal) -> int:
-    pid = principal.acting_producer_id
-    assert pid is not None
+    pid = principal.book_id
     return pid
 
 
@@ -53,7 +52,7 @@ async def create_payment(*, ctx: AppContext, principal: Principal, application_i
         errors.add("payment_date", "payment.date_past", "The payment date cannot be in the past.")
     errors.raise_if_any()
     async with ctx.uow() as uow:
-        app = await uow.applications.get_in_book(application_id, _producer_id(principal), for_update=True)
+        app = await uow.applications.get_in_book(application_id, principal.book_id, for_update=True)
         if app is None:
             raise NotFound(f"Application {application_id} not found.")
         if app.status != "submitted":
@@ -85,7 +84,7 @@ async def create_payment(*, ctx: AppContext, principal: Principal, application_i
 
 async def get_payment(*, ctx: AppContext, principal: Principal, payment_id: int) -> Payment:
     async with ctx.uow() as uow:
-        payment = await uow.payments.get_in_book(payment_id, _producer_id(principal))
+        payment = await uow.payments.get_in_book(payment_id, principal.book_id)
         if payment is None:
             raise NotFound(f"Payment {payment_id} not found.")
         return payment
@@ -99,7 +98,7 @@ async def submit_payment(*, ctx: AppContext, principal: Principal, payment_id: i
                                code="payment.agreement_required", field="agreement")
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        payment = await uow.payments.get_in_book(payment_id, _producer_id(principal), for_update=True)
+        payment = await uow.payments.get_in_book(payment_id, principal.book_id, for_update=True)
         if payment is None:
             raise NotFound(f"Payment {payment_id} not found.")
         if payment.status != "Pending":
@@ -124,7 +123,7 @@ async def cancel_payment(*, ctx: AppContext, principal: Principal, payment_id: i
     """R-PAY-3: no payment, the client is billed later; the application stays submitted."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        payment = await uow.payments.get_in_book(payment_id, _producer_id(principal), for_update=True)
+        payment = await uow.payments.get_in_book(payment_id, principal.book_id, for_update=True)
         if payment is None:
             raise NotFound(f"Payment {payment_id} not found.")
         if payment.status != "Pending":

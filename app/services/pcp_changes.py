@@ -66,8 +66,7 @@ def _assignment(a: PcpAssignment, g: MedicalGroup) -> Assignment:
 async def change_pcp(*, ctx: AppContext, principal: Principal, req: PcpChangeRequest,
                      request: RequestContext) -> PcpChangeResult:
     """R-PCP-8: a dry run validates and shows current vs updated; finishing commits every member at once."""
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     now = ctx.clock.now()
     today = now.date()
     assigned_by = f"{principal.first_name} {principal.last_name} (producer)"
@@ -158,8 +157,7 @@ def result_body(result: PcpChangeResult) -> dict[str, Any]:
 
 
 async def get_change(*, ctx: AppContext, principal: Principal, change_id: int) -> dict[str, Any]:
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     async with ctx.uow() as uow:
         found = await uow.servicing.pcp_change(producer_id, change_id)
         if found is None:
@@ -169,8 +167,7 @@ async def get_change(*, ctx: AppContext, principal: Principal, change_id: int) -
 
 async def list_changes(*, ctx: AppContext, principal: Principal, account_number: str | None, page: int,
                        page_size: int) -> tuple[list[dict[str, Any]], int]:
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     async with ctx.uow() as uow:
         rows, total = await uow.servicing.list_pcp_changes(producer_id, account_number=account_number, page=page,
                                                            page_size=page_size)
@@ -190,8 +187,7 @@ def _change_view(change: PcpChange, account: Any, group: MedicalGroup, members: 
 async def member_history(*, ctx: AppContext, principal: Principal, account_number: str, member_id: int
                          ) -> list[dict[str, Any]]:
     """Every PCP assignment of one member of your book, oldest first, on every PCP policy."""
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     async with ctx.uow() as uow:
         account = await uow.servicing.account_in_book(producer_id, account_number)
         members = await uow.servicing.members_by_id([member_id])

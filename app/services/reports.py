@@ -70,8 +70,7 @@ class ReportFile:
 
 
 def _producer(principal: Principal) -> tuple[int, str]:
-    producer_id = principal.acting_producer_id
-    assert producer_id is not None
+    producer_id = principal.book_id
     return producer_id, f"{principal.first_name} {principal.last_name}"
 
 

@@ -101,3 +101,62 @@ async def test_s6_hashing_pool_overflow_is_refused_fast_with_429() -> None:
         assert await hasher.verify("Abc123", None) is False  # unknown user: dummy work, no error
     finally:
         hasher.shutdown()
+
+
+async def test_class_dependencies_run_as_coroutines_with_the_class_signature() -> None:
+    import inspect
+
+    from app.deps import Paging, without_threadpool
+
+    build = without_threadpool(Paging)
+    assert inspect.iscoroutinefunction(build)  # FastAPI awaits it on the loop instead of a worker thread
+    params = inspect.signature(build).parameters
+    assert list(params) == ["page", "page_size"] and params["page_size"].default == 25
+    paging = await build(page=3, page_size=50)
+    assert isinstance(paging, Paging) and (paging.page, paging.page_size) == (3, 50)
+
+
+async def test_s6_a_full_hash_pool_is_refused_before_any_work_and_hash_threads_run_below_the_loop() -> None:
+    import asyncio
+    import os
+    import threading
+
+    from app.adapters.hashing import PasswordHasher
+
+    hasher = PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1, workers=1, queue_limit=0, thread_nice=7)
+    try:
+        hasher.check_capacity()  # free: no error
+        first = asyncio.ensure_future(hasher.hash("Abc123"))
+        await asyncio.sleep(0)
+        with pytest.raises(TooManyRequests):
+            hasher.check_capacity()
+        await first
+        nice = await asyncio.get_running_loop().run_in_executor(
+            hasher._pool, lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        assert nice == os.getpriority(os.PRIO_PROCESS, 0) + 7 or nice == 19
+    finally:
+        hasher.shutdown()
+
+
+async def test_stopping_a_stuck_background_job_does_not_hold_up_shutdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from app.services import jobs
+
+    monkeypatch.setattr(jobs, "STOP_SECONDS", 0.2)
+    release = asyncio.Event()
+
+    async def stuck() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            await release.wait()  # ignores the cancellation, as a call blocked in a driver would
+
+    job = jobs.Periodic("stuck", 0.0, stuck)
+    job.start()
+    task = job._task
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(job.stop(), timeout=2)  # without the bound this waits for `release` forever
+    assert task is not None and not task.done() and job._task is None
+    release.set()
+    task.cancel()

@@ -230,3 +230,16 @@ def test_r_auth_8_same_state_and_number_is_rejected() -> None:
 def test_phone_normalisation_keeps_digits() -> None:
     assert normalize_phone("(312) 555-0100") == "3125550100"
     assert normalize_phone("+1 312 555 0100") == "3125550100"
+
+
+def test_r_del_9_a_delegate_works_on_its_producers_book_and_an_admin_has_none() -> None:
+    from app.domain.accounts import Principal, Role
+
+    def who(role: Role, producer_id: int | None = None) -> Principal:
+        return Principal(user_id=7, username="u", role=role, first_name="A", last_name="B", session_id="s",
+                         producer_id=producer_id)
+
+    assert who(Role.producer).book_id == 7
+    assert who(Role.delegate, producer_id=3).book_id == 3
+    with pytest.raises(ValueError, match="no book"):
+        _ = who(Role.admin).book_id

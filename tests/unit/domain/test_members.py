@@ -101,3 +101,26 @@ def test_r_mem_7_field_cipher_round_trip_and_rotation() -> None:
     assert rotated.decrypt(rotated.encrypt("987654321")) == "987654321"
     with pytest.raises(ValueError):
         FieldCipher("other-key").decrypt(token)
+
+
+def test_r_enr_15_applications_answer_only_applicant_criteria() -> None:
+    from app.domain.members import MemberQuery, applications_can_match
+
+    assert applications_can_match(MemberQuery(last_name_prefix="smi", ssn_last4="1234"))
+    assert applications_can_match(MemberQuery(e_app_number="123", filters={"status": "Submitted"}))
+    # an application has no account, phones, email or zip yet
+    assert not applications_can_match(MemberQuery(account_number="730010001"))
+    assert not applications_can_match(MemberQuery(last_name_prefix="smi", phone="3125550100"))
+    # column filters only an application could never pass
+    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters={"status": "active"}))
+    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters={"record_type": "policy"}))
+    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters={"product_type": "on-exchange"}))
+    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters={"group_number": "G1"}))
+
+
+def test_r_mem_4_record_type_filter_keeps_policies_unless_it_asks_for_applications() -> None:
+    from app.domain.members import MemberQuery, policies_can_match
+
+    assert policies_can_match(MemberQuery(last_name_prefix="smi"))
+    assert policies_can_match(MemberQuery(last_name_prefix="smi", filters={"record_type": "Policy"}))
+    assert not policies_can_match(MemberQuery(last_name_prefix="smi", filters={"record_type": "Application"}))
