@@ -89,16 +89,6 @@ def settings(settings):  # type: ignore[no-untyped-def]
     return settings.model_copy(update={"access_token_minutes": 60 * 24 * 45, "refresh_token_days": 60})
 
 
-@pytest.fixture
-async def admin(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "admin", "Admin123")
-
-
-@pytest.fixture
-async def producer(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
-
-
 # --- R-DEL-1 -----------------------------------------------------------------
 
 async def test_r_del_1_producer_adds_a_delegate_in_its_active_states(client, producer) -> None:

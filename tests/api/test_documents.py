@@ -61,16 +61,6 @@ def storage_dir(settings) -> Path:  # type: ignore[no-untyped-def]
     return Path(settings.storage_dir)
 
 
-@pytest.fixture
-async def producer(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
-
-
-@pytest.fixture
-async def other(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "otheragent", "Other123")
-
-
 async def upload(client: httpx.AsyncClient, headers: dict[str, str], name: str = "card.png", content: bytes = PNG,
                  *, document_type: str | None = "other_documents", mime: str = "application/octet-stream",
                  **fields: str) -> httpx.Response:

@@ -12,7 +12,7 @@ from app.repositories.orm import AuditEvent, EQuestion
 from tests.api.test_delegates import mfa_sign_in, ready_delegate
 from tests.conftest import START
 from tests.factories import producer_id
-from tests.helpers import assert_problem, bearer, outbox
+from tests.helpers import assert_problem, outbox
 
 EQ = "/api/v1/e-questions"
 
@@ -25,21 +25,6 @@ def member_specific(**overrides: Any) -> dict[str, Any]:
     return {"kind": "member_specific", "subject": "Needs ID Card", "question": "Please mail a new ID card.",
             "client_first_name": "Jane", "client_middle_initial": "q", "client_last_name": "Doe",
             "client_id": "1231231234", **overrides}
-
-
-@pytest.fixture
-async def producer(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
-
-
-@pytest.fixture
-async def other(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "otheragent", "Other123")
-
-
-@pytest.fixture
-async def admin(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "admin", "Admin123")
 
 
 async def ask(client, headers, body) -> dict[str, Any]:  # type: ignore[no-untyped-def]

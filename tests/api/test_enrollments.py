@@ -67,11 +67,6 @@ async def reference(app, demo):  # type: ignore[no-untyped-def]
         await uow.commit()
 
 
-@pytest.fixture
-async def producer(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
-
-
 def general(**kw: Any) -> dict[str, Any]:
     return {"producer_number": "220002580", "is_sep": False, "life_events": [], **kw}
 

@@ -17,11 +17,6 @@ URL = "/api/v1/id-card-requests"
 
 
 @pytest.fixture
-async def producer(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
-
-
-@pytest.fixture
 async def fam(app, demo):  # type: ignore[no-untyped-def]
     from datetime import date
 

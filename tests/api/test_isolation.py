@@ -87,11 +87,6 @@ def settings(settings):  # type: ignore[no-untyped-def]
     return settings.model_copy(update={"access_token_minutes": 600})
 
 
-@pytest.fixture
-async def producer(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
-
-
 async def call(client, res: Resource, object_id: str, headers: dict[str, str] | None):  # type: ignore[no-untyped-def]
     return await client.request(res.method, res.path.format(id=object_id), json=res.body, headers=headers or {})
 

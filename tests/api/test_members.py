@@ -40,11 +40,6 @@ async def book(app, demo):  # type: ignore[no-untyped-def]
     return {"jt": jt, "tt": tt, "ss": ss, "theirs": theirs}
 
 
-@pytest.fixture
-async def producer(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
-
-
 async def search(client, headers, **params):  # type: ignore[no-untyped-def]
     r = await client.get(SEARCH, params=params, headers=headers)
     assert r.status_code == 200, r.text

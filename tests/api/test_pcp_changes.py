@@ -15,11 +15,6 @@ URL = "/api/v1/pcp-changes"
 
 
 @pytest.fixture
-async def producer(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
-
-
-@pytest.fixture
 async def fam(app, demo):  # type: ignore[no-untyped-def]
     async with app.state.ctx.uow() as uow:
         f = await make_family(uow, await producer_id(uow, "demoagent"), children=[date(2015, 3, 3)], dental=True)

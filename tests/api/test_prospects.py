@@ -67,21 +67,6 @@ async def my_id(client, auth) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def admin(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "admin", "Admin123")
-
-
-@pytest.fixture
-async def producer(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
-
-
-@pytest.fixture
-async def other(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "otheragent", "Other123")
-
-
-@pytest.fixture
 async def fresh(client, admin):  # type: ignore[no-untyped-def]
     """A newly activated producer with an empty book: totals and orders are exactly what a test adds."""
     reg = await register_and_activate(client, admin)

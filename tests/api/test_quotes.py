@@ -17,7 +17,7 @@ from app.repositories.orm import Application, AuditEvent, County, Network, Plan,
 from app.services import enrollments as enrollment_service
 from tests.api.test_delegates import mfa_sign_in, ready_delegate
 from tests.factories import producer_id
-from tests.helpers import assert_problem, bearer
+from tests.helpers import assert_problem
 
 QUOTES = "/api/v1/quotes"
 FAMILY_DEPENDENTS = [  # ages on 2027-01-01: 16, 22, 12, 3, 8
@@ -87,21 +87,6 @@ def enrollment_is_stubbed() -> bool:
 @pytest.fixture
 def settings(settings):  # type: ignore[no-untyped-def]
     return settings.model_copy(update={"access_token_minutes": 600})
-
-
-@pytest.fixture
-async def producer(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
-
-
-@pytest.fixture
-async def other(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "otheragent", "Other123")
-
-
-@pytest.fixture
-async def admin(client, demo):  # type: ignore[no-untyped-def]
-    return await bearer(client, "admin", "Admin123")
 
 
 @pytest.fixture
