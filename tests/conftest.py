@@ -153,7 +153,9 @@ def make_app(settings: Settings, clock: FrozenClock, sms: RecordingSmsGateway | 
 @pytest.fixture
 async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator:  # type: ignore[type-arg]
     application = make_app(settings, clock)
-    async with LifespanManager(application):
+    # Shutdown waits for an outbox pass in flight to finish; on a busy CI machine one SMTP send plus an SQLite
+    # busy wait took longer than asgi-lifespan's default 5 s once, so the bound here is wider.
+    async with LifespanManager(application, shutdown_timeout=30):
         await _clear(application.state.ctx)
         yield application
 

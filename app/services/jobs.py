@@ -11,8 +11,6 @@ from typing import Any
 log = logging.getLogger("portal.jobs")
 
 
-STOP_SECONDS = 2.0
-
 class Periodic:
     def __init__(self, name: str, every_seconds: float, fn: Callable[[], Awaitable[Any]]) -> None:
         self.name, self.every, self.fn = name, every_seconds, fn
@@ -24,14 +22,8 @@ class Periodic:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
-            # Bounded: a pass stuck in a database or SMTP call must not hold up shutdown. Whatever it was sending
-            # stays due in the outbox / is done again by the next pass (at-least-once).
-            done, _ = await asyncio.wait({self._task}, timeout=STOP_SECONDS)
-            if not done:
-                log.warning("%s did not stop within %s s; leaving it", 'background job', STOP_SECONDS)
-            else:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    self._task.result()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
             self._task = None
 
     async def _run(self) -> None:

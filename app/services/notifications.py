@@ -24,8 +24,6 @@ from app.repositories.uow import UnitOfWork
 log = logging.getLogger("portal.outbox")
 
 
-STOP_SECONDS = 2.0
-
 class OutboxDispatcher:
     def __init__(
         self,
@@ -86,14 +84,8 @@ class OutboxDispatcher:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
-            # Bounded: a pass stuck in a database or SMTP call must not hold up shutdown. Whatever it was sending
-            # stays due in the outbox / is done again by the next pass (at-least-once).
-            done, _ = await asyncio.wait({self._task}, timeout=STOP_SECONDS)
-            if not done:
-                log.warning("%s did not stop within %s s; leaving it", 'outbox dispatcher', STOP_SECONDS)
-            else:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    self._task.result()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
             self._task = None
 
     async def _run(self) -> None:
