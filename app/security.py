@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from jose import JWTError, jwt
+import jwt
 
 from app.domain.errors import AuthenticationFailed
 
@@ -53,10 +53,11 @@ class TokenService:
                 self._key,
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
-                options={"require_exp": True, "require_iat": True, "require_sub": True, "require_jti": True,
-                         "verify_exp": False},
+                # Time claims are checked below against the injectable clock, never the wall clock.
+                options={"require": ["exp", "iat", "sub", "jti", "iss"], "verify_exp": False, "verify_iat": False,
+                         "verify_nbf": False},
             )
-        except JWTError as exc:
+        except jwt.PyJWTError as exc:
             raise AuthenticationFailed("The access token is not valid. Sign in again.", code="invalid_token") from exc
         try:
             exp = int(claims["exp"])

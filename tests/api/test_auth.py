@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app.repositories.orm import RefreshToken, User
@@ -232,3 +234,18 @@ async def test_registration_then_activation_then_sign_in(client, demo) -> None:
     payload = await register_and_activate(client, admin)
     assert (await sign_in(client, payload["username"], payload["password"])).status_code == 200
     assert registration()["username"] != payload["username"]
+
+
+async def test_trust_0_signed_in_calls_work_with_the_wall_clock_a_year_ahead(client, demo, clock, monkeypatch) -> None:
+    """The suite's token path (sign-in, bearer, /me, expiry) with the wall clock a year past the test clock."""
+    import jwt.api_jwt
+
+    from tests.unit.test_infrastructure import _ShiftedDatetime
+
+    monkeypatch.setattr(_ShiftedDatetime, "shift", timedelta(days=365))
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _ShiftedDatetime)
+    auth = await bearer(client, "demoagent", "Demo1234")
+    me = await client.get("/api/v1/me", headers=auth)
+    assert me.status_code == 200 and me.json()["username"] == "demoagent"
+    clock.advance(minutes=16)
+    assert_problem(await client.get("/api/v1/me", headers=auth), 401, "token_expired")

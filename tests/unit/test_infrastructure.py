@@ -37,7 +37,7 @@ def test_access_token_round_trip_and_expiry_on_the_injected_clock() -> None:
 
 
 def test_tokens_signed_with_another_key_or_algorithm_are_refused() -> None:
-    from jose import jwt
+    import jwt
 
     other = TokenService("x" * 40, access_minutes=15).issue_access(user_id=1, session_id="s", role="admin", now=NOW)
     with pytest.raises(AuthenticationFailed):
@@ -137,3 +137,29 @@ async def test_s6_a_full_hash_pool_is_refused_before_any_work_and_hash_threads_r
     finally:
         hasher.shutdown()
 
+
+
+class _ShiftedDatetime(datetime):
+    """`datetime` whose now() is the wall clock moved by `shift` (what faketime does to a process)."""
+
+    shift = timedelta(0)
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[no-untyped-def,override]
+        return datetime.now(tz) + cls.shift
+
+
+@pytest.mark.parametrize("shift", [timedelta(days=365), timedelta(days=-365)])
+def test_trust_0_token_checks_obey_the_injected_clock_not_the_wall_clock(monkeypatch, shift) -> None:
+    """Issue 12 time bomb: with the wall clock a year away from the test clock, tokens still verify and expire
+    on the injected clock (python-jose checked `exp` against the wall clock and broke the suite on 2026-11-23)."""
+    import jwt.api_jwt
+
+    monkeypatch.setattr(_ShiftedDatetime, "shift", shift)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _ShiftedDatetime)
+    svc = TokenService("k" * 40, access_minutes=15)
+    tok = svc.issue_access(user_id=7, session_id="s-1", role="producer", now=NOW)
+    assert svc.decode_access(tok, now=NOW + timedelta(minutes=1)).user_id == 7
+    with pytest.raises(AuthenticationFailed) as e:
+        svc.decode_access(tok, now=NOW + timedelta(minutes=15, seconds=1))
+    assert e.value.code == "token_expired"
