@@ -26,6 +26,7 @@ from app.domain.errors import (
     TooManyRequests,
     ValidationFailed,
 )
+from app.logsafe import exception_fields
 
 log = logging.getLogger("portal.errors")
 
@@ -154,6 +155,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         detail = f"No such resource: {request.method} {request.url.path}"
     if status == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
+        # Starlette's Allow names the first matching route's method only; a path served by several routes (GET
+        # and DELETE on /delegates/{id}) allows all of theirs.
+        allowed = allowed_methods(request)
+        if allowed:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+            detail += f" Allowed: {', '.join(allowed)}."
     if status == 401 and detail == "Not authenticated":
         detail = "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/v1/auth/token."
     headers = dict(exc.headers or {})
@@ -172,20 +179,47 @@ def is_database_unavailable(exc: BaseException) -> bool:
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     # A unique constraint raced by two requests: the loser is told, not crashed.
-    log.info("integrity conflict", extra={"path": request.url.path})
+    log.info("integrity conflict", extra={"route": _route_template(request)})
     return problem_response(request, status=409, code="conflict",
                             detail="This conflicts with data that already exists (it may have just been created).")
 
 
 async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
     if is_database_unavailable(exc):
-        log.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
+        log.warning("database unavailable", extra={"route": _route_template(request), "error": type(exc).__name__,
+                                                   "request_id": getattr(request.state, "request_id", None)})
         return problem_response(request, status=503, code="service_unavailable",
                                 detail="The service is temporarily unavailable. Please try again shortly.",
                                 headers={"Retry-After": "2"})
-    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+    # Never the exception's text, parameters, body or query string (they can carry PHI): its type, where it was
+    # raised and the request id, which the client sees too.
+    log.error("unhandled error", extra={**exception_fields(exc), "route": _route_template(request),
+                                        "request_id": getattr(request.state, "request_id", None)})
     return problem_response(request, status=500, code="internal_error",
                             detail="Something went wrong on our side. Quote the request id if you call us.")
+
+
+def _route_template(request: Request) -> str:
+    route = request.scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this request's path (for 405's Allow header).
+
+    Starlette's own Allow names the first matching route's methods only, while a path is often served by several
+    routes (GET and DELETE on /delegates/{id}). Only 405 answers pay for this walk; the table is built once.
+    """
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import compile_path
+
+    table = getattr(request.app.state, "route_methods", None)
+    if table is None:
+        table = [(compile_path(c.path)[0], frozenset(c.methods or ()))
+                 for c in iter_route_contexts(request.app.routes) if c.path]
+        request.app.state.route_methods = table
+    path = request.scope.get("path", "")
+    return sorted({m for regex, methods in table if regex.match(path) for m in methods})
 
 
 def install_error_handlers(app: FastAPI) -> None:

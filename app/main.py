@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 
 from app.adapters.hashing import PasswordHasher
@@ -16,6 +16,7 @@ from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.context import AppContext
 from app.db import make_database
+from app.domain.errors import ValidationFailed
 from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.observability import Metrics, RequestMiddleware, configure_logging
 from app.routers import (
@@ -106,6 +107,25 @@ def build_context(
     )
 
 
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_EMPTY_BODIES = frozenset({b"", b"{}", b"null"})
+
+
+async def refuse_unread_body(request: Request) -> None:
+    """A body sent to an operation that reads none is refused, not silently ignored (issue 12, finding 11).
+
+    `{}` and `null` pass: clients often send an empty object with every POST. Operations with a body model refuse
+    unknown fields through `StrictModel` (extra="forbid").
+    """
+    if request.method not in _BODY_METHODS or getattr(request.scope.get("route"), "body_field", True) is not None:
+        return
+    if request.headers.get("content-length", "0") == "0" and "transfer-encoding" not in request.headers:
+        return
+    if (await request.body()).strip() not in _EMPTY_BODIES:
+        raise ValidationFailed(f"{request.method} {request.url.path} takes no request body; send none (or {{}}).",
+                               code="body_not_allowed", field="body")
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -137,12 +157,17 @@ def create_app(
             await ctx.db.dispose()
 
     app = FastAPI(
+        dependencies=[Depends(refuse_unread_body)],
         title="Producer Portal API",
         version="1.0.0",
         description=API_DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
-        swagger_ui_parameters={"persistAuthorization": True},
+        # Swagger UI and ReDoc only where a setting allows them (off in production by default); the token is kept
+        # in the browser's localStorage across reloads only in demo mode.
+        docs_url="/docs" if settings.docs_served else None,
+        redoc_url="/redoc" if settings.docs_served else None,
+        swagger_ui_parameters={"persistAuthorization": settings.is_demo},
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
@@ -165,7 +190,8 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body_bytes=MAX_JSON_BODY_BYTES,
-                       body_limit_exempt=UPLOAD_PATHS)
+                       body_limit_exempt=UPLOAD_PATHS, max_json_depth=settings.max_json_depth,
+                       hsts_max_age_seconds=settings.hsts_max_age_seconds if settings.behind_https else None)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

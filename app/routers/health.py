@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from app.deps import Ctx
-from app.domain.errors import ServiceUnavailable
+from app.deps import PHI_FREE, Ctx
+from app.domain.errors import AuthenticationFailed, ServiceUnavailable
 from app.errors import error_responses
 from app.schemas.health import Health
 
-router = APIRouter(tags=["operations"])
+# Health and metrics carry no personal data (issue 12, finding 7: every GET route declares it).
+router = APIRouter(tags=["operations"], dependencies=[PHI_FREE])
 
 
 @router.get("/healthz", operation_id="healthz", summary="Process is up")
@@ -38,7 +40,19 @@ async def readyz(ctx: Ctx) -> Health:
 
 
 @router.get("/metrics", operation_id="metrics", summary="Prometheus metrics",
-            response_class=Response, responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
-async def metrics(request: Request) -> Response:
-    """Prometheus text exposition (request counts and latency by route)."""
+            response_class=Response, responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+                                                **error_responses(401)})
+async def metrics(request: Request, ctx: Ctx) -> Response:
+    """Prometheus text exposition (request counts and latency by route).
+
+    In production it needs `Authorization: Bearer <PORTAL_METRICS_TOKEN>` (and is off while that setting is empty);
+    in demo mode it is open.
+    """
+    settings = ctx.settings
+    if not settings.is_demo:
+        sent = request.headers.get("authorization", "")
+        expected = f"Bearer {settings.metrics_token}"
+        if not settings.metrics_token or not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise AuthenticationFailed("Metrics need 'Authorization: Bearer <PORTAL_METRICS_TOKEN>'.",
+                                       code="not_authenticated")
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

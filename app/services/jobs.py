@@ -8,6 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.logsafe import exception_fields
+
 log = logging.getLogger("portal.jobs")
 
 
@@ -31,5 +33,5 @@ class Periodic:
             await asyncio.sleep(self.every)
             try:
                 await self.fn()
-            except Exception:  # a database outage must not kill the job
-                log.warning("background job failed", extra={"job": self.name}, exc_info=True)
+            except Exception as exc:  # a database outage must not kill the job
+                log.warning("background job failed", extra={"job": self.name, **exception_fields(exc)})

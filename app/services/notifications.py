@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from app.adapters.notifier import EmailTransport, SmsGateway
 from app.clock import Clock
 from app.domain.messages import Message
+from app.logsafe import exception_fields
 from app.repositories.orm import OutboxMessage
 from app.repositories.outbox import OutboxRepository, outbox_key
 from app.repositories.uow import UnitOfWork
@@ -95,8 +96,8 @@ class OutboxDispatcher:
             self._wake.clear()
             try:
                 await self.drain()
-            except Exception:  # the loop must survive a database outage
-                log.warning("outbox dispatch pass failed", exc_info=True)
+            except Exception as exc:  # the loop must survive a database outage
+                log.warning("outbox dispatch pass failed", extra=exception_fields(exc))
 
     async def drain(self) -> int:
         """Send every message that is due now; returns how many were sent."""
