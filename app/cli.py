@@ -1,4 +1,4 @@
-"""`portal` command line: serve, db upgrade, seed --demo | --members N, users create-admin, openapi export."""
+"""`portal` command line: serve, db upgrade, seed --demo | --members N, users create-admin | unlock, openapi export."""
 
 from __future__ import annotations
 
@@ -163,6 +163,39 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unlock(args: argparse.Namespace) -> int:
+    """Issue 12, #4: unlock an account (an admin's included) from the server, audited."""
+    from app.clock import SystemClock
+    from app.db import make_database
+    from app.domain.errors import DomainError
+    from app.repositories.uow import UnitOfWork
+    from app.security import TokenService
+    from app.services.admin import unlock_username
+
+    settings = get_settings()
+    key = TokenService(settings.secret_key, settings.access_token_minutes).hash_secret(args.username)
+    try:
+        operator = getpass.getuser()
+    except Exception:  # no login name (a container): still audited
+        operator = "unknown"
+
+    async def run() -> str:
+        db = make_database(settings)
+        try:
+            return await unlock_username(UnitOfWork(db.sessionmaker), username=args.username, username_hash=key,
+                                         operator=operator, now=SystemClock().now())
+        finally:
+            await db.dispose()
+
+    try:
+        done = asyncio.run(run())
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(done, file=sys.stderr)
+    return 0
+
+
 def openapi_document() -> dict:  # type: ignore[type-arg]
     from app.main import create_app
 
@@ -218,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--first-name", default="Producer")
     admin.add_argument("--last-name", default="Services")
     admin.set_defaults(func=cmd_create_admin)
+    unlock = users.add_parser("unlock", help="clear an account's lock and failed sign-ins (admins too); audited")
+    unlock.add_argument("username", metavar="USERNAME", help="exactly as it signs in (case sensitive)")
+    unlock.set_defaults(func=cmd_unlock)
 
     oa = sub.add_parser("openapi", help="OpenAPI document").add_subparsers(dest="openapi_command", required=True)
     export = oa.add_parser("export", help="write the generated document")

@@ -112,6 +112,13 @@ class Settings(BaseSettings):
     auth_rate_limit_burst: int = 10
     trust_forwarded_for: bool = False
 
+    # HTTP hardening (issue 12, finding 9)
+    behind_https: bool = False  # sends Strict-Transport-Security (only when TLS ends in front of the service)
+    hsts_max_age_seconds: int = 31_536_000
+    docs_enabled: bool | None = None  # /docs and /redoc: on in demo mode, off in production unless true
+    metrics_token: str = ""  # production: /metrics needs 'Authorization: Bearer <this>' (empty: /metrics is off)
+    max_json_depth: int = 32  # JSON bodies nested deeper are refused with 422 (finding 8)
+
     # Mail (R-NOTE-1). Empty host: messages are kept in the outbox only (demo); production requires a host.
     smtp_host: str = ""
     smtp_port: int = 1025
@@ -126,6 +133,13 @@ class Settings(BaseSettings):
 
     # Demo data
     seed_demo_on_start: bool = True
+
+    # Lockout and recovery (issue 12, findings 4-6, 11): admins lock for a while, never for good (R-AUTH-3)
+    admin_lock_minutes: int = Field(15, ge=1)
+    # A wrong /auth/password code answers no sooner than this, known account or not (no timing oracle)
+    otp_failure_floor_seconds: float = Field(0.25, ge=0)
+    # R-AUTH-9: a refresh token presented again this soon, its successor unused, gets that successor back
+    refresh_reuse_grace_seconds: float = Field(10.0, ge=0)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -144,6 +158,10 @@ class Settings(BaseSettings):
     @property
     def is_demo(self) -> bool:
         return self.mode is Mode.demo
+
+    @property
+    def docs_served(self) -> bool:
+        return self.is_demo if self.docs_enabled is None else self.docs_enabled
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from app.config import Settings
+
+# aiosqlite logs every statement with its parameters at DEBUG: PHI in the log whenever the level is lowered.
+logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 
 @dataclass
@@ -42,12 +46,46 @@ def _sqlite_common(cur: Any) -> None:
     cur.close()
 
 
+# --- SQLite: a transaction that will write takes the write lock before it reads --------------------------------
+# PostgreSQL serialises read-then-write with `SELECT ... FOR UPDATE` (a row lock held to the end of the
+# transaction). SQLite has no row locks and drops FOR UPDATE; the sqlite3 driver only opens a (deferred)
+# transaction in front of the first INSERT/UPDATE/DELETE, so every read before it runs unlocked and two requests
+# can both read "not submitted yet" and both submit. Here the first statement of a transaction that locks rows
+# (FOR UPDATE) or writes opens it with BEGIN IMMEDIATE: SQLite's one write lock, held to commit or rollback, so
+# whatever the transaction read under it cannot change before it commits - the FOR UPDATE reasoning holds.
+# Other writers wait for it (busy_timeout); readers do not (WAL). Plain reads before it stay unlocked, as they are
+# on PostgreSQL (read committed); the AUTOCOMMIT read engine never takes the lock.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _takes_write_lock(statement: str, context: Any) -> bool:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True
+    locking = getattr(getattr(getattr(context, "compiled", None), "statement", None), "_for_update_arg", None)
+    if locking is not None:
+        # SKIP LOCKED claims (the outbox) never wait on PostgreSQL; on SQLite they would hold the one write lock
+        # while the messages are sent, so they take it when they write, at commit.
+        return not locking.skip_locked
+    return statement.lstrip()[:7].upper().startswith(_WRITES)
+
+
+def _sqlite_begin_immediate(conn: Any, cursor: Any, statement: str, _parameters: Any, context: Any,
+                            _executemany: bool) -> None:
+    if not _takes_write_lock(statement, context):
+        return
+    driver = conn.connection.driver_connection
+    if driver is None or driver.isolation_level is None or driver.in_transaction:
+        return  # autocommit (the read engine), or the transaction has begun (and holds the lock if it writes)
+    cursor.execute("BEGIN IMMEDIATE")
+
+
 def make_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEngine:
     url = settings.database_url
     # No pre-ping: it is one more round trip on every checkout (measured in docs/benchmarks.md). A connection
     # that died with the server fails its first statement instead; SQLAlchemy sees the disconnect, invalidates
     # the whole pool, that request answers 503 and the next ones connect afresh (tests/faults/).
-    kwargs: dict[str, Any] = {"pool_pre_ping": settings.db_pool_pre_ping}
+    # hide_parameters: a failing statement's error (and so any log line) never carries its bind values (PHI).
+    kwargs: dict[str, Any] = {"pool_pre_ping": settings.db_pool_pre_ping, "hide_parameters": True}
     if settings.is_sqlite:
         path = settings.sqlite_path()
         if path is not None:
@@ -64,6 +102,8 @@ def make_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEng
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect",
                      _sqlite_pragmas_for_migrations if for_migrations else _sqlite_pragmas)
+        if not for_migrations:
+            event.listen(engine.sync_engine, "before_cursor_execute", _sqlite_begin_immediate)
     return engine
 
 

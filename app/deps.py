@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, params
 from fastapi.security import OAuth2PasswordBearer
 
 from app.context import AppContext
 from app.domain.accounts import PASSWORD_CHANGE_REQUIRED_MESSAGE, AccountStatus, Principal, Role
 from app.domain.delegates import DELEGATE_NOT_PERMITTED
-from app.domain.errors import AuthenticationFailed, Forbidden
+from app.domain.errors import AuthenticationFailed, DomainError, Forbidden
 from app.repositories.tokens import load_session_principal
+from app.services import audit
 from app.services.audit import RequestContext
 
 T = TypeVar("T")
@@ -69,7 +72,17 @@ ReqCtx = Annotated[RequestContext, Depends(get_request_context)]
 
 async def get_optional_principal(
     ctx: Ctx, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Principal | None:
+) -> AsyncIterator[Principal | None]:
+    """The caller, if a token was sent; for the rest of the request a delegate's audit rows name its producer."""
+    principal = await _load_principal(ctx, token)
+    acting = audit.act_for(audit.on_behalf_of(principal))
+    try:
+        yield principal
+    finally:
+        audit.stop_acting(acting)
+
+
+async def _load_principal(ctx: AppContext, token: str | None) -> Principal | None:
     if not token:
         return None
     now = ctx.clock.now()
@@ -159,3 +172,86 @@ class Paging:
 
 
 PageParams = Annotated[Paging, Depends(without_threadpool(Paging))]
+
+
+# --- What a GET route does with personal data (R-MEM-6; issue 12, finding 7) ---------------------------------
+# Every GET route declares it in its decorator, once (tests/api/test_trust_audit.py walks the routes):
+#   dependencies=[audit_read("quote.read", target=("quote", "quote_id"))]  the declaration writes the audit row
+#   dependencies=[audited_by_service("member.search")]                        the route's service writes it
+#   dependencies=[PHI_FREE]                                                   no personal data in the answer
+
+
+@dataclass(frozen=True)
+class AuditDeclaration:
+    action: str | None  # None: PHI-free
+    written_by: Literal["route", "service", "none"]
+
+
+def audit_read(action: str, *, target: tuple[str, str] | None = None, query: tuple[str, ...] = ()) -> params.Depends:
+    """A read of personal data that this declaration writes to the audit log as `action`.
+
+    `target` is (target type, path parameter); the other path parameters and the `query` parameters named go
+    to the row's details (identifiers, never the data read). The row is written once the answer is ready and
+    before it is sent, committed on its own: a read that cannot be audited is not answered. A read the rules
+    refuse once the caller is known (403 for the role, 404 not in the book, 409, a service's 422) is recorded with
+    outcome "failure" and the problem's code; a request without a usable session (401, or 403 until a temporary
+    password is changed) or whose parameters do not parse (FastAPI's 422) records nothing.
+    """
+    target_type, target_param = target if target else (None, None)
+
+    async def audited_read(request: Request, ctx: Ctx, req: ReqCtx, principal: CurrentUser) -> AsyncIterator[None]:
+        # Raw values: a refusal can come before the parameters are validated, so only plain identifiers are kept.
+        path = {k: _identifier(v) for k, v in request.path_params.items()}
+        target_id = path.pop(target_param, None) if target_param else None
+        picked = {k: _identifier(request.query_params[k]) for k in query if k in request.query_params}
+        details = {**path, **picked} or None
+        try:
+            yield
+        except DomainError as exc:
+            await audit.record_read(ctx, principal=principal, request=req, action=action, outcome="failure",
+                                    target_type=target_type, target_id=target_id,
+                                    details={**(details or {}), "code": exc.code})
+            raise
+        await audit.record_read(ctx, principal=principal, request=req, action=action, target_type=target_type,
+                                target_id=target_id, details=details)
+
+    audited_read.__audit__ = AuditDeclaration(action, "route")  # type: ignore[attr-defined]
+    # scope="function": the code after `yield` runs when the endpoint has answered, before the response is sent.
+    return Depends(audited_read, scope="function")
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def _identifier(value: object) -> str | None:
+    """A path or query value as the audit row keeps it: an identifier of at most 64 plain characters, else None."""
+    text = str(value)
+    return text if _IDENTIFIER.fullmatch(text) else None
+
+
+def audited_by_service(action: str) -> params.Depends:
+    """A read of personal data whose service writes `action` to the audit log itself (in its own transaction)."""
+
+    async def audited_by_its_service() -> None:
+        return None
+
+    audited_by_its_service.__audit__ = AuditDeclaration(action, "service")  # type: ignore[attr-defined]
+    return Depends(audited_by_its_service)
+
+
+async def _phi_free() -> None:
+    return None
+
+
+_phi_free.__audit__ = AuditDeclaration(None, "none")  # type: ignore[attr-defined]
+PHI_FREE = Depends(_phi_free)
+"""No personal data in the answer: reference lists, the caller's own profile and staff, health checks."""
+
+
+def audit_declaration(dependencies: Iterable[params.Depends]) -> AuditDeclaration | None:
+    """The audit declaration among a route's dependencies, if it has one."""
+    for dep in dependencies:
+        found = getattr(dep.dependency, "__audit__", None)
+        if isinstance(found, AuditDeclaration):
+            return found
+    return None

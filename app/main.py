@@ -117,8 +117,12 @@ async def refuse_unread_body(request: Request) -> None:
     `{}` and `null` pass: clients often send an empty object with every POST. Operations with a body model refuse
     unknown fields through `StrictModel` (extra="forbid").
     """
-    if request.method not in _BODY_METHODS or getattr(request.scope.get("route"), "body_field", True) is not None:
+    if request.method not in _BODY_METHODS:
         return
+    route = request.scope.get("route")
+    if getattr(route, "body_field", True) is not None or "requestBody" in (getattr(route, "openapi_extra", None)
+                                                                          or {}):
+        return  # a body model, or a route that reads and documents its body itself (sections, uploads)
     if request.headers.get("content-length", "0") == "0" and "transfer-encoding" not in request.headers:
         return
     if (await request.body()).strip() not in _EMPTY_BODIES:

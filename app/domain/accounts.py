@@ -90,13 +90,20 @@ ADMIN_PASSWORD_POLICY = PasswordPolicy(min_length=8, max_length=128, letters_and
 
 @dataclass(frozen=True)
 class LockoutPolicy:
-    """R-AUTH-3 (producers: 3 strikes, locked until reset or admin). `lock_minutes=None`: no self-unlock."""
+    """R-AUTH-3 (producers: 3 strikes, locked until reset or admin). `lock_minutes=None`: no self-unlock.
+
+    `message` overrides the 423 text: admins lock for a while (issue 12, finding 4) yet answer with the
+    producers' words, so the answer does not tell an admin's user name from any other.
+    """
 
     max_failures: int = 3
     lock_minutes: int | None = None
+    message: str | None = None
 
     @property
     def locked_message(self) -> str:
+        if self.message is not None:
+            return self.message
         if self.lock_minutes is None:
             return LOCKED_MESSAGE
         return (f"Your account is locked after {self.max_failures} unsuccessful login attempts. It unlocks by "
@@ -140,6 +147,16 @@ class SignInState:
         self.failed_sign_ins = 0
         self.locked_at = None
 
+    @classmethod
+    def for_unknown_username(cls, failed_sign_ins: int, locked_at: datetime | None) -> SignInState:
+        """A user name that matches no account counts and locks like a producer's (R-AUTH-3, issue 12 #5).
+
+        Its password is never right, so `decide_sign_in` answers 401, 401, 423, 423 ... exactly as for an
+        existing producer: the answers cannot tell whether the account exists.
+        """
+        return cls(role=Role.producer, status=AccountStatus.active, failed_sign_ins=failed_sign_ins,
+                   locked_at=locked_at)
+
 
 class SignInOutcome(StrEnum):
     ok = "ok"
@@ -177,6 +194,23 @@ def decide_sign_in(
         state.must_change_password = True  # R-AUTH-5
         return SignInOutcome.ok_temporary
     return SignInOutcome.ok
+
+
+def check_current_password(state: SignInState, *, current_ok: bool, now: datetime, policy: LockoutPolicy) -> None:
+    """R-AUTH-7 with R-AUTH-3 (issue 12, finding 6): the current password of a change is a sign-in attempt.
+
+    A locked account cannot change its password (423, even with the right one); a wrong current password
+    counts toward the lockout and the failure that reaches the limit answers 423; a right one resets the
+    count. Updates `state` in place; a wrong password that does not lock is left to
+    `validate_password_change` (422 `password.current_wrong`, with the other problems).
+    """
+    if state.is_locked(now, policy):
+        raise AccountLocked(policy.locked_message)
+    if not current_ok:
+        if state.record_failed_sign_in(now, policy):
+            raise AccountLocked(policy.locked_message)
+        return
+    state.record_success()
 
 
 def generate_temporary_password(policy: PasswordPolicy) -> str:

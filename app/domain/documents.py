@@ -232,11 +232,27 @@ def check_submission(fields: dict[str, str], file: FileFacts | None, *, unknown:
                       kind=kind)
 
 
-def account_not_in_book(account_number: str) -> ValidationFailed:
-    """R-DOC-2 / R-BOOK-1: an account number given must be one of the producer's own clients."""
-    return ValidationFailed(
-        f"Account {account_number} is not in your book of business. Check the number, or leave it empty.",
-        code="document.account_not_in_book", field="account_number")
+ACCOUNT_NOT_IN_BOOK = "Account {} is not in your book of business. Check the number, or leave it empty."
+E_APP_NOT_IN_BOOK = ("E-app number {} is not one of your applications or policies. Check the number, or leave it "
+                     "empty.")
+
+
+def e_app_references(e_app_number: str) -> tuple[str, str]:
+    """What an e-app number names, as member search reads it (R-MEM-3): a policy's e-app number, or the record
+    number of an application started in the portal ("A-" and the number, R-ENR-15)."""
+    return e_app_number, f"A-{e_app_number}"
+
+
+def check_references_in_book(sub: Submission, *, account_in_book: bool, e_app_in_book: bool) -> None:
+    """R-DOC-2 / R-BOOK-1 (issue 12, finding 10): an account number or e-app number given must be in the
+    caller's book. Both are reported at once; the words are the same whether the number is someone else's or
+    nobody's, so the answer tells nothing about other books."""
+    errors = ErrorCollector()
+    if sub.account_number is not None and not account_in_book:
+        errors.add("account_number", "document.account_not_in_book", ACCOUNT_NOT_IN_BOOK.format(sub.account_number))
+    if sub.e_app_number is not None and not e_app_in_book:
+        errors.add("e_app_number", "document.e_app_number_not_in_book", E_APP_NOT_IN_BOOK.format(sub.e_app_number))
+    errors.raise_if_any("The account number and the e-app number are not in your book of business.")
 
 
 def tracking_number(row_id: int) -> str:

@@ -96,6 +96,30 @@ def check_e_question(draft: EQuestionDraft) -> EQuestionDraft:
                    client_id=cleaned["client_id"])
 
 
+@dataclass(frozen=True)
+class ClientReference:
+    """What a member-specific question's client ID may name (R-EQ-1): the client's account number, a member ID
+    as on the ID card (the account number and the member's two-digit suffix, R-ID-5, without the dash), or a
+    policy's e-app number or client app id."""
+
+    client_id: str
+    member: tuple[str, str] | None  # (account number, suffix) when the ID can be a member ID
+
+
+def client_reference(client_id: str) -> ClientReference:
+    member = (client_id[:-2], client_id[-2:]) if client_id.isdigit() and len(client_id) > 2 else None
+    return ClientReference(client_id, member)
+
+
+def client_not_in_book(client_id: str) -> ValidationFailed:
+    """R-BOOK-1 (issue 12, finding 10): a member-specific question is about a client of the caller's book. The
+    words are the same whether the ID is another producer's client or nobody's."""
+    return ValidationFailed(
+        f"Client ID {client_id} is not a client in your book of business. Use the account number, the member ID "
+        "from the ID card (without the dash) or the policy's e-app number, or ask a general e-question.",
+        code="e_question.client_not_in_book", field="client_id")
+
+
 def tracking_number(row_id: int) -> str:
     """R-EQ-3: `EQU<digits>`, unique."""
     return f"{TRACKING_PREFIX}{TRACKING_OFFSET + row_id}"

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from app.domain.delegates import DELEGATE_NOT_PERMITTED
 from app.domain.errors import Conflict, ErrorCollector, Forbidden, ValidationFailed
 from app.domain.rating import MemberPremium, Person, premiums
 
@@ -393,6 +394,23 @@ class ExchangeRedirect:
     exchange: ExchangeKind
     redirect_url: str
     state: str
+
+
+def check_delegate_prospect(prospect_id: int | None) -> None:
+    """R-DEL-9 (issue 12, finding 10): prospects are not a delegate's (403), and a quote does not open them
+    either: a delegate's quote carries no prospect."""
+    if prospect_id is not None:
+        raise Forbidden(f"{DELEGATE_NOT_PERMITTED} Prospects are too: leave prospect_id out and enter the "
+                        "applicant yourself.", code="delegate_not_permitted")
+
+
+def check_delegate_state(state: str, delegate_states: frozenset[str]) -> None:
+    """R-DEL-9: a delegate works in the states its producer assigned it; a quote elsewhere is refused (403)."""
+    if state not in delegate_states:
+        assigned = ", ".join(sorted(delegate_states)) or "none"
+        raise Forbidden(f"You are not assigned to {state} (your states: {assigned}); you can quote only for homes "
+                        "in your states. Ask your producer to assign the state or to quote this client.",
+                        code="quote.delegate_state_not_assigned")
 
 
 def exchange_redirect(selected: Sequence[PlanOffer], *, state: str, is_delegate: bool, federal_url: str,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.repositories.base import RepositoryBase
 from app.repositories.orm import AuditEvent
@@ -33,3 +35,14 @@ class AuditRepository(RepositoryBase[AuditEvent]):
         if since:
             stmt = stmt.where(AuditEvent.occurred_at >= since)
         return await self.page(stmt, page=page, page_size=page_size)
+
+
+_INSERT = insert(cast(Table, AuditEvent.__table__))  # Core: no ORM unit of work for a row written on its own
+
+
+async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Audit rows written on the caller's connection (an AUTOCOMMIT one: durable when this returns)."""
+    if len(rows) == 1:  # one row: a plain INSERT, not the executemany path
+        await conn.execute(_INSERT, rows[0])
+    elif rows:
+        await conn.execute(_INSERT, rows)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
+from app.domain.documents import e_app_references
 from app.repositories.base import RepositoryBase
-from app.repositories.orm import Account, Document
+from app.repositories.orm import Account, Application, Document, Policy
 
 
 class DocumentRepository(RepositoryBase[Document]):
@@ -33,3 +34,12 @@ class DocumentRepository(RepositoryBase[Document]):
         """R-DOC-2: an account number given with a document must be the producer's own client."""
         stmt = select(Account.id).where(Account.account_number == account_number, Account.producer_id == producer_id)
         return (await self.session.execute(stmt.limit(1))).first() is not None
+
+    async def e_app_in_book(self, producer_id: int, e_app_number: str) -> bool:
+        """R-DOC-2 / R-BOOK-1: an e-app number given with a document must be one of the producer's policies or
+        portal applications (indexes: policies (producer_id, e_app_number), applications' unique record number)."""
+        policy_number, record_number = e_app_references(e_app_number)
+        policy = select(Policy.id).where(Policy.producer_id == producer_id, Policy.e_app_number == policy_number)
+        application = select(Application.id).where(Application.producer_id == producer_id,
+                                                   Application.record_number == record_number)
+        return bool((await self.session.execute(select(or_(policy.exists(), application.exists())))).scalar())

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 
+from app.domain.e_questions import ClientReference
 from app.repositories.base import RepositoryBase
-from app.repositories.orm import EQuestion
+from app.repositories.orm import Account, EQuestion, Member, Policy
 
 
 class EQuestionRepository(RepositoryBase[EQuestion]):
@@ -42,3 +43,18 @@ class EQuestionRepository(RepositoryBase[EQuestion]):
         if status is not None:
             stmt = stmt.where(EQuestion.status == status)
         return await self.page(stmt.order_by(EQuestion.submitted_at, EQuestion.id), page=page, page_size=page_size)
+
+    async def client_in_book(self, producer_id: int, ref: ClientReference) -> bool:
+        """R-BOOK-1: the client ID names an account, a member or a policy of the producer's book."""
+        account = select(Account.id).where(Account.producer_id == producer_id,
+                                           Account.account_number == ref.client_id)
+        policy = select(Policy.id).where(Policy.producer_id == producer_id,
+                                         or_(Policy.e_app_number == ref.client_id,
+                                             Policy.client_app_id == ref.client_id))
+        found = [account.exists(), policy.exists()]
+        if ref.member is not None:
+            account_number, suffix = ref.member
+            found.append(select(Member.id).join(Account, Account.id == Member.account_id).where(and_(
+                Member.producer_id == producer_id, Member.suffix == suffix, Account.producer_id == producer_id,
+                Account.account_number == account_number)).exists())
+        return bool((await self.session.execute(select(or_(*found)))).scalar())

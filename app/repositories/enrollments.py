@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from app.domain.payments import LIVE_STATUSES, SUCCESSFUL
 from app.repositories.base import RepositoryBase
 from app.repositories.orm import (
     Account,
@@ -33,8 +34,8 @@ class ApplicationRepository(RepositoryBase[Application]):
     async def get_in_book(self, application_id: int, producer_id: int, *, for_update: bool = False
                           ) -> Application | None:
         stmt = select(Application).where(Application.id == application_id, Application.producer_id == producer_id)
-        if for_update:
-            stmt = stmt.with_for_update()
+        if for_update:  # the row as it is once locked, even if this session read it before
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def list_in_book(self, producer_id: int, *, statuses: Sequence[str], now: datetime, page: int,
@@ -123,6 +124,17 @@ class PaymentRepository(RepositoryBase[Payment]):
 
     async def get_in_book(self, payment_id: int, producer_id: int, *, for_update: bool = False) -> Payment | None:
         stmt = select(Payment).where(Payment.id == payment_id, Payment.producer_id == producer_id)
-        if for_update:
-            stmt = stmt.with_for_update()
+        if for_update:  # the row as it is once locked, even if this session read it before
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def live_for_application(self, application_id: int) -> Payment | None:
+        """The application's Pending or Successful payment (at most one: uq_payments_application_live)."""
+        stmt = (select(Payment).where(Payment.application_id == application_id, Payment.status.in_(LIVE_STATUSES))
+                .order_by(Payment.id).limit(1))
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def successful_for_application(self, application_id: int) -> int | None:
+        stmt = (select(Payment.id).where(Payment.application_id == application_id, Payment.status == SUCCESSFUL)
+                .order_by(Payment.id).limit(1))
         return (await self.session.execute(stmt)).scalar_one_or_none()

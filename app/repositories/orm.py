@@ -247,6 +247,21 @@ class RefreshToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class SignInFailure(Base):
+    """Failed sign-ins of a submitted user name that matches no account (R-AUTH-3 without an oracle).
+
+    Keyed by a keyed hash of the name exactly as submitted (R-AUTH-2: case sensitive), never the name itself:
+    what people type into the user name field is sometimes their password.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    username_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class OutboxMessage(Base):
     """Every email and SMS, whatever the transport (R-NOTE-1); failed sends stay and are retried (R-NOTE-2)."""
 
@@ -280,6 +295,8 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # success | failure
     actor_user_id: Mapped[int | None] = mapped_column(BigId, index=True)
     actor_username: Mapped[str | None] = mapped_column(String(64))
+    # A delegate's events name the producer it acted for (R-DEL-9); None when the actor acted for themselves.
+    on_behalf_of_user_id: Mapped[int | None] = mapped_column(BigId, index=True)
     target_type: Mapped[str | None] = mapped_column(String(32))
     target_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(64))
@@ -813,6 +830,13 @@ class Payment(Base):
     decline_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# One live payment per application (issue 12 #1; app/domain/payments.py LIVE_STATUSES): a second Pending or
+# Successful payment of an application is refused by the database too (migration 0008).
+_LIVE_PAYMENT = Payment.status.in_(("Pending", "Successful"))
+Index("uq_payments_application_live", Payment.application_id, unique=True, sqlite_where=_LIVE_PAYMENT,
+      postgresql_where=_LIVE_PAYMENT)
 
 
 # Report indexes (R-REP-1, quality.md S4): the producer first, then the report's date.

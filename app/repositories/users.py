@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from app.repositories.base import RepositoryBase
-from app.repositories.orm import AuthSession, Registration, StateRegistration, User
+from app.repositories.orm import AuthSession, Registration, SignInFailure, StateRegistration, User
 
 
 class UserRepository(RepositoryBase[User]):
@@ -65,6 +67,26 @@ class UserRepository(RepositoryBase[User]):
 
     async def count(self) -> int:
         return int((await self.session.execute(select(func.count()).select_from(User))).scalar_one())
+
+    async def sign_in_failure_for_update(self, username_hash: str, now: datetime) -> SignInFailure:
+        """The failure count of a submitted user name that matches no account, created at 0 and locked.
+
+        Concurrent first failures of the same name both end on the one row (insert-or-nothing, then lock).
+        """
+        values = {"username_hash": username_hash, "failed_sign_ins": 0, "locked_at": None, "last_failed_at": now}
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(postgresql.insert(SignInFailure).values(**values).on_conflict_do_nothing())
+        else:
+            await self.session.execute(sqlite.insert(SignInFailure).values(**values).on_conflict_do_nothing())
+        stmt = select(SignInFailure).where(SignInFailure.username_hash == username_hash).with_for_update()
+        return (await self.session.execute(stmt)).scalar_one()
+
+    async def get_sign_in_failure(self, username_hash: str) -> SignInFailure | None:
+        return await self.session.get(SignInFailure, username_hash)
+
+    async def delete_sign_in_failure(self, username_hash: str) -> bool:
+        result = await self.session.execute(delete(SignInFailure).where(SignInFailure.username_hash == username_hash))
+        return bool(getattr(result, "rowcount", 0))
 
 
 class StateRegistrationRepository(RepositoryBase[StateRegistration]):

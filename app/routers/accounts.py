@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.deps import AnyPrincipal, Ctx, CurrentProducer, RateLimited, ReqCtx
+from app.deps import PHI_FREE, AnyPrincipal, Ctx, CurrentProducer, RateLimited, ReqCtx
 from app.domain.accounts import RegistrationInput, StateRegistrationInput
 from app.errors import error_responses
 from app.schemas.accounts import (
@@ -49,7 +49,8 @@ async def register(ctx: Ctx, req: ReqCtx, body: RegistrationCreate) -> Registrat
     return RegistrationCreated(id=registration.id, status=registration.status)
 
 
-@router.get("/me", operation_id="getMe", summary="My profile", responses=error_responses(401))
+@router.get("/me", operation_id="getMe", summary="My profile", responses=error_responses(401),
+            dependencies=[PHI_FREE])
 async def get_me(ctx: Ctx, principal: AnyPrincipal) -> MeRead:
     """The signed-in user's profile with state registrations (allowed with a temporary password)."""
     return _me(await account_service.get_profile(ctx=ctx, principal=principal))
@@ -66,9 +67,13 @@ async def update_me(ctx: Ctx, req: ReqCtx, principal: CurrentProducer, body: Pro
 
 
 @router.put("/me/password", operation_id="changePassword", summary="Change my password",
-            status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 422, 429))
+            status_code=status.HTTP_204_NO_CONTENT, dependencies=[RateLimited],
+            responses=error_responses(401, 422, 423, 429))
 async def change_password(ctx: Ctx, req: ReqCtx, principal: AnyPrincipal, body: PasswordChange) -> Response:
-    """R-AUTH-7: current + new + confirmation. Every session is signed out afterwards; sign in again."""
+    """R-AUTH-7: current + new + confirmation. Every session is signed out afterwards; sign in again.
+
+    A wrong current password counts toward the account's lockout like a failed sign-in (R-AUTH-3, R-DEL-5): the
+    failure that reaches the limit, and every change while locked, answer 423. Rate-limited per client."""
     await account_service.change_password(ctx=ctx, principal=principal, current=body.current_password,
                                           new=body.new_password, confirmation=body.new_password_confirmation,
                                           request=req)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from app.deps import Ctx, CurrentAdmin, PageParams, ReqCtx, require_role
+from app.deps import PHI_FREE, Ctx, CurrentAdmin, PageParams, ReqCtx, require_role
 from app.domain.accounts import Role
 from app.domain.errors import ValidationFailed
 from app.errors import error_responses
@@ -50,7 +50,8 @@ def _registration(view: RegistrationView) -> RegistrationRead:
     )
 
 
-@router.get("/registrations", operation_id="adminListRegistrations", summary="Registrations to activate")
+@router.get("/registrations", operation_id="adminListRegistrations", summary="Registrations to activate",
+            dependencies=[PHI_FREE])
 async def list_registrations(
     ctx: Ctx, paging: PageParams,
     status: Annotated[str | None, Query(pattern="^(pending|active|all)$",
@@ -73,7 +74,8 @@ async def activate_registration(ctx: Ctx, req: ReqCtx, admin: CurrentAdmin, regi
         ctx=ctx, admin=admin, registration_id=registration_id, request=req))
 
 
-@router.get("/users", operation_id="adminListUsers", summary="Find users")
+@router.get("/users", operation_id="adminListUsers", summary="Find users",
+            dependencies=[PHI_FREE])
 async def list_users(
     ctx: Ctx, paging: PageParams,
     username: Annotated[str | None, Query(max_length=64)] = None,
@@ -99,7 +101,8 @@ async def unlock_user(ctx: Ctx, req: ReqCtx, admin: CurrentAdmin, user_id: Id) -
     return _user(await admin_service.unlock_user(ctx=ctx, admin=admin, user_id=user_id, request=req))
 
 
-@router.get("/outbox", operation_id="adminListOutbox", summary="Sent email and SMS")
+@router.get("/outbox", operation_id="adminListOutbox", summary="Sent email and SMS",
+            dependencies=[PHI_FREE])
 async def list_outbox(
     ctx: Ctx, paging: PageParams,
     to: Annotated[str | None, Query(max_length=254, description="Email (any case) or phone (any format)")] = None,
@@ -110,7 +113,8 @@ async def list_outbox(
                 page_size=paging.page_size)
 
 
-@router.get("/audit-events", operation_id="adminListAuditEvents", summary="Audit log")
+@router.get("/audit-events", operation_id="adminListAuditEvents", summary="Audit log",
+            dependencies=[PHI_FREE])
 async def list_audit_events(
     ctx: Ctx, paging: PageParams,
     action: Annotated[str | None, Query(max_length=64, examples=["auth.sign_in"])] = None,

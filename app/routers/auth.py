@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response, status
+from fastapi import APIRouter, BackgroundTasks, Form, Response, status
 
 from app.deps import Ctx, OptionalPrincipal, RateLimited, ReqCtx
 from app.errors import error_responses
@@ -82,20 +83,27 @@ async def logout(ctx: Ctx, req: ReqCtx, principal: OptionalPrincipal,
 
 @router.post("/forgot-username", operation_id="forgotUsername", summary="Email my user name",
              status_code=status.HTTP_202_ACCEPTED, dependencies=[RateLimited], responses=error_responses(422, 429))
-async def forgot_username(ctx: Ctx, req: ReqCtx, body: ForgotUsernameRequest) -> Accepted:
-    """R-AUTH-4: Agent Unique ID + email (producers) or email alone (delegates). Always 202."""
-    await auth_service.forgot_username(ctx=ctx, email=str(body.email), agent_unique_id=body.agent_unique_id,
-                                       request=req)
+async def forgot_username(ctx: Ctx, req: ReqCtx, body: ForgotUsernameRequest, after: BackgroundTasks) -> Accepted:
+    """R-AUTH-4: Agent Unique ID + email (producers) or email alone (delegates). Always 202.
+
+    The look-up and the email happen after the answer, so neither the answer nor its timing tells whether the
+    details matched an account."""
+    after.add_task(auth_service.after_answer, "auth.forgot_username", partial(
+        auth_service.forgot_username, ctx=ctx, email=str(body.email), agent_unique_id=body.agent_unique_id,
+        request=req))
     return Accepted(message=RECOVERY_ACCEPTED)
 
 
 @router.post("/password-resets", operation_id="resetPassword", summary="Email a temporary password",
              status_code=status.HTTP_202_ACCEPTED, dependencies=[RateLimited], responses=error_responses(422, 429))
-async def password_reset(ctx: Ctx, req: ReqCtx, body: PasswordResetRequest) -> Accepted:
-    """R-AUTH-5: user name + email or Agent Unique ID. Always 202; the temporary password lasts 60 minutes."""
-    await auth_service.reset_password(ctx=ctx, username=body.username,
-                                      email=str(body.email) if body.email else None,
-                                      agent_unique_id=body.agent_unique_id, request=req)
+async def password_reset(ctx: Ctx, req: ReqCtx, body: PasswordResetRequest, after: BackgroundTasks) -> Accepted:
+    """R-AUTH-5: user name + email or Agent Unique ID. Always 202; the temporary password lasts 60 minutes.
+
+    The reset happens after the answer (no account enumeration by answer or timing)."""
+    ctx.hasher.check_capacity()  # a busy hash pool answers 429 now (for any user name), not a silent drop later
+    after.add_task(auth_service.after_answer, "auth.password_reset", partial(
+        auth_service.reset_password, ctx=ctx, username=body.username, email=str(body.email) if body.email else None,
+        agent_unique_id=body.agent_unique_id, request=req))
     return Accepted(message=RECOVERY_ACCEPTED)
 
 
@@ -127,16 +135,21 @@ async def verify_email(ctx: Ctx, req: ReqCtx, body: EmailVerificationRequest) ->
 
 @router.post("/otp", operation_id="requestOtp", summary="Send a code to create or reset a delegate password",
              status_code=status.HTTP_202_ACCEPTED, dependencies=[RateLimited], responses=error_responses(422, 429))
-async def request_otp(ctx: Ctx, req: ReqCtx, body: OtpRequest) -> Accepted:
-    """R-DEL-3 / R-DEL-7: username + email or SMS. Always 202 (no account enumeration)."""
-    await delegate_service.request_password_code(ctx=ctx, username=body.username, channel=body.channel, request=req)
+async def request_otp(ctx: Ctx, req: ReqCtx, body: OtpRequest, after: BackgroundTasks) -> Accepted:
+    """R-DEL-3 / R-DEL-7: username + email or SMS. Always 202, the code sent after the answer (no account
+    enumeration by answer or timing)."""
+    after.add_task(auth_service.after_answer, "otp.requested", partial(
+        delegate_service.request_password_code, ctx=ctx, username=body.username, channel=body.channel, request=req))
     return Accepted(message="If the username belongs to a verified delegate, a verification code was sent.")
 
 
 @router.post("/password", operation_id="setDelegatePassword", summary="Create or reset a delegate password",
              status_code=status.HTTP_204_NO_CONTENT, dependencies=[RateLimited], responses=error_responses(422, 429))
 async def set_password(ctx: Ctx, req: ReqCtx, body: PasswordSet) -> Response:
-    """R-DEL-3/4/7: the code plus a new password (8-64, a letter and a digit, not the username, not reused)."""
+    """R-DEL-3/4/7: the code plus a new password (8-64, a letter and a digit, not the username, not reused).
+
+    Any code that does not work - wrong, expired, used, burned, none sent, or no such delegate - answers the
+    same 422 `otp.invalid`, no sooner than PORTAL_OTP_FAILURE_FLOOR_SECONDS (no account enumeration)."""
     await delegate_service.set_password(ctx=ctx, username=body.username, code=body.code,
                                         new_password=body.new_password, request=req)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

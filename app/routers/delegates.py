@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx
+from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx
 from app.errors import error_responses
 from app.schemas.common import Page
 from app.schemas.delegates import DelegateCreate, DelegateRead
@@ -40,7 +40,8 @@ async def create_delegate(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, body
     return _read(view, ctx)
 
 
-@router.get("", operation_id="listDelegates", summary="My delegates")
+@router.get("", operation_id="listDelegates", summary="My delegates",
+            dependencies=[PHI_FREE])
 async def list_delegates(ctx: Ctx, producer: CurrentProducer, paging: PageParams) -> Page[DelegateRead]:
     """R-DEL-8: the producer's delegates (removed ones are not listed)."""
     views, total = await delegate_service.list_delegates(ctx=ctx, producer=producer, page=paging.page,
@@ -48,7 +49,8 @@ async def list_delegates(ctx: Ctx, producer: CurrentProducer, paging: PageParams
     return Page(items=[_read(v, ctx) for v in views], total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.get("/{delegate_id}", operation_id="getDelegate", summary="One delegate", responses=error_responses(404))
+@router.get("/{delegate_id}", operation_id="getDelegate", summary="One delegate", responses=error_responses(404),
+            dependencies=[PHI_FREE])
 async def get_delegate(ctx: Ctx, producer: CurrentProducer, delegate_id: DelegateId) -> DelegateRead:
     """A delegate of yours; anyone else's answers 404."""
     return _read(await delegate_service.get_delegate(ctx=ctx, producer=producer, delegate_id=delegate_id), ctx)

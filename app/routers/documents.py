@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.adapters.storage import DocumentStorage, LocalFolderStorage
-from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx
+from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx, audit_read
 from app.domain.documents import MalformedUpload, PayloadTooLarge, UnsupportedMediaType
 from app.errors import error_responses, problem_response
 from app.schemas.common import Page
@@ -52,7 +52,8 @@ async def upload_document(request: Request, ctx: Ctx, req: ReqCtx, producer: Cur
 
 
 @router.get("/documents", operation_id="listDocuments", summary="View submitted documents",
-            responses=error_responses(422))
+            responses=error_responses(422),
+            dependencies=[audit_read("document.list")])
 async def list_documents(ctx: Ctx, producer: CurrentProducer, paging: PageParams) -> Page[DocumentRead]:
     """R-DOC-4: your submissions, newest first (a history only: content is never served back)."""
     views, total = await document_service.list_documents(ctx=ctx, producer=producer, page=paging.page,
@@ -71,7 +72,8 @@ async def delete_document(ctx: Ctx, req: ReqCtx, producer: CurrentProducer,
 
 
 @router.get("/document-types", operation_id="listDocumentTypes", summary="Document types",
-            responses=error_responses(422))
+            responses=error_responses(422),
+            dependencies=[PHI_FREE])
 async def list_document_types(producer: CurrentProducer, paging: PageParams) -> Page[DocumentTypeRead]:
     """R-DOC-2: the fixed list; send a code (or the name) as `document_type`."""
     types = document_service.list_document_types()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from app.deps import Ctx, CurrentAdmin, CurrentProducer, PageParams, ReqCtx
+from app.deps import Ctx, CurrentAdmin, CurrentProducer, PageParams, ReqCtx, audit_read
 from app.domain.e_questions import EQuestionDraft, EQuestionStatus
 from app.errors import error_responses
 from app.schemas.common import Page
@@ -46,7 +46,8 @@ async def create_e_question(request: Request, ctx: Ctx, req: ReqCtx, producer: C
 
 
 @router.get("/e-questions", operation_id="listEQuestions", summary="My e-questions", tags=["e-questions"],
-            responses=error_responses(422))
+            responses=error_responses(422),
+            dependencies=[audit_read("e_question.list")])
 async def list_e_questions(ctx: Ctx, producer: CurrentProducer, paging: PageParams) -> Page[EQuestionRow]:
     """R-EQ-4: #, subject, status, submitted, responded, client id, client name, tracking number; newest first."""
     views, total = await e_question_service.list_e_questions(ctx=ctx, producer=producer, page=paging.page,
@@ -57,7 +58,8 @@ async def list_e_questions(ctx: Ctx, producer: CurrentProducer, paging: PagePara
 
 
 @router.get("/e-questions/{question_id}", operation_id="getEQuestion", summary="One e-question",
-            tags=["e-questions"], responses=error_responses(404, 422))
+            tags=["e-questions"], responses=error_responses(404, 422),
+            dependencies=[audit_read("e_question.read", target=("e_question", "question_id"))])
 async def get_e_question(ctx: Ctx, producer: CurrentProducer, question_id: EQuestionId) -> EQuestionRead:
     """An e-question of yours with the carrier's response once there is one; anyone else's answers 404."""
     return _read(await e_question_service.get_e_question(ctx=ctx, producer=producer, question_id=question_id))
@@ -74,7 +76,8 @@ async def delete_e_question(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, qu
 # --- carrier staff -------------------------------------------------------------------------------------------
 
 @router.get("/admin/e-questions", operation_id="adminListEQuestions", summary="E-questions to answer",
-            tags=["admin"], responses=error_responses(422))
+            tags=["admin"], responses=error_responses(422),
+            dependencies=[audit_read("e_question.admin_list", query=("status",))])
 async def admin_list_e_questions(
     ctx: Ctx, admin: CurrentAdmin, paging: PageParams,
     status_filter: Annotated[EQuestionStatus | None, Query(alias="status",

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from app.deps import Ctx, PageParams, ProducerOrDelegate, ReqCtx
+from app.deps import Ctx, PageParams, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
 from app.domain.errors import BadRequest, ValidationFailed
 from app.errors import error_responses
 from app.schemas.common import Page
@@ -75,6 +75,10 @@ async def start_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate
                             idempotency_key: IdemKey = None,
                             body: Annotated[ApplicationCreate | None, Body()] = None) -> ApplicationRead:
     """R-ENR-1: blank ("Start New Application"); to start from a quote use POST /quotes/{id}/enrollments."""
+    if body is not None and body.quote_id is not None:  # refused rather than silently ignored (issue 12, #11)
+        raise ValidationFailed(f"To start an application from quote {body.quote_id}, use POST "
+                               f"/api/v1/quotes/{body.quote_id}/enrollments; POST /api/v1/enrollments starts a blank "
+                               "one (send {}).", code="enrollment.use_quote_enrollment", field="quote_id")
     async def handler() -> tuple[int, dict[str, Any]]:
         app = await enrollment_service.create_application(ctx=ctx, principal=principal, request=req)
         view = await enrollment_service.get_application(ctx=ctx, principal=principal, application_id=app.id)
@@ -87,7 +91,8 @@ async def start_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate
 
 
 @router.get("/enrollments", operation_id="listApplications", summary="Applications", tags=["enrollments"],
-            responses=error_responses(422))
+            responses=error_responses(422),
+            dependencies=[audit_read("enrollment.list", query=("status",))])
 async def list_applications(
     ctx: Ctx, principal: ProducerOrDelegate, paging: PageParams,
     status_: Annotated[str | None, Query(alias="status", pattern="^(incomplete|completed|failed)$")] = None,
@@ -107,7 +112,8 @@ async def list_applications(
 
 
 @router.get("/enrollments/{application_id}", operation_id="getApplication", summary="Application details",
-            tags=["enrollments"], responses=error_responses(404))
+            tags=["enrollments"], responses=error_responses(404),
+            dependencies=[audit_read("enrollment.read", target=("application", "application_id"))])
 async def get_application(ctx: Ctx, principal: ProducerOrDelegate, application_id: AppId,
                           response: Response) -> ApplicationRead:
     """R-ENR-17: status, state, producer, record number, premium, products, client app id, payment status."""
@@ -194,7 +200,8 @@ async def submit_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegat
 @router.get("/enrollments/{application_id}/pdf", operation_id="getApplicationPdf", summary="The application PDF",
             tags=["enrollments"], response_class=Response,
             responses={200: {"content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
-                             "description": "The completed application"}, **error_responses(404, 409)})
+                             "description": "The completed application"}, **error_responses(404, 409)},
+            dependencies=[audited_by_service("member.application_pdf")])
 async def application_pdf(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId) -> Response:
     """R-ENR-17: the completed application (SSNs masked)."""
     pdf, name = await enrollment_service.application_pdf(ctx=ctx, principal=principal, application_id=application_id,
@@ -213,7 +220,8 @@ def _payment(p: Any) -> PaymentRead:
              status_code=status.HTTP_201_CREATED, tags=["payments"], responses=error_responses(404, 409, 422))
 async def capture_payment(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId,
                           body: PaymentCreate, idempotency_key: IdemKey = None) -> PaymentRead:
-    """R-PAY-1/2/5: card or bank account, terms of use; status Pending until submitted."""
+    """R-PAY-1/2/5: card or bank account, terms of use; status Pending until submitted. One live payment per
+    application: while one is Pending or Successful, 409 `payment.exists` names it (`payment_id`, `payment_status`)."""
     async def handler() -> tuple[int, dict[str, Any]]:
         p = await payment_service.create_payment(
             ctx=ctx, principal=principal, application_id=application_id, method=body.method,
@@ -230,7 +238,8 @@ async def capture_payment(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, 
 
 
 @router.get("/payments/{payment_id}", operation_id="getPayment", summary="A payment", tags=["payments"],
-            responses=error_responses(404))
+            responses=error_responses(404),
+            dependencies=[audit_read("payment.read", target=("payment", "payment_id"))])
 async def get_payment(ctx: Ctx, principal: ProducerOrDelegate, payment_id: AppId) -> PaymentRead:
     """R-PAY-4: the payment and its status."""
     return _payment(await payment_service.get_payment(ctx=ctx, principal=principal, payment_id=payment_id))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx
+from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx, audited_by_service
 from app.domain.members import PhoneInput, build_member_query, parse_sort
 from app.errors import error_responses
 from app.schemas.common import Page
@@ -27,7 +27,8 @@ AccountNumber = Annotated[str, Path(pattern=r"^\d{5,12}$", description="Account 
 
 
 @router.get("", operation_id="searchMembers", summary="Search my book of business",
-            responses=error_responses(422))
+            responses=error_responses(422),
+            dependencies=[audited_by_service("member.search")])
 async def search_members(
     ctx: Ctx, req: ReqCtx, producer: CurrentProducer, paging: PageParams,
     account_number: Text = None, e_app_number: Text = None, client_app_id: Text = None,
@@ -65,7 +66,8 @@ async def search_members(
 
 
 @router.get("/{account_number}", operation_id="getClientDetail", summary="Client detail",
-            responses=error_responses(404))
+            responses=error_responses(404),
+            dependencies=[audited_by_service("member.detail")])
 async def get_client_detail(ctx: Ctx, req: ReqCtx, producer: CurrentProducer,
                             account_number: AccountNumber) -> ClientDetailRead:
     """R-MEM-5: demographics and phones, policies with covered members and current PCP, pending changes."""

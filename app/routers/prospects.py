@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.adapters import exports
-from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx, without_threadpool
+from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx, audit_read, audited_by_service, without_threadpool
 from app.domain.prospects import SELECTED_ID_CHARS, SELECTED_MAX, SORTABLE, ProspectRecord
 from app.errors import error_responses
 from app.schemas.common import Page
@@ -84,7 +84,8 @@ async def create_prospect(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, hook
     return ProspectCreated(**_read(created.prospect).model_dump(), proposal=created.proposal)
 
 
-@router.get("", operation_id="listProspects", summary="Search for prospects", responses=error_responses(422))
+@router.get("", operation_id="listProspects", summary="Search for prospects", responses=error_responses(422),
+            dependencies=[audit_read("prospect.list")])
 async def list_prospects(ctx: Ctx, producer: CurrentProducer, search: Search, paging: PageParams,
                          sort: Sort = None) -> Page[ProspectRead]:
     """R-PRO-2: any of seven fields alone or combined; none lists all ("Show All"). Paged, sortable."""
@@ -108,7 +109,8 @@ async def bulk_delete_prospects(ctx: Ctx, req: ReqCtx, producer: CurrentProducer
             response_class=Response,
             responses={**_file("The prospects as a workbook or a CSV file", exports.XLSX_MEDIA_TYPE,
                                 exports.CSV_MEDIA_TYPE),
-                       **error_responses(404, 422)})
+                       **error_responses(404, 422)},
+            dependencies=[audited_by_service("prospect.exported")])
 async def export_prospects(
     ctx: Ctx, req: ReqCtx, producer: CurrentProducer, search: Search, ids: Ids = None, sort: Sort = None,
     export_format: Annotated[Literal["xlsx", "csv"], Query(alias="format", description="xlsx (default) or csv")
@@ -128,7 +130,8 @@ async def export_prospects(
 
 @router.get("/print", operation_id="printProspects", summary="Print prospects (PDF)", response_class=Response,
             responses={**_file("A landscape table of the prospects", exports.PDF_MEDIA_TYPE),
-                       **error_responses(404, 422)})
+                       **error_responses(404, 422)},
+            dependencies=[audited_by_service("prospect.printed")])
 async def print_prospects(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, search: Search, ids: Ids = None,
                           sort: Sort = None) -> Response:
     """R-PRO-3 "Print Selected Rows" / "Print All": a PDF table of at most 5,000 prospects."""
@@ -139,7 +142,8 @@ async def print_prospects(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, sear
         "Content-Disposition": exports.content_disposition(prospect_service.file_name(ctx, "pdf"))})
 
 
-@router.get("/{prospect_id}", operation_id="getProspect", summary="One prospect", responses=error_responses(404))
+@router.get("/{prospect_id}", operation_id="getProspect", summary="One prospect", responses=error_responses(404),
+            dependencies=[audit_read("prospect.read", target=("prospect", "prospect_id"))])
 async def get_prospect(ctx: Ctx, producer: CurrentProducer, prospect_id: ProspectId) -> ProspectRead:
     """A prospect of yours; anyone else's answers 404."""
     return _read(await prospect_service.get_prospect(ctx=ctx, producer=producer, prospect_id=prospect_id))

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from app.deps import Ctx, PageParams, ProducerOrDelegate, ReqCtx
+from app.deps import PHI_FREE, Ctx, PageParams, ProducerOrDelegate, ReqCtx, audit_read
 from app.domain.quotes import (
     ApplicantInput,
     CountyInfo,
@@ -96,7 +96,8 @@ def _read(view: quote_service.QuoteView) -> QuoteRead:
 # --- plans ---------------------------------------------------------------------------------------------
 
 @router.get("/counties", operation_id="listCounties", summary="Counties of a zip code", tags=["plans"],
-            responses=error_responses(422))
+            responses=error_responses(422),
+            dependencies=[PHI_FREE])
 async def list_counties(ctx: Ctx, _caller: ProducerOrDelegate, zip_code: ZipCode,
                         paging: PageParams) -> Page[CountyRead]:
     """The counties a zip code lies in (some span two); a zip code outside our service area has none."""
@@ -106,7 +107,8 @@ async def list_counties(ctx: Ctx, _caller: ProducerOrDelegate, zip_code: ZipCode
 
 
 @router.get("/plans", operation_id="listPlans", summary="Plans available in a county on a date", tags=["plans"],
-            responses=error_responses(422))
+            responses=error_responses(422),
+            dependencies=[PHI_FREE])
 async def list_plans(
     ctx: Ctx, _caller: ProducerOrDelegate, paging: PageParams,
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Two-letter state code")] = None,
@@ -146,7 +148,8 @@ async def create_quote(ctx: Ctx, req: ReqCtx, caller: ProducerOrDelegate, body: 
 
 
 @router.get("/quotes", operation_id="listQuotes", summary="Saved quotes", tags=["quotes"],
-            responses=error_responses(422))
+            responses=error_responses(422),
+            dependencies=[audit_read("quote.list", query=("prospect_id",))])
 async def list_quotes(
     ctx: Ctx, caller: ProducerOrDelegate, paging: PageParams,
     prospect_id: Annotated[int | None, Query(ge=1, le=2**62, description="Only this prospect's quotes")] = None,
@@ -159,14 +162,16 @@ async def list_quotes(
 
 
 @router.get("/quotes/{quote_id}", operation_id="getQuote", summary="One quote", tags=["quotes"],
-            responses=error_responses(404, 422))
+            responses=error_responses(404, 422),
+            dependencies=[audit_read("quote.read", target=("quote", "quote_id"))])
 async def get_quote(ctx: Ctx, caller: ProducerOrDelegate, quote_id: QuoteId) -> QuoteRead:
     """A quote of the book with its household, selected plans and premiums; anyone else's answers 404."""
     return _read(await quote_service.get_quote(ctx=ctx, principal=caller, quote_id=quote_id))
 
 
 @router.get("/quotes/{quote_id}/plans", operation_id="getQuotePlans", summary="Plans and premiums for a quote",
-            tags=["quotes"], responses=error_responses(404, 422))
+            tags=["quotes"], responses=error_responses(404, 422),
+            dependencies=[audit_read("quote.plans_read", target=("quote", "quote_id"))])
 async def get_quote_plans(ctx: Ctx, caller: ProducerOrDelegate, quote_id: QuoteId, paging: PageParams,
                           coverage: Coverage = None) -> Page[QuotePlanRead]:
     """R-QUO-2: every plan for the quote's county and date, priced per member and in total, cheapest first."""

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.adapters import exports
-from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx, without_threadpool
+from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx, audited_by_service, without_threadpool
 from app.domain.accounts import Principal
 from app.domain.reports import (
     APPLICATION_STATUSES,
@@ -156,7 +156,8 @@ async def _respond(ctx: Ctx, req: RequestContext, producer: Principal, run: RunR
 @router.get("/api/v1/reports/{report_type}", operation_id="runReport", summary="Run a report",
             response_model=ReportPageRead, response_model_exclude_unset=True,
             responses={**_files("A page of the report (json), or all of it as a file (csv, xlsx)"),
-                       **error_responses(404, 422)})
+                       **error_responses(404, 422)},
+            dependencies=[audited_by_service("report.run")])
 async def run_report(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, report_type: ReportType, date_from: DateFrom,
                      date_to: DateTo, filters: Filters, paging: PageParams, sort: Sort = None, after: After = None,
                      export_format: Format = "json") -> Response | ReportPageRead:
@@ -191,7 +192,8 @@ SavedSort = Annotated[str | None, text_schema(100), Query(
 
 
 @router.get("/api/v1/saved-reports", operation_id="listSavedReports", summary="View my custom reports",
-            responses=error_responses(422))
+            responses=error_responses(422),
+            dependencies=[PHI_FREE])
 async def list_saved_reports(ctx: Ctx, producer: CurrentProducer, paging: PageParams,
                              sort: SavedSort = None) -> Page[SavedReportRead]:
     """R-REP-3 "View My Custom Reports": your saved report definitions, paged."""
@@ -201,7 +203,8 @@ async def list_saved_reports(ctx: Ctx, producer: CurrentProducer, paging: PagePa
 
 
 @router.get("/api/v1/saved-reports/{report_id}", operation_id="getSavedReport", summary="One saved report",
-            responses=error_responses(404))
+            responses=error_responses(404),
+            dependencies=[PHI_FREE])
 async def get_saved_report(ctx: Ctx, producer: CurrentProducer, report_id: SavedReportId) -> SavedReportRead:
     """A saved report definition of yours; anyone else's answers 404."""
     return _saved(await report_service.get_saved_report(ctx=ctx, principal=producer, report_id=report_id))
@@ -218,7 +221,8 @@ async def delete_saved_report(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, 
 @router.get("/api/v1/saved-reports/{report_id}/run", operation_id="runSavedReport", summary="Run a saved report",
             response_model=ReportPageRead, response_model_exclude_unset=True,
             responses={**_files("A page of the saved report (json), or all of it as a file (csv, xlsx)"),
-                       **error_responses(404, 422)})
+                       **error_responses(404, 422)},
+            dependencies=[audited_by_service("report.run")])
 async def run_saved_report(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, report_id: SavedReportId,
                            paging: PageParams, sort: Sort = None, after: After = None,
                            export_format: Format = "json") -> Response | ReportPageRead:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx
+from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx, audit_read, audited_by_service
 from app.domain.pcp import DEPENDENT_AGE, REASONS, SUCCESS_MESSAGE, RequestedMember
 from app.errors import error_responses
 from app.schemas.common import Page
@@ -52,7 +52,8 @@ async def request_id_cards(ctx: Ctx, req: ReqCtx, producer: CurrentProducer,
     return _card_read(view)
 
 
-@router.get("/id-card-requests", operation_id="listIdCardRequests", summary="ID card requests", tags=["id-cards"])
+@router.get("/id-card-requests", operation_id="listIdCardRequests", summary="ID card requests", tags=["id-cards"],
+            dependencies=[audit_read("id_card.list", query=("account_number",))])
 async def list_id_card_requests(
     ctx: Ctx, producer: CurrentProducer, paging: PageParams,
     account_number: Annotated[str | None, Query(pattern=r"^\d{5,12}$")] = None,
@@ -64,7 +65,8 @@ async def list_id_card_requests(
 
 
 @router.get("/id-card-requests/{request_id}", operation_id="getIdCardRequest", summary="One ID card request",
-            tags=["id-cards"], responses=error_responses(404))
+            tags=["id-cards"], responses=error_responses(404),
+            dependencies=[audit_read("id_card.read", target=("id_card_request", "request_id"))])
 async def get_id_card_request(ctx: Ctx, producer: CurrentProducer, request_id: RequestId) -> IdCardRequestRead:
     """A request of your book; anyone else's answers 404."""
     return _card_read(await card_service.get_request(ctx=ctx, principal=producer, request_id=request_id))
@@ -73,7 +75,8 @@ async def get_id_card_request(ctx: Ctx, producer: CurrentProducer, request_id: R
 @router.get("/id-card-requests/{request_id}/pdf", operation_id="getTemporaryIdCardPdf",
             summary="Temporary ID cards as a PDF", tags=["id-cards"], response_class=Response,
             responses={200: {"content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
-                             "description": "One page per card"}, **error_responses(404, 409)})
+                             "description": "One page per card"}, **error_responses(404, 409)},
+            dependencies=[audited_by_service("member.id_card_pdf")])
 async def temporary_id_card_pdf(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, request_id: RequestId) -> Response:
     """R-ID-5: print, download or email it; one wallet-card page per card."""
     pdf, name = await card_service.temporary_card_pdf(ctx=ctx, principal=producer, request_id=request_id, request=req)
@@ -81,7 +84,8 @@ async def temporary_id_card_pdf(ctx: Ctx, req: ReqCtx, producer: CurrentProducer
 
 
 @router.get("/providers", operation_id="listProviders", summary="Provider directory", tags=["providers"],
-            responses=error_responses(422))
+            responses=error_responses(422),
+            dependencies=[PHI_FREE])
 async def list_providers(
     ctx: Ctx, producer: CurrentProducer, paging: PageParams,
     number: Annotated[str | None, Query(max_length=12, description="Medical Group / PCP / PCPA / NPI number")] = None,
@@ -101,7 +105,8 @@ async def list_providers(
 
 
 @router.get("/pcp-change-reasons", operation_id="listPcpChangeReasons", summary="PCP change reasons",
-            tags=["pcp-changes"])
+            tags=["pcp-changes"],
+            dependencies=[PHI_FREE])
 async def list_reasons(producer: CurrentProducer) -> list[PcpReason]:
     """R-PCP-3: the reasons a member's PCP can change for."""
     return [PcpReason(reason=r, dependents_only=r == DEPENDENT_AGE) for r in REASONS]
@@ -125,7 +130,8 @@ async def change_pcp(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, body: Pcp
     return JSONResponse(done.model_dump(mode="json"), status_code=201)  # type: ignore[return-value]
 
 
-@router.get("/pcp-changes", operation_id="listPcpChanges", summary="PCP changes", tags=["pcp-changes"])
+@router.get("/pcp-changes", operation_id="listPcpChanges", summary="PCP changes", tags=["pcp-changes"],
+            dependencies=[audit_read("pcp_change.list", query=("account_number",))])
 async def list_pcp_changes(
     ctx: Ctx, producer: CurrentProducer, paging: PageParams,
     account_number: Annotated[str | None, Query(pattern=r"^\d{5,12}$")] = None,
@@ -137,7 +143,8 @@ async def list_pcp_changes(
 
 
 @router.get("/pcp-changes/{change_id}", operation_id="getPcpChange", summary="One PCP change", tags=["pcp-changes"],
-            responses=error_responses(404))
+            responses=error_responses(404),
+            dependencies=[audit_read("pcp_change.read", target=("pcp_change", "change_id"))])
 async def get_pcp_change(ctx: Ctx, producer: CurrentProducer,
                          change_id: Annotated[int, Path(ge=1, le=2**62)]) -> PcpChangeRead:
     """A change of your book; anyone else's answers 404."""
@@ -145,7 +152,8 @@ async def get_pcp_change(ctx: Ctx, producer: CurrentProducer,
 
 
 @router.get("/members/{account_number}/members/{member_id}/pcp-history", operation_id="getPcpHistory",
-            summary="A member's PCP history", tags=["pcp-changes"], responses=error_responses(404))
+            summary="A member's PCP history", tags=["pcp-changes"], responses=error_responses(404),
+            dependencies=[audit_read("member.pcp_history", target=("member", "member_id"))])
 async def pcp_history(ctx: Ctx, producer: CurrentProducer,
                       account_number: Annotated[str, Path(pattern=r"^\d{5,12}$")],
                       member_id: Annotated[int, Path(ge=1, le=2**62)]) -> list[PcpHistoryRow]:

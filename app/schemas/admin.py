@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.accounts import StateRegistrationRead
 
@@ -64,6 +64,8 @@ class AuditEventRead(BaseModel):
     outcome: str
     actor_user_id: int | None
     actor_username: str | None
+    on_behalf_of_user_id: int | None = Field(
+        default=None, description="The producer a delegate acted for; null when the actor acted for themselves")
     target_type: str | None
     target_id: str | None
     ip: str | None

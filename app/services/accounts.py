@@ -23,6 +23,7 @@ from app.repositories.orm import Registration, StateRegistration, User
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
+from app.services.auth import check_current_password_attempt
 
 USERNAME_TAKEN = "This User Name is already in use. Please choose another."
 
@@ -161,16 +162,20 @@ async def change_password(*, ctx: AppContext, principal: Principal, current: str
         return
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        user = await uow.users.get(principal.user_id)
-        if user is None:
-            raise NotFound("Account not found.")
-        current_ok = await ctx.hasher.verify(current, user.password_hash)
-        if not current_ok and user.temp_password_hash and user.temp_password_expires_at \
-                and user.temp_password_expires_at > now:
-            current_ok = await ctx.hasher.verify(current, user.temp_password_hash)
-        validate_password_change(current_ok=current_ok, current=current, new=new, confirmation=confirmation,
-                                 policy=ctx.password_policy_for(principal.role))
-        new_hash = await ctx.hasher.hash(new)
+        seen = await uow.users.get(principal.user_id)
+    if seen is None:
+        raise NotFound("Account not found.")
+    # The hashes are checked with no connection held (as at sign-in).
+    current_ok = await ctx.hasher.verify(current, seen.password_hash)
+    if not current_ok and seen.temp_password_hash and seen.temp_password_expires_at \
+            and seen.temp_password_expires_at > now:
+        current_ok = await ctx.hasher.verify(current, seen.temp_password_hash)
+    # Issue 12, #6: a wrong current password counts toward the lockout (423 at the limit) and is audited.
+    await check_current_password_attempt(ctx, seen=seen, current_ok=current_ok, request=request)
+    validate_password_change(current_ok=current_ok, current=current, new=new, confirmation=confirmation,
+                             policy=ctx.password_policy_for(principal.role))
+    new_hash = await ctx.hasher.hash(new)
+    async with ctx.uow() as uow:
         user = await uow.users.get_for_update(principal.user_id)
         assert user is not None
         user.password_hash = new_hash

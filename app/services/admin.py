@@ -9,6 +9,7 @@ from app.domain import messages
 from app.domain.accounts import AccountStatus, Principal, SignInState
 from app.domain.errors import Conflict, NotFound
 from app.repositories.orm import AuditEvent, OutboxMessage, Registration, StateRegistration, User
+from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
@@ -69,6 +70,36 @@ async def unlock_user(*, ctx: AppContext, admin: Principal, user_id: int, reques
                      details={"by": "admin", "was_locked": was_locked})
         await uow.commit()
         return user
+
+
+async def unlock_username(uow: UnitOfWork, *, username: str, username_hash: str, operator: str,
+                          now: datetime) -> str:
+    """`portal users unlock USERNAME` (issue 12, #4): clear an account's lock - an admin's too - from the server.
+
+    A name without an account only has its failure count (per submitted name) cleared. Audited like the admin
+    API's unlock, with the operating-system user as the operator. Returns what was done; raises NotFound when
+    the name has neither an account nor failures.
+    """
+    request = RequestContext(user_agent="portal-cli")
+    async with uow:
+        user = await uow.users.get_by_username_for_update(username)
+        if user is None:
+            if not await uow.users.delete_sign_in_failure(username_hash):
+                raise NotFound(f"There is no user {username!r} (and no failed sign-ins under that name).")
+            audit.record(uow, now=now, request=request, action="auth.account_unlocked", outcome="no_match",
+                         actor_username=f"cli:{operator}"[:64], details={"by": "cli", "unknown_username": True})
+            await uow.commit()
+            return f"no user {username}: its failed sign-ins were cleared"
+        was_locked = user.locked_at is not None
+        state = SignInState(role=user.role, status=user.status, failed_sign_ins=user.failed_sign_ins,  # type: ignore[arg-type]
+                            locked_at=user.locked_at)
+        state.unlock()
+        user.failed_sign_ins, user.locked_at, user.updated_at = state.failed_sign_ins, state.locked_at, now
+        audit.record(uow, now=now, request=request, action="auth.account_unlocked",
+                     actor_username=f"cli:{operator}"[:64], target_type="user", target_id=user.id,
+                     details={"by": "cli", "was_locked": was_locked})
+        await uow.commit()
+        return f"{user.role} {username} unlocked" if was_locked else f"{user.role} {username} was not locked"
 
 
 async def list_users(*, ctx: AppContext, username: str | None, role: str | None, page: int, page_size: int

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NoReturn
 
 from app.context import AppContext
 from app.domain import messages
 from app.domain.accounts import (
+    LOCKED_MESSAGE,
     AccountStatus,
+    LockoutPolicy,
     Principal,
     Role,
     SignInOutcome,
     SignInState,
+    check_current_password,
     decide_sign_in,
     generate_temporary_password,
     temporary_password_expiry,
 )
-from app.domain.errors import AccountLocked, AuthenticationFailed, DomainError
+from app.domain.errors import AccountLocked, AuthenticationFailed, DomainError, NotFound
 from app.repositories.orm import AuthSession, RefreshToken, User
 from app.repositories.uow import UnitOfWork
 from app.security import new_opaque_token, new_session_id
@@ -25,6 +34,27 @@ from app.services import audit
 from app.services.audit import RequestContext
 
 INVALID_REFRESH = "The refresh token is not valid. Sign in again."
+log = logging.getLogger("portal.auth")
+
+
+def lockout_for(ctx: AppContext, role: Role) -> LockoutPolicy:
+    """R-AUTH-3 / R-DEL-5 per role. Admins lock for PORTAL_ADMIN_LOCK_MINUTES, never for good (issue 12, #4):
+    anyone could otherwise lock the carrier's staff out by typing three wrong passwords, and a password reset
+    does not apply to admins. Their 423 reads like a producer's so it does not mark the name as an admin's."""
+    if role is Role.admin:
+        return LockoutPolicy(max_failures=ctx.settings.producer_max_failed_sign_ins,
+                             lock_minutes=ctx.settings.admin_lock_minutes, message=LOCKED_MESSAGE)
+    return ctx.lockout_for(role)
+
+
+async def after_answer(action: str, work: Callable[[], Awaitable[None]]) -> None:
+    """Run recovery work once the answer is sent (issue 12, #5): its answer and timing cannot tell whether an
+    account exists. Nobody waits for it any more, so a failure is logged (its type only, never parameters)."""
+    try:
+        await work()
+    except Exception as exc:  # the answer is gone: log and keep serving
+        log.warning("recovery work failed after the answer", extra={"action": action,
+                                                                     "error": type(exc).__name__})
 
 
 @dataclass(frozen=True)
@@ -90,28 +120,27 @@ async def sign_in(*, ctx: AppContext, username: str, password: str, request: Req
 
     async with ctx.uow() as uow:
         user = await uow.users.get_for_update(found.id) if found else None
-        if user and found and (user.password_hash, user.temp_password_hash) != (found.password_hash,
-                                                                                 found.temp_password_hash):
+        if user is None:
+            await _unknown_username_fails(ctx, uow, username, request)
+        assert found is not None
+        if (user.password_hash, user.temp_password_hash) != (found.password_hash, found.temp_password_hash):
             password_ok = temporary_ok = False  # the password changed while it was being checked: not this one
-        state = _state_of(user) if user else None
-        policy = ctx.lockout_for(Role(user.role)) if user else ctx.producer_lockout
+        state = _state_of(user)
+        policy = lockout_for(ctx, Role(user.role))
         try:
             outcome = decide_sign_in(state, password_ok=password_ok, temporary_ok=temporary_ok, now=now,
                                      policy=policy)
         except DomainError as exc:
-            if user and state:
-                was_locked = user.locked_at is not None
-                _apply_state(user, state)
-                if isinstance(exc, AccountLocked) and not was_locked:
-                    audit.record(uow, now=now, request=request, action="auth.account_locked",
-                                 actor_user_id=user.id, actor_username=user.username, target_type="user",
-                                 target_id=user.id, details={"failed_sign_ins": state.failed_sign_ins})
+            locked_before = user.locked_at
+            _apply_state(user, state)
+            if isinstance(exc, AccountLocked) and user.locked_at != locked_before:  # this failure locked it
+                audit.record(uow, now=now, request=request, action="auth.account_locked",
+                             actor_user_id=user.id, actor_username=user.username, target_type="user",
+                             target_id=user.id, details={"failed_sign_ins": state.failed_sign_ins})
             audit.record(uow, now=now, request=request, action="auth.sign_in", outcome="failure",
-                         actor_user_id=user.id if user else None, actor_username=username[:64],
-                         details={"reason": exc.code})
+                         actor_user_id=user.id, actor_username=username[:64], details={"reason": exc.code})
             await uow.commit()
             raise
-        assert user is not None and state is not None
         _apply_state(user, state)
         if user.role == Role.delegate.value:
             from app.services.delegates import delegate_second_factor
@@ -129,6 +158,75 @@ async def sign_in(*, ctx: AppContext, username: str, password: str, request: Req
         return pair
 
 
+async def _unknown_username_fails(ctx: AppContext, uow: UnitOfWork, username: str,
+                                  request: RequestContext) -> NoReturn:
+    """A user name without an account fails exactly like a producer's wrong password (issue 12, #5):
+    401, 401, then 423 from the third failure on, counted per submitted name (R-AUTH-2: as typed)."""
+    now = ctx.clock.now()
+    row = await uow.users.sign_in_failure_for_update(ctx.tokens.hash_secret(username), now)
+    state = SignInState.for_unknown_username(row.failed_sign_ins, row.locked_at)
+    try:
+        decide_sign_in(state, password_ok=False, temporary_ok=False, now=now, policy=ctx.producer_lockout)
+    except DomainError as exc:
+        row.failed_sign_ins, row.locked_at, row.last_failed_at = state.failed_sign_ins, state.locked_at, now
+        audit.record(uow, now=now, request=request, action="auth.sign_in", outcome="failure",
+                     actor_username=username[:64], details={"reason": exc.code, "unknown_username": True})
+        await uow.commit()
+        raise
+    raise AssertionError("a user name without an account cannot sign in")
+
+
+async def check_current_password_attempt(ctx: AppContext, *, seen: User, current_ok: bool,
+                                         request: RequestContext) -> None:
+    """PUT /me/password (issue 12, #6): the current password is a sign-in attempt for the lockout.
+
+    `seen` is the account as read before the (slow) hash check. Commits the count and the audit; raises 423
+    when the account is locked or this failure locks it. A wrong password that does not lock returns: the
+    caller answers 422 with every problem of the request.
+    """
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        user = await uow.users.get_for_update(seen.id)
+        if user is None:
+            raise NotFound("Account not found.")
+        if (user.password_hash, user.temp_password_hash) != (seen.password_hash, seen.temp_password_hash):
+            current_ok = False  # the password changed while it was being checked
+        state = _state_of(user)
+        locked_before = user.locked_at
+        try:
+            check_current_password(state, current_ok=current_ok, now=now, policy=lockout_for(ctx, Role(user.role)))
+        except AccountLocked as exc:
+            _apply_state(user, state)
+            if user.locked_at != locked_before:  # this failure locked it
+                audit.record(uow, now=now, request=request, action="auth.account_locked", actor_user_id=user.id,
+                             actor_username=user.username, target_type="user", target_id=user.id,
+                             details={"failed_sign_ins": state.failed_sign_ins, "by": "password_change"})
+            audit.record(uow, now=now, request=request, action="auth.password_change", outcome="failure",
+                         actor_user_id=user.id, actor_username=user.username, target_type="user",
+                         target_id=user.id, details={"reason": exc.code})
+            await uow.commit()
+            raise
+        _apply_state(user, state)
+        if not current_ok:
+            audit.record(uow, now=now, request=request, action="auth.password_change", outcome="failure",
+                         actor_user_id=user.id, actor_username=user.username, target_type="user",
+                         target_id=user.id, details={"reason": "password.current_wrong",
+                                                     "failed_sign_ins": state.failed_sign_ins})
+        await uow.commit()
+
+
+def successor_refresh_token(ctx: AppContext, token_hash: str) -> str:
+    """R-AUTH-9: the refresh token that replaces the one stored as `token_hash`.
+
+    Derived with the server's secret key instead of drawn at random, so a second presentation of the same
+    token a moment later (two tabs refreshing at once) can be answered with the very same successor although
+    only hashes are stored. Unpredictable without PORTAL_SECRET_KEY, like every token the service signs.
+    """
+    digest = hmac.new(ctx.settings.secret_key.encode(), b"refresh-successor/v1:" + token_hash.encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 async def refresh(*, ctx: AppContext, refresh_token: str, request: RequestContext) -> TokenPair:
     """Rotate a refresh token; a token used twice revokes its whole family (R-AUTH-9)."""
     now = ctx.clock.now()
@@ -141,6 +239,9 @@ async def refresh(*, ctx: AppContext, refresh_token: str, request: RequestContex
             raise AuthenticationFailed(INVALID_REFRESH, code="invalid_refresh_token")
         user = await uow.users.get(session.user_id)
         if token.used_at is not None:
+            pair = await _concurrent_refresh(ctx, uow, token, session, user, request)
+            if pair is not None:
+                return pair
             session.revoked_at, session.revoked_reason = now, "refresh_reuse"
             audit.record(uow, now=now, request=request, action="auth.refresh_reuse_detected", outcome="failure",
                          actor_user_id=session.user_id, actor_username=user.username if user else None,
@@ -155,7 +256,7 @@ async def refresh(*, ctx: AppContext, refresh_token: str, request: RequestContex
         if user is None or user.status != AccountStatus.active.value:
             raise AuthenticationFailed(INVALID_REFRESH, code="invalid_refresh_token")
         token.used_at = now
-        new_refresh = new_opaque_token()
+        new_refresh = successor_refresh_token(ctx, token.token_hash)
         uow.refresh_tokens.add(RefreshToken(session_id=session.id, token_hash=ctx.tokens.hash_secret(new_refresh),
                                             issued_at=now, expires_at=session.expires_at))
         access = ctx.tokens.issue_access(user_id=user.id, session_id=session.id, role=user.role, now=now)
@@ -163,6 +264,29 @@ async def refresh(*, ctx: AppContext, refresh_token: str, request: RequestContex
                      actor_username=user.username, target_type="session", target_id=session.id)
         await uow.commit()
         return TokenPair(access, new_refresh, ctx.tokens.access_seconds, user.must_change_password)
+
+
+async def _concurrent_refresh(ctx: AppContext, uow: UnitOfWork, token: RefreshToken, session: AuthSession,
+                              user: User | None, request: RequestContext) -> TokenPair | None:
+    """R-AUTH-9, two tabs (issue 12, #11): a used token presented again within the grace window while its
+    successor is still unused gets that successor back (and a fresh access token); None means reuse."""
+    now = ctx.clock.now()
+    grace = timedelta(seconds=ctx.settings.refresh_reuse_grace_seconds)
+    assert token.used_at is not None
+    if not (token.used_at <= now <= token.used_at + grace):
+        return None
+    if user is None or user.status != AccountStatus.active.value or session.expires_at <= now:
+        return None
+    successor = successor_refresh_token(ctx, token.token_hash)
+    found = await uow.refresh_tokens.get_by_hash_for_update(ctx.tokens.hash_secret(successor))
+    if found is None or found[1].id != session.id or found[0].used_at is not None or found[0].expires_at <= now:
+        return None
+    access = ctx.tokens.issue_access(user_id=user.id, session_id=session.id, role=user.role, now=now)
+    audit.record(uow, now=now, request=request, action="auth.refresh", actor_user_id=user.id,
+                 actor_username=user.username, target_type="session", target_id=session.id,
+                 details={"concurrent": True})
+    await uow.commit()
+    return TokenPair(access, successor, ctx.tokens.access_seconds, user.must_change_password)
 
 
 async def logout(*, ctx: AppContext, principal: Principal | None, refresh_token: str | None,
@@ -192,7 +316,7 @@ async def logout(*, ctx: AppContext, principal: Principal | None, refresh_token:
 
 async def forgot_username(*, ctx: AppContext, email: str, agent_unique_id: str | None,
                           request: RequestContext) -> None:
-    """R-AUTH-4 / R-DEL-7: email the user names linked to the address; same answer either way."""
+    """R-AUTH-4 / R-DEL-7: email the user names linked to the address. Runs after the answer (`after_answer`)."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         if agent_unique_id:
@@ -209,10 +333,12 @@ async def forgot_username(*, ctx: AppContext, email: str, agent_unique_id: str |
 
 async def reset_password(*, ctx: AppContext, username: str, email: str | None, agent_unique_id: str | None,
                          request: RequestContext) -> None:
-    """R-AUTH-5: email a temporary password; unlocks the account (R-AUTH-3). Same answer either way."""
+    """R-AUTH-5: email a temporary password; unlocks the account (R-AUTH-3). Runs after the answer."""
     now = ctx.clock.now()
     policy = ctx.producer_password_policy
     temp = generate_temporary_password(policy)
+    # Hashed either way (and before the transaction: no connection is held while the hash pool works).
+    temp_hash = await ctx.hasher.hash(temp)
     async with ctx.uow() as uow:
         user = await uow.users.get_by_username_for_update(username)
         send_to: str | None = None
@@ -222,8 +348,6 @@ async def reset_password(*, ctx: AppContext, username: str, email: str | None, a
                 send_to = next((r.email for r in regs if r.email.lower() == email.lower()), None)
             elif agent_unique_id:
                 send_to = next((r.email for r in regs if r.agent_unique_id == agent_unique_id), None)
-        # Hash either way so the answer time does not tell whether the account exists.
-        temp_hash = await ctx.hasher.hash(temp)
         if user is not None and send_to:
             user.temp_password_hash = temp_hash
             user.temp_password_expires_at = temporary_password_expiry(now, ctx.settings.temporary_password_minutes)

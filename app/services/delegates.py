@@ -5,6 +5,8 @@ R-DEL-1 .. R-DEL-8. Every step is audit-logged (R-AUTH-10); every secret is stor
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,10 +41,13 @@ from app.repositories.uow import UnitOfWork
 from app.security import new_opaque_token
 from app.services import audit
 from app.services.audit import RequestContext
-from app.services.auth import TokenPair, open_session
+from app.services.auth import TokenPair, check_current_password_attempt, open_session
 
 USERNAME_TAKEN = "This username is already in use (by a producer or a delegate). Choose another."
 MFA_EXPIRED = "This verification step has expired. Sign in again with your username and password."
+# POST /auth/password: one answer for every code that does not work, whether or not the delegate exists.
+OTP_NOT_ACCEPTED = ("The verification code is not correct, has expired or was already used. Check it, or "
+                    "request a new code.")
 
 
 @dataclass(frozen=True)
@@ -251,20 +256,31 @@ async def store_delegate_password(ctx: AppContext, uow: UnitOfWork, user: User, 
     _audit(uow, ctx, request, "auth.password_changed", user, sessions_revoked=sessions, devices_revoked=devices)
 
 
+async def _otp_not_accepted(ctx: AppContext, started: float) -> OtpRejected:
+    """Issue 12, #5: the one answer of POST /auth/password to a code that does not work, never sooner than the
+    floor, so neither the answer nor its timing tells an unknown user name from a wrong, expired or burned code."""
+    await asyncio.sleep(max(0.0, ctx.settings.otp_failure_floor_seconds - (time.monotonic() - started)))
+    return OtpRejected(OTP_NOT_ACCEPTED, code="otp.invalid", field="code")
+
+
 async def set_password(*, ctx: AppContext, username: str, code: str, new_password: str,
                        request: RequestContext) -> None:
-    """R-DEL-3 / R-DEL-7: OTP + new password (R-DEL-4)."""
+    """R-DEL-3 / R-DEL-7: OTP + new password (R-DEL-4). A code that does not work answers like no account."""
+    started = time.monotonic()
     async with ctx.uow() as uow:
         user = await uow.delegates.get_active_delegate_by_username(username)
         if user is None or user.email_verified_at is None:
-            raise OtpRejected("The verification code is not correct. Check it, or request a new code.",
-                              code="otp.invalid", field="code")
+            # the same work as a wrong code (a look-up, an audit row, a commit), then the same answer
+            audit.record(uow, now=ctx.clock.now(), request=request, action="otp.rejected", outcome="no_match",
+                         actor_username=username[:64], details={"reason": "otp.none"})
+            await uow.commit()
+            raise await _otp_not_accepted(ctx, started)
         try:
             await _check_code(ctx, uow, user, purpose=OtpPurpose.password, code=code, challenge_id=None)
         except OtpRejected as exc:
             _audit(uow, ctx, request, "otp.rejected", user, outcome="failure", reason=exc.code)
             await uow.commit()  # keep the wrong-try count
-            raise OtpRejected(exc.message, code=exc.code, field="code") from exc
+            raise await _otp_not_accepted(ctx, started) from exc
         new_hash = await _check_new_password(ctx, uow, user, new_password)
         await store_delegate_password(ctx, uow, user, new_hash, request)
         await uow.commit()
@@ -272,14 +288,22 @@ async def set_password(*, ctx: AppContext, username: str, code: str, new_passwor
 
 async def change_own_password(*, ctx: AppContext, principal: Principal, current: str, new: str,
                               confirmation: str, request: RequestContext) -> None:
-    """PUT /me/password for a signed-in delegate: R-DEL-4 rules, history and the confirmation email."""
+    """PUT /me/password for a signed-in delegate: R-DEL-4 rules, history and the confirmation email.
+
+    A wrong current password counts toward the R-DEL-5 lockout and is audited (issue 12, #6)."""
+    async with ctx.uow() as uow:
+        seen = await uow.users.get(principal.user_id)
+    if seen is None:
+        raise NotFound("Account not found.")
+    current_ok = await ctx.hasher.verify(current, seen.password_hash)  # no connection held while hashing
+    await check_current_password_attempt(ctx, seen=seen, current_ok=current_ok, request=request)
+    if not current_ok:
+        raise ValidationFailed("The current password is not correct.", code="password.current_wrong",
+                               field="current_password")
     async with ctx.uow() as uow:
         user = await uow.users.get_for_update(principal.user_id)
         if user is None:
             raise NotFound("Account not found.")
-        if not await ctx.hasher.verify(current, user.password_hash):
-            raise ValidationFailed("The current password is not correct.", code="password.current_wrong",
-                                   field="current_password")
         if new != confirmation:
             raise ValidationFailed("The new passwords do not match.", code="password.mismatch",
                                    field="new_password_confirmation")

@@ -32,8 +32,8 @@ from app.domain.documents import (
     MalformedUpload,
     Submission,
     UnsupportedMediaType,
-    account_not_in_book,
     body_limit,
+    check_references_in_book,
     check_submission,
     document_type_name,
     too_large,
@@ -285,8 +285,10 @@ async def _record(*, ctx: AppContext, producer: Principal, storage: DocumentStor
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         documents = DocumentRepository(uow.session)
-        if sub.account_number and not await documents.account_in_book(producer.user_id, sub.account_number):
-            raise account_not_in_book(sub.account_number)
+        check_references_in_book(
+            sub, account_in_book=sub.account_number is None
+            or await documents.account_in_book(producer.user_id, sub.account_number),
+            e_app_in_book=sub.e_app_number is None or await documents.e_app_in_book(producer.user_id, sub.e_app_number))
         # The file is in place before the row that names it is committed; if the row fails, the file goes.
         key = await writer.commit()
         try:

@@ -11,10 +11,13 @@ from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.e_questions import (
     EQuestionDraft,
+    EQuestionKind,
     EQuestionStatus,
     answer,
     check_e_question,
     client_name,
+    client_not_in_book,
+    client_reference,
     e_question_answered,
     tracking_number,
 )
@@ -78,6 +81,9 @@ async def create_e_question(*, ctx: AppContext, producer: Principal, draft: EQue
         now = ctx.clock.now()
         async with ctx.uow() as uow:
             questions = EQuestionRepository(uow.session)
+            if checked.kind is EQuestionKind.member_specific and checked.client_id is not None:
+                if not await questions.client_in_book(producer.user_id, client_reference(checked.client_id)):
+                    raise client_not_in_book(checked.client_id)
             q = questions.add(EQuestion(
                 tracking_number=f"new-{uuid4().hex[:16]}", producer_id=producer.user_id, asked_by_id=producer.user_id,
                 kind=checked.kind.value, subject=checked.subject, question=checked.question,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from app.adapters.gateways import SimulatedPaymentProcessor, aba_routing_ok, luhn_ok
 from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
-from app.repositories.orm import Payment
+from app.domain.payments import PENDING, SUCCESSFUL, check_capture, check_charge, payment_exists
+from app.repositories.orm import Application, Payment
+from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
@@ -51,13 +57,33 @@ async def create_payment(*, ctx: AppContext, principal: Principal, application_i
     if payment_date < now.date():
         errors.add("payment_date", "payment.date_past", "The payment date cannot be in the past.")
     errors.raise_if_any()
+    try:
+        return await _capture(ctx=ctx, principal=principal, application_id=application_id, method=method, card=card,
+                              bank=bank, payment_date=payment_date, autopay=autopay, request=request, now=now)
+    except IntegrityError:
+        # Only reachable if the application lock was bypassed: uq_payments_application_live refused a second live
+        # payment. Answer as the check under the lock does, naming the payment that won.
+        async with ctx.uow() as uow:
+            live = await uow.payments.live_for_application(application_id)
+        if live is None:
+            raise
+        raise payment_exists(live.id, live.status) from None
+
+
+async def _capture(*, ctx: AppContext, principal: Principal, application_id: int, method: str,
+                   card: dict[str, Any] | None, bank: dict[str, Any] | None, payment_date: date, autopay: bool,
+                   request: RequestContext, now: datetime) -> Payment:
     async with ctx.uow() as uow:
+        # The application row is the lock every payment of the application takes first (capture, submit, cancel):
+        # on SQLite this statement opens the transaction with the database write lock (app/db.py).
         app = await uow.applications.get_in_book(application_id, principal.book_id, for_update=True)
         if app is None:
             raise NotFound(f"Application {application_id} not found.")
         if app.status != "submitted":
             raise Conflict("Payments are taken once the application is submitted.", code="payment.not_submitted")
-        if app.payment_status == "Successful":
+        live = await uow.payments.live_for_application(app.id)
+        check_capture(live=(live.id, live.status) if live else None)
+        if app.payment_status == SUCCESSFUL:
             raise Conflict("The binder payment was already made.", code="payment.already_paid")
         if app.monthly_premium is None:
             raise Conflict("The application has no premium to pay.", code="payment.no_amount")
@@ -70,16 +96,28 @@ async def create_payment(*, ctx: AppContext, principal: Principal, application_i
             tok = _processor(ctx).tokenize_bank_account(bank["routing_number"], bank["account_number"])
         payment = Payment(application_id=app.id, producer_id=app.producer_id, method=method,
                           amount=Decimal(app.monthly_premium), payment_date=payment_date, autopay=autopay,
-                          status="Pending", processor_token=tok.token, last4=tok.last4,
+                          status=PENDING, processor_token=tok.token, last4=tok.last4,
                           account_type=bank["account_type"] if bank else None,
                           confirmation_number=f"PC{secrets.randbelow(10**10):010d}", created_at=now)
         uow.payments.add(payment)
-        app.payment_status = "Pending"  # R-PAY-4
+        app.payment_status = PENDING  # R-PAY-4
         audit.record(uow, now=now, request=request, action="payment.captured", actor_user_id=principal.user_id,
                      actor_username=principal.username, target_type="application", target_id=app.id,
                      details={"method": method, "last4": tok.last4})
         await uow.commit()
         return payment
+
+
+async def _lock(uow: UnitOfWork, principal: Principal, payment_id: int) -> tuple[Payment, Application]:
+    """The payment and its application, locked in the order capture takes them (application, then payment)."""
+    found = await uow.payments.get_in_book(payment_id, principal.book_id)
+    if found is None:
+        raise NotFound(f"Payment {payment_id} not found.")
+    app = await uow.applications.get_in_book(found.application_id, found.producer_id, for_update=True)
+    payment = await uow.payments.get_in_book(payment_id, principal.book_id, for_update=True)
+    if app is None or payment is None:  # deleted in between: an application with payments is submitted, so never
+        raise NotFound(f"Payment {payment_id} not found.")
+    return payment, app
 
 
 async def get_payment(*, ctx: AppContext, principal: Principal, payment_id: int) -> Payment:
@@ -98,17 +136,16 @@ async def submit_payment(*, ctx: AppContext, principal: Principal, payment_id: i
                                code="payment.agreement_required", field="agreement")
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        payment = await uow.payments.get_in_book(payment_id, principal.book_id, for_update=True)
-        if payment is None:
-            raise NotFound(f"Payment {payment_id} not found.")
-        if payment.status != "Pending":
-            raise Conflict(f"This payment is already {payment.status}.", code="payment.not_pending")
+        payment, app = await _lock(uow, principal, payment_id)
+        # Re-checked under the lock: a concurrent submit of this payment (or another of the application) that
+        # committed first is seen here, so the processor is asked to charge once.
+        check_charge(payment_id=payment.id, payment_status=payment.status,
+                     application_payment_status=app.payment_status,
+                     successful_payment_id=await uow.payments.successful_for_application(app.id))
         outcome = await _processor(ctx).charge(token=payment.processor_token, amount=payment.amount)
-        payment.status = "Successful" if outcome.approved else "Declined"
+        payment.status = SUCCESSFUL if outcome.approved else "Declined"
         payment.decline_reason = outcome.reason
         payment.submitted_at = now
-        app = await uow.applications.get_in_book(payment.application_id, payment.producer_id, for_update=True)
-        assert app is not None
         app.payment_status = payment.status  # R-PAY-4
         audit.record(uow, now=now, request=request, action="payment.submitted", outcome="success"
                      if outcome.approved else "failure", actor_user_id=principal.user_id,
@@ -123,14 +160,10 @@ async def cancel_payment(*, ctx: AppContext, principal: Principal, payment_id: i
     """R-PAY-3: no payment, the client is billed later; the application stays submitted."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        payment = await uow.payments.get_in_book(payment_id, principal.book_id, for_update=True)
-        if payment is None:
-            raise NotFound(f"Payment {payment_id} not found.")
-        if payment.status != "Pending":
+        payment, app = await _lock(uow, principal, payment_id)
+        if payment.status != PENDING:
             raise Conflict(f"This payment is already {payment.status}.", code="payment.not_pending")
         payment.status = "Cancelled"
-        app = await uow.applications.get_in_book(payment.application_id, payment.producer_id, for_update=True)
-        assert app is not None
         app.payment_status = "Cancelled"
         audit.record(uow, now=now, request=request, action="payment.cancelled", actor_user_id=principal.user_id,
                      actor_username=principal.username, target_type="application", target_id=app.id,

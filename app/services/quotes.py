@@ -26,6 +26,8 @@ from app.domain.quotes import (
     ProspectNames,
     QuoteCoverage,
     QuoteInput,
+    check_delegate_prospect,
+    check_delegate_state,
     check_quote,
     check_selection,
     choose_enroll_mode,
@@ -73,8 +75,7 @@ def _producer_id(principal: Principal) -> int:
 
 def _audit(uow: UnitOfWork, ctx: AppContext, request: RequestContext, principal: Principal, action: str,
            target_type: str, target_id: int, **details: object) -> None:
-    if principal.role is Role.delegate:
-        details["on_behalf_of_producer_id"] = principal.producer_id
+    # A delegate's rows name its producer in on_behalf_of_user_id (services/audit.py), as every row does.
     audit.record(uow, now=ctx.clock.now(), request=request, action=action, actor_user_id=principal.user_id,
                  actor_username=principal.username, target_type=target_type, target_id=target_id,
                  details=details or None)
@@ -141,6 +142,9 @@ async def create_quote(*, ctx: AppContext, principal: Principal, prospect_id: in
                        request: RequestContext) -> QuoteView:
     """R-QUO-1: check everything at once, store the quote in the producer's book (created by the caller)."""
     producer_id = _producer_id(principal)
+    is_delegate = principal.role is Role.delegate
+    if is_delegate:
+        check_delegate_prospect(prospect_id)  # before any prospect is read
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         repo = QuoteRepository(uow.session)
@@ -154,6 +158,8 @@ async def create_quote(*, ctx: AppContext, principal: Principal, prospect_id: in
         checked = check_quote(data, counties=counties, today=now.date(), prospect=names,
                               max_dependents=ctx.settings.max_dependents_including_spouse)
         area = checked.county
+        if is_delegate:
+            check_delegate_state(area.state, await uow.applications.delegate_states(principal.user_id))
         if not await repo.any_offered(state=area.state, rating_area=area.rating_area,
                                       year=checked.effective_date.year):
             raise no_plans_offered(area, checked.effective_date.year)

@@ -78,7 +78,7 @@ async def test_r_auth_1_pending_registration_cannot_sign_in(client, demo) -> Non
     assert_problem(await sign_in(client, "newagent", "Nope123"), 401, "invalid_credentials")
 
 
-async def test_r_auth_9_refresh_rotates_and_reuse_revokes_the_family(client, demo) -> None:
+async def test_r_auth_9_refresh_rotates_and_reuse_revokes_the_family(client, demo, clock) -> None:
     first = await token(client, "demoagent", "Demo1234")
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert r.status_code == 200
@@ -86,7 +86,9 @@ async def test_r_auth_9_refresh_rotates_and_reuse_revokes_the_family(client, dem
     assert second["refresh_token"] != first["refresh_token"]
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"})
     assert me.status_code == 200
-    # the old refresh token is replayed: the whole family (session) is revoked
+    # the old refresh token is replayed after the two-tabs grace window (issue 12, #11): the whole family
+    # (session) is revoked
+    clock.advance(seconds=11)
     assert_problem(await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}),
                    401, "refresh_token_reused")
     assert_problem(await client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}),
@@ -222,7 +224,9 @@ async def test_sign_in_rate_limit_answers_429_with_retry_after(settings, clock) 
                        clock)
     async with LifespanManager(limited):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as c:
-            codes = [(await c.post(TOKEN, data={"username": "a", "password": "b"})).status_code for _ in range(4)]
+            # a different name each time: a third failure of one name would lock it (423, issue 12 #5)
+            codes = [(await c.post(TOKEN, data={"username": f"a{i}", "password": "b"})).status_code
+                     for i in range(4)]
             assert codes == [401, 401, 401, 429]
             r = await c.post("/api/v1/auth/forgot-username", json={"email": "a@b.example"})
             body = assert_problem(r, 429, "rate_limited")

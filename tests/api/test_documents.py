@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.repositories.orm import AuditEvent, Document
+from app.repositories.orm import AuditEvent, Document, Policy
 from tests.api.test_delegates import mfa_sign_in, ready_delegate
 from tests.factories import make_family, producer_id
 from tests.helpers import assert_problem, bearer
@@ -71,6 +71,14 @@ async def upload(client: httpx.AsyncClient, headers: dict[str, str], name: str =
 async def rows(app) -> list[Document]:  # type: ignore[no-untyped-def]
     async with app.state.ctx.uow() as uow:
         return list((await uow.session.execute(select(Document).order_by(Document.id))).scalars())
+
+
+async def my_e_app(app) -> str:  # type: ignore[no-untyped-def]
+    """An e-app number of demoagent's book (issue 12 #10: a document's e-app number must be the producer's)."""
+    async with app.state.ctx.uow() as uow:
+        pid = await producer_id(uow, "demoagent")
+        return str((await uow.session.execute(select(Policy.e_app_number).where(
+            Policy.producer_id == pid, Policy.e_app_number.is_not(None)).limit(1))).scalar_one())
 
 
 def stored_files(storage_dir: Path) -> list[Path]:
@@ -299,10 +307,11 @@ async def test_r_doc_2_account_number_must_be_in_my_book(client, app, producer, 
         mine = await make_family(uow, await producer_id(uow, "demoagent"))
         theirs = await make_family(uow, await producer_id(uow, "otheragent"))
         await uow.commit()
-    r = await upload(client, producer, account_number=mine.account_number, e_app_number="12345678901234567890")
+    e_app = await my_e_app(app)
+    r = await upload(client, producer, account_number=mine.account_number, e_app_number=e_app)
     assert r.status_code == 201, r.text
     assert r.json()["account_number"] == mine.account_number
-    assert r.json()["e_app_number"] == "12345678901234567890"
+    assert r.json()["e_app_number"] == e_app
     for number in (theirs.account_number, "99999999"):
         body = assert_problem(await upload(client, producer, account_number=number), 422,
                               "document.account_not_in_book")
@@ -367,7 +376,7 @@ async def test_r_doc_4_history_newest_first_and_delete_removes_the_row(client, a
                                                                         storage_dir) -> None:
     first = (await upload(client, producer, "one.pdf", PDF, document_type="change_request")).json()
     clock.advance(minutes=5)
-    second = (await upload(client, producer, "two.png", PNG, e_app_number="555")).json()
+    second = (await upload(client, producer, "two.png", PNG, e_app_number=await my_e_app(app))).json()
     theirs = (await upload(client, other, "theirs.png", PNG)).json()
     r = await client.get(DOCS, headers=producer)
     assert r.status_code == 200, r.text
@@ -421,13 +430,14 @@ async def test_r_doc_audit_log_records_uploads_and_deletes(client, app, producer
 async def test_idempotency_key_returns_the_first_confirmation_and_stores_nothing_more(client, app, producer,
                                                                                        storage_dir) -> None:
     key = {"Idempotency-Key": "upload-2026-11-22-001"}
-    first = await upload(client, {**producer, **key}, "card.png", PNG, e_app_number="42")
+    e_app = await my_e_app(app)
+    first = await upload(client, {**producer, **key}, "card.png", PNG, e_app_number=e_app)
     assert first.status_code == 201, first.text
-    again = await upload(client, {**producer, **key}, "card.png", PNG, e_app_number="42")
+    again = await upload(client, {**producer, **key}, "card.png", PNG, e_app_number=e_app)
     assert again.status_code == 201 and again.json() == first.json()
     assert len(await rows(app)) == 1 and len(stored_files(storage_dir)) == 1
     # the same key for a different file is a client error, and stores nothing
-    body = assert_problem(await upload(client, {**producer, **key}, "card.png", PNG + b"\0", e_app_number="42"),
+    body = assert_problem(await upload(client, {**producer, **key}, "card.png", PNG + b"\0", e_app_number=e_app),
                           422, "idempotency.key_reused")
     assert body["errors"][0]["field"] == "Idempotency-Key"
     assert_problem(await upload(client, {**producer, **key}, "card.png", PNG, e_app_number="43"), 422,
@@ -481,3 +491,24 @@ async def make_document(client, app, producer) -> str:  # type: ignore[no-untype
         doc.tracking_number = str(195_000 + doc.id)
         await uow.commit()
     return doc.tracking_number
+
+
+@pytest.mark.parametrize("field", ["account_number", "e_app_number", "document_type"])
+async def test_trust_3_nul_in_an_upload_form_field_is_422_not_500(client, app, producer, storage_dir, field) -> None:
+    r = await upload(client, producer, **{field: "7300\x0075112"})
+    body = assert_problem(r, 422)
+    assert body["errors"][0]["field"] == field, body
+    assert not any(storage_dir.rglob("*.*")) if storage_dir.exists() else True  # nothing was stored
+
+
+async def test_trust_3_nul_in_an_upload_file_name_is_dropped_from_the_kept_name(client, app, producer, storage_dir) -> None:
+    boundary = "trust3boundary"
+    raw = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"document_type\"\r\n\r\nother_documents\r\n"
+           f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"card\x00.png\"\r\n"
+           "Content-Type: image/png\r\n\r\n").encode() + PNG + f"\r\n--{boundary}--\r\n".encode()
+    r = await client.post(DOCS, content=raw, headers={**producer,
+                                                       "content-type": f"multipart/form-data; boundary={boundary}"})
+    # The client's file name is only kept for display (R-DOC-1: stored under a generated name); control characters
+    # are dropped from it rather than refusing the upload.
+    assert r.status_code == 201, r.text
+    assert r.json()["file_name"] == "card.png"

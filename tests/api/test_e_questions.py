@@ -24,7 +24,7 @@ def general(**overrides: Any) -> dict[str, Any]:
 def member_specific(**overrides: Any) -> dict[str, Any]:
     return {"kind": "member_specific", "subject": "Needs ID Card", "question": "Please mail a new ID card.",
             "client_first_name": "Jane", "client_middle_initial": "q", "client_last_name": "Doe",
-            "client_id": "1231231234", **overrides}
+            "client_id": "730075112", **overrides}  # demoagent's client (issue 12 #10: in the asker's book)
 
 
 async def ask(client, headers, body) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -73,7 +73,7 @@ async def test_r_eq_1_a_general_question_carries_no_client_fields(client, app, p
 
 async def test_r_eq_1_member_specific_needs_the_client(client, app, producer) -> None:
     q = await ask(client, producer, member_specific())
-    assert q["kind"] == "member_specific" and q["client_id"] == "1231231234"
+    assert q["kind"] == "member_specific" and q["client_id"] == "730075112"
     assert q["client_middle_initial"] == "Q" and q["client_name"] == "Jane Q Doe"
     q = await ask(client, producer, member_specific(client_middle_initial=None))  # middle initial optional
     assert q["client_name"] == "Jane Doe"
@@ -138,7 +138,7 @@ async def test_r_eq_4_my_e_questions_newest_first_with_the_guides_columns(client
     assert top["number"] == 1 and bottom["number"] == 2
     assert top["tracking_number"] == second["tracking_number"] and bottom["id"] == first["id"]
     assert (top["subject"], top["status"], top["client_id"], top["client_name"]) == (
-        "Needs ID Card", "In Progress", "1231231234", "Jane Q Doe")
+        "Needs ID Card", "In Progress", "730075112", "Jane Q Doe")
     assert top["responded_at"] is None and bottom["client_name"] is None
     assert top["submitted_at"] > bottom["submitted_at"]
     page2 = (await client.get(EQ, headers=producer, params={"page": 2, "page_size": 1})).json()

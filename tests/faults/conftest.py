@@ -1,6 +1,7 @@
 """Fault tests (quality.md "Reliability"). The outage and kill tests run real `portal serve` processes on a fresh
-PostgreSQL database each (a connection to cut, a server process to kill), so they are skipped on the SQLite leg;
-the retry tests use the in-process app and run on both legs. PostgreSQL leg:
+database each (a connection to cut, a server process to kill). The outage test needs a network connection to the
+database to cut, so it is skipped on the SQLite leg; the kill test runs on both legs (a fresh SQLite file there),
+and so do the retry tests, which use the in-process app. PostgreSQL leg:
 `PORTAL_TEST_DATABASE=postgresql pytest -m db tests/faults`.
 """
 
@@ -85,8 +86,12 @@ class PortalServer:
 
 
 @pytest.fixture
-def fresh_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database (the server migrates it on start), dropped afterwards."""
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """A new, empty database of the leg (the server migrates it on start): a PostgreSQL database, dropped
+    afterwards, or on the SQLite leg a new file."""
+    if BACKEND == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fault.db'}"
+        return
     name = f"portal_fault_{uuid.uuid4().hex[:10]}"
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     try:
@@ -97,7 +102,8 @@ def fresh_database() -> Iterator[str]:
 
 @pytest.fixture
 async def pg(fresh_database: str) -> AsyncIterator[AsyncEngine]:
-    """The test's own connection to the database, straight to PostgreSQL (never through a proxy), to check state."""
+    """The test's own connection to the database (on PostgreSQL straight to it, never through a proxy), to check
+    state."""
     engine = create_async_engine(fresh_database, pool_size=2)
     try:
         yield engine

@@ -99,7 +99,8 @@ async def test_concurrent_and_sequential_retries_make_one_submission_and_one_pay
     assert (payment.id, payment.status, payment.confirmation_number) == (
         captured["id"], "Successful", captured["confirmation_number"])
     assert state["audits"] == {"enrollment.started": 1, "enrollment.section_saved": 6, "enrollment.submitted": 1,
-                               "payment.captured": 1, "payment.submitted": 1}
+                               "payment.captured": 1, "payment.submitted": 1,
+                               "enrollment.read": 1}  # the one GET of the application (issue 12 #7)
     assert state["keys"] == {"submit-double-click": (200, submitted), "capture-double-click": (201, captured),
                              "pay-double-click": (200, paid)}
 

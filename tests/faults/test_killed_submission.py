@@ -1,6 +1,9 @@
 """Server killed during a submission (quality.md "Reliability": nothing half-done): `kill -9` while the submission
 waits for the (simulated, slowed) enrollment gateway leaves the application exactly as it was; a restarted server
-then submits it, also when the client retries with the Idempotency-Key of the request that died."""
+then submits it, also when the client retries with the Idempotency-Key of the request that died.
+
+Both legs: on PostgreSQL the submission holds the application's row lock (SELECT ... FOR UPDATE), on SQLite the
+database write lock that statement takes there (app/db.py, issue 12 #2); either is let go when the process dies."""
 
 from __future__ import annotations
 
@@ -17,18 +20,32 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.repositories.orm import Application, AuditEvent, IdempotencyKey, OutboxMessage, Payment
-from tests.faults.conftest import PortalServer, needs_postgres, sign_in
+from tests.conftest import BACKEND
+from tests.faults.conftest import PortalServer, sign_in
 from tests.faults.enrollment import URL, ready_application
 from tests.helpers import assert_problem
 
-pytestmark = [pytest.mark.db, pytest.mark.faults, needs_postgres]
+pytestmark = [pytest.mark.db, pytest.mark.faults]
 
 GATEWAY_DELAY = 4.0  # seconds the first server's enrollment gateway takes: the window to kill it in
 
 
 async def _row_locked(pg: AsyncEngine, app_id: int) -> bool:
-    """True while another transaction holds the application row (the submission's SELECT ... FOR UPDATE)."""
+    """True while another transaction holds the application row (the submission's SELECT ... FOR UPDATE); on SQLite,
+    while another connection holds the database write lock."""
     async with pg.connect() as conn:
+        if BACKEND == "sqlite":
+            await conn.exec_driver_sql("PRAGMA busy_timeout = 0")  # answer at once instead of waiting for the lock
+            try:
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except DBAPIError as exc:
+                assert "locked" in str(exc).lower(), exc
+                return True
+            else:
+                await conn.exec_driver_sql("ROLLBACK")
+                return False
+            finally:
+                await conn.exec_driver_sql("PRAGMA busy_timeout = 5000")
         try:
             await conn.execute(select(Application.id).where(Application.id == app_id).with_for_update(nowait=True))
             return False
@@ -83,7 +100,7 @@ async def test_kill_9_during_a_submission_leaves_it_unsubmitted_and_a_restarted_
         with pytest.raises(httpx.TransportError):  # the client gets no answer at all
             await submitting
 
-    # PostgreSQL rolled the submission back with the dead connection: the row is free, nothing of it stayed
+    # The database rolled the submission back with the dead process: the row is free, nothing of it stayed
     deadline = time.monotonic() + 5
     while await _row_locked(pg, app_id):
         assert time.monotonic() < deadline, "the killed server's transaction still holds the application"
