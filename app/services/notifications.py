@@ -44,6 +44,7 @@ class OutboxDispatcher:
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._lock = asyncio.Lock()
 
     # -- writing (inside the caller's unit of work) --------------------------------------------
@@ -80,19 +81,28 @@ class OutboxDispatcher:
         self._wake.set()
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
 
     async def stop(self) -> None:
         if self._task:
+            self._stopping = True
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
 
     async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._retry)
+        # Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation that arrives just as the awaited event
+        # is set (a message enqueued while the app shuts down), and the loop then waited out another retry
+        # interval - the intermittent "lifespan shutdown overran" of the issue 8 note. `asyncio.timeout` passes
+        # the cancellation on, and `_stopping` ends the loop even if one were lost.
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._retry):
+                    await self._wake.wait()
+            if self._stopping:
+                return
             self._wake.clear()
             try:
                 await self.drain()
