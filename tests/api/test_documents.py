@@ -501,7 +501,8 @@ async def test_trust_3_nul_in_an_upload_form_field_is_422_not_500(client, app, p
     assert not any(storage_dir.rglob("*.*")) if storage_dir.exists() else True  # nothing was stored
 
 
-async def test_trust_3_nul_in_an_upload_file_name_is_dropped_from_the_kept_name(client, app, producer, storage_dir) -> None:
+async def test_trust_3_nul_in_an_upload_file_name_is_dropped_from_the_kept_name(client, app, producer,
+                                                                                 storage_dir) -> None:
     boundary = "trust3boundary"
     raw = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"document_type\"\r\n\r\nother_documents\r\n"
            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"card\x00.png\"\r\n"
