@@ -8,9 +8,14 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from app.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,39 +140,49 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from app.clock import SystemClock
-    from app.db import make_database
-    from app.domain.errors import DomainError
     from app.repositories.uow import UnitOfWork
     from app.services.seed import create_admin
 
     settings = get_settings()
     password = os.environ.get("PORTAL_ADMIN_PASSWORD") or getpass.getpass("Password for the new admin: ")
 
-    async def run() -> int:
-        db = make_database(settings)
+    async def run(db: Database) -> str:
         hasher = _hasher(settings)
         try:
-            return await create_admin(UnitOfWork(db.sessionmaker), hasher, username=args.username,
-                                      password=password, email=args.email, first_name=args.first_name,
-                                      last_name=args.last_name, now=SystemClock().now())
+            user_id = await create_admin(UnitOfWork(db.sessionmaker), hasher, username=args.username,
+                                         password=password, email=args.email, first_name=args.first_name,
+                                         last_name=args.last_name, now=SystemClock().now())
         finally:
             hasher.shutdown()
+        return f"admin {args.username} created (id {user_id})"
+
+    return _run_on_database(settings, run)
+
+
+def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[str]]) -> int:
+    """Run one command's work on a database opened for it; a rule it breaks is printed, exit 2."""
+    from app.db import make_database
+    from app.domain.errors import DomainError
+
+    async def run() -> str:
+        db = make_database(settings)
+        try:
+            return await work(db)
+        finally:
             await db.dispose()
 
     try:
-        user_id = asyncio.run(run())
+        done = asyncio.run(run())
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
-    print(f"admin {args.username} created (id {user_id})", file=sys.stderr)
+    print(done, file=sys.stderr)
     return 0
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
     """Issue 12, #4: unlock an account (an admin's included) from the server, audited."""
     from app.clock import SystemClock
-    from app.db import make_database
-    from app.domain.errors import DomainError
     from app.repositories.uow import UnitOfWork
     from app.security import TokenService
     from app.services.admin import unlock_username
@@ -179,21 +194,11 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     except Exception:  # no login name (a container): still audited
         operator = "unknown"
 
-    async def run() -> str:
-        db = make_database(settings)
-        try:
-            return await unlock_username(UnitOfWork(db.sessionmaker), username=args.username, username_hash=key,
-                                         operator=operator, now=SystemClock().now())
-        finally:
-            await db.dispose()
+    async def run(db: Database) -> str:
+        return await unlock_username(UnitOfWork(db.sessionmaker), username=args.username, username_hash=key,
+                                     operator=operator, now=SystemClock().now())
 
-    try:
-        done = asyncio.run(run())
-    except DomainError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
-    print(done, file=sys.stderr)
-    return 0
+    return _run_on_database(settings, run)
 
 
 def openapi_document() -> dict:  # type: ignore[type-arg]

@@ -368,3 +368,15 @@ async def test_trust_11_reuse_after_the_window_still_revokes_the_family(client, 
     async with app.state.ctx.uow() as uow:
         assert (await uow.session.execute(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "auth.refresh_reuse_detected"))).scalar_one() == 1
+
+
+async def test_portal_users_create_admin_creates_a_signable_admin_once(client, demo, settings, monkeypatch) -> None:
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    monkeypatch.setenv("PORTAL_ADMIN_PASSWORD", "Boss1234")
+    args = ["users", "create-admin", "--username", "bossadmin", "--email", "boss@carrier.example"]
+    assert await asyncio.to_thread(cli.main, args) == 0
+    signed = await sign_in(client, "bossadmin", "Boss1234")
+    assert signed.status_code == 200, signed.text
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {signed.json()['access_token']}"})
+    assert me.json()["role"] == "admin"
+    assert await asyncio.to_thread(cli.main, args) == 2  # the name is taken: a rule, printed, exit 2

@@ -26,7 +26,7 @@ from app.adapters.gateways import SimulatedEnrollmentGateway, SimulatedPaymentPr
 from app.repositories.orm import Application, AuditEvent, Payment
 from app.services import payments as payment_service
 from tests.faults.enrollment import CARD, URL, ready_application
-from tests.helpers import assert_problem, bearer
+from tests.helpers import assert_problem
 
 AT_ONCE = 20
 DECLINING_CARD = {**CARD, "card": {**cast(dict[str, Any], CARD["card"]), "number": "4000000000000002"}}
@@ -35,11 +35,6 @@ DECLINING_CARD = {**CARD, "card": {**cast(dict[str, Any], CARD["card"]), "number
 @pytest.fixture
 def settings(settings):  # type: ignore[no-untyped-def]
     return settings.model_copy(update={"gateway_delay_seconds": 0.3})
-
-
-@pytest.fixture
-async def producer(client, demo) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return await bearer(client, "demoagent", "Demo1234")
 
 
 @pytest.fixture
