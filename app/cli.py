@@ -39,8 +39,8 @@ def db_upgrade(settings: Settings, revision: str = "head") -> None:
 async def _seed_demo(settings: Settings) -> list[str]:
     from app.clock import SystemClock
     from app.db import make_database
+    from app.demo.seed import seed_demo
     from app.repositories.uow import UnitOfWork
-    from app.services.seed import seed_demo
 
     db = make_database(settings)
     hasher = _hasher(settings)
@@ -60,8 +60,8 @@ def _hasher(settings: Settings):  # type: ignore[no-untyped-def]
 
 async def _has_users(settings: Settings) -> bool:
     from app.db import make_database
+    from app.demo.seed import has_users
     from app.repositories.uow import UnitOfWork
-    from app.services.seed import has_users
 
     db = make_database(settings)
     try:
@@ -98,7 +98,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 async def _seed_synthetic(settings: Settings, args: argparse.Namespace) -> dict[str, int]:
     from app.db import make_engine
-    from app.services.synthetic import seed_synthetic
+    from app.demo.synthetic import seed_synthetic
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -141,7 +141,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from app.clock import SystemClock
     from app.repositories.uow import UnitOfWork
-    from app.services.seed import create_admin
+    from app.services.admin import create_admin
 
     settings = get_settings()
     password = os.environ.get("PORTAL_ADMIN_PASSWORD") or getpass.getpass("Password for the new admin: ")

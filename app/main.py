@@ -1,13 +1,12 @@
-"""Application factory: settings, lifespan (engine, hasher, outbox), routers, error handling, OpenAPI."""
+"""Application factory: settings, lifespan (engine, hasher, outbox), routers, error handling; the OpenAPI
+document is shaped in `app/openapi.py`."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.openapi.utils import get_openapi
 
 from app.adapters.hashing import PasswordHasher
 from app.adapters.notifier import EmailTransport, RecordingSmsGateway, SmsGateway, SmtpTransport
@@ -17,8 +16,9 @@ from app.config import Settings, get_settings
 from app.context import AppContext
 from app.db import make_database
 from app.domain.errors import ValidationFailed
-from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.errors import install_error_handlers
 from app.observability import Metrics, RequestMiddleware, configure_logging
+from app.openapi import API_DESCRIPTION, TAGS, build_openapi
 from app.routers import (
     accounts,
     admin,
@@ -38,34 +38,6 @@ from app.security import TokenService
 from app.services.jobs import Periodic
 from app.services.members import apply_due_contact_changes
 from app.services.notifications import OutboxDispatcher
-
-API_DESCRIPTION = """
-The JSON REST API behind the Retail Producer Portal: producers and their delegates manage prospects,
-find clients, service members, run reports, quote and enroll.
-
-**Try it:** click **Authorize**, sign in as `demoagent` / `Demo1234` (producer) or `admin` / `Admin123`.
-Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`.
-"""
-
-TAGS = [
-    {"name": "auth", "description": "Sign-in, tokens and account recovery"},
-    {"name": "accounts", "description": "Producer registration and profile"},
-    {"name": "delegates", "description": "My Delegates: assistants who quote and enroll for a producer"},
-    {"name": "members", "description": "Member search, client detail, contact information changes"},
-    {"name": "prospects", "description": "Sales leads: add, search, export, print"},
-    {"name": "documents", "description": "E-Communication: submit documents, view the submission history"},
-    {"name": "e-questions", "description": "E-Communication: questions to the carrier and their answers"},
-    {"name": "id-cards", "description": "Permanent and temporary ID cards"},
-    {"name": "providers", "description": "Provider directory: medical groups, PCP / PCPA / NPI numbers"},
-    {"name": "pcp-changes", "description": "Primary care physician changes"},
-    {"name": "reports", "description": "Create Report and View My Custom Reports: book-of-business reports, CSV/XLSX"},
-    {"name": "enrollments", "description": "Off-exchange Individual & Family applications"},
-    {"name": "payments", "description": "Binder payments"},
-    {"name": "plans", "description": "Counties by zip code and the plans available there"},
-    {"name": "quotes", "description": "Quote & Enroll: quotes, premiums, plan selection, enrolling from a quote"},
-    {"name": "admin", "description": "Carrier staff: activations, unlocks, outbox, audit log"},
-    {"name": "operations", "description": "Health, readiness and metrics"},
-]
 
 # Bodies larger than this are refused with 413 before they are read. Document uploads are exempt here and
 # enforce their own 10 MB cap while streaming (R-DOC-1).
@@ -196,201 +168,5 @@ def create_app(
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body_bytes=MAX_JSON_BODY_BYTES,
                        body_limit_exempt=UPLOAD_PATHS, max_json_depth=settings.max_json_depth,
                        hsts_max_age_seconds=settings.hsts_max_age_seconds if settings.behind_https else None)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
-
-
-def _problem_content() -> dict[str, Any]:
-    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-
-
-# OpenAPI links: how a response feeds the next call (Swagger UI shows them; Schemathesis' stateful phase
-# chains operations along them). One row per link: (source operationId, status, target operationId,
-# parameters, requestBody). The link is named after its target; parameters use runtime expressions.
-_ID = "$response.body#/id"
-_FIRST = "$response.body#/items/0/id"
-_ETAG = "$response.header.ETag"
-_Body = dict[str, Any] | None
-LINKS: tuple[tuple[str, str, str, dict[str, str], _Body], ...] = (
-    # auth
-    ("signIn", "200", "refreshToken", {}, {"refresh_token": "$response.body#/refresh_token"}),
-    ("refreshToken", "200", "refreshToken", {}, {"refresh_token": "$response.body#/refresh_token"}),
-    ("register", "201", "adminActivateRegistration", {"registration_id": _ID}, None),
-    # delegates
-    ("createDelegate", "201", "getDelegate", {"delegate_id": _ID}, None),
-    ("createDelegate", "201", "removeDelegate", {"delegate_id": _ID}, None),
-    ("listDelegates", "200", "getDelegate", {"delegate_id": _FIRST}, None),
-    ("removeDelegate", "204", "getDelegate", {"delegate_id": "$request.path.delegate_id"}, None),
-    ("getDelegate", "200", "removeDelegate", {"delegate_id": _ID}, None),
-    # members
-    ("searchMembers", "200", "getClientDetail", {"account_number": "$response.body#/items/0/account_number"}, None),
-    ("searchMembers", "200", "requestIdCards", {}, {"account_number": "$response.body#/items/0/account_number",
-                                                    "policy_id": "$response.body#/items/0/policy_id"}),
-    ("getClientDetail", "200", "requestContactInfoChange", {"account_number": "$response.body#/account_number"},
-     None),
-    ("getClientDetail", "200", "getPcpHistory", {"account_number": "$response.body#/account_number",
-                                                 "member_id": "$response.body#/policies/0/members/0/member_id"},
-     None),
-    ("getClientDetail", "200", "listIdCardRequests", {"account_number": "$response.body#/account_number"}, None),
-    ("getClientDetail", "200", "listPcpChanges", {"account_number": "$response.body#/account_number"}, None),
-    ("getClientDetail", "200", "changePcp", {}, {
-        "account_number": "$response.body#/account_number", "policy_id": "$response.body#/policies/0/policy_id",
-        "members": [{"member_id": "$response.body#/policies/0/members/0/member_id"}]}),
-    ("requestContactInfoChange", "202", "getClientDetail", {"account_number": "$request.path.account_number"}, None),
-    # prospects
-    ("createProspect", "201", "getProspect", {"prospect_id": _ID}, None),
-    ("createProspect", "201", "updateProspect", {"prospect_id": _ID}, None),
-    ("createProspect", "201", "deleteProspect", {"prospect_id": _ID}, None),
-    ("createProspect", "201", "listQuotes", {"prospect_id": _ID}, None),
-    ("createProspect", "201", "createQuote", {}, {"prospect_id": _ID, "zip_code": "$response.body#/zip_code"}),
-    ("listProspects", "200", "getProspect", {"prospect_id": _FIRST}, None),
-    ("listProspects", "200", "updateProspect", {"prospect_id": _FIRST}, None),
-    ("updateProspect", "200", "getProspect", {"prospect_id": _ID}, None),
-    ("deleteProspect", "204", "getProspect", {"prospect_id": "$request.path.prospect_id"}, None),
-    ("getProspect", "200", "updateProspect", {"prospect_id": _ID}, None),
-    ("getProspect", "200", "deleteProspect", {"prospect_id": _ID}, None),
-    ("getProspect", "200", "listQuotes", {"prospect_id": _ID}, None),
-    # quotes
-    ("createQuote", "201", "getQuote", {"quote_id": _ID}, None),
-    ("createQuote", "201", "getQuotePlans", {"quote_id": _ID}, None),
-    ("createQuote", "201", "selectQuotePlans", {"quote_id": _ID}, None),
-    ("createQuote", "201", "enrollFromQuote", {"quote_id": _ID}, None),
-    ("createQuote", "201", "startApplication", {}, {"quote_id": _ID}),
-    ("listQuotes", "200", "getQuote", {"quote_id": _FIRST}, None),
-    ("listQuotes", "200", "getQuotePlans", {"quote_id": _FIRST}, None),
-    ("listQuotes", "200", "getProspect", {"prospect_id": "$response.body#/items/0/prospect_id"}, None),
-    ("getQuote", "200", "getProspect", {"prospect_id": "$response.body#/prospect_id"}, None),
-    ("getQuote", "200", "getQuotePlans", {"quote_id": _ID}, None),
-    ("getQuote", "200", "selectQuotePlans", {"quote_id": _ID}, None),
-    ("getQuote", "200", "enrollFromQuote", {"quote_id": _ID}, None),
-    ("getQuotePlans", "200", "selectQuotePlans", {"quote_id": "$request.path.quote_id"},
-     {"medical_plan_id": "$response.body#/items/0/plan_id"}),
-    ("selectQuotePlans", "200", "enrollFromQuote", {"quote_id": _ID}, None),
-    ("enrollFromQuote", "201", "getApplication", {"application_id": "$response.body#/application_id"}, None),
-    # enrollments and payments
-    ("startApplication", "201", "getApplication", {"application_id": _ID}, None),
-    ("startApplication", "201", "saveApplicationSection",
-     {"application_id": _ID, "section": "general", "If-Match": _ETAG}, None),
-    ("startApplication", "201", "calculateEffectiveDate", {"application_id": _ID}, None),
-    ("startApplication", "201", "submitApplication", {"application_id": _ID}, None),
-    ("startApplication", "201", "deleteApplication", {"application_id": _ID}, None),
-    ("listApplications", "200", "getApplication", {"application_id": _FIRST}, None),
-    ("listApplications", "200", "getApplicationPdf", {"application_id": _FIRST}, None),
-    ("getApplication", "200", "saveApplicationSection", {"application_id": _ID, "If-Match": _ETAG}, None),
-    ("getApplication", "200", "capturePayment", {"application_id": _ID}, None),
-    ("getApplication", "200", "getQuote", {"quote_id": "$response.body#/quote_id"}, None),
-    ("saveApplicationSection", "200", "saveApplicationSection", {"application_id": _ID, "If-Match": _ETAG}, None),
-    ("saveApplicationSection", "200", "submitApplication", {"application_id": _ID}, None),
-    ("submitApplication", "200", "getApplication", {"application_id": "$request.path.application_id"}, None),
-    ("submitApplication", "200", "getApplicationPdf", {"application_id": "$request.path.application_id"}, None),
-    ("submitApplication", "200", "capturePayment", {"application_id": "$request.path.application_id"}, None),
-    ("deleteApplication", "204", "getApplication", {"application_id": "$request.path.application_id"}, None),
-    ("capturePayment", "201", "getPayment", {"payment_id": _ID}, None),
-    ("capturePayment", "201", "submitPayment", {"payment_id": _ID}, None),
-    ("capturePayment", "201", "cancelPayment", {"payment_id": _ID}, None),
-    ("submitPayment", "200", "getPayment", {"payment_id": _ID}, None),
-    ("cancelPayment", "200", "getPayment", {"payment_id": _ID}, None),
-    ("getPayment", "200", "getApplication", {"application_id": "$response.body#/application_id"}, None),
-    ("getPayment", "200", "submitPayment", {"payment_id": _ID}, None),
-    ("getPayment", "200", "cancelPayment", {"payment_id": _ID}, None),
-    # documents and e-questions
-    ("uploadDocument", "201", "deleteDocument", {"tracking_number": "$response.body#/tracking_number"}, None),
-    ("listDocuments", "200", "deleteDocument", {"tracking_number": "$response.body#/items/0/tracking_number"}, None),
-    ("createEQuestion", "201", "getEQuestion", {"question_id": _ID}, None),
-    ("createEQuestion", "201", "deleteEQuestion", {"question_id": _ID}, None),
-    ("createEQuestion", "201", "adminRespondEQuestion", {"question_id": _ID}, None),
-    ("listEQuestions", "200", "getEQuestion", {"question_id": _FIRST}, None),
-    ("deleteEQuestion", "204", "getEQuestion", {"question_id": "$request.path.question_id"}, None),
-    ("getEQuestion", "200", "deleteEQuestion", {"question_id": _ID}, None),
-    # _ID cards and PCP changes
-    ("requestIdCards", "201", "getIdCardRequest", {"request_id": _ID}, None),
-    ("requestIdCards", "201", "getTemporaryIdCardPdf", {"request_id": _ID}, None),
-    ("listIdCardRequests", "200", "getIdCardRequest", {"request_id": _FIRST}, None),
-    ("listIdCardRequests", "200", "getTemporaryIdCardPdf", {"request_id": _FIRST}, None),
-    ("listIdCardRequests", "200", "getClientDetail", {"account_number": "$response.body#/items/0/account_number"},
-     None),
-    ("getIdCardRequest", "200", "getTemporaryIdCardPdf", {"request_id": _ID}, None),
-    ("getIdCardRequest", "200", "getClientDetail", {"account_number": "$response.body#/account_number"}, None),
-    ("changePcp", "200", "changePcp", {}, {  # the dry run validated: finish it
-        "account_number": "$request.body#/account_number", "policy_id": "$request.body#/policy_id",
-        "provider_number": "$request.body#/provider_number", "effective_date": "$request.body#/effective_date",
-        "members": "$request.body#/members", "accept_warnings": True, "dry_run": False}),
-    ("changePcp", "201", "getPcpChange", {"change_id": _ID}, None),
-    ("changePcp", "201", "getIdCardRequest", {"request_id": "$response.body#/id_card_request_ids/0"}, None),
-    ("listPcpChanges", "200", "getPcpChange", {"change_id": _FIRST}, None),
-    ("listPcpChanges", "200", "getClientDetail", {"account_number": "$response.body#/items/0/account_number"},
-     None),
-    ("getPcpChange", "200", "getClientDetail", {"account_number": "$response.body#/account_number"}, None),
-    # reports
-    ("createSavedReport", "201", "getSavedReport", {"report_id": _ID}, None),
-    ("createSavedReport", "201", "runSavedReport", {"report_id": _ID}, None),
-    ("createSavedReport", "201", "deleteSavedReport", {"report_id": _ID}, None),
-    ("listSavedReports", "200", "getSavedReport", {"report_id": _FIRST}, None),
-    ("listSavedReports", "200", "runSavedReport", {"report_id": _FIRST}, None),
-    ("getSavedReport", "200", "runSavedReport", {"report_id": _ID}, None),
-    ("getSavedReport", "200", "deleteSavedReport", {"report_id": _ID}, None),
-    ("deleteSavedReport", "204", "getSavedReport", {"report_id": "$request.path.report_id"}, None),
-    # admin
-    ("adminListRegistrations", "200", "adminActivateRegistration", {"registration_id": _FIRST}, None),
-    ("adminListUsers", "200", "adminUnlockUser", {"user_id": _FIRST}, None),
-    ("adminListEQuestions", "200", "adminRespondEQuestion", {"question_id": _FIRST}, None),
-    ("adminRespondEQuestion", "200", "adminListEQuestions", {"status": "$response.body#/status"}, None),
-)
-
-
-def _add_links(doc: dict[str, Any]) -> None:
-    """Attach LINKS to their source responses; an unknown operation, status or parameter is a bug here."""
-    ops = {op["operationId"]: op for item in doc.get("paths", {}).values() for op in item.values()}
-    for source, status, target, parameters, body in LINKS:
-        response = ops[source]["responses"][status]
-        known = {p["name"] for p in ops[target].get("parameters", [])}
-        unknown = set(parameters) - known
-        if unknown or (body is not None and "requestBody" not in ops[target]):
-            raise RuntimeError(f"link {source} {status} -> {target}: no such input {sorted(unknown) or 'body'}")
-        link: dict[str, Any] = {"operationId": target}
-        if parameters:
-            link["parameters"] = parameters
-        if body is not None:
-            link["requestBody"] = body
-        links = response.setdefault("links", {})
-        if target in links:
-            raise RuntimeError(f"link {source} {status} -> {target} is listed twice")
-        links[target] = link
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The generated document, with every error response described as a problem document."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
-                      tags=app.openapi_tags)
-    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-    from app.schemas.enrollments import SECTION_MODELS
-
-    for model in SECTION_MODELS.values():  # bodies parsed per section (PUT /enrollments/{id}/{section})
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, sub in schema.pop("$defs", {}).items():
-            schemas.setdefault(name, sub)
-        schemas.setdefault(model.__name__, schema)
-    schemas.pop("HTTPValidationError", None)
-    schemas.pop("ValidationError", None)
-    for path, item in doc.get("paths", {}).items():
-        for _method, op in item.items():
-            responses = op.setdefault("responses", {})
-            wanted = {"503"}
-            if path.startswith("/api/"):
-                wanted |= {"422"} if op.get("parameters") or op.get("requestBody") else set()
-            if op.get("requestBody"):
-                wanted |= {"400", "413", "422"}
-            if op.get("security"):
-                wanted |= {"401"}
-            for status in sorted(wanted):
-                responses.setdefault(status, {"description": HTTP_TITLES.get(int(status), "Error")})
-            for status, resp in responses.items():
-                if status.startswith(("4", "5")):
-                    resp["content"] = _problem_content()
-                    resp.setdefault("description", HTTP_TITLES.get(int(status), "Error"))
-            op["responses"] = dict(sorted(responses.items()))
-    _add_links(doc)
-    app.openapi_schema = doc
-    return doc

@@ -265,7 +265,7 @@ class Producer:
 
     @property
     def producer_number(self) -> str:
-        return f"5{2 * self.k - 1:08d}"  # IL (app.services.synthetic.producer_numbers)
+        return f"5{2 * self.k - 1:08d}"  # IL (app.demo.synthetic.producer_numbers)
 
 
 @dataclass

@@ -24,10 +24,10 @@ from app.adapters.notifier import RecordingSmsGateway, SmtpTransport
 from app.cli import db_upgrade
 from app.clock import FrozenClock
 from app.config import Settings
+from app.demo.seed import seed_demo
 from app.main import create_app
 from app.repositories.orm import Base
 from app.repositories.uow import UnitOfWork
-from app.services.seed import seed_demo
 
 BACKEND = os.environ.get("PORTAL_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")

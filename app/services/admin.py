@@ -1,13 +1,14 @@
-"""Carrier staff: activate registrations, unlock accounts, read the outbox and the audit log."""
+"""Carrier staff: activate registrations, unlock accounts, read the outbox and the audit log; create admins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from app.adapters.hashing import PasswordHasher
 from app.context import AppContext
 from app.domain import messages
-from app.domain.accounts import AccountStatus, Principal, SignInState
-from app.domain.errors import Conflict, NotFound
+from app.domain.accounts import ADMIN_PASSWORD_POLICY, AccountStatus, PasswordPolicy, Principal, Role, SignInState
+from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.repositories.orm import AuditEvent, OutboxMessage, Registration, StateRegistration, User
 from app.repositories.uow import UnitOfWork
 from app.services import audit
@@ -100,6 +101,25 @@ async def unlock_username(uow: UnitOfWork, *, username: str, username_hash: str,
                      details={"by": "cli", "was_locked": was_locked})
         await uow.commit()
         return f"{user.role} {username} unlocked" if was_locked else f"{user.role} {username} was not locked"
+
+
+async def create_admin(uow: UnitOfWork, hasher: PasswordHasher, *, username: str, password: str, email: str,
+                       first_name: str, last_name: str, now: datetime) -> int:
+    """`portal users create-admin`: carrier staff accounts (stronger password policy than producers)."""
+    policy: PasswordPolicy = ADMIN_PASSWORD_POLICY
+    problems = policy.problems(password)
+    if problems:
+        raise ValidationFailed(" ".join(problems), code="password.policy", field="password")
+    async with uow:
+        if await uow.users.username_taken(username):
+            raise Conflict(f"User name {username} is already in use.", code="registration.username_taken")
+        user = uow.users.add(User(
+            role=Role.admin.value, username=username, password_hash=hasher.hash_sync(password),
+            first_name=first_name, last_name=last_name, email=email, status=AccountStatus.active.value,
+            failed_sign_ins=0, must_change_password=False, created_at=now, updated_at=now,
+            password_changed_at=now, activated_at=now))
+        await uow.commit()
+        return user.id
 
 
 async def list_users(*, ctx: AppContext, username: str | None, role: str | None, page: int, page_size: int

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.domain.book_data import OPEN_END, birthday_of_age
+from app.demo.book_data import OPEN_END, birthday_of_age
+from app.demo.seed import seed_demo
 from app.repositories.orm import (
     Account,
     County,
@@ -24,7 +25,6 @@ from app.repositories.orm import (
     User,
 )
 from app.repositories.uow import UnitOfWork
-from app.services.seed import seed_demo
 
 BOOK_TABLES = (Account, Member, Policy, PolicyMember, PcpAssignment, Prospect, Plan, PlanRate, County, Network,
                MedicalGroup, MedicalGroupNetwork)
@@ -168,7 +168,7 @@ async def test_provider_directory_and_pcp_history(app, demo) -> None:
     assert all(a.assigned_by and a.reason and a.request_received_date for a in pcps)
     assert {a.reason for a in pcps if a.term_date == OPEN_END} >= {"New Enrollee"}
 
-    # R-PCP-4: the documented Asked Out history (services/demo_book.py).
+    # R-PCP-4: the documented Asked Out history (demo/book.py).
     asked_out = await rows(app, select(Account.account_number, Member.suffix, MedicalGroup.medical_group_number)
                            .select_from(PcpAssignment).join(Member, Member.id == PcpAssignment.member_id)
                            .join(Account, Account.id == Member.account_id)

@@ -5,7 +5,7 @@ rejected with 4xx, protected operations refuse calls without credentials. Runs a
 admin and anonymously (logout runs anonymously only, or it would end the session under test).
 
 The producer and admin runs add the stateful phase: scenarios that chain operations along the schema's
-OpenAPI links (`app.main.LINKS`, plus the links Schemathesis infers), with two more checks: a deleted
+OpenAPI links (`app.openapi.LINKS`, plus the links Schemathesis infers), with two more checks: a deleted
 resource stays gone (`use_after_free`) and a created one can be read (`ensure_resource_availability`).
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.main import LINKS
+from app.openapi import LINKS
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.contract
@@ -158,7 +158,7 @@ def _assert_links_followed(output: str, explicit: int) -> None:
     scenarios = re.search(r"Scenarios:\s+\d+", output)
     print(scenarios and scenarios.group(0), "|", match.group(0))  # shown with `pytest -rP`
     covered, selected, total, inferred = (int(g or 0) for g in match.groups())
-    assert total - inferred == explicit, match.group(0)  # every link of app.main.LINKS was loaded
+    assert total - inferred == explicit, match.group(0)  # every link of app.openapi.LINKS was loaded
     assert selected > 0 and covered > 0, match.group(0)
 
 

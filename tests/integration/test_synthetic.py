@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.adapters.hashing import PasswordHasher
 from app.config import Settings
 from app.db import make_engine
+from app.demo.synthetic import SYNTH_PASSWORD, account_number, seed_synthetic
 from app.repositories.orm import (
     Account,
     Base,
@@ -27,7 +28,6 @@ from app.repositories.orm import (
     StateRegistration,
     User,
 )
-from app.services.synthetic import SYNTH_PASSWORD, account_number, seed_synthetic
 
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 SYNTH = User.username.like("synth%")

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
-from app.domain import book_data as bd
+from app.demo import book_data as bd
 
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()

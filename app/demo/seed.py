@@ -1,22 +1,20 @@
 """Demo data (api.md "Demo data"): deterministic, loaded on a fresh database in demo mode only.
 
-The sign-ins below, then the demo book of business (`services/demo_book.py`).
+The sign-ins below, then the demo book of business (`demo/book.py`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 
 from app.adapters.hashing import PasswordHasher
 from app.clock import Clock
-from app.domain.accounts import ADMIN_PASSWORD_POLICY, AccountStatus, PasswordPolicy, Role
-from app.domain.errors import Conflict, ValidationFailed
+from app.demo.book import load_demo_book
+from app.domain.accounts import AccountStatus, Role
 from app.repositories.orm import Registration, StateRegistration, User
 from app.repositories.uow import UnitOfWork
-from app.services.demo_book import load_demo_book
 
 
 @dataclass(frozen=True)
@@ -96,22 +94,3 @@ async def seed_demo(uow: UnitOfWork, hasher: PasswordHasher, clock: Clock) -> li
 async def has_users(uow: UnitOfWork) -> bool:
     async with uow:
         return (await uow.session.execute(select(User.id).limit(1))).first() is not None
-
-
-async def create_admin(uow: UnitOfWork, hasher: PasswordHasher, *, username: str, password: str, email: str,
-                       first_name: str, last_name: str, now: datetime) -> int:
-    """`portal users create-admin`: carrier staff accounts (stronger password policy than producers)."""
-    policy: PasswordPolicy = ADMIN_PASSWORD_POLICY
-    problems = policy.problems(password)
-    if problems:
-        raise ValidationFailed(" ".join(problems), code="password.policy", field="password")
-    async with uow:
-        if await uow.users.username_taken(username):
-            raise Conflict(f"User name {username} is already in use.", code="registration.username_taken")
-        user = uow.users.add(User(
-            role=Role.admin.value, username=username, password_hash=hasher.hash_sync(password),
-            first_name=first_name, last_name=last_name, email=email, status=AccountStatus.active.value,
-            failed_sign_ins=0, must_change_password=False, created_at=now, updated_at=now,
-            password_changed_at=now, activated_at=now))
-        await uow.commit()
-        return user.id

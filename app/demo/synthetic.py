@@ -2,7 +2,7 @@
 
 N members (covered people) spread over P producers `synth00001`.. (password "Synth1234", active in IL and TX
 with agent ids 5xxxxxxxx), with accounts 8xxxxxxxx-9xxxxxxxx (never the demo book's 73/74 ranges), policies,
-policy members and PCP assignments drawn from `domain.book_data.Distribution`. Deterministic for a seed, a load
+policy members and PCP assignments drawn from `demo.book_data.Distribution`. Deterministic for a seed, a load
 day and the database's starting ids. Running it again adds another N members to the same producers.
 
 PostgreSQL: one transaction on one asyncpg connection. Ids come from a block reserved above the tables' largest
@@ -24,10 +24,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.adapters.hashing import PasswordHasher
-from app.domain import book_data as bd
-from app.domain.book_data import AccountDraft, BookGenerator
+from app.demo import book_data as bd
+from app.demo.book import load_reference_data, reference_years, reserve_ids
+from app.demo.book_data import AccountDraft, BookGenerator
 from app.repositories.orm import Registration, StateRegistration, User
-from app.services.demo_book import load_reference_data, reference_years, reserve_ids
 
 SYNTH_PASSWORD = "Synth1234"
 DEFAULT_SEED = 20261122

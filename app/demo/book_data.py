@@ -3,8 +3,8 @@ generator of accounts, families, policies and PCP assignments (R-MEM-1, R-PCP-*,
 
 Pure code: standard library only, no clock and no global random state. Callers pass a `random.Random`
 and "today"/"now", so the same seed and the same day give the same book, and relative facts ("turning 65
-within the next year") hold whenever the data is loaded. Shared by the demo book (`services/demo_book.py`)
-and the synthetic benchmark book (`services/synthetic.py`).
+within the next year") hold whenever the data is loaded. Shared by the demo book (`demo/book.py`)
+and the synthetic benchmark book (`demo/synthetic.py`).
 """
 
 from __future__ import annotations

@@ -48,8 +48,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain import book_data as bd
-from app.domain.book_data import (
+from app.demo import book_data as bd
+from app.demo.book_data import (
     OPEN_END,
     AccountDraft,
     BookGenerator,
