@@ -46,10 +46,6 @@ class LocalUploadWriter:
         self._buffer = bytearray()
         self.key: str | None = None
 
-    @property
-    def temp_path(self) -> Path:
-        return self._temp
-
     async def write(self, data: bytes) -> None:
         if self._fh is None:
             raise RuntimeError("this upload is already finished")

@@ -404,10 +404,6 @@ class Principal:
         return pid
 
     @property
-    def is_admin(self) -> bool:
-        return self.role is Role.admin
-
-    @property
     def is_producer(self) -> bool:
         return self.role is Role.producer
 

@@ -45,10 +45,6 @@ class EQuestionDraft:
     client_id: str | None = None
 
 
-def _blank(value: str | None) -> bool:
-    return value is None or not value.strip()
-
-
 def check_e_question(draft: EQuestionDraft) -> EQuestionDraft:
     """R-EQ-1/2: subject and question always (question at most 1,000 characters); a member-specific question
     also names the client (first and last name, client id; middle initial optional, one letter). A general

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from app.domain.dates import age_on
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, check_life_events, sep_choice_allowed
 from app.domain.errors import ErrorCollector, ValidationFailed
-from app.domain.rating import Person, age_on
+from app.domain.rating import Person
 
 SECTIONS = ("general", "applicant", "household", "plans", "other-coverage", "signatures")
 EDITABLE_STATUSES = ("incomplete", "failed")

@@ -8,7 +8,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from app.domain.accounts import normalize_phone
+from app.domain.dates import age_on
 from app.domain.errors import ErrorCollector, ValidationFailed
+from app.domain.text import name_key
 
 SEARCH_FIELDS = (
     "account_number", "e_app_number", "client_app_id", "exchange_assigned_id", "pending_application_id",
@@ -65,11 +67,6 @@ def parse_date(value: str, field_name: str) -> date:
                            field=field_name)
 
 
-def name_key(value: str) -> str:
-    """Case-insensitive name key: lower-cased, inner whitespace collapsed."""
-    return " ".join(value.split()).lower()
-
-
 # R-ENR-15: criteria a submitted application can answer (it has no account, phones, email or zip yet).
 APPLICATION_CRITERIA = frozenset({"first_name_prefix", "last_name_prefix", "ssn_last4", "date_of_birth",
                                   "client_app_id", "producer_number", "e_app_number"})
@@ -93,9 +90,6 @@ def applications_can_match(q: MemberQuery) -> bool:
 def prefix_upper_bound(prefix: str) -> str:
     """Exclusive upper bound for a prefix range predicate: key >= prefix AND key < bound."""
     return prefix + "\U0010ffff"
-
-
-FILTERABLE = {"status", "product_type", "product_name", "group_number", "record_type", "coverage"}
 
 
 def build_member_query(raw: dict[str, str | None], filters: dict[str, str | None] | None = None) -> MemberQuery:
@@ -180,10 +174,6 @@ def parse_sort(sort: str | None) -> tuple[tuple[str, bool], ...]:
 def product_type(exchange: str) -> str:
     """R-MEM-4 "Product Type" as the guide shows it."""
     return "ON-EXCHANGE" if exchange == "on" else "OFF-EXCHANGE"
-
-
-def age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 # --- contact information change (R-CIC) ---------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-OPEN_TERM_DATE = date(9999, 12, 31)  # R-PCP-6
+from app.domain.dates import OPEN_END_DATE
+
 ASKED_OUT = "Asked Out"
 DEPENDENT_AGE = "Dependent Age"
 REASONS = (  # R-PCP-3, in the guide's order
@@ -134,7 +135,7 @@ def validate_change(
         if not provider.accepting_new_patients:
             v.errors.append(MemberError(None, "pcp.provider_not_accepting",
                                         f"{provider.medical_group_name} is not accepting new patients."))
-    if term_date is not None and term_date != OPEN_TERM_DATE:  # R-PCP-6
+    if term_date is not None and term_date != OPEN_END_DATE:  # R-PCP-6
         v.errors.append(MemberError(None, "pcp.term_date_fixed",
                                     "The term date defaults to and must stay 12/31/9999. For two PCPs over two "
                                     "periods, make two changes."))
@@ -187,7 +188,7 @@ def validate_change(
                                         f"{member.name} is already assigned to this Medical Group."))
         updated = None if provider is None else {
             "medical_group_number": provider.medical_group_number, "medical_group_name": provider.medical_group_name,
-            "effective_date": effective_date, "term_date": OPEN_TERM_DATE, "request_received_date": today,
+            "effective_date": effective_date, "term_date": OPEN_END_DATE, "request_received_date": today,
             "assigned_by": assigned_by, "reason": req.reason}
         v.changes.append({"member_id": str(req.member_id), "name": member.name, "relationship": member.relationship,
                           "current": _view(current), "updated": updated})

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from app.domain.accounts import US_STATES, normalize_phone
 from app.domain.errors import ErrorCollector, ValidationFailed
+from app.domain.text import name_key
 
 REQUIRED_FIELDS = ("first_name", "last_name", "state", "zip_code")
 OPTIONAL_FIELDS = ("middle_initial", "address1", "address2", "city", "phone", "cell_phone", "email",
@@ -25,7 +26,6 @@ LABELS = {
 }
 # Column sizes of the prospects table; the keys are as long as the values they are built from.
 MAX_LENGTHS = {"first_name": 100, "last_name": 100, "address1": 200, "address2": 200, "city": 100, "email": 254}
-KEY_LENGTH = 100
 EMAIL_KEY_LENGTH = 254
 
 ZIP5_RE = re.compile(r"^[0-9]{5}$")
@@ -101,11 +101,6 @@ class ProspectRecord:
     assigned_agent_number: str | None
     created_at: datetime
     updated_at: datetime
-
-
-def name_key(value: str) -> str:
-    """Case-insensitive key of a name or city: inner whitespace collapsed, lower-cased, column-sized."""
-    return " ".join(value.split()).lower()[:KEY_LENGTH]
 
 
 def email_key(value: str) -> str:

@@ -17,9 +17,9 @@ from typing import Any
 from app.domain.delegates import DELEGATE_NOT_PERMITTED
 from app.domain.errors import Conflict, ErrorCollector, Forbidden, ValidationFailed
 from app.domain.rating import MemberPremium, Person, premiums
+from app.domain.text import collapse_whitespace
 
 ZIP5_RE = re.compile(r"^[0-9]{5}$")
-FIPS_RE = re.compile(r"^[0-9]{5}$")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 NAME_MAX = 100
 OLDEST_AGE = 120  # a date of birth further back than this is a typing error
@@ -148,7 +148,7 @@ class CheckedQuote:
 
 def county_key(value: str) -> str:
     """"Cook", "cook county", " COOK  County " all name the same county."""
-    key = " ".join(value.split()).lower()
+    key = collapse_whitespace(value).lower()
     return key[: -len(" county")] if key.endswith(" county") else key
 
 
@@ -231,7 +231,7 @@ def choose_plan_area(*, candidates: Sequence[CountyInfo] | None, zip_code: str |
 def _clean_name(value: str | None) -> str | None:
     if value is None:
         return None
-    text = " ".join(value.split())
+    text = collapse_whitespace(value)
     return text or None
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from app.domain.dates import age_on
+
 # CMS federal default standard age curve (45 CFR 147.102), ages 0-14 share one factor, 64+ is 3.000.
 AGE_CURVE: dict[int, Decimal] = {age: Decimal("0.765") for age in range(0, 15)}
 AGE_CURVE.update({age: Decimal(f) for age, f in {
@@ -23,10 +25,6 @@ MAX_CHARGED_CHILDREN_UNDER_21 = 3
 
 def age_factor(age: int) -> Decimal:
     return AGE_CURVE[min(max(age, 0), 64)]
-
-
-def age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from app.domain.errors import ErrorCollector, NotFound
+from app.domain.text import collapse_whitespace, name_key
 
 
 class ReportType(StrEnum):
@@ -231,10 +232,6 @@ class ReportDefinition:
         return f"{self.report_type.value}-{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}.{extension}"
 
 
-def name_key(value: str) -> str:
-    return " ".join(value.split()).lower()
-
-
 def unknown_report_type(value: str) -> NotFound:
     return NotFound(f"There is no report {value[:40]!r}. Reports: {', '.join(REPORT_TYPES)}.",
                     code="report.unknown_type", extra={"report_types": list(REPORT_TYPES)})
@@ -353,7 +350,7 @@ def build_definition(report_type: ReportType | str, date_from: object, date_to: 
 
 def check_saved_name(name: str, errors: ErrorCollector) -> str | None:
     """A saved report's name: 1 to 100 characters after trimming, no control characters."""
-    text = " ".join(name.split())
+    text = collapse_whitespace(name)
     if not text:
         errors.add("name", "saved_report.name_required", "Give the report a name.")
         return None
@@ -406,9 +403,6 @@ class ReportRow:
     birthday: date | None = None
     turning_age: int | None = None
 
-
-MEMBER_FIELDS = ("member_id", "member_first_name", "member_last_name", "relationship", "date_of_birth", "birthday",
-                 "turning_age")
 
 # Headers as on screen: the "View Search Results" table and the Create Report names.
 HEADERS = {

@@ -11,7 +11,6 @@ from sqlalchemy import func, or_, select
 from app.domain.payments import LIVE_STATUSES, SUCCESSFUL
 from app.repositories.base import RepositoryBase
 from app.repositories.orm import (
-    Account,
     Application,
     County,
     DelegateState,
@@ -113,10 +112,6 @@ class ApplicationRepository(RepositoryBase[Application]):
                        Policy.status.in_(("Active", "Grace Period")), Policy.coverage_effective_date <= on,
                        or_(Policy.termination_date.is_(None), Policy.termination_date >= on)))
         return bool((await self.session.execute(stmt)).scalar_one())
-
-    async def account_count_for(self, producer_id: int) -> int:
-        stmt = select(func.count()).select_from(Account).where(Account.producer_id == producer_id)
-        return int((await self.session.execute(stmt)).scalar_one())
 
 
 class PaymentRepository(RepositoryBase[Payment]):

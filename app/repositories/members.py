@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.domain.members import MemberQuery, applications_can_match, policies_can_match, prefix_upper_bound
+from app.repositories.like import contains_pattern, like_bound, prefix_pattern
 from app.repositories.orm import (
     Account,
     Application,
@@ -40,8 +41,6 @@ from app.repositories.orm import (
     Policy,
     PolicyMember,
 )
-
-OPEN_ENDED = date(9999, 12, 31)
 
 a = Account.__table__
 p = Policy.__table__
@@ -106,14 +105,6 @@ _POLICY_EXACT = ("e_app_number", "client_app_id", "exchange_assigned_id", "pendi
 _SHAPES: dict[tuple[Any, ...], Select[Any]] = {}
 
 
-def _like_contains(value: str) -> str:
-    return "%" + value.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-
-
-def _like_prefix(value: str) -> str:
-    return value.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-
-
 def search_binds(producer_id: int, q: MemberQuery, *, limit: int, offset: int) -> Binds:
     """The values of a search, named as the statement's bind parameters; which names are present is the shape."""
     b: Binds = {"producer_id": producer_id, "limit": limit, "offset": offset}
@@ -125,7 +116,7 @@ def search_binds(producer_id: int, q: MemberQuery, *, limit: int, offset: int) -
         b["last_lo"], b["last_hi"] = q.last_name_prefix, prefix_upper_bound(q.last_name_prefix)
     if q.first_name_prefix:
         b["first_lo"], b["first_hi"] = q.first_name_prefix, prefix_upper_bound(q.first_name_prefix)
-        b["first_like"] = _like_prefix(q.first_name_prefix)
+        b["first_like"] = prefix_pattern(q.first_name_prefix)
     if q.e_app_number:
         b["app_record_number"] = f"A-{q.e_app_number}"
     f = q.filters
@@ -138,7 +129,7 @@ def search_binds(producer_id: int, q: MemberQuery, *, limit: int, offset: int) -
     if "group_number" in f:
         b["f_group_number"] = f["group_number"].upper()
     if "product_name" in f:
-        b["f_product_name"] = _like_contains(f["product_name"].lower())
+        b["f_product_name"] = contains_pattern(f["product_name"].lower())
     return b
 
 
@@ -169,7 +160,7 @@ def _criteria(names: frozenset[str], policies_match: bool) -> list[ColumnElement
     if "f_group_number" in names:
         where.append(p.c.group_number == bindparam("f_group_number"))
     if "f_product_name" in names:
-        where.append(func.lower(p.c.product_name).like(bindparam("f_product_name", type_=String()), escape="/"))
+        where.append(like_bound(func.lower(p.c.product_name), "f_product_name"))
     if not policies_match:
         where.append(literal(False))
     return where
@@ -182,8 +173,7 @@ def _application_criteria(names: frozenset[str]) -> list[ColumnElement[bool]]:
         where.append(and_(ap.c.applicant_last_name_key >= bindparam("last_lo"),
                           ap.c.applicant_last_name_key < bindparam("last_hi")))
     if "first_like" in names:
-        where.append(func.lower(ap.c.applicant_first_name).like(bindparam("first_like", type_=String()),
-                                                                escape="/"))
+        where.append(like_bound(func.lower(ap.c.applicant_first_name), "first_like"))
     if "ssn_last4" in names:
         where.append(ap.c.applicant_ssn_last4 == bindparam("ssn_last4"))
     if "date_of_birth" in names:
@@ -197,7 +187,7 @@ def _application_criteria(names: frozenset[str]) -> list[ColumnElement[bool]]:
     if "f_coverage" in names:
         where.append(ap.c.coverage == bindparam("f_coverage"))
     if "f_product_name" in names:
-        where.append(func.lower(ap.c.product_name).like(bindparam("f_product_name", type_=String()), escape="/"))
+        where.append(like_bound(func.lower(ap.c.product_name), "f_product_name"))
     return where
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -39,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.domain.dates import OPEN_END_DATE
 from app.domain.reports import (
     EXPORT_MAX_ROWS,
     RANGE_COLUMN,
@@ -54,6 +54,7 @@ from app.domain.reports import (
     anniversary,
     is_member_report,
 )
+from app.repositories.like import contains_pattern, like_bound
 from app.repositories.orm import Account, AuditEvent, Member, Policy, PolicyMember, SavedReport, User
 
 a = Account.__table__
@@ -61,7 +62,6 @@ p = Policy.__table__
 m = Member.__table__
 pm = PolicyMember.__table__
 
-FAR_FUTURE = date(9999, 12, 31)
 FILE_BATCH_ROWS = 500
 PRODUCT_TYPE = case((p.c.exchange == "on", literal("ON-EXCHANGE")), else_=literal("OFF-EXCHANGE"))
 # Policy date row keys -> columns (the ranged one of a policy report).
@@ -92,7 +92,7 @@ def _blank_first(column: Any) -> ColumnElement[Any]:
 
 
 def _empty_last(column: Any) -> ColumnElement[Any]:
-    return func.coalesce(column, literal(FAR_FUTURE, Date))
+    return func.coalesce(column, literal(OPEN_END_DATE, Date))  # no date sorts as the open end
 
 
 SORT_EXPRESSIONS: dict[str, Any] = {
@@ -156,11 +156,6 @@ def shape_of(definition: ReportDefinition, sort: Sort, mode: str) -> Shape:
     return Shape(definition.report_type, tuple(items), sort, mode)
 
 
-def _like_contains(text: str) -> str:
-    escaped = text.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return f"%{escaped}%"
-
-
 def bind_values(producer_id: int, definition: ReportDefinition, *, cursor: Cursor | None = None, limit: int = 0,
                 offset: int = 0) -> dict[str, Any]:
     """The values a statement of `shape_of(definition, ...)` runs with."""
@@ -170,7 +165,7 @@ def bind_values(producer_id: int, definition: ReportDefinition, *, cursor: Curso
         values["born_from"], values["born_to"] = definition.birth_range()
     f = definition.filters
     if f.product_name:
-        values["product_name"] = _like_contains(f.product_name)
+        values["product_name"] = contains_pattern(f.product_name.lower())
     if f.producer_number:
         values["producer_number"] = f.producer_number
     if cursor is not None:
@@ -225,7 +220,7 @@ def _criteria(shape: Shape) -> list[ColumnElement[bool]]:
         where.append(p.c.coverage == value)
     given = {n for n, _ in shape.filters}
     if "product_name" in given:  # contains, any case; the pattern is escaped (bind_values)
-        where.append(func.lower(p.c.product_name).like(bindparam("product_name", type_=String()), escape="/"))
+        where.append(like_bound(func.lower(p.c.product_name), "product_name"))
     if "producer_number" in given:
         where.append(p.c.producer_number == bindparam("producer_number", type_=String()))
     return where

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.repositories.like import contains_pattern, like_text
 from app.repositories.orm import (
     Account,
     IdCardRequest,
@@ -113,9 +114,9 @@ class ServicingRepository:
             stmt = stmt.where(or_(MedicalGroup.medical_group_number == number, MedicalGroup.pcp_number == number,
                                   MedicalGroup.pcpa_number == number, MedicalGroup.npi == number))
         if name:
-            pattern = name.lower()
-            stmt = stmt.where(or_(func.lower(MedicalGroup.medical_group_name).contains(pattern, autoescape=True),
-                                  func.lower(MedicalGroup.physician_name).contains(pattern, autoescape=True)))
+            pattern = contains_pattern(name.lower())
+            stmt = stmt.where(or_(like_text(func.lower(MedicalGroup.medical_group_name), pattern),
+                                  like_text(func.lower(MedicalGroup.physician_name), pattern)))
         if network:
             stmt = stmt.where(MedicalGroup.id.in_(select(MedicalGroupNetwork.medical_group_id)
                                                   .where(MedicalGroupNetwork.network_code == network)))

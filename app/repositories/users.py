@@ -81,9 +81,6 @@ class UserRepository(RepositoryBase[User]):
         stmt = select(SignInFailure).where(SignInFailure.username_hash == username_hash).with_for_update()
         return (await self.session.execute(stmt)).scalar_one()
 
-    async def get_sign_in_failure(self, username_hash: str) -> SignInFailure | None:
-        return await self.session.get(SignInFailure, username_hash)
-
     async def delete_sign_in_failure(self, username_hash: str) -> bool:
         result = await self.session.execute(delete(SignInFailure).where(SignInFailure.username_hash == username_hash))
         return bool(getattr(result, "rowcount", 0))
@@ -125,10 +122,6 @@ class StateRegistrationRepository(RepositoryBase[StateRegistration]):
             or_(*(and_(StateRegistration.state == s, StateRegistration.agent_unique_id == a) for s, a in pairs))
         )
         return {(s, a) for s, a in (await self.session.execute(stmt)).all()}
-
-    async def emails_for_user(self, user_id: int) -> list[str]:
-        stmt = select(StateRegistration.email).where(StateRegistration.user_id == user_id)
-        return list((await self.session.execute(stmt)).scalars().all())
 
 
 class RegistrationRepository(RepositoryBase[Registration]):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
-from fastapi.responses import StreamingResponse
 
 from app.adapters import exports
 from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx, audit_read, audited_by_service, without_threadpool
 from app.domain.prospects import SELECTED_ID_CHARS, SELECTED_MAX, SORTABLE, ProspectRecord
 from app.errors import error_responses
+from app.routers.files import streamed_export
 from app.schemas.common import Page
 from app.schemas.prospects import (
     ProspectBulkDelete,
@@ -119,13 +120,9 @@ async def export_prospects(
     """R-PRO-3 "Export Selected Rows" / "Export All": at most 100,000 rows, streamed as they are read."""
     selection = await prospect_service.select_for_file(ctx=ctx, producer=producer, kind=export_format,
                                                        filters=search.values, ids=ids, sort=sort, request=req)
-    headers = {"Content-Disposition": exports.content_disposition(prospect_service.file_name(ctx, export_format))}
-    if export_format == "csv":
-        return StreamingResponse(prospect_service.export_csv(ctx, selection),
-                                 media_type=f"{exports.CSV_MEDIA_TYPE}; charset=utf-8", headers=headers)
-    file, size = await prospect_service.export_xlsx(ctx, selection)
-    headers["Content-Length"] = str(size)
-    return StreamingResponse(exports.iter_file(file), media_type=exports.XLSX_MEDIA_TYPE, headers=headers)
+    return await streamed_export(export_format, file_name=prospect_service.file_name(ctx, export_format),
+                                 csv=partial(prospect_service.export_csv, ctx, selection),
+                                 xlsx=partial(prospect_service.export_xlsx, ctx, selection))
 
 
 @router.get("/print", operation_id="printProspects", summary="Print prospects (PDF)", response_class=Response,

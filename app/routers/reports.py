@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
-from fastapi.responses import StreamingResponse
 
 from app.adapters import exports
 from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx, audited_by_service, without_threadpool
@@ -27,6 +27,7 @@ from app.domain.reports import (
 )
 from app.errors import error_responses
 from app.repositories.orm import SavedReport
+from app.routers.files import streamed_export
 from app.schemas.common import Page
 from app.schemas.reports import (
     DATE_SCHEMA,
@@ -144,13 +145,9 @@ async def _respond(ctx: Ctx, req: RequestContext, producer: Principal, run: RunR
             next_after=result.next_after)
     selection = await report_service.prepare_file(ctx=ctx, principal=producer, run=run, fmt=fmt, request=req,
                                                   saved_report_id=saved_report_id)
-    headers = {"Content-Disposition": exports.content_disposition(run.definition.file_name(fmt))}
-    if fmt == "csv":
-        return StreamingResponse(report_service.export_csv(ctx, selection),
-                                 media_type=f"{exports.CSV_MEDIA_TYPE}; charset=utf-8", headers=headers)
-    file, size = await report_service.export_xlsx(ctx, selection)
-    headers["Content-Length"] = str(size)
-    return StreamingResponse(exports.iter_file(file), media_type=exports.XLSX_MEDIA_TYPE, headers=headers)
+    return await streamed_export(fmt, file_name=run.definition.file_name(fmt),
+                                 csv=partial(report_service.export_csv, ctx, selection),
+                                 xlsx=partial(report_service.export_xlsx, ctx, selection))
 
 
 @router.get("/api/v1/reports/{report_type}", operation_id="runReport", summary="Run a report",

@@ -21,13 +21,24 @@ if TYPE_CHECKING:
     from app.context import AppContext
 
 
+USER_AGENT_LENGTH = 300  # the user_agent columns (audit events, sign-in sessions, remembered devices)
+
+
+def stored_user_agent(value: str | None) -> str | None:
+    """A User-Agent as it is stored: at most `USER_AGENT_LENGTH` characters, None when absent or empty."""
+    return (value or "")[:USER_AGENT_LENGTH] or None
+
+
 @dataclass(frozen=True)
 class RequestContext:
     """Where a request came from; handed from the router to services for the audit log."""
 
     ip: str | None = None
-    user_agent: str | None = None
+    user_agent: str | None = None  # as stored (`stored_user_agent`), whatever it was built from
     request_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "user_agent", stored_user_agent(self.user_agent))
 
 
 # The producer the current request's delegate acts for; None for anyone acting for themselves (and outside requests).
@@ -76,7 +87,7 @@ def event_row(
         "actor_username": actor_username,
         "on_behalf_of_user_id": on_behalf_of_user_id if on_behalf_of_user_id is not None else acting_for(),
         "target_type": target_type, "target_id": None if target_id is None else str(target_id),
-        "ip": request.ip, "user_agent": (request.user_agent or "")[:300] or None, "request_id": request.request_id,
+        "ip": request.ip, "user_agent": request.user_agent, "request_id": request.request_id,
         "details": details,
     }
 

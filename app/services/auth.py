@@ -90,7 +90,7 @@ async def open_session(ctx: AppContext, uow: UnitOfWork, user: User, request: Re
         created_at=now,
         expires_at=now + timedelta(days=ctx.settings.refresh_token_days),
         ip=request.ip,
-        user_agent=(request.user_agent or "")[:300] or None,
+        user_agent=request.user_agent,
     )
     uow.auth_sessions.add(session)
     refresh = new_opaque_token()

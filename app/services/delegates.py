@@ -378,7 +378,7 @@ async def verify_mfa(*, ctx: AppContext, mfa_token: str, code: str, remember_dev
             uow.devices.add(RememberedDevice(
                 user_id=user.id, token_hash=ctx.tokens.hash_secret(device_token), created_at=now,
                 expires_at=now + timedelta(days=ctx.settings.remembered_device_days),
-                user_agent=(request.user_agent or "")[:300] or None))
+                user_agent=request.user_agent))
         pair = await open_session(ctx, uow, user, request)
         _audit(uow, ctx, request, "auth.sign_in", user, mfa=True, remembered_device_added=remember_device)
         await uow.commit()

@@ -16,7 +16,6 @@ from app.domain.accounts import Principal, Role
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, calculate_effective_date
 from app.domain.enrollments import (
     EDITABLE_STATUSES,
-    SECTIONS,
     Facts,
     PlanFacts,
     check_for_submit,
@@ -29,6 +28,7 @@ from app.domain.enrollments import (
 )
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.rating import premiums
+from app.domain.text import name_key
 from app.repositories.orm import Application, Quote
 from app.repositories.uow import UnitOfWork
 from app.services import audit
@@ -209,7 +209,7 @@ async def create_application_from_quote(uow: UnitOfWork, *, ctx: AppContext, pri
     app.effective_date = quote.effective_date
     applicant = household.get("applicant") or {}
     app.applicant_first_name, app.applicant_last_name = applicant.get("first_name"), applicant.get("last_name")
-    app.applicant_last_name_key = (applicant.get("last_name") or "").lower() or None
+    app.applicant_last_name_key = name_key(applicant.get("last_name") or "") or None
     await _assign_numbers(uow, app)
     medical, dental = await _premiums(ctx, uow, app, sections)
     app.monthly_premium = _total(medical, dental)
@@ -319,7 +319,7 @@ async def save_section(*, ctx: AppContext, principal: Principal, application_id:
         if name == "applicant":
             person = data["applicant"]
             app.applicant_first_name, app.applicant_last_name = person["first_name"], person["last_name"]
-            app.applicant_last_name_key = person["last_name"].lower()
+            app.applicant_last_name_key = name_key(person["last_name"])
             app.applicant_date_of_birth = date.fromisoformat(str(person["date_of_birth"]))
             app.applicant_ssn_last4 = sections["applicant"]["applicant"].get("ssn_last4")
         app.sections = sections
@@ -428,6 +428,3 @@ async def application_pdf(*, ctx: AppContext, principal: Principal, application_
                                          view.app.client_app_id, view.app.payment_status, view.app.state,
                                          view.plan_names)
     return pdf, f"application-{app.record_number}.pdf"
-
-
-SECTION_NAMES = SECTIONS

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from app.context import AppContext
@@ -18,6 +17,7 @@ from app.domain.members import (
     plan_contact_change,
     product_type,
 )
+from app.domain.text import name_key
 from app.repositories import members as member_queries
 from app.repositories.members import SearchRow
 from app.repositories.orm import Account, ContactInfoChange
@@ -34,7 +34,7 @@ def _audit_row(ctx: AppContext, principal: Principal, request: RequestContext, a
             "actor_user_id": principal.user_id, "actor_username": principal.username,
             "on_behalf_of_user_id": audit.on_behalf_of(principal),
             "target_type": "account" if target_id else None, "target_id": target_id, "ip": request.ip,
-            "user_agent": (request.user_agent or "")[:300] or None, "request_id": request.request_id,
+            "user_agent": request.user_agent, "request_id": request.request_id,
             "details": details}
 
 
@@ -45,8 +45,8 @@ async def search_members(*, ctx: AppContext, principal: Principal, query: Member
     producer_id = principal.book_id
     # The producer of record is the caller: a producer-name criterion either matches everything or nothing.
     mismatch = (
-        (query.producer_first_name and query.producer_first_name != principal.first_name.lower())
-        or (query.producer_last_name and query.producer_last_name != principal.last_name.lower())
+        (query.producer_first_name and query.producer_first_name != name_key(principal.first_name))
+        or (query.producer_last_name and query.producer_last_name != name_key(principal.last_name))
     )
     async with ctx.db.read_engine.connect() as conn:
         rows: list[SearchRow]
@@ -198,10 +198,6 @@ async def apply_due_contact_changes(*, ctx: AppContext, account_id: int | None =
             change.status, change.applied_at = "applied", now
         await uow.commit()
         return len(due)
-
-
-def today_of(now: datetime) -> date:
-    return now.date()
 
 
 def account_address(account: Account | Any) -> dict[str, Any]:

@@ -7,7 +7,6 @@ backoff until `outbox_max_attempts` (R-NOTE-2).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from app.adapters.notifier import EmailTransport, SmsGateway
 from app.clock import Clock
 from app.domain.messages import Message
-from app.logsafe import exception_fields
+from app.periodic import PeriodicTask
 from app.repositories.orm import OutboxMessage
 from app.repositories.outbox import OutboxRepository, outbox_key
 from app.repositories.uow import UnitOfWork
@@ -42,10 +41,9 @@ class OutboxDispatcher:
         self._clock = clock
         self._retry = retry_seconds
         self._max_attempts = max_attempts
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
         self._lock = asyncio.Lock()
+        self._loop = PeriodicTask("outbox-dispatcher", retry_seconds, self.drain, log=log,
+                                  failure_message="outbox dispatch pass failed")
 
     # -- writing (inside the caller's unit of work) --------------------------------------------
     def enqueue_email(self, uow: UnitOfWork, *, to: str, message: Message) -> OutboxMessage:
@@ -77,37 +75,16 @@ class OutboxDispatcher:
         return row
 
     # -- dispatching ---------------------------------------------------------------------------
+    # A pass every `retry_seconds`, or at once after a commit that enqueued something. The loop stops at once
+    # even when a wake-up lands as the app shuts down (no `asyncio.wait_for`: see `app.periodic`).
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._stopping = True
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        # Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation that arrives just as the awaited event
-        # is set (a message enqueued while the app shuts down), and the loop then waited out another retry
-        # interval - the intermittent "lifespan shutdown overran" of the issue 8 note. `asyncio.timeout` passes
-        # the cancellation on, and `_stopping` ends the loop even if one were lost.
-        while not self._stopping:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._retry):
-                    await self._wake.wait()
-            if self._stopping:
-                return
-            self._wake.clear()
-            try:
-                await self.drain()
-            except Exception as exc:  # the loop must survive a database outage
-                log.warning("outbox dispatch pass failed", extra=exception_fields(exc))
+        await self._loop.stop()
 
     async def drain(self) -> int:
         """Send every message that is due now; returns how many were sent."""

@@ -8,10 +8,10 @@ from typing import Any
 
 from app.context import AppContext
 from app.domain.accounts import Principal
+from app.domain.dates import OPEN_END_DATE
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.id_cards import CardLine
 from app.domain.pcp import (
-    OPEN_TERM_DATE,
     Assignment,
     MemberOnPolicy,
     PolicyInfo,
@@ -110,7 +110,7 @@ async def change_pcp(*, ctx: AppContext, principal: Principal, req: PcpChangeReq
         assert provider is not None
         change = PcpChange(producer_id=producer_id, requested_by_id=principal.user_id, account_id=account.id,
                            policy_id=policy.id, medical_group_id=provider.medical_group_id,
-                           effective_date=req.effective_date, term_date=OPEN_TERM_DATE,
+                           effective_date=req.effective_date, term_date=OPEN_END_DATE,
                            warnings_accepted=[w.code for w in validation.warnings] or None, created_at=now)
         uow.servicing.add(change)
         await uow.flush()
@@ -123,7 +123,7 @@ async def change_pcp(*, ctx: AppContext, principal: Principal, req: PcpChangeReq
                 previous.term_date = end_of_previous(req.effective_date)
                 previous.end_reason = m.reason
             new = PcpAssignment(member_id=m.member_id, policy_id=policy.id, medical_group_id=provider.medical_group_id,
-                                effective_date=req.effective_date, term_date=OPEN_TERM_DATE, reason=m.reason,
+                                effective_date=req.effective_date, term_date=OPEN_END_DATE, reason=m.reason,
                                 end_reason=None, assigned_by=assigned_by, request_received_date=today,
                                 change_id=change.id, created_at=now)
             uow.servicing.add(new)

@@ -81,7 +81,7 @@ def _audit_row(ctx: AppContext, principal: Principal, request: RequestContext, d
             "on_behalf_of_user_id": audit.on_behalf_of(principal),
             "target_type": "saved_report" if details.get("saved_report_id") else None,
             "target_id": str(details["saved_report_id"]) if details.get("saved_report_id") else None,
-            "ip": request.ip, "user_agent": (request.user_agent or "")[:300] or None,
+            "ip": request.ip, "user_agent": request.user_agent,
             "request_id": request.request_id, "details": details}
 
 

@@ -50,6 +50,17 @@ async def test_r_pcp_2_provider_lookup_by_any_number(client, producer, fam) -> N
     assert [i["medical_group_number"] for i in ppo["items"]] == ["T126"]
 
 
+async def test_r_pcp_2_provider_lookup_by_name_contains_any_case_wildcards_literal(client, producer, fam) -> None:
+    async def numbers(name: str) -> set[str]:
+        page = (await client.get("/api/v1/providers", params={"name": name, "page_size": 200}, headers=producer)
+                ).json()
+        return {i["medical_group_number"] for i in page["items"]}
+
+    assert {"T124", "T125", "T126", "T127"} <= await numbers("ROUP t12")
+    assert await numbers("group t124") == {"T124"}
+    assert await numbers("%") == set() and await numbers("_") == set()  # LIKE wildcards match only themselves
+
+
 async def test_r_pcp_3_reasons_list(client, producer) -> None:
     reasons = (await client.get("/api/v1/pcp-change-reasons", headers=producer)).json()
     assert len(reasons) == 18 and reasons[0] == {"reason": "Asked Out", "dependents_only": False}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.domain.dates import OPEN_END_DATE
 from app.domain.pcp import (
-    OPEN_TERM_DATE,
     REASONS,
     Assignment,
     MemberOnPolicy,
@@ -21,7 +21,7 @@ POLICY = PolicyInfo(1, "IL", "Active", True, "NET", date(2026, 1, 1), None)
 G1 = ProviderInfo(10, "124", "Advocate", True, frozenset({"NET"}))
 
 
-def assignment(group_id: int, end_reason: str | None = None, term: date = OPEN_TERM_DATE) -> Assignment:
+def assignment(group_id: int, end_reason: str | None = None, term: date = OPEN_END_DATE) -> Assignment:
     return Assignment(
         group_id,
         str(group_id),
@@ -112,4 +112,4 @@ def test_r_pcp_8_dry_run_shows_current_and_updated() -> None:
     [change] = v.changes
     assert change["current"]["medical_group_number"] == "5"  # type: ignore[index]
     assert change["updated"]["medical_group_number"] == "124"  # type: ignore[index]
-    assert change["updated"]["term_date"] == OPEN_TERM_DATE  # type: ignore[index]
+    assert change["updated"]["term_date"] == OPEN_END_DATE  # type: ignore[index]

@@ -18,12 +18,12 @@ from app.domain.prospects import (
     build_prospect_query,
     format_phone,
     merge_update,
-    name_key,
     parse_ids,
     parse_sort,
     prefix_bounds,
     validate_prospect,
 )
+from app.domain.text import name_key
 
 REQUIRED = {"first_name": "Jessica", "last_name": "Tester", "state": "IL", "zip_code": "60601"}
 

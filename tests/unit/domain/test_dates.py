@@ -1,0 +1,25 @@
+"""Ages and the open-ended date, shared by rating, enrollment, members and PCP changes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.domain.dates import OPEN_END_DATE, age_on
+
+
+def test_age_counts_whole_years_reached_on_the_day() -> None:
+    born = date(1990, 6, 15)
+    assert age_on(born, date(2026, 6, 14)) == 35
+    assert age_on(born, date(2026, 6, 15)) == 36
+    assert age_on(born, born) == 0
+
+
+def test_a_leap_day_birthday_is_reached_on_1_march_in_a_common_year() -> None:
+    born = date(2008, 2, 29)
+    assert age_on(born, date(2026, 2, 28)) == 17
+    assert age_on(born, date(2026, 3, 1)) == 18
+    assert age_on(born, date(2028, 2, 29)) == 20
+
+
+def test_r_pcp_6_the_open_end_is_31_december_9999() -> None:
+    assert OPEN_END_DATE == date(9999, 12, 31) == date.max
