@@ -50,7 +50,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.demo import book_data as bd
 from app.demo.book_data import (
-    OPEN_END,
     AccountDraft,
     BookGenerator,
     Distribution,
@@ -58,6 +57,8 @@ from app.demo.book_data import (
     PersonDraft,
     PolicyOptions,
 )
+from app.domain.dates import OPEN_END_DATE
+from app.domain.text import name_key
 from app.repositories.orm import (
     Account,
     County,
@@ -294,8 +295,9 @@ def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, Accou
     policy.pcps = [
         PcpDraft(0, bd.ASKED_OUT_GROUP, start, changed - timedelta(days=1), "New Enrollee", "Asked Out", "Carrier",
                  policy.app_signature_date),
-        PcpDraft(0, "127", changed, OPEN_END, "Asked Out", None, "Producer", changed - timedelta(days=12)),
-        PcpDraft(1, bd.ASKED_OUT_GROUP, start, OPEN_END, "New Enrollee", None, "Carrier", policy.app_signature_date),
+        PcpDraft(0, "127", changed, OPEN_END_DATE, "Asked Out", None, "Producer", changed - timedelta(days=12)),
+        PcpDraft(1, bd.ASKED_OUT_GROUP, start, OPEN_END_DATE, "New Enrollee", None, "Carrier",
+                 policy.app_signature_date),
     ]
 
     # On exchange, submitted 3 hours ago (R-ID-4: no ID cards for 24 hours), TX plan exempt from R-ENR-13.
@@ -465,7 +467,7 @@ class _BookWriter:
         self.accounts.append({
             "account_number": number, "producer_id": owner.user_id, "first_name": primary.first_name,
             "middle_initial": primary.middle_initial, "last_name": primary.last_name,
-            "first_name_key": bd.name_key(primary.first_name), "last_name_key": bd.name_key(primary.last_name),
+            "first_name_key": name_key(primary.first_name), "last_name_key": name_key(primary.last_name),
             "date_of_birth": primary.date_of_birth, "sex": primary.sex, "ssn_last4": primary.ssn_last4 or "0000",
             "address1": draft.address1, "address2": draft.address2, "city": draft.county.city, "state": draft.state,
             "zip_code": draft.county.zip_code, "county": draft.county.name, "email": draft.email,
@@ -579,8 +581,8 @@ def demo_prospects(demo: BookOwner, other: BookOwner, now: datetime) -> list[dic
             created = now - timedelta(days=3 * (len(table) - i), hours=i)
             rows.append({
                 "producer_id": owner.user_id, "first_name": first, "middle_initial": None, "last_name": last,
-                "first_name_key": bd.name_key(first), "last_name_key": bd.name_key(last), "address1": address1,
-                "address2": None, "city": city, "city_key": bd.name_key(city), "state": state, "zip_code": zip_code,
+                "first_name_key": name_key(first), "last_name_key": name_key(last), "address1": address1,
+                "address2": None, "city": city, "city_key": name_key(city), "state": state, "zip_code": zip_code,
                 "phone": phone, "cell_phone": cell, "email": email, "email_key": email.lower() if email else None,
                 "assigned_agent_number": next(iter(owner.producer_numbers.values())) if assigned else None,
                 "created_at": created, "updated_at": created})

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from app.domain.dates import OPEN_END_DATE, age_on
+
 STATUSES = ("Active", "Grace Period", "Termed")
 NETWORK_TYPES = ("HMO", "POS", "PPO", "EPO")
 PCP_NETWORK_TYPES = frozenset({"HMO", "POS"})  # R-PCP-1: plans that require a PCP
 METAL_LEVELS = ("bronze", "silver", "gold", "platinum")
-OPEN_END = date(9999, 12, 31)  # R-PCP-6: the current assignment's term date
 NOON_UTC = time(12, tzinfo=UTC)
 MAX_FAMILY = 6
 
@@ -112,11 +113,6 @@ def pick_last_name(rng: random.Random) -> str:
     return rng.choices(LAST_NAMES, cum_weights=_LAST_CW)[0]
 
 
-def name_key(value: str) -> str:
-    """Search key of a name or city: inner whitespace collapsed, lower-cased."""
-    return " ".join(value.split()).lower()
-
-
 # --- Dates --------------------------------------------------------------------------------------------------
 
 
@@ -126,10 +122,6 @@ def years_before(d: date, years: int) -> date:
         return d.replace(year=d.year - years)
     except ValueError:
         return d.replace(year=d.year - years, day=28)
-
-
-def age_on(date_of_birth: date, on: date) -> int:
-    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
 
 
 def birthday_of_age(date_of_birth: date, age: int) -> date:
@@ -782,10 +774,11 @@ class BookGenerator:
                 earlier = rng.choice([g for g in groups if g != group])
                 policy.pcps.append(PcpDraft(index, earlier, start, changed - timedelta(days=1), "New Enrollee",
                                             reason, "Carrier", received))
-                policy.pcps.append(PcpDraft(index, group, changed, OPEN_END, reason, None, "Producer",
+                policy.pcps.append(PcpDraft(index, group, changed, OPEN_END_DATE, reason, None, "Producer",
                                             changed - timedelta(days=rng.randint(5, 25))))
             else:
-                policy.pcps.append(PcpDraft(index, group, start, OPEN_END, "New Enrollee", None, "Carrier", received))
+                policy.pcps.append(PcpDraft(index, group, start, OPEN_END_DATE, "New Enrollee", None, "Carrier",
+                                            received))
 
 
 def split_members(total: int, producers: int, rng: random.Random) -> list[int]:

@@ -27,6 +27,7 @@ from app.adapters.hashing import PasswordHasher
 from app.demo import book_data as bd
 from app.demo.book import load_reference_data, reference_years, reserve_ids
 from app.demo.book_data import AccountDraft, BookGenerator
+from app.domain.text import name_key
 from app.repositories.orm import Registration, StateRegistration, User
 
 SYNTH_PASSWORD = "Synth1234"
@@ -120,7 +121,7 @@ class _Rows:
         created = min(datetime.combine(min(pol.app_signature_date for pol in draft.policies), bd.NOON_UTC), now)
         t["accounts"].append((
             account_id, account_number(account_id), producer.user_id, p.first_name, p.middle_initial, p.last_name,
-            p.first_name.lower(), p.last_name.lower(), p.date_of_birth, p.sex, p.ssn_last4 or "0000",
+            name_key(p.first_name), name_key(p.last_name), p.date_of_birth, p.sex, p.ssn_last4 or "0000",
             draft.address1, draft.address2, county.city, draft.state, county.zip_code, county.name, draft.email,
             draft.email, draft.phone_home, draft.phone_cell, draft.phone_work, draft.phone_spouse_cell,
             draft.phone_fax, created, created))

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.demo.book_data import OPEN_END, birthday_of_age
+from app.demo.book_data import birthday_of_age
 from app.demo.seed import seed_demo
+from app.domain.dates import OPEN_END_DATE
 from app.repositories.orm import (
     Account,
     County,
@@ -163,10 +164,10 @@ async def test_provider_directory_and_pcp_history(app, demo) -> None:
     covered = await rows(app, select(PolicyMember.policy_id, PolicyMember.member_id)
                          .join(Policy, Policy.id == PolicyMember.policy_id).where(Policy.requires_pcp))
     pcps = await rows(app, select(PcpAssignment))
-    current = {(a.policy_id, a.member_id) for a in pcps if a.term_date == OPEN_END}
+    current = {(a.policy_id, a.member_id) for a in pcps if a.term_date == OPEN_END_DATE}
     assert covered and set(map(tuple, covered)) == current
     assert all(a.assigned_by and a.reason and a.request_received_date for a in pcps)
-    assert {a.reason for a in pcps if a.term_date == OPEN_END} >= {"New Enrollee"}
+    assert {a.reason for a in pcps if a.term_date == OPEN_END_DATE} >= {"New Enrollee"}
 
     # R-PCP-4: the documented Asked Out history (demo/book.py).
     asked_out = await rows(app, select(Account.account_number, Member.suffix, MedicalGroup.medical_group_number)

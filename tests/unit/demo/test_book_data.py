@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 from app.demo import book_data as bd
+from app.domain.dates import OPEN_END_DATE, age_on
+from app.domain.text import name_key
 
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -56,16 +58,16 @@ def test_children_are_dependents_younger_than_their_parents_oldest_first() -> No
         children = [p for p in account.members if p.relationship == "child"]
         assert [c.date_of_birth for c in children] == sorted(c.date_of_birth for c in children)
         for child in children:
-            assert bd.age_on(child.date_of_birth, TODAY) <= 25  # dependents end at 26
+            assert age_on(child.date_of_birth, TODAY) <= 25  # dependents end at 26
             for parent in parents:
-                assert bd.age_on(parent.date_of_birth, child.date_of_birth) >= 17
+                assert age_on(parent.date_of_birth, child.date_of_birth) >= 17
 
 
 def test_birth_dates_span_1940_to_today_and_primaries_are_adults() -> None:
     births = [p.date_of_birth for a in BOOK for p in a.members]
     assert date(1940, 1, 1) <= min(births) < date(1950, 1, 1)
     assert max(births) <= TODAY
-    assert all(bd.age_on(a.primary.date_of_birth, TODAY) >= 18 for a in BOOK)
+    assert all(age_on(a.primary.date_of_birth, TODAY) >= 18 for a in BOOK)
 
 
 def test_family_sizes_lean_to_one_and_two_people() -> None:
@@ -138,7 +140,7 @@ def test_pcp_plans_give_every_covered_member_one_current_pcp_in_the_plans_networ
         assert policy.plan.network_type in ("HMO", "POS")
         for index in policy.covered:
             rows = sorted((a for a in policy.pcps if a.member_index == index), key=lambda a: a.effective_date)
-            assert [a.term_date for a in rows].count(bd.OPEN_END) == 1  # R-PCP-6
+            assert [a.term_date for a in rows].count(OPEN_END_DATE) == 1  # R-PCP-6
             assert rows[0].effective_date == policy.coverage_effective_date
             for earlier, later in pairwise(rows):
                 assert earlier.term_date == later.effective_date - timedelta(days=1)
@@ -221,7 +223,7 @@ def test_birthday_helpers_handle_leap_days() -> None:
     assert bd.birthday_of_age(date(2000, 2, 29), 26) == date(2026, 3, 1)
     born = bd.born_to_turn(26, TODAY + timedelta(days=45))
     assert bd.birthday_of_age(born, 26) == TODAY + timedelta(days=45)
-    assert bd.age_on(born, TODAY) == 25
+    assert age_on(born, TODAY) == 25
 
 
 def test_month_arithmetic() -> None:
@@ -245,4 +247,4 @@ def test_e_app_numbers_are_one_to_one_on_serials() -> None:
 
 
 def test_name_keys_are_lower_case_with_single_spaces() -> None:
-    assert bd.name_key("  Mary   Ann ") == "mary ann"
+    assert name_key("  Mary   Ann ") == "mary ann"
