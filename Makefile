@@ -53,6 +53,7 @@ typecheck: $(DEV_STAMP)
 
 check: $(DEV_STAMP)
 	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests migrations
 	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider tests/contract/test_openapi_drift.py
 

@@ -54,8 +54,13 @@ async def _seed_demo(settings: Settings) -> list[str]:
 def _hasher(settings: Settings):  # type: ignore[no-untyped-def]
     from app.adapters.hashing import PasswordHasher
 
-    return PasswordHasher(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost,
-                          parallelism=settings.argon2_parallelism, workers=1, queue_limit=1)
+    return PasswordHasher(
+        memory_kib=settings.argon2_memory_kib,
+        time_cost=settings.argon2_time_cost,
+        parallelism=settings.argon2_parallelism,
+        workers=1,
+        queue_limit=1,
+    )
 
 
 async def _has_users(settings: Settings) -> bool:
@@ -82,11 +87,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
-    print(f"serving on http://{host}:{port} (docs: http://{host}:{port}/docs, mode: {settings.mode.value})",
-          file=sys.stderr)
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                loop="uvloop", http="httptools", access_log=False, proxy_headers=settings.trust_forwarded_for,
-                log_config=None)
+    print(
+        f"serving on http://{host}:{port} (docs: http://{host}:{port}/docs, mode: {settings.mode.value})",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        proxy_headers=settings.trust_forwarded_for,
+        log_config=None,
+    )
     return 0
 
 
@@ -106,8 +122,14 @@ async def _seed_synthetic(settings: Settings, args: argparse.Namespace) -> dict[
     engine = make_engine(settings)
     hasher = _hasher(settings)
     try:
-        result = await seed_synthetic(engine, hasher=hasher, members=args.members, producers=args.producers,
-                                      seed=args.random_seed, progress=progress)
+        result = await seed_synthetic(
+            engine,
+            hasher=hasher,
+            members=args.members,
+            producers=args.producers,
+            seed=args.random_seed,
+            progress=progress,
+        )
     finally:
         hasher.shutdown()
         await engine.dispose()
@@ -119,8 +141,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if args.members is not None:
         # The synthetic producers share a published password: never in a production database.
         if not settings.is_demo:
-            print("refusing: synthetic books are for demo-mode benchmark databases (PORTAL_MODE=demo)",
-                  file=sys.stderr)
+            print("refusing: synthetic books are for demo-mode benchmark databases (PORTAL_MODE=demo)", file=sys.stderr)
             return 2
         if args.members < 1 or (args.producers is not None and args.producers < 1):
             print("--members and --producers must be at least 1", file=sys.stderr)
@@ -149,9 +170,16 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     async def run(db: Database) -> str:
         hasher = _hasher(settings)
         try:
-            user_id = await create_admin(UnitOfWork(db.sessionmaker), hasher, username=args.username,
-                                         password=password, email=args.email, first_name=args.first_name,
-                                         last_name=args.last_name, now=SystemClock().now())
+            user_id = await create_admin(
+                UnitOfWork(db.sessionmaker),
+                hasher,
+                username=args.username,
+                password=password,
+                email=args.email,
+                first_name=args.first_name,
+                last_name=args.last_name,
+                now=SystemClock().now(),
+            )
         finally:
             hasher.shutdown()
         return f"admin {args.username} created (id {user_id})"
@@ -195,8 +223,13 @@ def cmd_unlock(args: argparse.Namespace) -> int:
         operator = "unknown"
 
     async def run(db: Database) -> str:
-        return await unlock_username(UnitOfWork(db.sessionmaker), username=args.username, username_hash=key,
-                                     operator=operator, now=SystemClock().now())
+        return await unlock_username(
+            UnitOfWork(db.sessionmaker),
+            username=args.username,
+            username_hash=key,
+            operator=operator,
+            now=SystemClock().now(),
+        )
 
     return _run_on_database(settings, run)
 
@@ -238,19 +271,22 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_db_upgrade)
 
     seed = sub.add_parser("seed", help="load data")
-    seed.add_argument("--demo", action="store_true",
-                      help="the demo sign-ins and demo book of api.md (demo mode only)")
-    seed.add_argument("--members", type=int, metavar="N",
-                      help="a synthetic book of N members for benchmarks (demo mode only)")
-    seed.add_argument("--producers", type=int, metavar="P",
-                      help="producers sharing the synthetic book (default: max(20, N // 5000))")
-    seed.add_argument("--random-seed", type=int, default=20261122, metavar="S",
-                      help="seed of the synthetic book (default 20261122)")
+    seed.add_argument("--demo", action="store_true", help="the demo sign-ins and demo book of api.md (demo mode only)")
+    seed.add_argument(
+        "--members", type=int, metavar="N", help="a synthetic book of N members for benchmarks (demo mode only)"
+    )
+    seed.add_argument(
+        "--producers", type=int, metavar="P", help="producers sharing the synthetic book (default: max(20, N // 5000))"
+    )
+    seed.add_argument(
+        "--random-seed", type=int, default=20261122, metavar="S", help="seed of the synthetic book (default 20261122)"
+    )
     seed.set_defaults(func=cmd_seed)
 
     users = sub.add_parser("users", help="user administration").add_subparsers(dest="users_command", required=True)
-    admin = users.add_parser("create-admin", help="create a carrier-staff admin (password from "
-                                                  "PORTAL_ADMIN_PASSWORD or a prompt)")
+    admin = users.add_parser(
+        "create-admin", help="create a carrier-staff admin (password from PORTAL_ADMIN_PASSWORD or a prompt)"
+    )
     admin.add_argument("--username", required=True)
     admin.add_argument("--email", required=True)
     admin.add_argument("--first-name", default="Producer")

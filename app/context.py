@@ -53,8 +53,9 @@ class AppContext:
     @property
     def delegate_lockout(self) -> LockoutPolicy:
         """R-DEL-5: five wrong passwords lock for 30 minutes; it unlocks by itself."""
-        return LockoutPolicy(max_failures=self.settings.delegate_max_failed_sign_ins,
-                             lock_minutes=self.settings.delegate_lock_minutes)
+        return LockoutPolicy(
+            max_failures=self.settings.delegate_max_failed_sign_ins, lock_minutes=self.settings.delegate_lock_minutes
+        )
 
     def lockout_for(self, role: Role) -> LockoutPolicy:
         return self.delegate_lockout if role is Role.delegate else self.producer_lockout

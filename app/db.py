@@ -69,8 +69,9 @@ def _takes_write_lock(statement: str, context: Any) -> bool:
     return statement.lstrip()[:7].upper().startswith(_WRITES)
 
 
-def _sqlite_begin_immediate(conn: Any, cursor: Any, statement: str, _parameters: Any, context: Any,
-                            _executemany: bool) -> None:
+def _sqlite_begin_immediate(
+    conn: Any, cursor: Any, statement: str, _parameters: Any, context: Any, _executemany: bool
+) -> None:
     if not _takes_write_lock(statement, context):
         return
     driver = conn.connection.driver_connection
@@ -100,8 +101,9 @@ def make_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEng
         )
     engine = create_async_engine(url, **kwargs)
     if settings.is_sqlite:
-        event.listen(engine.sync_engine, "connect",
-                     _sqlite_pragmas_for_migrations if for_migrations else _sqlite_pragmas)
+        event.listen(
+            engine.sync_engine, "connect", _sqlite_pragmas_for_migrations if for_migrations else _sqlite_pragmas
+        )
         if not for_migrations:
             event.listen(engine.sync_engine, "before_cursor_execute", _sqlite_begin_immediate)
     return engine

@@ -208,12 +208,26 @@ def audit_read(action: str, *, target: tuple[str, str] | None = None, query: tup
         try:
             yield
         except DomainError as exc:
-            await audit.record_read(ctx, principal=principal, request=req, action=action, outcome="failure",
-                                    target_type=target_type, target_id=target_id,
-                                    details={**(details or {}), "code": exc.code})
+            await audit.record_read(
+                ctx,
+                principal=principal,
+                request=req,
+                action=action,
+                outcome="failure",
+                target_type=target_type,
+                target_id=target_id,
+                details={**(details or {}), "code": exc.code},
+            )
             raise
-        await audit.record_read(ctx, principal=principal, request=req, action=action, target_type=target_type,
-                                target_id=target_id, details=details)
+        await audit.record_read(
+            ctx,
+            principal=principal,
+            request=req,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            details=details,
+        )
 
     audited_read.__audit__ = AuditDeclaration(action, "route")  # type: ignore[attr-defined]
     # scope="function": the code after `yield` runs when the endpoint has answered, before the response is sent.

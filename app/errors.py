@@ -115,8 +115,16 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if status == 503:
         headers["Retry-After"] = "2"
     errors = [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors] or None
-    return problem_response(request, status=status, code=exc.code, detail=exc.message, title=exc.title,
-                            errors=errors, headers=headers, extra=exc.extra)
+    return problem_response(
+        request,
+        status=status,
+        code=exc.code,
+        detail=exc.message,
+        title=exc.title,
+        errors=errors,
+        headers=headers,
+        extra=exc.extra,
+    )
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -130,15 +138,17 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
     if any(e.get("type") == "json_invalid" for e in raw):
-        return problem_response(request, status=400, code="malformed_json",
-                                detail="The request body is not valid JSON.")
+        return problem_response(
+            request, status=400, code="malformed_json", detail="The request body is not valid JSON."
+        )
     errors = []
     for e in raw:
         msg = str(e.get("msg", "Invalid value"))
         if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        errors.append({"field": _field_path(tuple(e.get("loc", ()))), "code": str(e.get("type", "invalid")),
-                       "message": msg})
+            msg = msg[len("Value error, ") :]
+        errors.append(
+            {"field": _field_path(tuple(e.get("loc", ()))), "code": str(e.get("type", "invalid")), "message": msg}
+        )
     detail = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} fields are missing or invalid."
     if len(errors) == 1 and errors[0]["field"] not in ("body", ""):
         detail = f"{errors[0]['field']}: {errors[0]['message']}"
@@ -149,8 +159,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     detail = exc.detail if isinstance(exc.detail, str) else HTTP_TITLES.get(status, "Error")
-    code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated", 403: "forbidden",
-            413: "content_too_large", 415: "unsupported_media_type"}.get(status, f"http_{status}")
+    code = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "not_authenticated",
+        403: "forbidden",
+        413: "content_too_large",
+        415: "unsupported_media_type",
+    }.get(status, f"http_{status}")
     if status == 404 and detail == "Not Found":
         detail = f"No such resource: {request.method} {request.url.path}"
     if status == 405:
@@ -180,23 +196,47 @@ def is_database_unavailable(exc: BaseException) -> bool:
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     # A unique constraint raced by two requests: the loser is told, not crashed.
     log.info("integrity conflict", extra={"route": _route_template(request)})
-    return problem_response(request, status=409, code="conflict",
-                            detail="This conflicts with data that already exists (it may have just been created).")
+    return problem_response(
+        request,
+        status=409,
+        code="conflict",
+        detail="This conflicts with data that already exists (it may have just been created).",
+    )
 
 
 async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
     if is_database_unavailable(exc):
-        log.warning("database unavailable", extra={"route": _route_template(request), "error": type(exc).__name__,
-                                                   "request_id": getattr(request.state, "request_id", None)})
-        return problem_response(request, status=503, code="service_unavailable",
-                                detail="The service is temporarily unavailable. Please try again shortly.",
-                                headers={"Retry-After": "2"})
+        log.warning(
+            "database unavailable",
+            extra={
+                "route": _route_template(request),
+                "error": type(exc).__name__,
+                "request_id": getattr(request.state, "request_id", None),
+            },
+        )
+        return problem_response(
+            request,
+            status=503,
+            code="service_unavailable",
+            detail="The service is temporarily unavailable. Please try again shortly.",
+            headers={"Retry-After": "2"},
+        )
     # Never the exception's text, parameters, body or query string (they can carry PHI): its type, where it was
     # raised and the request id, which the client sees too.
-    log.error("unhandled error", extra={**exception_fields(exc), "route": _route_template(request),
-                                        "request_id": getattr(request.state, "request_id", None)})
-    return problem_response(request, status=500, code="internal_error",
-                            detail="Something went wrong on our side. Quote the request id if you call us.")
+    log.error(
+        "unhandled error",
+        extra={
+            **exception_fields(exc),
+            "route": _route_template(request),
+            "request_id": getattr(request.state, "request_id", None),
+        },
+    )
+    return problem_response(
+        request,
+        status=500,
+        code="internal_error",
+        detail="Something went wrong on our side. Quote the request id if you call us.",
+    )
 
 
 def _route_template(request: Request) -> str:
@@ -215,8 +255,11 @@ def allowed_methods(request: Request) -> list[str]:
 
     table = getattr(request.app.state, "route_methods", None)
     if table is None:
-        table = [(compile_path(c.path)[0], frozenset(c.methods or ()))
-                 for c in iter_route_contexts(request.app.routes) if c.path]
+        table = [
+            (compile_path(c.path)[0], frozenset(c.methods or ()))
+            for c in iter_route_contexts(request.app.routes)
+            if c.path
+        ]
         request.app.state.route_methods = table
     path = request.scope.get("path", "")
     return sorted({m for regex, methods in table if regex.match(path) for m in methods})

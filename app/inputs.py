@@ -36,8 +36,11 @@ class InputProblem:
 
 
 def _control_problem(field: str) -> InputProblem:
-    return InputProblem(field=field, code="control_character",
-                        message="must not contain control characters (such as NUL); remove them and try again")
+    return InputProblem(
+        field=field,
+        code="control_character",
+        message="must not contain control characters (such as NUL); remove them and try again",
+    )
 
 
 def check_path(path: str) -> InputProblem | None:
@@ -87,8 +90,11 @@ def check_json(body: bytes, *, max_depth: int) -> InputProblem | None:
 
 
 def _too_deep(field: str, max_depth: int) -> InputProblem:
-    return InputProblem(field=field, code="too_deep",
-                        message=f"is nested more than {max_depth} levels deep; no field of this API needs that")
+    return InputProblem(
+        field=field,
+        code="too_deep",
+        message=f"is nested more than {max_depth} levels deep; no field of this API needs that",
+    )
 
 
 def _walk(doc: Any, max_depth: int) -> InputProblem | None:

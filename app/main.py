@@ -56,26 +56,39 @@ def build_context(
     clock = clock or SystemClock()
     if email_transport is None and settings.smtp_host:
         email_transport = SmtpTransport(
-            host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
-            starttls=settings.smtp_starttls, use_tls=settings.smtp_tls, username=settings.smtp_username,
-            password=settings.smtp_password, timeout=settings.smtp_timeout_seconds,
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_from,
+            starttls=settings.smtp_starttls,
+            use_tls=settings.smtp_tls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            timeout=settings.smtp_timeout_seconds,
         )
     return AppContext(
         settings=settings,
         db=db,
         clock=clock,
         hasher=PasswordHasher(
-            memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost,
-            parallelism=settings.argon2_parallelism, workers=settings.hash_workers,
-            queue_limit=settings.hash_queue_limit, thread_nice=settings.hash_thread_nice,
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+            workers=settings.hash_workers,
+            queue_limit=settings.hash_queue_limit,
+            thread_nice=settings.hash_thread_nice,
         ),
         tokens=TokenService(settings.secret_key, settings.access_token_minutes),
         outbox=OutboxDispatcher(
-            sessionmaker=db.sessionmaker, email=email_transport, sms=sms_gateway or RecordingSmsGateway(),
-            clock=clock, retry_seconds=settings.outbox_retry_seconds, max_attempts=settings.outbox_max_attempts,
+            sessionmaker=db.sessionmaker,
+            email=email_transport,
+            sms=sms_gateway or RecordingSmsGateway(),
+            clock=clock,
+            retry_seconds=settings.outbox_retry_seconds,
+            max_attempts=settings.outbox_max_attempts,
         ),
-        auth_rate_limiter=RateLimiter(per_minute=settings.auth_rate_limit_per_minute,
-                                      burst=settings.auth_rate_limit_burst),
+        auth_rate_limiter=RateLimiter(
+            per_minute=settings.auth_rate_limit_per_minute, burst=settings.auth_rate_limit_burst
+        ),
     )
 
 
@@ -92,14 +105,16 @@ async def refuse_unread_body(request: Request) -> None:
     if request.method not in _BODY_METHODS:
         return
     route = request.scope.get("route")
-    if getattr(route, "body_field", True) is not None or "requestBody" in (getattr(route, "openapi_extra", None)
-                                                                          or {}):
+    if getattr(route, "body_field", True) is not None or "requestBody" in (getattr(route, "openapi_extra", None) or {}):
         return  # a body model, or a route that reads and documents its body itself (sections, uploads)
     if request.headers.get("content-length", "0") == "0" and "transfer-encoding" not in request.headers:
         return
     if (await request.body()).strip() not in _EMPTY_BODIES:
-        raise ValidationFailed(f"{request.method} {request.url.path} takes no request body; send none (or {{}}).",
-                               code="body_not_allowed", field="body")
+        raise ValidationFailed(
+            f"{request.method} {request.url.path} takes no request body; send none (or {{}}).",
+            code="body_not_allowed",
+            field="body",
+        )
 
 
 def create_app(
@@ -119,8 +134,9 @@ def create_app(
         ctx = build_context(settings, clock=clock, email_transport=email_transport, sms_gateway=sms_gateway)
         app.state.ctx = ctx
         ctx.outbox.start()
-        jobs = [Periodic("contact-changes", settings.background_job_seconds,
-                         lambda: apply_due_contact_changes(ctx=ctx))]
+        jobs = [
+            Periodic("contact-changes", settings.background_job_seconds, lambda: apply_due_contact_changes(ctx=ctx))
+        ]
         for job in jobs:
             job.start()
         try:
@@ -165,8 +181,13 @@ def create_app(
     )
     for module in routers:
         app.include_router(module.router)
-    app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body_bytes=MAX_JSON_BODY_BYTES,
-                       body_limit_exempt=UPLOAD_PATHS, max_json_depth=settings.max_json_depth,
-                       hsts_max_age_seconds=settings.hsts_max_age_seconds if settings.behind_https else None)
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=app.state.metrics,
+        max_body_bytes=MAX_JSON_BODY_BYTES,
+        body_limit_exempt=UPLOAD_PATHS,
+        max_json_depth=settings.max_json_depth,
+        hsts_max_age_seconds=settings.hsts_max_age_seconds if settings.behind_https else None,
+    )
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app

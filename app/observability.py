@@ -46,8 +46,9 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter() if json_output else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if json_output else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -58,10 +59,13 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
-        self.requests = Counter("portal_http_requests_total", "HTTP requests", ["method", "route", "status"],
-                                registry=self.registry)
+        self.requests = Counter(
+            "portal_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
         self.latency = Histogram(
-            "portal_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+            "portal_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
             buckets=(0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
@@ -85,16 +89,26 @@ class RequestMiddleware:
     their route, which enforces its own cap (R-DOC-1).
     """
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int,
-                 body_limit_exempt: Iterable[str] = (), max_json_depth: int = 32,
-                 hsts_max_age_seconds: int | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        max_body_bytes: int,
+        body_limit_exempt: Iterable[str] = (),
+        max_json_depth: int = 32,
+        hsts_max_age_seconds: int | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body_bytes
         self.exempt = tuple(body_limit_exempt)
         self.max_json_depth = max_json_depth
-        self.hsts = (None if hsts_max_age_seconds is None else
-                     (b"strict-transport-security", f"max-age={hsts_max_age_seconds}; includeSubDomains".encode()))
+        self.hsts = (
+            None
+            if hsts_max_age_seconds is None
+            else (b"strict-transport-security", f"max-age={hsts_max_age_seconds}; includeSubDomains".encode())
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -118,8 +132,11 @@ class RequestMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
-                out = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"] \
-                    if path.startswith("/api/") else list(message.get("headers", []))
+                out = (
+                    [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                    if path.startswith("/api/")
+                    else list(message.get("headers", []))
+                )
                 out.extend(extra_headers)
                 message = {**message, "headers": out}
             await send(message)
@@ -127,9 +144,12 @@ class RequestMiddleware:
         try:
             problem = inputs.check_path(path) or inputs.check_query(scope.get("query_string", b""))
             body_receive = receive
-            if problem is None and scope.get("method") in _BODY_METHODS and \
-                    not (self.exempt and path.startswith(self.exempt)) and \
-                    (headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers):
+            if (
+                problem is None
+                and scope.get("method") in _BODY_METHODS
+                and not (self.exempt and path.startswith(self.exempt))
+                and (headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers)
+            ):
                 declared = headers.get(b"content-length")
                 if declared is not None and declared.isdigit() and int(declared) > self.max_body:
                     raise BodyTooLarge
@@ -137,16 +157,27 @@ class RequestMiddleware:
                 problem = self._check_body(headers.get(b"content-type", b""), body)
                 body_receive = _replay(body, receive)
             if problem is not None:
-                await self._respond(scope, receive, send_wrapper, 422, "validation_failed",
-                                    f"{problem.field}: {problem.message}",
-                                    errors=[{"field": problem.field, "code": problem.code,
-                                             "message": problem.message}])
+                await self._respond(
+                    scope,
+                    receive,
+                    send_wrapper,
+                    422,
+                    "validation_failed",
+                    f"{problem.field}: {problem.message}",
+                    errors=[{"field": problem.field, "code": problem.code, "message": problem.message}],
+                )
                 return
             await self.app(scope, body_receive, send_wrapper)
         except BodyTooLarge:
             if not status_holder["started"]:
-                await self._respond(scope, receive, send_wrapper, 413, "content_too_large",
-                                    f"The request body is larger than {self.max_body} bytes.")
+                await self._respond(
+                    scope,
+                    receive,
+                    send_wrapper,
+                    413,
+                    "content_too_large",
+                    f"The request body is larger than {self.max_body} bytes.",
+                )
         except Exception as exc:  # last-resort net: a problem document, never a traceback
             if status_holder["started"]:
                 raise
@@ -177,8 +208,16 @@ class RequestMiddleware:
             return inputs.check_form(body)
         return inputs.check_json(body, max_depth=self.max_json_depth)
 
-    async def _respond(self, scope: Scope, receive: Receive, send: Send, status: int, code: str, detail: str,
-                       errors: list[dict[str, str]] | None = None) -> None:
+    async def _respond(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: int,
+        code: str,
+        detail: str,
+        errors: list[dict[str, str]] | None = None,
+    ) -> None:
         response = problem_response(Request(scope), status=status, code=code, detail=detail, errors=errors)
         await response(scope, receive, send)
 
@@ -190,8 +229,16 @@ class RequestMiddleware:
         self.metrics.requests.labels(method, template, str(status)).inc()
         self.metrics.latency.labels(method, template).observe(elapsed)
         if access_log.isEnabledFor(logging.INFO):
-            access_log.info("request", extra={"request_id": request_id, "method": method, "route": template,
-                                              "status": status, "duration_ms": round(elapsed * 1000, 2)})
+            access_log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": method,
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -64,18 +64,37 @@ LINKS: tuple[tuple[str, str, str, dict[str, str], _Body], ...] = (
     ("getDelegate", "200", "removeDelegate", {"delegate_id": _ID}, None),
     # members
     ("searchMembers", "200", "getClientDetail", {"account_number": "$response.body#/items/0/account_number"}, None),
-    ("searchMembers", "200", "requestIdCards", {}, {"account_number": "$response.body#/items/0/account_number",
-                                                    "policy_id": "$response.body#/items/0/policy_id"}),
-    ("getClientDetail", "200", "requestContactInfoChange", {"account_number": "$response.body#/account_number"},
-     None),
-    ("getClientDetail", "200", "getPcpHistory", {"account_number": "$response.body#/account_number",
-                                                 "member_id": "$response.body#/policies/0/members/0/member_id"},
-     None),
+    (
+        "searchMembers",
+        "200",
+        "requestIdCards",
+        {},
+        {"account_number": "$response.body#/items/0/account_number", "policy_id": "$response.body#/items/0/policy_id"},
+    ),
+    ("getClientDetail", "200", "requestContactInfoChange", {"account_number": "$response.body#/account_number"}, None),
+    (
+        "getClientDetail",
+        "200",
+        "getPcpHistory",
+        {
+            "account_number": "$response.body#/account_number",
+            "member_id": "$response.body#/policies/0/members/0/member_id",
+        },
+        None,
+    ),
     ("getClientDetail", "200", "listIdCardRequests", {"account_number": "$response.body#/account_number"}, None),
     ("getClientDetail", "200", "listPcpChanges", {"account_number": "$response.body#/account_number"}, None),
-    ("getClientDetail", "200", "changePcp", {}, {
-        "account_number": "$response.body#/account_number", "policy_id": "$response.body#/policies/0/policy_id",
-        "members": [{"member_id": "$response.body#/policies/0/members/0/member_id"}]}),
+    (
+        "getClientDetail",
+        "200",
+        "changePcp",
+        {},
+        {
+            "account_number": "$response.body#/account_number",
+            "policy_id": "$response.body#/policies/0/policy_id",
+            "members": [{"member_id": "$response.body#/policies/0/members/0/member_id"}],
+        },
+    ),
     ("requestContactInfoChange", "202", "getClientDetail", {"account_number": "$request.path.account_number"}, None),
     # prospects
     ("createProspect", "201", "getProspect", {"prospect_id": _ID}, None),
@@ -103,14 +122,24 @@ LINKS: tuple[tuple[str, str, str, dict[str, str], _Body], ...] = (
     ("getQuote", "200", "getQuotePlans", {"quote_id": _ID}, None),
     ("getQuote", "200", "selectQuotePlans", {"quote_id": _ID}, None),
     ("getQuote", "200", "enrollFromQuote", {"quote_id": _ID}, None),
-    ("getQuotePlans", "200", "selectQuotePlans", {"quote_id": "$request.path.quote_id"},
-     {"medical_plan_id": "$response.body#/items/0/plan_id"}),
+    (
+        "getQuotePlans",
+        "200",
+        "selectQuotePlans",
+        {"quote_id": "$request.path.quote_id"},
+        {"medical_plan_id": "$response.body#/items/0/plan_id"},
+    ),
     ("selectQuotePlans", "200", "enrollFromQuote", {"quote_id": _ID}, None),
     ("enrollFromQuote", "201", "getApplication", {"application_id": "$response.body#/application_id"}, None),
     # enrollments and payments
     ("startApplication", "201", "getApplication", {"application_id": _ID}, None),
-    ("startApplication", "201", "saveApplicationSection",
-     {"application_id": _ID, "section": "general", "If-Match": _ETAG}, None),
+    (
+        "startApplication",
+        "201",
+        "saveApplicationSection",
+        {"application_id": _ID, "section": "general", "If-Match": _ETAG},
+        None,
+    ),
     ("startApplication", "201", "calculateEffectiveDate", {"application_id": _ID}, None),
     ("startApplication", "201", "submitApplication", {"application_id": _ID}, None),
     ("startApplication", "201", "deleteApplication", {"application_id": _ID}, None),
@@ -147,19 +176,34 @@ LINKS: tuple[tuple[str, str, str, dict[str, str], _Body], ...] = (
     ("requestIdCards", "201", "getTemporaryIdCardPdf", {"request_id": _ID}, None),
     ("listIdCardRequests", "200", "getIdCardRequest", {"request_id": _FIRST}, None),
     ("listIdCardRequests", "200", "getTemporaryIdCardPdf", {"request_id": _FIRST}, None),
-    ("listIdCardRequests", "200", "getClientDetail", {"account_number": "$response.body#/items/0/account_number"},
-     None),
+    (
+        "listIdCardRequests",
+        "200",
+        "getClientDetail",
+        {"account_number": "$response.body#/items/0/account_number"},
+        None,
+    ),
     ("getIdCardRequest", "200", "getTemporaryIdCardPdf", {"request_id": _ID}, None),
     ("getIdCardRequest", "200", "getClientDetail", {"account_number": "$response.body#/account_number"}, None),
-    ("changePcp", "200", "changePcp", {}, {  # the dry run validated: finish it
-        "account_number": "$request.body#/account_number", "policy_id": "$request.body#/policy_id",
-        "provider_number": "$request.body#/provider_number", "effective_date": "$request.body#/effective_date",
-        "members": "$request.body#/members", "accept_warnings": True, "dry_run": False}),
+    (
+        "changePcp",
+        "200",
+        "changePcp",
+        {},
+        {  # the dry run validated: finish it
+            "account_number": "$request.body#/account_number",
+            "policy_id": "$request.body#/policy_id",
+            "provider_number": "$request.body#/provider_number",
+            "effective_date": "$request.body#/effective_date",
+            "members": "$request.body#/members",
+            "accept_warnings": True,
+            "dry_run": False,
+        },
+    ),
     ("changePcp", "201", "getPcpChange", {"change_id": _ID}, None),
     ("changePcp", "201", "getIdCardRequest", {"request_id": "$response.body#/id_card_request_ids/0"}, None),
     ("listPcpChanges", "200", "getPcpChange", {"change_id": _FIRST}, None),
-    ("listPcpChanges", "200", "getClientDetail", {"account_number": "$response.body#/items/0/account_number"},
-     None),
+    ("listPcpChanges", "200", "getClientDetail", {"account_number": "$response.body#/items/0/account_number"}, None),
     ("getPcpChange", "200", "getClientDetail", {"account_number": "$response.body#/account_number"}, None),
     # reports
     ("createSavedReport", "201", "getSavedReport", {"report_id": _ID}, None),
@@ -202,8 +246,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The generated document, with every error response described as a problem document."""
     if app.openapi_schema:
         return app.openapi_schema
-    doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
-                      tags=app.openapi_tags)
+    doc = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes, tags=app.openapi_tags
+    )
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     for model in SECTION_MODELS.values():  # bodies parsed per section (PUT /enrollments/{id}/{section})
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -15,8 +15,16 @@ from app.logsafe import exception_fields
 class PeriodicTask:
     """`run_pass` every `every_seconds` (sooner after `wake()`) until `stop()`; a failing pass is logged, not fatal."""
 
-    def __init__(self, task_name: str, every_seconds: float, run_pass: Callable[[], Awaitable[Any]], *,
-                 log: logging.Logger, failure_message: str, log_extra: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        task_name: str,
+        every_seconds: float,
+        run_pass: Callable[[], Awaitable[Any]],
+        *,
+        log: logging.Logger,
+        failure_message: str,
+        log_extra: Mapping[str, Any] | None = None,
+    ) -> None:
         self.task_name, self.every = task_name, every_seconds
         self._run_pass = run_pass
         self._log, self._failure_message, self._log_extra = log, failure_message, dict(log_extra or {})

@@ -54,8 +54,12 @@ class TokenService:
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
                 # Time claims are checked below against the injectable clock, never the wall clock.
-                options={"require": ["exp", "iat", "sub", "jti", "iss"], "verify_exp": False, "verify_iat": False,
-                         "verify_nbf": False},
+                options={
+                    "require": ["exp", "iat", "sub", "jti", "iss"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationFailed("The access token is not valid. Sign in again.", code="invalid_token") from exc
@@ -68,8 +72,9 @@ class TokenService:
             raise AuthenticationFailed("The access token is not valid. Sign in again.", code="invalid_token") from exc
         # exp checked against the injectable clock, not the wall clock.
         if exp <= int(now.timestamp()):
-            raise AuthenticationFailed("The access token has expired. Refresh it or sign in again.",
-                                       code="token_expired")
+            raise AuthenticationFailed(
+                "The access token has expired. Refresh it or sign in again.", code="token_expired"
+            )
         return AccessClaims(user_id=user_id, session_id=session_id, role=role, jti=str(claims["jti"]))
 
     def hash_secret(self, secret: str) -> str:

@@ -87,8 +87,9 @@ class MailSink:
 
         msg = message_from_bytes(envelope.content)
         body = msg.get_payload(decode=True) or b""
-        self.messages.append({"to": ",".join(envelope.rcpt_tos), "subject": str(msg["Subject"]),
-                              "body": body.decode(errors="replace")})
+        self.messages.append(
+            {"to": ",".join(envelope.rcpt_tos), "subject": str(msg["Subject"]), "body": body.decode(errors="replace")}
+        )
         return "250 OK"
 
 
@@ -144,8 +145,9 @@ def make_app(settings: Settings, clock: FrozenClock, sms: RecordingSmsGateway | 
     return create_app(
         settings,
         clock=clock,
-        email_transport=SmtpTransport(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
-                                      timeout=5),
+        email_transport=SmtpTransport(
+            host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from, timeout=5
+        ),
         sms_gateway=sms or RecordingSmsGateway(),
         configure_logs=False,
     )

@@ -76,8 +76,7 @@ async def outbox(client: httpx.AsyncClient, admin: dict[str, str], to: str) -> l
     return r.json()["items"]
 
 
-async def register_and_activate(client: httpx.AsyncClient, admin: dict[str, str], **overrides: Any
-                                ) -> dict[str, Any]:
+async def register_and_activate(client: httpx.AsyncClient, admin: dict[str, str], **overrides: Any) -> dict[str, Any]:
     payload = registration(**overrides)
     r = await client.post("/api/v1/registrations", json=payload)
     assert r.status_code == 201, r.text

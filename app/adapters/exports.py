@@ -40,7 +40,7 @@ SPOOL_MAX_BYTES = 8 * 1024 * 1024  # XLSX files larger than this go to a tempora
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Control characters are illegal in XLSX XML; they never belong in an export cell.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_FILENAME_UNSAFE_RE = re.compile(r'[^A-Za-z0-9._-]')
+_FILENAME_UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]")
 _SHEET_TITLE_UNSAFE_RE = re.compile(r"[\\*?:/\[\]\x00-\x1f]")  # Excel refuses these in a sheet name
 
 
@@ -74,8 +74,10 @@ def headers_of(columns: Sequence[Column[T]]) -> list[str]:
 
 # --- CSV ---------------------------------------------------------------------------------------------------
 
-async def csv_stream(rows: AsyncIterable[T], columns: Sequence[Column[T]], *, chunk_bytes: int = CHUNK_BYTES,
-                     bom: bool = False) -> AsyncIterator[bytes]:
+
+async def csv_stream(
+    rows: AsyncIterable[T], columns: Sequence[Column[T]], *, chunk_bytes: int = CHUNK_BYTES, bom: bool = False
+) -> AsyncIterator[bytes]:
     """Header line, then one line per row (RFC 4180, CRLF, UTF-8), yielded in chunks of about `chunk_bytes`.
 
     Rows are consumed as they arrive; at most one chunk is held in memory. `bom=True` prefixes a UTF-8
@@ -98,6 +100,7 @@ async def csv_stream(rows: AsyncIterable[T], columns: Sequence[Column[T]], *, ch
 
 # --- XLSX --------------------------------------------------------------------------------------------------
 
+
 class XlsxBuilder:
     """One worksheet, written row by row with XlsxWriter in `constant_memory` mode (each row goes to a temporary
     file as it is written, so memory stays flat).
@@ -107,8 +110,14 @@ class XlsxBuilder:
     read as a formula, an error value, a number or a link.
     """
 
-    def __init__(self, columns: Sequence[Column[T]], *, sheet_title: str = "Sheet1",
-                 widths: Sequence[float] | None = None, spool_max_bytes: int = SPOOL_MAX_BYTES) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column[T]],
+        *,
+        sheet_title: str = "Sheet1",
+        widths: Sequence[float] | None = None,
+        spool_max_bytes: int = SPOOL_MAX_BYTES,
+    ) -> None:
         import xlsxwriter
 
         self._columns: Sequence[Column[Any]] = columns
@@ -160,14 +169,19 @@ class XlsxBuilder:
         return self._out
 
 
-async def build_xlsx(rows: AsyncIterable[T], columns: Sequence[Column[T]], *, sheet_title: str = "Sheet1",
-                     widths: Sequence[float] | None = None, batch_size: int = 1000) -> tuple[IO[bytes], int]:
+async def build_xlsx(
+    rows: AsyncIterable[T],
+    columns: Sequence[Column[T]],
+    *,
+    sheet_title: str = "Sheet1",
+    widths: Sequence[float] | None = None,
+    batch_size: int = 1000,
+) -> tuple[IO[bytes], int]:
     """Write `rows` to an XLSX file off the event loop, `batch_size` rows per worker-thread hop.
 
     Returns the file (at position 0; stream it with `iter_file`, which closes it) and its size in bytes.
     """
-    builder = await anyio.to_thread.run_sync(
-        lambda: XlsxBuilder(columns, sheet_title=sheet_title, widths=widths))
+    builder = await anyio.to_thread.run_sync(lambda: XlsxBuilder(columns, sheet_title=sheet_title, widths=widths))
     batch: list[T] = []
     async for row in rows:
         batch.append(row)
@@ -202,8 +216,16 @@ async def iter_file(file: IO[bytes], *, chunk_bytes: int = CHUNK_BYTES) -> Async
 
 # --- PDF ---------------------------------------------------------------------------------------------------
 
-def pdf_table(rows: Iterable[T], columns: Sequence[Column[T]], *, title: str, subtitle: str | None = None,
-              widths: Sequence[float] | None = None, font_size: float = 7.5) -> bytes:
+
+def pdf_table(
+    rows: Iterable[T],
+    columns: Sequence[Column[T]],
+    *,
+    title: str,
+    subtitle: str | None = None,
+    widths: Sequence[float] | None = None,
+    font_size: float = 7.5,
+) -> bytes:
     """A landscape-letter PDF: a title, then one table whose header row repeats on every page.
 
     Blocking and CPU-bound: run it in a worker thread (`anyio.to_thread.run_sync`). `widths` are relative
@@ -237,16 +259,20 @@ def pdf_table(rows: Iterable[T], columns: Sequence[Column[T]], *, title: str, su
         data.append([cell(cell_text(value(row)), col_widths[i]) for i, (_, value) in enumerate(columns)])
 
     table = LongTable(data, colWidths=col_widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), "Helvetica", font_size),
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", font_size),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#D9E2F3")),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F3F6FA")]),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9AA5B1")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), padding / 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), padding / 2),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), "Helvetica", font_size),
+                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", font_size),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#D9E2F3")),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F3F6FA")]),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9AA5B1")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), padding / 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), padding / 2),
+            ]
+        )
+    )
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
@@ -259,7 +285,15 @@ def pdf_table(rows: Iterable[T], columns: Sequence[Column[T]], *, title: str, su
         story.append(Paragraph(escape(subtitle), styles["Normal"]))
     story += [Spacer(1, 0.15 * inch), table]
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=margin, rightMargin=margin, topMargin=margin,
-                            bottomMargin=margin, title=title, author="Producer Portal")
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=pagesize,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+        title=title,
+        author="Producer Portal",
+    )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()

@@ -27,8 +27,9 @@ def _lower_priority(nice: int) -> None:
 
 
 class PasswordHasher:
-    def __init__(self, *, memory_kib: int, time_cost: int, parallelism: int, workers: int, queue_limit: int,
-                 thread_nice: int = 0):
+    def __init__(
+        self, *, memory_kib: int, time_cost: int, parallelism: int, workers: int, queue_limit: int, thread_nice: int = 0
+    ):
         self._context = CryptContext(
             schemes=["argon2"],
             argon2__type="ID",
@@ -36,8 +37,9 @@ class PasswordHasher:
             argon2__rounds=time_cost,
             argon2__parallelism=parallelism,
         )
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hash", initializer=_lower_priority,
-                                        initargs=(thread_nice,))
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="hash", initializer=_lower_priority, initargs=(thread_nice,)
+        )
         self._slots = asyncio.Semaphore(workers + queue_limit)
         self._capacity = workers + queue_limit
         self._dummy = self._context.hash("timing-equaliser")

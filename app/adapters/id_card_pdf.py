@@ -62,8 +62,12 @@ def render_cards(cards: list[CardData], *, title: str = "Temporary ID Card") -> 
         pdf.drawString(x0 + 8, y, card.member_name.upper())
         pdf.setFont("Helvetica", 6.5)
         pdf.drawRightString(x0 + w - 8, y, card.relationship.capitalize())
-        rows = [("Member ID", card.member_id), ("Group", card.group_number),
-                ("Effective", card.effective_date.strftime("%m/%d/%Y")), ("Coverage", card.coverage.capitalize())]
+        rows = [
+            ("Member ID", card.member_id),
+            ("Group", card.group_number),
+            ("Effective", card.effective_date.strftime("%m/%d/%Y")),
+            ("Coverage", card.coverage.capitalize()),
+        ]
         if card.pcp_name:
             rows.append(("PCP", f"{card.pcp_name} - Group {card.pcp_group}"))
             rows.append(("PCP phone", _phone(card.pcp_phone or "")))

@@ -81,8 +81,9 @@ MARKER_ACCOUNT = "730075112"  # api.md's example account: present means the demo
 DEMO_ACCOUNTS = 60
 OTHER_ACCOUNTS = 10
 # The filler keeps the notable facts above countable: no random PCP histories, unpaid premiums or flags.
-DEMO_DISTRIBUTION = Distribution(unpaid_initial=0.0, pcp_history=0.0, grandfathered=0.0, temporary_plan=0.0,
-                                 dental_only=0.0)
+DEMO_DISTRIBUTION = Distribution(
+    unpaid_initial=0.0, pcp_history=0.0, grandfathered=0.0, temporary_plan=0.0, dental_only=0.0
+)
 
 
 def reference_years(today: date) -> list[int]:
@@ -97,9 +98,16 @@ async def load_reference_data(session: AsyncSession, *, years: Iterable[int]) ->
     plan_ids = [p.plan_id for p in plans]
     tables = (County, Network, Plan, PlanRate, MedicalGroup)
     # One round trip tells which tables are empty (a fresh database, every API test): no key lookups there.
-    filled = (await session.execute(select(*(
-        select(model.__table__.c[key]).limit(1).exists().label(model.__tablename__)
-        for model, key in zip(tables, ("zip_code", "code", "plan_id", "plan_id", "id"), strict=True))))).one()
+    filled = (
+        await session.execute(
+            select(
+                *(
+                    select(model.__table__.c[key]).limit(1).exists().label(model.__tablename__)
+                    for model, key in zip(tables, ("zip_code", "code", "plan_id", "plan_id", "id"), strict=True)
+                )
+            )
+        )
+    ).one()
 
     async def existing(model: Any, *columns: str, where: Any = None) -> set[Any]:
         if not getattr(filled, model.__tablename__):
@@ -109,24 +117,55 @@ async def load_reference_data(session: AsyncSession, *, years: Iterable[int]) ->
         return {tuple(r) if len(columns) > 1 else r[0] for r in rows}
 
     have = await existing(County, "zip_code", "fips")
-    await _insert(session, County, [
-        {"zip_code": c.zip_code, "fips": c.fips, "name": c.name, "state": c.state, "rating_area": c.rating_area}
-        for c in bd.COUNTIES if (c.zip_code, c.fips) not in have])
+    await _insert(
+        session,
+        County,
+        [
+            {"zip_code": c.zip_code, "fips": c.fips, "name": c.name, "state": c.state, "rating_area": c.rating_area}
+            for c in bd.COUNTIES
+            if (c.zip_code, c.fips) not in have
+        ],
+    )
     have = await existing(Network, "code")
-    await _insert(session, Network, [{"code": n.code, "name": n.name, "state": n.state}
-                                     for n in bd.NETWORKS if n.code not in have])
+    await _insert(
+        session,
+        Network,
+        [{"code": n.code, "name": n.name, "state": n.state} for n in bd.NETWORKS if n.code not in have],
+    )
     have = await existing(Plan, "plan_id", where=Plan.__table__.c.plan_id.in_(plan_ids))
-    await _insert(session, Plan, [
-        {"plan_id": p.plan_id, "name": p.name, "coverage": p.coverage, "metal_level": p.metal_level,
-         "network_type": p.network_type, "requires_pcp": p.requires_pcp, "exchange": p.exchange, "state": p.state,
-         "network_code": p.network_code, "plan_year": p.plan_year, "group_number": p.group_number,
-         "tobacco_factor": p.tobacco_factor, "customer_service_phone": p.customer_service_phone}
-        for p in plans if p.plan_id not in have])
-    have = await existing(PlanRate, "plan_id", "state", "rating_area",
-                          where=PlanRate.__table__.c.plan_id.in_(plan_ids))
-    await _insert(session, PlanRate, [
-        {"plan_id": plan_id, "state": state, "rating_area": area, "base_rate": rate}
-        for plan_id, state, area, rate in bd.plan_rates(plans) if (plan_id, state, area) not in have])
+    await _insert(
+        session,
+        Plan,
+        [
+            {
+                "plan_id": p.plan_id,
+                "name": p.name,
+                "coverage": p.coverage,
+                "metal_level": p.metal_level,
+                "network_type": p.network_type,
+                "requires_pcp": p.requires_pcp,
+                "exchange": p.exchange,
+                "state": p.state,
+                "network_code": p.network_code,
+                "plan_year": p.plan_year,
+                "group_number": p.group_number,
+                "tobacco_factor": p.tobacco_factor,
+                "customer_service_phone": p.customer_service_phone,
+            }
+            for p in plans
+            if p.plan_id not in have
+        ],
+    )
+    have = await existing(PlanRate, "plan_id", "state", "rating_area", where=PlanRate.__table__.c.plan_id.in_(plan_ids))
+    await _insert(
+        session,
+        PlanRate,
+        [
+            {"plan_id": plan_id, "state": state, "rating_area": area, "base_rate": rate}
+            for plan_id, state, area, rate in bd.plan_rates(plans)
+            if (plan_id, state, area) not in have
+        ],
+    )
 
     groups: dict[str, int] = {}
     if filled.medical_groups:
@@ -135,19 +174,45 @@ async def load_reference_data(session: AsyncSession, *, years: Iterable[int]) ->
         groups = {number: group_id for number, group_id in await session.execute(stmt)}
     missing = [g for g in bd.medical_groups() if g.medical_group_number not in groups]
     if missing:
-        added = dict(zip([g.medical_group_number for g in missing],
-                         (await reserve_id_blocks(session, {MedicalGroup: len(missing)}))[MedicalGroup],
-                         strict=True))
-        await _insert(session, MedicalGroup, [
-            {"id": added[g.medical_group_number], "medical_group_number": g.medical_group_number,
-             "medical_group_name": g.medical_group_name, "pcp_number": g.pcp_number, "pcpa_number": g.pcpa_number,
-             "npi": g.npi, "physician_name": g.physician_name, "accepting_new_patients": g.accepting_new_patients,
-             "address1": g.address1, "city": g.city, "state": g.state, "zip_code": g.zip_code, "phone": g.phone}
-            for g in missing])
+        added = dict(
+            zip(
+                [g.medical_group_number for g in missing],
+                (await reserve_id_blocks(session, {MedicalGroup: len(missing)}))[MedicalGroup],
+                strict=True,
+            )
+        )
+        await _insert(
+            session,
+            MedicalGroup,
+            [
+                {
+                    "id": added[g.medical_group_number],
+                    "medical_group_number": g.medical_group_number,
+                    "medical_group_name": g.medical_group_name,
+                    "pcp_number": g.pcp_number,
+                    "pcpa_number": g.pcpa_number,
+                    "npi": g.npi,
+                    "physician_name": g.physician_name,
+                    "accepting_new_patients": g.accepting_new_patients,
+                    "address1": g.address1,
+                    "city": g.city,
+                    "state": g.state,
+                    "zip_code": g.zip_code,
+                    "phone": g.phone,
+                }
+                for g in missing
+            ],
+        )
         groups.update(added)
-        await _insert(session, MedicalGroupNetwork, [
-            {"medical_group_id": added[g.medical_group_number], "network_code": code}
-            for g in missing for code in g.networks])
+        await _insert(
+            session,
+            MedicalGroupNetwork,
+            [
+                {"medical_group_id": added[g.medical_group_number], "network_code": code}
+                for g in missing
+                for code in g.networks
+            ],
+        )
     return groups
 
 
@@ -173,10 +238,17 @@ async def _insert(session: AsyncSession, model: type[Any], rows: Sequence[dict[s
         return
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
     quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608 - names
-           f"VALUES ({', '.join(marks)})")  # from the table's metadata, values bound
-    params = [tuple(value if process is None or value is None else process(value)
-                    for process, value in zip(processors, (row[n] for n in names), strict=True)) for row in rows]
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608 - names
+        f"VALUES ({', '.join(marks)})"
+    )  # from the table's metadata, values bound
+    params = [
+        tuple(
+            value if process is None or value is None else process(value)
+            for process, value in zip(processors, (row[n] for n in names), strict=True)
+        )
+        for row in rows
+    ]
     await conn.exec_driver_sql(sql, params)
 
 
@@ -195,8 +267,12 @@ class BookOwner:
 async def book_owners(session: AsyncSession, *usernames: str) -> dict[str, BookOwner]:
     """Producers by user name, with their first producer number in each state."""
     users, regs = User.__table__, StateRegistration.__table__
-    stmt = (select(users.c.username, users.c.id, regs.c.state, regs.c.agent_unique_id)
-            .join(regs, regs.c.user_id == users.c.id).where(users.c.username.in_(usernames)).order_by(regs.c.id))
+    stmt = (
+        select(users.c.username, users.c.id, regs.c.state, regs.c.agent_unique_id)
+        .join(regs, regs.c.user_id == users.c.id)
+        .where(users.c.username.in_(usernames))
+        .order_by(regs.c.id)
+    )
     owners: dict[str, BookOwner] = {}
     for username, user_id, state, number in await session.execute(stmt):
         owner = owners.setdefault(username, BookOwner(user_id, {}))
@@ -219,15 +295,27 @@ async def load_demo_book(session: AsyncSession, *, now: datetime) -> bool:
     years = reference_years(today)
     group_ids = await load_reference_data(session, years=years)
     plans = [p for year in years for p in bd.plan_catalogue(year)]
-    gen = BookGenerator(random.Random(DEMO_SEED), today=today, now=now, plans=plans, groups=bd.medical_groups(),
-                        distribution=DEMO_DISTRIBUTION, serial_start=900_000_000)
+    gen = BookGenerator(
+        random.Random(DEMO_SEED),
+        today=today,
+        now=now,
+        plans=plans,
+        groups=bd.medical_groups(),
+        distribution=DEMO_DISTRIBUTION,
+        serial_start=900_000_000,
+    )
     demo_accounts = notable_accounts(gen, now)
     used = {number for number, _ in demo_accounts}
     while len(demo_accounts) < DEMO_ACCOUNTS:
         demo_accounts.append((_account_number(gen.rng, "7300", used), gen.account()))
-    other_accounts = [(_account_number(gen.rng, "7400", used),
-                       gen.account(state="IL", people=gen.family(size=2, spouse=True, first_name="Tina",
-                                                                 last_name="Tester", sex="female")))]
+    other_accounts = [
+        (
+            _account_number(gen.rng, "7400", used),
+            gen.account(
+                state="IL", people=gen.family(size=2, spouse=True, first_name="Tina", last_name="Tester", sex="female")
+            ),
+        )
+    ]
     while len(other_accounts) < OTHER_ACCOUNTS:
         other_accounts.append((_account_number(gen.rng, "7400", used), gen.account(state="IL")))
 
@@ -249,10 +337,26 @@ def _account_number(rng: random.Random, prefix: str, used: set[str]) -> str:
             return number
 
 
-def _person(gen: BookGenerator, suffix: str, relationship: str, first: str, last: str, born: date, sex: str,
-            ssn4: str | None = None) -> PersonDraft:
-    return PersonDraft(suffix, relationship, first, None, last, born, sex,
-                       ssn4 if ssn4 is not None else f"{gen.rng.randrange(10000):04d}")
+def _person(
+    gen: BookGenerator,
+    suffix: str,
+    relationship: str,
+    first: str,
+    last: str,
+    born: date,
+    sex: str,
+    ssn4: str | None = None,
+) -> PersonDraft:
+    return PersonDraft(
+        suffix,
+        relationship,
+        first,
+        None,
+        last,
+        born,
+        sex,
+        ssn4 if ssn4 is not None else f"{gen.rng.randrange(10000):04d}",
+    )
 
 
 def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, AccountDraft]]:
@@ -272,41 +376,107 @@ def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, Accou
                 pcp.medical_group_number = group
 
     # api.md's example account: IL HMO family with dental; PCP 127 so a change to 124 is valid.
-    alvarez = [p(gen, "01", "primary", "Michael", "Alvarez", date(1979, 4, 18), "male", "4821"),
-               p(gen, "02", "spouse", "Laura", "Alvarez", date(1981, 9, 2), "female"),
-               p(gen, "03", "child", "Sofia", "Alvarez", date(2012, 6, 14), "female"),
-               p(gen, "04", "child", "Diego", "Alvarez", date(2016, 1, 27), "male")]
-    draft = add(MARKER_ACCOUNT, gen.account(zip_code="60601", people=alvarez, medical=True, dental=True, options=(
-        PolicyOptions(status="Active", network_type="HMO", exchange="off", metal="silver",
-                      effective=bd.add_months(month, -14), grandfathered=False, temporary_plan=False))))
+    alvarez = [
+        p(gen, "01", "primary", "Michael", "Alvarez", date(1979, 4, 18), "male", "4821"),
+        p(gen, "02", "spouse", "Laura", "Alvarez", date(1981, 9, 2), "female"),
+        p(gen, "03", "child", "Sofia", "Alvarez", date(2012, 6, 14), "female"),
+        p(gen, "04", "child", "Diego", "Alvarez", date(2016, 1, 27), "male"),
+    ]
+    draft = add(
+        MARKER_ACCOUNT,
+        gen.account(
+            zip_code="60601",
+            people=alvarez,
+            medical=True,
+            dental=True,
+            options=(
+                PolicyOptions(
+                    status="Active",
+                    network_type="HMO",
+                    exchange="off",
+                    metal="silver",
+                    effective=bd.add_months(month, -14),
+                    grandfathered=False,
+                    temporary_plan=False,
+                )
+            ),
+        ),
+    )
     _use_plan(draft, gen, "Blue Precision Silver HMO 206")
     on_group(draft, "127")
 
     # Asked Out history (R-PCP-4) on the primary; the spouse is on group 126 without one.
-    nguyen = [p(gen, "01", "primary", "Robert", "Nguyen", date(1975, 3, 9), "male", "3140"),
-              p(gen, "02", "spouse", "Linh", "Nguyen", date(1977, 11, 23), "female")]
+    nguyen = [
+        p(gen, "01", "primary", "Robert", "Nguyen", date(1975, 3, 9), "male", "3140"),
+        p(gen, "02", "spouse", "Linh", "Nguyen", date(1977, 11, 23), "female"),
+    ]
     start = bd.add_months(month, -24)
-    draft = add("730031415", gen.account(zip_code="60614", people=nguyen, medical=True, dental=False, options=(
-        PolicyOptions(status="Active", network_type="HMO", exchange="off", metal="silver", effective=start,
-                      grandfathered=False, temporary_plan=False))))
+    draft = add(
+        "730031415",
+        gen.account(
+            zip_code="60614",
+            people=nguyen,
+            medical=True,
+            dental=False,
+            options=(
+                PolicyOptions(
+                    status="Active",
+                    network_type="HMO",
+                    exchange="off",
+                    metal="silver",
+                    effective=start,
+                    grandfathered=False,
+                    temporary_plan=False,
+                )
+            ),
+        ),
+    )
     _use_plan(draft, gen, "Blue Advantage Silver HMO 102")
     policy = draft.policies[0]
     changed = bd.add_months(month, -12)
     policy.pcps = [
-        PcpDraft(0, bd.ASKED_OUT_GROUP, start, changed - timedelta(days=1), "New Enrollee", "Asked Out", "Carrier",
-                 policy.app_signature_date),
+        PcpDraft(
+            0,
+            bd.ASKED_OUT_GROUP,
+            start,
+            changed - timedelta(days=1),
+            "New Enrollee",
+            "Asked Out",
+            "Carrier",
+            policy.app_signature_date,
+        ),
         PcpDraft(0, "127", changed, OPEN_END_DATE, "Asked Out", None, "Producer", changed - timedelta(days=12)),
-        PcpDraft(1, bd.ASKED_OUT_GROUP, start, OPEN_END_DATE, "New Enrollee", None, "Carrier",
-                 policy.app_signature_date),
+        PcpDraft(
+            1, bd.ASKED_OUT_GROUP, start, OPEN_END_DATE, "New Enrollee", None, "Carrier", policy.app_signature_date
+        ),
     ]
 
     # On exchange, submitted 3 hours ago (R-ID-4: no ID cards for 24 hours), TX plan exempt from R-ENR-13.
-    brooks = [p(gen, "01", "primary", "Angela", "Brooks", date(1990, 7, 30), "female", "5120"),
-              p(gen, "03", "child", "Jayden", "Brooks", date(2019, 10, 5), "male")]
-    draft = add("730052026", gen.account(zip_code="77002", people=brooks, medical=True, dental=False, options=(
-        PolicyOptions(status="Active", network_type="HMO", exchange="on", metal="gold",
-                      effective=bd.add_months(month, 1), unpaid_initial=False, grandfathered=False,
-                      temporary_plan=False))))
+    brooks = [
+        p(gen, "01", "primary", "Angela", "Brooks", date(1990, 7, 30), "female", "5120"),
+        p(gen, "03", "child", "Jayden", "Brooks", date(2019, 10, 5), "male"),
+    ]
+    draft = add(
+        "730052026",
+        gen.account(
+            zip_code="77002",
+            people=brooks,
+            medical=True,
+            dental=False,
+            options=(
+                PolicyOptions(
+                    status="Active",
+                    network_type="HMO",
+                    exchange="on",
+                    metal="gold",
+                    effective=bd.add_months(month, 1),
+                    unpaid_initial=False,
+                    grandfathered=False,
+                    temporary_plan=False,
+                )
+            ),
+        ),
+    )
     _use_plan(draft, gen, "Blue Advantage Gold HMO 207")
     policy = draft.policies[0]
     policy.application_submitted_at = now - timedelta(hours=3)
@@ -318,117 +488,285 @@ def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, Accou
         pcp.request_received_date = today
 
     # Jessica Tester (api.md's applicant) as a former client: her policy ended last month.
-    tester = [p(gen, "01", "primary", "Jessica", "Tester", date(1988, 2, 10), "female", "6789"),
-              p(gen, "02", "spouse", "Sam", "Tester", date(1987, 5, 1), "male"),
-              p(gen, "03", "child", "Kelly", "Tester", date(2015, 3, 3), "female")]
-    draft = add("730088210", gen.account(zip_code="60601", people=tester, medical=True, dental=False, options=(
-        PolicyOptions(status="Termed", network_type="PPO", exchange="off", metal="bronze",
-                      effective=bd.add_months(month, -20), grandfathered=False, temporary_plan=False))))
+    tester = [
+        p(gen, "01", "primary", "Jessica", "Tester", date(1988, 2, 10), "female", "6789"),
+        p(gen, "02", "spouse", "Sam", "Tester", date(1987, 5, 1), "male"),
+        p(gen, "03", "child", "Kelly", "Tester", date(2015, 3, 3), "female"),
+    ]
+    draft = add(
+        "730088210",
+        gen.account(
+            zip_code="60601",
+            people=tester,
+            medical=True,
+            dental=False,
+            options=(
+                PolicyOptions(
+                    status="Termed",
+                    network_type="PPO",
+                    exchange="off",
+                    metal="bronze",
+                    effective=bd.add_months(month, -20),
+                    grandfathered=False,
+                    temporary_plan=False,
+                )
+            ),
+        ),
+    )
     draft.address1, draft.address2 = "1 Main St", None
     draft.email, draft.phone_cell = "j@example.com", "3125550100"
     _use_plan(draft, gen, "Blue Choice Preferred Bronze PPO 502")
     _terminate(draft, month - timedelta(days=1))
 
-    add("730041907", gen.account(zip_code="75201", people=gen.family(size=1, first_name="Tom", last_name="Tester",
-                                                                      sex="male"),
-                                 medical=True, dental=False, options=PolicyOptions(
-                                     status="Active", network_type="HMO", exchange="off", metal="gold")))
+    add(
+        "730041907",
+        gen.account(
+            zip_code="75201",
+            people=gen.family(size=1, first_name="Tom", last_name="Tester", sex="male"),
+            medical=True,
+            dental=False,
+            options=PolicyOptions(status="Active", network_type="HMO", exchange="off", metal="gold"),
+        ),
+    )
     _use_plan(out[-1][1], gen, "Blue Advantage Gold HMO 207")
-    add("730041908", gen.account(zip_code="60614", people=gen.family(size=2, spouse=True, first_name="Terry",
-                                                                      last_name="Tester", sex="male"),
-                                 medical=True, dental=False, options=PolicyOptions(
-                                     status="Grace Period", network_type="EPO", exchange="on")))
-    add("730041909", gen.account(zip_code="62701", people=gen.family(size=3, spouse=True, first_name="Anna",
-                                                                      last_name="Tester", sex="female"),
-                                 medical=True, dental=True, options=PolicyOptions(
-                                     status="Active", network_type="POS", exchange="off")))
+    add(
+        "730041908",
+        gen.account(
+            zip_code="60614",
+            people=gen.family(size=2, spouse=True, first_name="Terry", last_name="Tester", sex="male"),
+            medical=True,
+            dental=False,
+            options=PolicyOptions(status="Grace Period", network_type="EPO", exchange="on"),
+        ),
+    )
+    add(
+        "730041909",
+        gen.account(
+            zip_code="62701",
+            people=gen.family(size=3, spouse=True, first_name="Anna", last_name="Tester", sex="female"),
+            medical=True,
+            dental=True,
+            options=PolicyOptions(status="Active", network_type="POS", exchange="off"),
+        ),
+    )
 
     # Turning 65 within the year (R-REP-1 "members approaching 65").
-    kowalski = [p(gen, "01", "primary", "Linda", "Kowalski", bd.born_to_turn(65, today + timedelta(days=30)),
-                  "female")]
-    add("730065030", gen.account(zip_code="60563", people=kowalski, medical=True, dental=False,
-                                 options=PolicyOptions(status="Active", network_type="PPO", exchange="off")))
-    lawson = [p(gen, "01", "primary", "Gary", "Lawson", bd.born_to_turn(65, today + timedelta(days=120)), "male"),
-              p(gen, "02", "spouse", "Donna", "Lawson", date(1966, 8, 19), "female")]
-    add("730065120", gen.account(zip_code="78701", people=lawson, medical=True, dental=False,
-                                 options=PolicyOptions(status="Active", network_type="EPO", exchange="on")))
-    lee = [p(gen, "01", "primary", "Richard", "Lee", bd.born_to_turn(67, today - timedelta(days=40)), "male"),
-           p(gen, "02", "spouse", "Susan", "Lee", bd.born_to_turn(65, today + timedelta(days=250)), "female")]
-    add("730065250", gen.account(zip_code="60201", people=lee, medical=True, dental=True,
-                                 options=PolicyOptions(status="Active", network_type="PPO", exchange="off")))
+    kowalski = [p(gen, "01", "primary", "Linda", "Kowalski", bd.born_to_turn(65, today + timedelta(days=30)), "female")]
+    add(
+        "730065030",
+        gen.account(
+            zip_code="60563",
+            people=kowalski,
+            medical=True,
+            dental=False,
+            options=PolicyOptions(status="Active", network_type="PPO", exchange="off"),
+        ),
+    )
+    lawson = [
+        p(gen, "01", "primary", "Gary", "Lawson", bd.born_to_turn(65, today + timedelta(days=120)), "male"),
+        p(gen, "02", "spouse", "Donna", "Lawson", date(1966, 8, 19), "female"),
+    ]
+    add(
+        "730065120",
+        gen.account(
+            zip_code="78701",
+            people=lawson,
+            medical=True,
+            dental=False,
+            options=PolicyOptions(status="Active", network_type="EPO", exchange="on"),
+        ),
+    )
+    lee = [
+        p(gen, "01", "primary", "Richard", "Lee", bd.born_to_turn(67, today - timedelta(days=40)), "male"),
+        p(gen, "02", "spouse", "Susan", "Lee", bd.born_to_turn(65, today + timedelta(days=250)), "female"),
+    ]
+    add(
+        "730065250",
+        gen.account(
+            zip_code="60201",
+            people=lee,
+            medical=True,
+            dental=True,
+            options=PolicyOptions(status="Active", network_type="PPO", exchange="off"),
+        ),
+    )
 
     # A dependent turning 26 within the year (R-REP-1 "members approaching 26").
     def family_with_26(last: str, size: int, days: int) -> list[PersonDraft]:
         child_born = bd.born_to_turn(26, today + timedelta(days=days))
         parent_born = bd.years_before(child_born, 29)
-        people = [p(gen, "01", "primary", bd.pick_first_name(gen.rng, "female"), last, parent_born, "female"),
-                  p(gen, "02", "spouse", bd.pick_first_name(gen.rng, "male"), last,
-                    parent_born - timedelta(days=400), "male")][: 2 if size > 2 else 1]
+        people = [
+            p(gen, "01", "primary", bd.pick_first_name(gen.rng, "female"), last, parent_born, "female"),
+            p(
+                gen,
+                "02",
+                "spouse",
+                bd.pick_first_name(gen.rng, "male"),
+                last,
+                parent_born - timedelta(days=400),
+                "male",
+            ),
+        ][: 2 if size > 2 else 1]
         births = [child_born] + [child_born + timedelta(days=900 * i + 200) for i in range(1, size - len(people))]
         for i, born in enumerate(births):
             sex = "male" if i % 2 == 0 else "female"
             people.append(p(gen, f"{3 + i:02d}", "child", bd.pick_first_name(gen.rng, sex), last, born, sex, None))
         return people
 
-    add("730026045", gen.account(zip_code="60618", people=family_with_26("Garcia", 5, 45), medical=True,
-                                 dental=False, options=PolicyOptions(status="Active", network_type="POS",
-                                                                     exchange="off")))
-    add("730026160", gen.account(zip_code="75214", people=family_with_26("Harris", 4, 160), medical=True,
-                                 dental=True, options=PolicyOptions(status="Grace Period", network_type="PPO",
-                                                                    exchange="off")))
+    add(
+        "730026045",
+        gen.account(
+            zip_code="60618",
+            people=family_with_26("Garcia", 5, 45),
+            medical=True,
+            dental=False,
+            options=PolicyOptions(status="Active", network_type="POS", exchange="off"),
+        ),
+    )
+    add(
+        "730026160",
+        gen.account(
+            zip_code="75214",
+            people=family_with_26("Harris", 4, 160),
+            medical=True,
+            dental=True,
+            options=PolicyOptions(status="Grace Period", network_type="PPO", exchange="off"),
+        ),
+    )
     baker = gen.county(zip_code="60010")
     while baker.name != "Lake":  # the zip that spans two counties: this family lives on the Lake side
         baker = gen.county(zip_code="60010")
-    draft = gen.account(zip_code="60010", people=family_with_26("Baker", 2, 300), medical=True, dental=False,
-                        options=PolicyOptions(status="Active", network_type="EPO", exchange="off"))
+    draft = gen.account(
+        zip_code="60010",
+        people=family_with_26("Baker", 2, 300),
+        medical=True,
+        dental=False,
+        options=PolicyOptions(status="Active", network_type="EPO", exchange="off"),
+    )
     draft.county = baker
     add("730026300", draft)
 
     # Initial premium not received (R-REP-1), new business.
     unpaid = PolicyOptions(status="Active", unpaid_initial=True, grandfathered=False, temporary_plan=False)
-    add("730010001", gen.account(zip_code="60605", people=gen.family(size=1, first_name="Brandon",
-                                                                      last_name="Scott", sex="male"),
-                                 medical=True, dental=False,
-                                 options=replace(unpaid, network_type="HMO", exchange="off", metal="bronze",
-                                                 effective=bd.add_months(month, 1))))
-    add("730010002", gen.account(zip_code="77006", people=gen.family(size=2, spouse=True, first_name="Daniel",
-                                                                      last_name="Ortiz", sex="male"),
-                                 medical=True, dental=False,
-                                 options=replace(unpaid, network_type="PPO", exchange="on",
-                                                 effective=bd.add_months(month, 1))))
-    add("730010003", gen.account(zip_code="60625", people=gen.family(size=3, last_name="Hill"), medical=True,
-                                 dental=True, options=replace(unpaid, network_type="EPO", exchange="off",
-                                                              effective=month)))
+    add(
+        "730010001",
+        gen.account(
+            zip_code="60605",
+            people=gen.family(size=1, first_name="Brandon", last_name="Scott", sex="male"),
+            medical=True,
+            dental=False,
+            options=replace(
+                unpaid, network_type="HMO", exchange="off", metal="bronze", effective=bd.add_months(month, 1)
+            ),
+        ),
+    )
+    add(
+        "730010002",
+        gen.account(
+            zip_code="77006",
+            people=gen.family(size=2, spouse=True, first_name="Daniel", last_name="Ortiz", sex="male"),
+            medical=True,
+            dental=False,
+            options=replace(unpaid, network_type="PPO", exchange="on", effective=bd.add_months(month, 1)),
+        ),
+    )
+    add(
+        "730010003",
+        gen.account(
+            zip_code="60625",
+            people=gen.family(size=3, last_name="Hill"),
+            medical=True,
+            dental=True,
+            options=replace(unpaid, network_type="EPO", exchange="off", effective=month),
+        ),
+    )
 
-    add("730020001", gen.account(zip_code="60126", people=gen.family(size=1, first_name="Patricia",
-                                                                      last_name="Wagner", sex="female"),
-                                 medical=False, dental=True, options=PolicyOptions(status="Active", exchange="off")))
-    add("730020002", gen.account(zip_code="77449", people=gen.family(size=6, spouse=True, last_name="Reyes"),
-                                 medical=True, dental=False, options=PolicyOptions(
-                                     status="Active", network_type="HMO", exchange="on")))
-    add("730020003", gen.account(zip_code="62704", people=gen.family(size=2, first_name="Walter", last_name="Schmidt",
-                                                                      sex="male", spouse=True),
-                                 medical=True, dental=False, options=PolicyOptions(
-                                     status="Active", network_type="PPO", exchange="off", grandfathered=True,
-                                     effective=bd.add_months(month, -70))))
-    add("730020004", gen.account(zip_code="60618", people=gen.family(size=1, first_name="Carol", last_name="Young",
-                                                                      sex="female"),
-                                 medical=True, dental=False, options=PolicyOptions(
-                                     status="Termed", network_type="PPO", exchange="off", grandfathered=True,
-                                     effective=bd.add_months(month, -66))))
-    add("730020005", gen.account(zip_code="75040", people=gen.family(size=1, first_name="Kevin", last_name="Tran",
-                                                                      sex="male"),
-                                 medical=True, dental=False, options=PolicyOptions(
-                                     status="Active", network_type="EPO", exchange="off", temporary_plan=True)))
-    add("730020006", gen.account(zip_code="60453", people=gen.family(size=2, first_name="Megan", last_name="Price",
-                                                                      sex="female"),
-                                 medical=True, dental=False, options=PolicyOptions(
-                                     status="Grace Period", network_type="PPO", exchange="off",
-                                     temporary_plan=True)))
-    morales = [p(gen, "01", "primary", "Ava", "Morales", bd.years_before(today, 12) - timedelta(days=77), "female"),
-               p(gen, "03", "child", "Leo", "Morales", bd.years_before(today, 9) - timedelta(days=15), "male")]
-    add("730020007", gen.account(zip_code="60453", people=morales, medical=True, dental=False,
-                                 options=PolicyOptions(status="Active", network_type="HMO", exchange="off")))
+    add(
+        "730020001",
+        gen.account(
+            zip_code="60126",
+            people=gen.family(size=1, first_name="Patricia", last_name="Wagner", sex="female"),
+            medical=False,
+            dental=True,
+            options=PolicyOptions(status="Active", exchange="off"),
+        ),
+    )
+    add(
+        "730020002",
+        gen.account(
+            zip_code="77449",
+            people=gen.family(size=6, spouse=True, last_name="Reyes"),
+            medical=True,
+            dental=False,
+            options=PolicyOptions(status="Active", network_type="HMO", exchange="on"),
+        ),
+    )
+    add(
+        "730020003",
+        gen.account(
+            zip_code="62704",
+            people=gen.family(size=2, first_name="Walter", last_name="Schmidt", sex="male", spouse=True),
+            medical=True,
+            dental=False,
+            options=PolicyOptions(
+                status="Active",
+                network_type="PPO",
+                exchange="off",
+                grandfathered=True,
+                effective=bd.add_months(month, -70),
+            ),
+        ),
+    )
+    add(
+        "730020004",
+        gen.account(
+            zip_code="60618",
+            people=gen.family(size=1, first_name="Carol", last_name="Young", sex="female"),
+            medical=True,
+            dental=False,
+            options=PolicyOptions(
+                status="Termed",
+                network_type="PPO",
+                exchange="off",
+                grandfathered=True,
+                effective=bd.add_months(month, -66),
+            ),
+        ),
+    )
+    add(
+        "730020005",
+        gen.account(
+            zip_code="75040",
+            people=gen.family(size=1, first_name="Kevin", last_name="Tran", sex="male"),
+            medical=True,
+            dental=False,
+            options=PolicyOptions(status="Active", network_type="EPO", exchange="off", temporary_plan=True),
+        ),
+    )
+    add(
+        "730020006",
+        gen.account(
+            zip_code="60453",
+            people=gen.family(size=2, first_name="Megan", last_name="Price", sex="female"),
+            medical=True,
+            dental=False,
+            options=PolicyOptions(status="Grace Period", network_type="PPO", exchange="off", temporary_plan=True),
+        ),
+    )
+    morales = [
+        p(gen, "01", "primary", "Ava", "Morales", bd.years_before(today, 12) - timedelta(days=77), "female"),
+        p(gen, "03", "child", "Leo", "Morales", bd.years_before(today, 9) - timedelta(days=15), "male"),
+    ]
+    add(
+        "730020007",
+        gen.account(
+            zip_code="60453",
+            people=morales,
+            medical=True,
+            dental=False,
+            options=PolicyOptions(status="Active", network_type="HMO", exchange="off"),
+        ),
+    )
     return out
 
 
@@ -437,8 +775,11 @@ def _use_plan(draft: AccountDraft, gen: BookGenerator, name: str) -> None:
     policy = next(pol for pol in draft.policies if pol.plan.coverage == "medical")
     old = policy.plan
     year = old.plan_year
-    plan = next(pl for pl in gen.plans if pl.name == name and pl.state == draft.state and pl.exchange == old.exchange
-                and pl.plan_year == year)
+    plan = next(
+        pl
+        for pl in gen.plans
+        if pl.name == name and pl.state == draft.state and pl.exchange == old.exchange and pl.plan_year == year
+    )
     policy.plan = plan
     if plan.network_code != old.network_code or (plan.requires_pcp and not policy.pcps):
         policy.pcps = []
@@ -464,23 +805,47 @@ class _BookWriter:
     def add(self, owner: BookOwner, number: str, draft: AccountDraft) -> None:
         primary = draft.primary
         created = datetime.combine(min(pol.app_signature_date for pol in draft.policies), bd.NOON_UTC)
-        self.accounts.append({
-            "account_number": number, "producer_id": owner.user_id, "first_name": primary.first_name,
-            "middle_initial": primary.middle_initial, "last_name": primary.last_name,
-            "first_name_key": name_key(primary.first_name), "last_name_key": name_key(primary.last_name),
-            "date_of_birth": primary.date_of_birth, "sex": primary.sex, "ssn_last4": primary.ssn_last4 or "0000",
-            "address1": draft.address1, "address2": draft.address2, "city": draft.county.city, "state": draft.state,
-            "zip_code": draft.county.zip_code, "county": draft.county.name, "email": draft.email,
-            "email_key": draft.email.lower() if draft.email else None, "phone_home": draft.phone_home,
-            "phone_cell": draft.phone_cell, "phone_work": draft.phone_work,
-            "phone_spouse_cell": draft.phone_spouse_cell, "phone_fax": draft.phone_fax, "phone_details": None,
-            "created_at": min(created, self.now), "updated_at": min(created, self.now)})
+        self.accounts.append(
+            {
+                "account_number": number,
+                "producer_id": owner.user_id,
+                "first_name": primary.first_name,
+                "middle_initial": primary.middle_initial,
+                "last_name": primary.last_name,
+                "first_name_key": name_key(primary.first_name),
+                "last_name_key": name_key(primary.last_name),
+                "date_of_birth": primary.date_of_birth,
+                "sex": primary.sex,
+                "ssn_last4": primary.ssn_last4 or "0000",
+                "address1": draft.address1,
+                "address2": draft.address2,
+                "city": draft.county.city,
+                "state": draft.state,
+                "zip_code": draft.county.zip_code,
+                "county": draft.county.name,
+                "email": draft.email,
+                "email_key": draft.email.lower() if draft.email else None,
+                "phone_home": draft.phone_home,
+                "phone_cell": draft.phone_cell,
+                "phone_work": draft.phone_work,
+                "phone_spouse_cell": draft.phone_spouse_cell,
+                "phone_fax": draft.phone_fax,
+                "phone_details": None,
+                "created_at": min(created, self.now),
+                "updated_at": min(created, self.now),
+            }
+        )
         self.drafts.append((owner, draft))
 
     async def write(self, session: AsyncSession, group_ids: dict[str, int]) -> None:
-        blocks = await reserve_id_blocks(session, {
-            Account: len(self.accounts), Member: sum(len(d.members) for _, d in self.drafts),
-            Policy: sum(len(d.policies) for _, d in self.drafts)})
+        blocks = await reserve_id_blocks(
+            session,
+            {
+                Account: len(self.accounts),
+                Member: sum(len(d.members) for _, d in self.drafts),
+                Policy: sum(len(d.policies) for _, d in self.drafts),
+            },
+        )
         account_ids, member_ids, policy_ids = blocks[Account], blocks[Member], blocks[Policy]
         for row, account_id in zip(self.accounts, account_ids, strict=True):
             row["id"] = account_id
@@ -491,45 +856,101 @@ class _BookWriter:
         next_member, next_policy = iter(member_ids), iter(policy_ids)
         for account_id, (owner, draft) in zip(account_ids, self.drafts, strict=True):
             ids = [next(next_member) for _ in draft.members]
-            members.extend({"id": member_id, "account_id": account_id, "producer_id": owner.user_id,
-                            "suffix": m.suffix, "relationship": m.relationship, "first_name": m.first_name,
-                            "middle_initial": m.middle_initial, "last_name": m.last_name,
-                            "date_of_birth": m.date_of_birth, "sex": m.sex, "ssn_last4": m.ssn_last4}
-                           for member_id, m in zip(ids, draft.members, strict=True))
+            members.extend(
+                {
+                    "id": member_id,
+                    "account_id": account_id,
+                    "producer_id": owner.user_id,
+                    "suffix": m.suffix,
+                    "relationship": m.relationship,
+                    "first_name": m.first_name,
+                    "middle_initial": m.middle_initial,
+                    "last_name": m.last_name,
+                    "date_of_birth": m.date_of_birth,
+                    "sex": m.sex,
+                    "ssn_last4": m.ssn_last4,
+                }
+                for member_id, m in zip(ids, draft.members, strict=True)
+            )
             for pol in draft.policies:
                 policy_id = next(next_policy)
-                policies.append(policy_row(pol, policy_id=policy_id, account_id=account_id,
-                                           producer_id=owner.user_id,
-                                           producer_number=owner.producer_numbers[draft.state], now=self.now))
-                covered.extend({"policy_id": policy_id, "member_id": ids[i],
-                                "coverage_start": pol.coverage_effective_date, "coverage_end": pol.termination_date}
-                               for i in pol.covered)
-                pcps.extend({"member_id": ids[a.member_index], "policy_id": policy_id,
-                             "medical_group_id": group_ids[a.medical_group_number],
-                             "effective_date": a.effective_date, "term_date": a.term_date, "reason": a.reason,
-                             "end_reason": a.end_reason, "assigned_by": a.assigned_by,
-                             "request_received_date": a.request_received_date, "change_id": None,
-                             "created_at": self.now} for a in pol.pcps)
-        for model, rows in ((Account, self.accounts), (Member, members), (Policy, policies),
-                            (PolicyMember, covered), (PcpAssignment, pcps)):
+                policies.append(
+                    policy_row(
+                        pol,
+                        policy_id=policy_id,
+                        account_id=account_id,
+                        producer_id=owner.user_id,
+                        producer_number=owner.producer_numbers[draft.state],
+                        now=self.now,
+                    )
+                )
+                covered.extend(
+                    {
+                        "policy_id": policy_id,
+                        "member_id": ids[i],
+                        "coverage_start": pol.coverage_effective_date,
+                        "coverage_end": pol.termination_date,
+                    }
+                    for i in pol.covered
+                )
+                pcps.extend(
+                    {
+                        "member_id": ids[a.member_index],
+                        "policy_id": policy_id,
+                        "medical_group_id": group_ids[a.medical_group_number],
+                        "effective_date": a.effective_date,
+                        "term_date": a.term_date,
+                        "reason": a.reason,
+                        "end_reason": a.end_reason,
+                        "assigned_by": a.assigned_by,
+                        "request_received_date": a.request_received_date,
+                        "change_id": None,
+                        "created_at": self.now,
+                    }
+                    for a in pol.pcps
+                )
+        for model, rows in (
+            (Account, self.accounts),
+            (Member, members),
+            (Policy, policies),
+            (PolicyMember, covered),
+            (PcpAssignment, pcps),
+        ):
             await _insert(session, model, rows)
 
 
-def policy_row(pol: bd.PolicyDraft, *, policy_id: int, account_id: int, producer_id: int, producer_number: str,
-               now: datetime) -> dict[str, Any]:
+def policy_row(
+    pol: bd.PolicyDraft, *, policy_id: int, account_id: int, producer_id: int, producer_number: str, now: datetime
+) -> dict[str, Any]:
     plan = pol.plan
     return {
-        "id": policy_id, "account_id": account_id, "producer_id": producer_id, "producer_number": producer_number,
-        "plan_id": plan.plan_id, "product_name": plan.name, "coverage": plan.coverage,
-        "network_type": plan.network_type, "requires_pcp": plan.requires_pcp, "exchange": plan.exchange,
-        "group_number": plan.group_number, "e_app_number": pol.e_app_number, "client_app_id": pol.client_app_id,
-        "exchange_assigned_id": pol.exchange_assigned_id, "pending_application_id": pol.pending_application_id,
-        "grandfathered": pol.grandfathered, "temporary_plan": pol.temporary_plan, "status": pol.status,
-        "coverage_effective_date": pol.coverage_effective_date, "paid_to_date": pol.paid_to_date,
-        "termination_date": pol.termination_date, "app_signature_date": pol.app_signature_date,
-        "eapp_start_date": pol.eapp_start_date, "application_status": pol.application_status,
+        "id": policy_id,
+        "account_id": account_id,
+        "producer_id": producer_id,
+        "producer_number": producer_number,
+        "plan_id": plan.plan_id,
+        "product_name": plan.name,
+        "coverage": plan.coverage,
+        "network_type": plan.network_type,
+        "requires_pcp": plan.requires_pcp,
+        "exchange": plan.exchange,
+        "group_number": plan.group_number,
+        "e_app_number": pol.e_app_number,
+        "client_app_id": pol.client_app_id,
+        "exchange_assigned_id": pol.exchange_assigned_id,
+        "pending_application_id": pol.pending_application_id,
+        "grandfathered": pol.grandfathered,
+        "temporary_plan": pol.temporary_plan,
+        "status": pol.status,
+        "coverage_effective_date": pol.coverage_effective_date,
+        "paid_to_date": pol.paid_to_date,
+        "termination_date": pol.termination_date,
+        "app_signature_date": pol.app_signature_date,
+        "eapp_start_date": pol.eapp_start_date,
+        "application_status": pol.application_status,
         "application_submitted_at": pol.application_submitted_at,
-        "initial_payment_received": pol.initial_payment_received, "member_count": len(pol.covered),
+        "initial_payment_received": pol.initial_payment_received,
+        "member_count": len(pol.covered),
         "created_at": min(pol.application_submitted_at, now),
     }
 
@@ -539,11 +960,16 @@ async def reserve_id_blocks(session: AsyncSession, counts: dict[Any, int]) -> di
     (SQLite), so rows can be linked before they are written and later ordinary inserts do not collide."""
     if session.get_bind().dialect.name == "postgresql":
         stmt = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
-        return {model: list((await session.execute(stmt, {"t": model.__tablename__, "n": n})).scalars().all())
-                for model, n in counts.items()}
+        return {
+            model: list((await session.execute(stmt, {"t": model.__tablename__, "n": n})).scalars().all())
+            for model, n in counts.items()
+        }
     models = list(counts)
-    tops = (await session.execute(select(*(
-        select(func.coalesce(func.max(model.__table__.c.id), 0)).scalar_subquery() for model in models)))).one()
+    tops = (
+        await session.execute(
+            select(*(select(func.coalesce(func.max(model.__table__.c.id), 0)).scalar_subquery() for model in models))
+        )
+    ).one()
     return {model: list(range(top + 1, top + 1 + counts[model])) for model, top in zip(models, tops, strict=True)}
 
 
@@ -555,8 +981,18 @@ _PROSPECTS = (
     # first, last, address1, city, state, zip, phone, cell, email, assigned to the producer's own number
     ("Jessica", "Tester", "1 Main St", "Chicago", "IL", "60601", "3125550100", None, "j@example.com", True),
     ("Marcus", "Bell", "415 Capitol Ave", "Springfield", "IL", "62701", "2175550142", "2175550143", None, False),
-    ("Olivia", "Chen", "88 Jefferson Ave", "Naperville", "IL", "60563", None, "6305550177", "olivia.chen@example.net",
-     True),
+    (
+        "Olivia",
+        "Chen",
+        "88 Jefferson Ave",
+        "Naperville",
+        "IL",
+        "60563",
+        None,
+        "6305550177",
+        "olivia.chen@example.net",
+        True,
+    ),
     ("Daniel", "Ortega", "2100 Ross Ave", "Dallas", "TX", "75201", "2145550111", None, "dortega@example.org", False),
     ("Grace", "Kim", "901 Bagby St", "Houston", "TX", "77002", None, None, "grace.kim@example.com", False),
     ("Ethan", "Walker", "300 Congress Ave", "Austin", "TX", "78701", "5125550190", "5125550191", None, True),
@@ -579,11 +1015,27 @@ def demo_prospects(demo: BookOwner, other: BookOwner, now: datetime) -> list[dic
     for owner, table in ((demo, _PROSPECTS), (other, _OTHER_PROSPECTS)):
         for i, (first, last, address1, city, state, zip_code, phone, cell, email, assigned) in enumerate(table):
             created = now - timedelta(days=3 * (len(table) - i), hours=i)
-            rows.append({
-                "producer_id": owner.user_id, "first_name": first, "middle_initial": None, "last_name": last,
-                "first_name_key": name_key(first), "last_name_key": name_key(last), "address1": address1,
-                "address2": None, "city": city, "city_key": name_key(city), "state": state, "zip_code": zip_code,
-                "phone": phone, "cell_phone": cell, "email": email, "email_key": email.lower() if email else None,
-                "assigned_agent_number": next(iter(owner.producer_numbers.values())) if assigned else None,
-                "created_at": created, "updated_at": created})
+            rows.append(
+                {
+                    "producer_id": owner.user_id,
+                    "first_name": first,
+                    "middle_initial": None,
+                    "last_name": last,
+                    "first_name_key": name_key(first),
+                    "last_name_key": name_key(last),
+                    "address1": address1,
+                    "address2": None,
+                    "city": city,
+                    "city_key": name_key(city),
+                    "state": state,
+                    "zip_code": zip_code,
+                    "phone": phone,
+                    "cell_phone": cell,
+                    "email": email,
+                    "email_key": email.lower() if email else None,
+                    "assigned_agent_number": next(iter(owner.producer_numbers.values())) if assigned else None,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
     return rows

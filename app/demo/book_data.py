@@ -29,7 +29,8 @@ MAX_FAMILY = 6
 
 # --- Name frequency lists (most frequent first; sampled with a Zipf-like skew) ------------------------------
 
-FEMALE_FIRST_NAMES = tuple("""
+FEMALE_FIRST_NAMES = tuple(
+    """
 Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Lisa Nancy Betty Sandra Margaret Ashley
 Kimberly Emily Donna Michelle Carol Amanda Melissa Deborah Stephanie Dorothy Rebecca Sharon Laura Cynthia Amy
 Kathleen Angela Shirley Brenda Emma Anna Pamela Nicole Samantha Katherine Christine Helen Debra Rachel Carolyn
@@ -41,9 +42,11 @@ Penelope Riley Zoey Nora Lily Eleanor Hazel Violet Aurora Savannah Audrey Brookl
 Paisley Everly Caroline Nova Genesis Emilia Kennedy Maya Willow Kinsley Naomi Elena Sadie Gabriella Ariana
 Allison Gabrielle Alyssa Valentina Rosa Guadalupe Veronica Yolanda Carmen Leticia Araceli Mariana Ximena
 Priya Aisha Fatima Mei Ling Yesenia Daisy Ruby Alma Irene Norma Lucia Monica Erica Tamara Latoya Keisha Tanya
-""".split())
+""".split()
+)
 
-MALE_FIRST_NAMES = tuple("""
+MALE_FIRST_NAMES = tuple(
+    """
 James Robert John Michael David William Richard Joseph Thomas Christopher Charles Daniel Matthew Anthony Mark
 Donald Steven Andrew Paul Joshua Kenneth Kevin Brian George Timothy Ronald Jason Edward Jeffrey Ryan Jacob Gary
 Nicholas Eric Jonathan Stephen Larry Justin Scott Brandon Benjamin Samuel Gregory Alexander Patrick Frank
@@ -55,9 +58,11 @@ Julian Isaac Lincoln Hudson Caleb Hunter Miles Eli Colton Jaxon Asher Cameron Co
 Carlos Luis Miguel Jorge Pedro Alejandro Ricardo Fernando Javier Manuel Rafael Eduardo Marco Diego Andres
 Hector Raul Ramon Mohammed Ahmed Omar Ali Wei Jun Hiroshi Raj Arjun Vikram Darnell Tyrone Marcus Terrance
 Andre Malik Curtis Calvin Leon Travis Dale Clifford Glenn Shane Troy Derek Craig Todd Marvin Mitchell Wesley
-""".split())
+""".split()
+)
 
-LAST_NAMES = tuple("""
+LAST_NAMES = tuple(
+    """
 Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson
 Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis
 Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera
@@ -81,14 +86,17 @@ Yang Little Banks Padilla Day Walsh Bowman Schultz Luna Fowler Mejia Davidson Ac
 Newman Pearson Curtis Cortez Douglas Schneider Joseph Barrett Navarro Figueroa Keller Avila Wade Molina
 Stanley Hopkins Campos Barnett Bates Chambers Caldwell Beck Lambert Miranda Byrd Craig Ayala Lowe Frazier
 Kowalski Nowak Wisniewski Novak Olsen Lindqvist Okafor Mensah Haddad Khan Shah Tanaka Sato Yamamoto
-""".split())
+""".split()
+)
 
-STREET_NAMES = tuple("""
+STREET_NAMES = tuple(
+    """
 Main Oak Maple Cedar Elm Pine Washington Lake Hill Park Walnut Lincoln Jackson Madison Jefferson Sunset Ridge
 Meadow Forest River Church Spring Highland Willow Prairie Grand Center Adams Franklin Chestnut Cherry Hickory
 Birch Dogwood Magnolia Pecan Mesquite Bluebonnet Lamar Congress Commerce Elm Ross Michigan Wabash Clark
 Halsted Ashland Western Cicero Harlem Devon Belmont Fullerton Division Ogden Roosevelt
-""".split())
+""".split()
+)
 STREET_SUFFIXES = ("St", "Ave", "Rd", "Dr", "Ln", "Blvd", "Ct", "Way", "Pl", "Pkwy")
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "mail.example", "inbox.example")
 
@@ -265,14 +273,20 @@ _MEDICAL_LINES: dict[str, tuple[tuple[str, str, str, tuple[int, int, int, int], 
         ("Blue Choice Select", "EPO", "BCA", (411, 412, 413, 414), "1.35"),
     ),
 }
-_DENTAL_LINES = (("BlueCare Dental 1B", "1B", "28.00"), ("BlueCare Dental Family 2A", "2A", "34.50"),
-                 ("BlueCare Dental Preferred 3C", "3C", "41.00"))
-_METAL_BASE = {"bronze": Decimal("290"), "silver": Decimal("365"), "gold": Decimal("440"),
-               "platinum": Decimal("500")}
+_DENTAL_LINES = (
+    ("BlueCare Dental 1B", "1B", "28.00"),
+    ("BlueCare Dental Family 2A", "2A", "34.50"),
+    ("BlueCare Dental Preferred 3C", "3C", "41.00"),
+)
+_METAL_BASE = {"bronze": Decimal("290"), "silver": Decimal("365"), "gold": Decimal("440"), "platinum": Decimal("500")}
 _TYPE_FACTOR = {"HMO": Decimal("0.90"), "POS": Decimal("0.97"), "EPO": Decimal("1.00"), "PPO": Decimal("1.10")}
 _STATE_FACTOR = {"IL": Decimal("1.00"), "TX": Decimal("0.96")}
-CUSTOMER_SERVICE = {("IL", "medical"): "8005550123", ("TX", "medical"): "8005550124",
-                    ("IL", "dental"): "8005550125", ("TX", "dental"): "8005550126"}
+CUSTOMER_SERVICE = {
+    ("IL", "medical"): "8005550123",
+    ("TX", "medical"): "8005550124",
+    ("IL", "dental"): "8005550125",
+    ("TX", "dental"): "8005550126",
+}
 _CENT = Decimal("0.01")
 
 
@@ -288,24 +302,46 @@ def plan_catalogue(year: int) -> tuple[PlanRef, ...]:
         prefix = state[0]
         for line, network_type, network, numbers, tobacco in _MEDICAL_LINES[state]:
             for metal, number in zip(METAL_LEVELS, numbers, strict=True):
-                rate = (_METAL_BASE[metal] * _TYPE_FACTOR[network_type] * _STATE_FACTOR[state] * trend)
+                rate = _METAL_BASE[metal] * _TYPE_FACTOR[network_type] * _STATE_FACTOR[state] * trend
                 for exchange in ("off", "on"):
-                    plans.append(PlanRef(
-                        plan_id=f"{state}-{year}-{network_type}-{number}-{exchange.upper()}",
-                        name=f"{line} {metal.title()} {network_type} {number}", coverage="medical",
-                        metal_level=metal, network_type=network_type,
-                        requires_pcp=network_type in PCP_NETWORK_TYPES, exchange=exchange, state=state,
-                        network_code=f"{state}-{network}", plan_year=year, group_number=f"{prefix}B{1900 + number}",
-                        tobacco_factor=Decimal(tobacco), customer_service_phone=CUSTOMER_SERVICE[state, "medical"],
-                        base_rate=rate.quantize(_CENT)))
+                    plans.append(
+                        PlanRef(
+                            plan_id=f"{state}-{year}-{network_type}-{number}-{exchange.upper()}",
+                            name=f"{line} {metal.title()} {network_type} {number}",
+                            coverage="medical",
+                            metal_level=metal,
+                            network_type=network_type,
+                            requires_pcp=network_type in PCP_NETWORK_TYPES,
+                            exchange=exchange,
+                            state=state,
+                            network_code=f"{state}-{network}",
+                            plan_year=year,
+                            group_number=f"{prefix}B{1900 + number}",
+                            tobacco_factor=Decimal(tobacco),
+                            customer_service_phone=CUSTOMER_SERVICE[state, "medical"],
+                            base_rate=rate.quantize(_CENT),
+                        )
+                    )
         for name, code, base in _DENTAL_LINES:
             for exchange in ("off", "on"):
-                plans.append(PlanRef(
-                    plan_id=f"{state}-{year}-DEN-{code}-{exchange.upper()}", name=name, coverage="dental",
-                    metal_level=None, network_type="PPO", requires_pcp=False, exchange=exchange, state=state,
-                    network_code=f"{state}-DEN", plan_year=year, group_number=f"{prefix}D{code}{year % 100:02d}",
-                    tobacco_factor=Decimal("1.00"), customer_service_phone=CUSTOMER_SERVICE[state, "dental"],
-                    base_rate=(Decimal(base) * _STATE_FACTOR[state] * trend).quantize(_CENT)))
+                plans.append(
+                    PlanRef(
+                        plan_id=f"{state}-{year}-DEN-{code}-{exchange.upper()}",
+                        name=name,
+                        coverage="dental",
+                        metal_level=None,
+                        network_type="PPO",
+                        requires_pcp=False,
+                        exchange=exchange,
+                        state=state,
+                        network_code=f"{state}-DEN",
+                        plan_year=year,
+                        group_number=f"{prefix}D{code}{year % 100:02d}",
+                        tobacco_factor=Decimal("1.00"),
+                        customer_service_phone=CUSTOMER_SERVICE[state, "dental"],
+                        base_rate=(Decimal(base) * _STATE_FACTOR[state] * trend).quantize(_CENT),
+                    )
+                )
     return tuple(plans)
 
 
@@ -338,27 +374,57 @@ class MedicalGroupRef:
 
 # (name, zip code) of the medical groups, numbered from 110 (IL) and 130 (TX) in this order.
 _GROUPS = {
-    "IL": (("Lakeshore Family Medicine", "60601"), ("Gold Coast Family Practice", "60605"),
-           ("Northwestern Community Physicians", "60614"), ("Prairie Internal Medicine", "62704"),
-           ("Midwest Pediatric Partners", "60618"), ("Windy City Internal Medicine", "60625"),
-           ("Lincoln Park Medical Group", "60614"), ("Heartland Health Partners", "60453"),
-           ("Elmhurst Primary Care", "60126"), ("Fox Valley Family Physicians", "60563"),
-           ("North Shore Medical Associates", "60201"), ("Capitol City Clinic", "62701"),
-           ("Sangamon Valley Physicians", "62704"), ("South Side Community Health", "60453"),
-           ("Loop Primary Care Associates", "60601"), ("DuPage Medical Associates", "60563"),
-           ("Evanston Family Doctors", "60201"), ("Lake County Primary Care", "60085")),
-    "TX": (("Lone Star Family Medicine", "75204"), ("Dallas Primary Care Associates", "75201"),
-           ("Trinity Internal Medicine", "75214"), ("Bayou City Physicians", "77002"),
-           ("Houston Heights Medical Group", "77006"), ("Hill Country Family Practice", "78704"),
-           ("Austin Community Physicians", "78701"), ("Galleria Primary Care", "77024"),
-           ("Uptown Pediatrics of Dallas", "75204"), ("Bluebonnet Health Partners", "75040"),
-           ("Katy Family Doctors", "77449"), ("Capitol Area Medical Associates", "78660")),
+    "IL": (
+        ("Lakeshore Family Medicine", "60601"),
+        ("Gold Coast Family Practice", "60605"),
+        ("Northwestern Community Physicians", "60614"),
+        ("Prairie Internal Medicine", "62704"),
+        ("Midwest Pediatric Partners", "60618"),
+        ("Windy City Internal Medicine", "60625"),
+        ("Lincoln Park Medical Group", "60614"),
+        ("Heartland Health Partners", "60453"),
+        ("Elmhurst Primary Care", "60126"),
+        ("Fox Valley Family Physicians", "60563"),
+        ("North Shore Medical Associates", "60201"),
+        ("Capitol City Clinic", "62701"),
+        ("Sangamon Valley Physicians", "62704"),
+        ("South Side Community Health", "60453"),
+        ("Loop Primary Care Associates", "60601"),
+        ("DuPage Medical Associates", "60563"),
+        ("Evanston Family Doctors", "60201"),
+        ("Lake County Primary Care", "60085"),
+    ),
+    "TX": (
+        ("Lone Star Family Medicine", "75204"),
+        ("Dallas Primary Care Associates", "75201"),
+        ("Trinity Internal Medicine", "75214"),
+        ("Bayou City Physicians", "77002"),
+        ("Houston Heights Medical Group", "77006"),
+        ("Hill Country Family Practice", "78704"),
+        ("Austin Community Physicians", "78701"),
+        ("Galleria Primary Care", "77024"),
+        ("Uptown Pediatrics of Dallas", "75204"),
+        ("Bluebonnet Health Partners", "75040"),
+        ("Katy Family Doctors", "77449"),
+        ("Capitol Area Medical Associates", "78660"),
+    ),
 }
 # Network memberships by position in the list above (HMO networks first; a few groups only take PPO).
-_IL_NETWORK_SETS = (("IL-BAV", "IL-BPR", "IL-BCA", "IL-PPO"), ("IL-BAV", "IL-BCA", "IL-PPO"),
-                    ("IL-BPR", "IL-PPO"), ("IL-BCA", "IL-PPO"), ("IL-BAV", "IL-BPR"), ("IL-PPO",))
-_TX_NETWORK_SETS = (("TX-BAV", "TX-BES", "TX-BCA", "TX-PPO"), ("TX-BAV", "TX-PPO"), ("TX-BES", "TX-BCA", "TX-PPO"),
-                    ("TX-BAV", "TX-BES"), ("TX-PPO",))
+_IL_NETWORK_SETS = (
+    ("IL-BAV", "IL-BPR", "IL-BCA", "IL-PPO"),
+    ("IL-BAV", "IL-BCA", "IL-PPO"),
+    ("IL-BPR", "IL-PPO"),
+    ("IL-BCA", "IL-PPO"),
+    ("IL-BAV", "IL-BPR"),
+    ("IL-PPO",),
+)
+_TX_NETWORK_SETS = (
+    ("TX-BAV", "TX-BES", "TX-BCA", "TX-PPO"),
+    ("TX-BAV", "TX-PPO"),
+    ("TX-BES", "TX-BCA", "TX-PPO"),
+    ("TX-BAV", "TX-BES"),
+    ("TX-PPO",),
+)
 # The api.md examples use provider number "124": an IL group in both IL HMO networks, accepting patients.
 ASKED_OUT_GROUP = "126"  # the demo book's "Asked Out" history ends an assignment to this group (R-PCP-4)
 
@@ -380,14 +446,23 @@ def medical_groups() -> tuple[MedicalGroupRef, ...]:
             county = next(c for c in COUNTIES if c.zip_code == zip_code)
             sex = rng.choice(("female", "male"))
             physician = f"{pick_first_name(rng, sex)} {pick_last_name(rng)}, MD"
-            groups.append(MedicalGroupRef(
-                medical_group_number=str(number), medical_group_name=name,
-                pcp_number=str(400100 + number * 7), pcpa_number=str(700200 + number * 3),
-                npi=f"1{rng.randrange(10**8, 10**9):09d}", physician_name=physician, accepting_new_patients=accepting,
-                address1=f"{rng.randint(100, 9800)} {rng.choice(STREET_NAMES)} {rng.choice(STREET_SUFFIXES)}",
-                city=county.city, state=state, zip_code=zip_code,
-                phone=f"{county.area_codes[0]}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}",
-                networks=networks))
+            groups.append(
+                MedicalGroupRef(
+                    medical_group_number=str(number),
+                    medical_group_name=name,
+                    pcp_number=str(400100 + number * 7),
+                    pcpa_number=str(700200 + number * 3),
+                    npi=f"1{rng.randrange(10**8, 10**9):09d}",
+                    physician_name=physician,
+                    accepting_new_patients=accepting,
+                    address1=f"{rng.randint(100, 9800)} {rng.choice(STREET_NAMES)} {rng.choice(STREET_SUFFIXES)}",
+                    city=county.city,
+                    state=state,
+                    zip_code=zip_code,
+                    phone=f"{county.area_codes[0]}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}",
+                    networks=networks,
+                )
+            )
     return tuple(groups)
 
 
@@ -497,8 +572,13 @@ class Distribution:
     history_months: int = 72  # coverage effective dates spread over the last 6 years
 
 
-PCP_CHANGE_REASONS_FOR_HISTORY = ("Change Of Residence", "Concern With Service", "Concern With Access",
-                                  "Member Preferred One Doctor For Family", "Asked Out")
+PCP_CHANGE_REASONS_FOR_HISTORY = (
+    "Change Of Residence",
+    "Concern With Service",
+    "Concern With Access",
+    "Member Preferred One Doctor For Family",
+    "Asked Out",
+)
 _PENDING_ALPHABET = string.ascii_uppercase + string.digits
 _E_APP_MULT = 2_654_435_761  # coprime with 9 * 10**9: serial -> 10-digit e-app number is one-to-one
 
@@ -515,9 +595,17 @@ def e_app_number(serial: int) -> str:
 class BookGenerator:
     """Accounts with families and policies drawn from `Distribution`; deterministic for a given rng and day."""
 
-    def __init__(self, rng: random.Random, *, today: date, now: datetime, plans: Sequence[PlanRef],
-                 groups: Sequence[MedicalGroupRef], distribution: Distribution | None = None,
-                 serial_start: int = 0) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        *,
+        today: date,
+        now: datetime,
+        plans: Sequence[PlanRef],
+        groups: Sequence[MedicalGroupRef],
+        distribution: Distribution | None = None,
+        serial_start: int = 0,
+    ) -> None:
         self.rng = rng
         self.today = today
         self.now = now
@@ -572,9 +660,17 @@ class BookGenerator:
     def _initial(self) -> str | None:
         return self.rng.choice(string.ascii_uppercase) if self.rng.random() < 0.6 else None
 
-    def family(self, *, size: int | None = None, spouse: bool | None = None, last_name: str | None = None,
-               first_name: str | None = None, sex: str | None = None, date_of_birth: date | None = None,
-               child_only: bool = False) -> list[PersonDraft]:
+    def family(
+        self,
+        *,
+        size: int | None = None,
+        spouse: bool | None = None,
+        last_name: str | None = None,
+        first_name: str | None = None,
+        sex: str | None = None,
+        date_of_birth: date | None = None,
+        child_only: bool = False,
+    ) -> list[PersonDraft]:
         """Primary (01), an optional spouse (02) and children (03..), oldest child first; 1-6 people.
 
         Children are born after both parents turned 18 and are at most 25 (dependents end at 26).
@@ -589,8 +685,18 @@ class BookGenerator:
         last = last_name or pick_last_name(rng)
         if date_of_birth is None:
             date_of_birth = self._dob_for_age(rng.randint(1, 17) if child_only else self.adult_age())
-        people = [PersonDraft("01", "primary", first_name or pick_first_name(rng, sex), self._initial(), last,
-                              date_of_birth, sex, self._ssn4())]
+        people = [
+            PersonDraft(
+                "01",
+                "primary",
+                first_name or pick_first_name(rng, sex),
+                self._initial(),
+                last,
+                date_of_birth,
+                sex,
+                self._ssn4(),
+            )
+        ]
         youngest_parent = date_of_birth
         if spouse and size >= 2:
             spouse_sex = ("male" if sex == "female" else "female") if rng.random() < 0.95 else sex
@@ -598,9 +704,18 @@ class BookGenerator:
             spouse_age = max(18, min(85, primary_age + round(rng.triangular(-9, 9, 0))))
             spouse_dob = self._dob_for_age(spouse_age)
             youngest_parent = max(youngest_parent, spouse_dob)
-            people.append(PersonDraft("02", "spouse", pick_first_name(rng, spouse_sex), self._initial(),
-                                      last if rng.random() < 0.85 else pick_last_name(rng), spouse_dob, spouse_sex,
-                                      self._ssn4() if rng.random() < 0.9 else None))
+            people.append(
+                PersonDraft(
+                    "02",
+                    "spouse",
+                    pick_first_name(rng, spouse_sex),
+                    self._initial(),
+                    last if rng.random() < 0.85 else pick_last_name(rng),
+                    spouse_dob,
+                    spouse_sex,
+                    self._ssn4() if rng.random() < 0.9 else None,
+                )
+            )
         n_children = size - len(people)
         if n_children:
             if child_only:  # the primary is the oldest child: siblings are younger
@@ -611,9 +726,18 @@ class BookGenerator:
             births = sorted(self.today - timedelta(days=rng.randrange(span)) for _ in range(n_children))
             for i, born in enumerate(births):
                 child_sex = rng.choice(("female", "male"))
-                people.append(PersonDraft(f"{3 + i:02d}", "child", pick_first_name(rng, child_sex),
-                                          self._initial(), last, born, child_sex,
-                                          self._ssn4() if rng.random() < 0.8 else None))
+                people.append(
+                    PersonDraft(
+                        f"{3 + i:02d}",
+                        "child",
+                        pick_first_name(rng, child_sex),
+                        self._initial(),
+                        last,
+                        born,
+                        child_sex,
+                        self._ssn4() if rng.random() < 0.8 else None,
+                    )
+                )
         return people
 
     # -- contact details ------------------------------------------------------------------------------------
@@ -627,9 +751,16 @@ class BookGenerator:
         rng = self.rng
         return f"{rng.choice(county.area_codes)}{rng.randint(201, 989)}{rng.randrange(10000):04d}"
 
-    def account(self, *, state: str | None = None, zip_code: str | None = None,
-                people: list[PersonDraft] | None = None, medical: bool | None = None, dental: bool | None = None,
-                options: PolicyOptions | None = None) -> AccountDraft:
+    def account(
+        self,
+        *,
+        state: str | None = None,
+        zip_code: str | None = None,
+        people: list[PersonDraft] | None = None,
+        medical: bool | None = None,
+        dental: bool | None = None,
+        options: PolicyOptions | None = None,
+    ) -> AccountDraft:
         """One account: family, address and phones, a medical and/or a dental policy covering the family."""
         rng = self.rng
         county = self.county(state, zip_code)
@@ -638,10 +769,12 @@ class BookGenerator:
         has_spouse = len(people) > 1 and people[1].relationship == "spouse"
         email = None
         if rng.random() < 0.85:
-            email = (f"{primary.first_name}.{primary.last_name}{rng.randrange(100)}@"
-                     f"{rng.choice(EMAIL_DOMAINS)}").lower()
+            email = (
+                f"{primary.first_name}.{primary.last_name}{rng.randrange(100)}@{rng.choice(EMAIL_DOMAINS)}"
+            ).lower()
         account = AccountDraft(
-            state=county.state, county=county,
+            state=county.state,
+            county=county,
             address1=f"{rng.randint(1, 9999)} {rng.choice(STREET_NAMES)} {rng.choice(STREET_SUFFIXES)}",
             address2=f"Apt {rng.randint(1, 40)}{rng.choice('ABCD')}" if rng.random() < 0.15 else None,
             email=email,
@@ -650,7 +783,9 @@ class BookGenerator:
             phone_work=self.phone(county) if rng.random() < 0.25 else None,
             phone_spouse_cell=self.phone(county) if has_spouse and rng.random() < 0.4 else None,
             phone_fax=self.phone(county) if rng.random() < 0.05 else None,
-            members=people, policies=[])
+            members=people,
+            policies=[],
+        )
         if medical is None and dental is None:
             if rng.random() < self.dist.dental_only:
                 medical, dental = False, True
@@ -725,9 +860,15 @@ class BookGenerator:
         serial = self._next_serial()
         covered = list(o.covered) if o.covered is not None else list(range(len(account.members)))
         draft = PolicyDraft(
-            plan=plan, status=status, coverage_effective_date=effective, paid_to_date=paid_to,
-            termination_date=termination, app_signature_date=signed, eapp_start_date=started,
-            application_status="Submitted" if unpaid_initial else "Approved", application_submitted_at=submitted,
+            plan=plan,
+            status=status,
+            coverage_effective_date=effective,
+            paid_to_date=paid_to,
+            termination_date=termination,
+            app_signature_date=signed,
+            eapp_start_date=started,
+            application_status="Submitted" if unpaid_initial else "Approved",
+            application_submitted_at=submitted,
             initial_payment_received=not unpaid_initial,
             grandfathered=o.grandfathered if o.grandfathered is not None else rng.random() < dist.grandfathered,
             temporary_plan=o.temporary_plan if o.temporary_plan is not None else rng.random() < dist.temporary_plan,
@@ -735,7 +876,8 @@ class BookGenerator:
             client_app_id=f"PP{rng.randrange(100000):05d}" if rng.random() < 0.4 else None,
             exchange_assigned_id=f"4{rng.randrange(10**9):09d}" if exchange == "on" else None,
             pending_application_id="".join(rng.choices(_PENDING_ALPHABET, k=6)) if rng.random() < 0.6 else None,
-            covered=covered)
+            covered=covered,
+        )
         if plan.requires_pcp:
             self.assign_pcps(draft)
         return draft
@@ -747,16 +889,24 @@ class BookGenerator:
         plan = rng.choice(self._dental[(year, account.state, medical.plan.exchange)])
         serial = self._next_serial()
         return PolicyDraft(
-            plan=plan, status=medical.status, coverage_effective_date=medical.coverage_effective_date,
-            paid_to_date=medical.paid_to_date, termination_date=medical.termination_date,
-            app_signature_date=medical.app_signature_date, eapp_start_date=medical.eapp_start_date,
-            application_status=medical.application_status, application_submitted_at=medical.application_submitted_at,
-            initial_payment_received=medical.initial_payment_received, grandfathered=False, temporary_plan=False,
+            plan=plan,
+            status=medical.status,
+            coverage_effective_date=medical.coverage_effective_date,
+            paid_to_date=medical.paid_to_date,
+            termination_date=medical.termination_date,
+            app_signature_date=medical.app_signature_date,
+            eapp_start_date=medical.eapp_start_date,
+            application_status=medical.application_status,
+            application_submitted_at=medical.application_submitted_at,
+            initial_payment_received=medical.initial_payment_received,
+            grandfathered=False,
+            temporary_plan=False,
             e_app_number=e_app_number(serial) if medical.e_app_number else None,
             client_app_id=medical.client_app_id,
             exchange_assigned_id=f"4{rng.randrange(10**9):09d}" if medical.exchange_assigned_id else None,
             pending_application_id=medical.pending_application_id,
-            covered=list(medical.covered))
+            covered=list(medical.covered),
+        )
 
     def assign_pcps(self, policy: PolicyDraft) -> None:
         """R-PCP-6: each covered member's current PCP runs to 9999-12-31; a few have an ended earlier one."""
@@ -772,13 +922,27 @@ class BookGenerator:
                 changed = add_months(start, rng.randint(1, months_on))
                 reason = rng.choice(PCP_CHANGE_REASONS_FOR_HISTORY)
                 earlier = rng.choice([g for g in groups if g != group])
-                policy.pcps.append(PcpDraft(index, earlier, start, changed - timedelta(days=1), "New Enrollee",
-                                            reason, "Carrier", received))
-                policy.pcps.append(PcpDraft(index, group, changed, OPEN_END_DATE, reason, None, "Producer",
-                                            changed - timedelta(days=rng.randint(5, 25))))
+                policy.pcps.append(
+                    PcpDraft(
+                        index, earlier, start, changed - timedelta(days=1), "New Enrollee", reason, "Carrier", received
+                    )
+                )
+                policy.pcps.append(
+                    PcpDraft(
+                        index,
+                        group,
+                        changed,
+                        OPEN_END_DATE,
+                        reason,
+                        None,
+                        "Producer",
+                        changed - timedelta(days=rng.randint(5, 25)),
+                    )
+                )
             else:
-                policy.pcps.append(PcpDraft(index, group, start, OPEN_END_DATE, "New Enrollee", None, "Carrier",
-                                            received))
+                policy.pcps.append(
+                    PcpDraft(index, group, start, OPEN_END_DATE, "New Enrollee", None, "Carrier", received)
+                )
 
 
 def split_members(total: int, producers: int, rng: random.Random) -> list[int]:

@@ -55,25 +55,93 @@ def producer_numbers(k: int) -> dict[str, str]:
 
 
 ACCOUNT_COLUMNS = (
-    "id", "account_number", "producer_id", "first_name", "middle_initial", "last_name", "first_name_key",
-    "last_name_key", "date_of_birth", "sex", "ssn_last4", "address1", "address2", "city", "state", "zip_code",
-    "county", "email", "email_key", "phone_home", "phone_cell", "phone_work", "phone_spouse_cell", "phone_fax",
-    "created_at", "updated_at",
+    "id",
+    "account_number",
+    "producer_id",
+    "first_name",
+    "middle_initial",
+    "last_name",
+    "first_name_key",
+    "last_name_key",
+    "date_of_birth",
+    "sex",
+    "ssn_last4",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "zip_code",
+    "county",
+    "email",
+    "email_key",
+    "phone_home",
+    "phone_cell",
+    "phone_work",
+    "phone_spouse_cell",
+    "phone_fax",
+    "created_at",
+    "updated_at",
 )
-MEMBER_COLUMNS = ("id", "account_id", "producer_id", "suffix", "relationship", "first_name", "middle_initial",
-                  "last_name", "date_of_birth", "sex", "ssn_last4")
+MEMBER_COLUMNS = (
+    "id",
+    "account_id",
+    "producer_id",
+    "suffix",
+    "relationship",
+    "first_name",
+    "middle_initial",
+    "last_name",
+    "date_of_birth",
+    "sex",
+    "ssn_last4",
+)
 POLICY_COLUMNS = (
-    "id", "account_id", "producer_id", "producer_number", "plan_id", "product_name", "coverage", "network_type",
-    "requires_pcp", "exchange", "group_number", "e_app_number", "client_app_id", "exchange_assigned_id",
-    "pending_application_id", "grandfathered", "temporary_plan", "status", "coverage_effective_date",
-    "paid_to_date", "termination_date", "app_signature_date", "eapp_start_date", "application_status",
-    "application_submitted_at", "initial_payment_received", "member_count", "created_at",
+    "id",
+    "account_id",
+    "producer_id",
+    "producer_number",
+    "plan_id",
+    "product_name",
+    "coverage",
+    "network_type",
+    "requires_pcp",
+    "exchange",
+    "group_number",
+    "e_app_number",
+    "client_app_id",
+    "exchange_assigned_id",
+    "pending_application_id",
+    "grandfathered",
+    "temporary_plan",
+    "status",
+    "coverage_effective_date",
+    "paid_to_date",
+    "termination_date",
+    "app_signature_date",
+    "eapp_start_date",
+    "application_status",
+    "application_submitted_at",
+    "initial_payment_received",
+    "member_count",
+    "created_at",
 )
 POLICY_MEMBER_COLUMNS = ("policy_id", "member_id", "coverage_start", "coverage_end")
-PCP_COLUMNS = ("id", "member_id", "policy_id", "medical_group_id", "effective_date", "term_date", "reason",
-               "end_reason", "assigned_by", "request_received_date", "created_at")
-COLUMNS = dict(zip(BOOK_TABLES, (ACCOUNT_COLUMNS, MEMBER_COLUMNS, POLICY_COLUMNS, POLICY_MEMBER_COLUMNS,
-                                 PCP_COLUMNS), strict=True))
+PCP_COLUMNS = (
+    "id",
+    "member_id",
+    "policy_id",
+    "medical_group_id",
+    "effective_date",
+    "term_date",
+    "reason",
+    "end_reason",
+    "assigned_by",
+    "request_received_date",
+    "created_at",
+)
+COLUMNS = dict(
+    zip(BOOK_TABLES, (ACCOUNT_COLUMNS, MEMBER_COLUMNS, POLICY_COLUMNS, POLICY_MEMBER_COLUMNS, PCP_COLUMNS), strict=True)
+)
 
 
 @dataclass(frozen=True)
@@ -112,49 +180,128 @@ class _Rows:
         self.tables: dict[str, list[tuple[Any, ...]]] = {t: [] for t in BOOK_TABLES}
         self.members = 0
 
-    def add(self, draft: AccountDraft, producer: Producer, ids: _Ids, group_ids: dict[str, int],
-            now: datetime) -> None:
+    def add(self, draft: AccountDraft, producer: Producer, ids: _Ids, group_ids: dict[str, int], now: datetime) -> None:
         t = self.tables
         account_id = ids.take("accounts")
         p = draft.primary
         county = draft.county
         created = min(datetime.combine(min(pol.app_signature_date for pol in draft.policies), bd.NOON_UTC), now)
-        t["accounts"].append((
-            account_id, account_number(account_id), producer.user_id, p.first_name, p.middle_initial, p.last_name,
-            name_key(p.first_name), name_key(p.last_name), p.date_of_birth, p.sex, p.ssn_last4 or "0000",
-            draft.address1, draft.address2, county.city, draft.state, county.zip_code, county.name, draft.email,
-            draft.email, draft.phone_home, draft.phone_cell, draft.phone_work, draft.phone_spouse_cell,
-            draft.phone_fax, created, created))
+        t["accounts"].append(
+            (
+                account_id,
+                account_number(account_id),
+                producer.user_id,
+                p.first_name,
+                p.middle_initial,
+                p.last_name,
+                name_key(p.first_name),
+                name_key(p.last_name),
+                p.date_of_birth,
+                p.sex,
+                p.ssn_last4 or "0000",
+                draft.address1,
+                draft.address2,
+                county.city,
+                draft.state,
+                county.zip_code,
+                county.name,
+                draft.email,
+                draft.email,
+                draft.phone_home,
+                draft.phone_cell,
+                draft.phone_work,
+                draft.phone_spouse_cell,
+                draft.phone_fax,
+                created,
+                created,
+            )
+        )
         member_ids = []
         for m in draft.members:
             member_id = ids.take("members")
             member_ids.append(member_id)
-            t["members"].append((member_id, account_id, producer.user_id, m.suffix, m.relationship, m.first_name,
-                                 m.middle_initial, m.last_name, m.date_of_birth, m.sex, m.ssn_last4))
+            t["members"].append(
+                (
+                    member_id,
+                    account_id,
+                    producer.user_id,
+                    m.suffix,
+                    m.relationship,
+                    m.first_name,
+                    m.middle_initial,
+                    m.last_name,
+                    m.date_of_birth,
+                    m.sex,
+                    m.ssn_last4,
+                )
+            )
         self.members += len(draft.members)
         number = producer.numbers[draft.state]
         for pol in draft.policies:
             policy_id = ids.take("policies")
             plan = pol.plan
-            t["policies"].append((
-                policy_id, account_id, producer.user_id, number, plan.plan_id, plan.name, plan.coverage,
-                plan.network_type, plan.requires_pcp, plan.exchange, plan.group_number, pol.e_app_number,
-                pol.client_app_id, pol.exchange_assigned_id, pol.pending_application_id, pol.grandfathered,
-                pol.temporary_plan, pol.status, pol.coverage_effective_date, pol.paid_to_date, pol.termination_date,
-                pol.app_signature_date, pol.eapp_start_date, pol.application_status, pol.application_submitted_at,
-                pol.initial_payment_received, len(pol.covered), pol.application_submitted_at))
+            t["policies"].append(
+                (
+                    policy_id,
+                    account_id,
+                    producer.user_id,
+                    number,
+                    plan.plan_id,
+                    plan.name,
+                    plan.coverage,
+                    plan.network_type,
+                    plan.requires_pcp,
+                    plan.exchange,
+                    plan.group_number,
+                    pol.e_app_number,
+                    pol.client_app_id,
+                    pol.exchange_assigned_id,
+                    pol.pending_application_id,
+                    pol.grandfathered,
+                    pol.temporary_plan,
+                    pol.status,
+                    pol.coverage_effective_date,
+                    pol.paid_to_date,
+                    pol.termination_date,
+                    pol.app_signature_date,
+                    pol.eapp_start_date,
+                    pol.application_status,
+                    pol.application_submitted_at,
+                    pol.initial_payment_received,
+                    len(pol.covered),
+                    pol.application_submitted_at,
+                )
+            )
             start, end = pol.coverage_effective_date, pol.termination_date
             t["policy_members"].extend((policy_id, member_ids[i], start, end) for i in pol.covered)
             for a in pol.pcps:
-                t["pcp_assignments"].append((
-                    ids.take("pcp_assignments"), member_ids[a.member_index], policy_id,
-                    group_ids[a.medical_group_number], a.effective_date, a.term_date, a.reason, a.end_reason,
-                    a.assigned_by, a.request_received_date, now))
+                t["pcp_assignments"].append(
+                    (
+                        ids.take("pcp_assignments"),
+                        member_ids[a.member_index],
+                        policy_id,
+                        group_ids[a.medical_group_number],
+                        a.effective_date,
+                        a.term_date,
+                        a.reason,
+                        a.end_reason,
+                        a.assigned_by,
+                        a.request_received_date,
+                        now,
+                    )
+                )
 
 
-async def seed_synthetic(engine: AsyncEngine, *, hasher: PasswordHasher, members: int, producers: int | None = None,
-                         seed: int = DEFAULT_SEED, now: datetime | None = None,
-                         progress: Callable[[str], None] | None = None) -> SyntheticResult:
+async def seed_synthetic(
+    engine: AsyncEngine,
+    *,
+    hasher: PasswordHasher,
+    members: int,
+    producers: int | None = None,
+    seed: int = DEFAULT_SEED,
+    now: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SyntheticResult:
     """Load a synthetic book of `members` covered people over `producers` producers; returns row counts."""
     if members < 1:
         raise ValueError("members must be at least 1")
@@ -180,8 +327,14 @@ async def seed_synthetic(engine: AsyncEngine, *, hasher: PasswordHasher, members
         """Rows in chunks of about CHUNK_MEMBERS members, producer by producer."""
         rows = _Rows()
         for k, (producer, quota) in enumerate(zip(book, quotas, strict=True)):
-            gen = BookGenerator(random.Random(seed * 1_000_003 + k), today=today, now=now, plans=plans,
-                                groups=groups, serial_start=ids.next["policies"] - 1)  # e-app serial = policy id
+            gen = BookGenerator(
+                random.Random(seed * 1_000_003 + k),
+                today=today,
+                now=now,
+                plans=plans,
+                groups=groups,
+                serial_start=ids.next["policies"] - 1,
+            )  # e-app serial = policy id
             remaining = quota
             while remaining > 0:
                 size = bd.fit_family_size(gen.family_size(), remaining)
@@ -200,17 +353,21 @@ async def seed_synthetic(engine: AsyncEngine, *, hasher: PasswordHasher, members
         else:
             await _load_generic(conn, chunks, members, result, say, started)
     result.seconds = time.perf_counter() - started
-    say(f"done: {members:,} members in {result.seconds:.1f}s "
-        + ", ".join(f"{t} {n:,}" for t, n in result.rows.items()))
+    say(
+        f"done: {members:,} members in {result.seconds:.1f}s " + ", ".join(f"{t} {n:,}" for t, n in result.rows.items())
+    )
     return result
 
 
-async def ensure_producers(session: AsyncSession, count: int, *, hasher: PasswordHasher,
-                           now: datetime) -> list[Producer]:
+async def ensure_producers(
+    session: AsyncSession, count: int, *, hasher: PasswordHasher, now: datetime
+) -> list[Producer]:
     """Producers synth00001..synth{count}: existing ones are reused, missing ones created (active, IL and TX)."""
     names = [producer_username(k) for k in range(1, count + 1)]
-    existing = {username: user_id for username, user_id
-                in await session.execute(select(User.username, User.id).where(User.username.in_(names)))}
+    existing = {
+        username: user_id
+        for username, user_id in await session.execute(select(User.username, User.id).where(User.username.in_(names)))
+    }
     missing = [k for k in range(1, count + 1) if producer_username(k) not in existing]
     if missing:
         password_hash = hasher.hash_sync(SYNTH_PASSWORD)  # once: every synthetic producer shares it
@@ -222,19 +379,55 @@ async def ensure_producers(session: AsyncSession, count: int, *, hasher: Passwor
             sex = rng.choice(("female", "male"))
             first, last = bd.pick_first_name(rng, sex), bd.pick_last_name(rng)
             email = f"{producer_username(k)}@agency.example"
-            users.append({"id": user_id, "role": "producer", "username": producer_username(k),
-                          "password_hash": password_hash, "first_name": first, "last_name": last, "email": email,
-                          "status": "active", "failed_sign_ins": 0, "must_change_password": False,
-                          "created_at": now, "updated_at": now, "password_changed_at": now, "activated_at": now})
-            regs.append({"id": reg_id, "user_id": user_id, "kind": "new_account", "status": "active",
-                         "created_at": now, "decided_at": now})
+            users.append(
+                {
+                    "id": user_id,
+                    "role": "producer",
+                    "username": producer_username(k),
+                    "password_hash": password_hash,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": email,
+                    "status": "active",
+                    "failed_sign_ins": 0,
+                    "must_change_password": False,
+                    "created_at": now,
+                    "updated_at": now,
+                    "password_changed_at": now,
+                    "activated_at": now,
+                }
+            )
+            regs.append(
+                {
+                    "id": reg_id,
+                    "user_id": user_id,
+                    "kind": "new_account",
+                    "status": "active",
+                    "created_at": now,
+                    "decided_at": now,
+                }
+            )
             for state, number in producer_numbers(k).items():
                 city, zip_code, area = ("Chicago", "60601", "312") if state == "IL" else ("Dallas", "75201", "214")
-                states.append({"user_id": user_id, "registration_id": reg_id, "state": state,
-                               "company_name": f"{last} Insurance Group {k}", "address1": f"{100 + k} Main St",
-                               "address2": None, "city": city, "address_state": state, "zip_code": zip_code,
-                               "agent_unique_id": number, "phone": f"{area}555{k % 10000:04d}", "email": email,
-                               "status": "active", "created_at": now, "activated_at": now})
+                states.append(
+                    {
+                        "user_id": user_id,
+                        "registration_id": reg_id,
+                        "state": state,
+                        "company_name": f"{last} Insurance Group {k}",
+                        "address1": f"{100 + k} Main St",
+                        "address2": None,
+                        "city": city,
+                        "address_state": state,
+                        "zip_code": zip_code,
+                        "agent_unique_id": number,
+                        "phone": f"{area}555{k % 10000:04d}",
+                        "email": email,
+                        "status": "active",
+                        "created_at": now,
+                        "activated_at": now,
+                    }
+                )
         for model, rows in ((User, users), (Registration, regs), (StateRegistration, states)):
             await session.execute(insert(model).execution_options(render_nulls=True), rows)
         existing.update({producer_username(k): user_id for k, user_id in zip(missing, user_ids, strict=True)})
@@ -252,8 +445,14 @@ class _Rebuild:
     constraints: list[tuple[str, str, str]] = field(default_factory=list)  # (table, name, definition)
 
 
-async def _load_postgresql(conn: AsyncConnection, chunks: Chunks, members: int, result: SyntheticResult,
-                           say: Callable[[str], None], started: float) -> bool:
+async def _load_postgresql(
+    conn: AsyncConnection,
+    chunks: Chunks,
+    members: int,
+    result: SyntheticResult,
+    say: Callable[[str], None],
+    started: float,
+) -> bool:
     raw = await conn.get_raw_connection()
     pg: Any = raw.driver_connection
     async with pg.transaction():
@@ -266,7 +465,8 @@ async def _load_postgresql(conn: AsyncConnection, chunks: Chunks, members: int, 
         for table in ("accounts", "members", "policies", "pcp_assignments"):
             starts[table] = await pg.fetchval(
                 f"SELECT GREATEST((SELECT COALESCE(max(id), 0) + 1 FROM {table}), "  # noqa: S608 - fixed names
-                f"nextval(pg_get_serial_sequence('{table}', 'id')))")
+                f"nextval(pg_get_serial_sequence('{table}', 'id')))"
+            )
         ids = _Ids(starts)
         for rows in chunks(ids):
             for table in BOOK_TABLES:
@@ -277,8 +477,10 @@ async def _load_postgresql(conn: AsyncConnection, chunks: Chunks, members: int, 
         for table in ("accounts", "members", "policies", "pcp_assignments"):
             await pg.execute("SELECT setval(pg_get_serial_sequence($1, 'id'), $2)", table, ids.next[table] - 1)
         if rebuild:
-            say(f"rebuilding {len(dropped.indexes)} indexes and {len(dropped.constraints)} constraints "
-                f"({time.perf_counter() - started:.1f}s)")
+            say(
+                f"rebuilding {len(dropped.indexes)} indexes and {len(dropped.constraints)} constraints "
+                f"({time.perf_counter() - started:.1f}s)"
+            )
             await _restore(pg, dropped)
     say(f"committed ({time.perf_counter() - started:.1f}s); vacuum and analyze")
     # Statistics for the planner, and the visibility map for index-only scans (cannot run in a transaction).
@@ -292,7 +494,9 @@ async def _drop_secondary(pg: Any) -> _Rebuild:
     dropped = _Rebuild()
     fks = await pg.fetch(
         "SELECT c.conrelid::regclass::text AS tbl, c.conname, pg_get_constraintdef(c.oid) AS def "
-        "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY($1::regclass[])", list(BOOK_TABLES))
+        "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY($1::regclass[])",
+        list(BOOK_TABLES),
+    )
     for fk in fks:
         await pg.execute(f'ALTER TABLE {fk["tbl"]} DROP CONSTRAINT "{fk["conname"]}"')
         dropped.constraints.append((fk["tbl"], fk["conname"], fk["def"]))
@@ -303,7 +507,8 @@ async def _drop_secondary(pg: Any) -> _Rebuild:
         "LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.contype IN ('u', 'x') "
         "WHERE x.indrelid = ANY($1::regclass[]) AND NOT x.indisprimary "
         "  AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = x.indexrelid)",
-        list(BOOK_TABLES))
+        list(BOOK_TABLES),
+    )
     for ix in indexes:
         if ix["constraint_name"]:
             await pg.execute(f'ALTER TABLE {ix["tbl"]} DROP CONSTRAINT "{ix["constraint_name"]}"')
@@ -325,8 +530,14 @@ async def _restore(pg: Any, dropped: _Rebuild) -> None:
 # --- SQLite (and anything else): executemany batches ---------------------------------------------------------
 
 
-async def _load_generic(conn: AsyncConnection, chunks: Chunks, members: int, result: SyntheticResult,
-                        say: Callable[[str], None], started: float) -> None:
+async def _load_generic(
+    conn: AsyncConnection,
+    chunks: Chunks,
+    members: int,
+    result: SyntheticResult,
+    say: Callable[[str], None],
+    started: float,
+) -> None:
     from app.repositories.orm import Base
 
     tables = {name: Base.metadata.tables[name] for name in BOOK_TABLES}

@@ -84,8 +84,9 @@ class PasswordPolicy:
         return found
 
 
-ADMIN_PASSWORD_POLICY = PasswordPolicy(min_length=8, max_length=128, letters_and_digits_only=False,
-                                       needs_letter_and_digit=True)
+ADMIN_PASSWORD_POLICY = PasswordPolicy(
+    min_length=8, max_length=128, letters_and_digits_only=False, needs_letter_and_digit=True
+)
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,10 @@ class LockoutPolicy:
             return self.message
         if self.lock_minutes is None:
             return LOCKED_MESSAGE
-        return (f"Your account is locked after {self.max_failures} unsuccessful login attempts. It unlocks by "
-                f"itself after {self.lock_minutes} minutes; use Forgot Password to set a new one.")
+        return (
+            f"Your account is locked after {self.max_failures} unsuccessful login attempts. It unlocks by "
+            f"itself after {self.lock_minutes} minutes; use Forgot Password to set a new one."
+        )
 
 
 @dataclass
@@ -154,8 +157,9 @@ class SignInState:
         Its password is never right, so `decide_sign_in` answers 401, 401, 423, 423 ... exactly as for an
         existing producer: the answers cannot tell whether the account exists.
         """
-        return cls(role=Role.producer, status=AccountStatus.active, failed_sign_ins=failed_sign_ins,
-                   locked_at=locked_at)
+        return cls(
+            role=Role.producer, status=AccountStatus.active, failed_sign_ins=failed_sign_ins, locked_at=locked_at
+        )
 
 
 class SignInOutcome(StrEnum):
@@ -290,9 +294,7 @@ def check_state_registration(
             errors.add(f"{prefix}.{name}", "registration.required", f"{name.replace('1', ' 1')} is required.")
 
 
-def validate_registration(
-    reg: RegistrationInput, *, policy: PasswordPolicy, carrier_states: list[str]
-) -> None:
+def validate_registration(reg: RegistrationInput, *, policy: PasswordPolicy, carrier_states: list[str]) -> None:
     """R-AUTH-1 and R-AUTH-2: every problem of a registration at once."""
     errors = ErrorCollector()
     if not reg.first_name.strip():
@@ -363,9 +365,7 @@ def check_immutable_profile_fields(attempted: dict[str, tuple[object, object]]) 
     errors.raise_if_any("These fields cannot be changed in the portal")
 
 
-def ensure_new_state_registration(
-    existing: list[tuple[str, str]], state: str, agent_unique_id: str
-) -> None:
+def ensure_new_state_registration(existing: list[tuple[str, str]], state: str, agent_unique_id: str) -> None:
     """R-AUTH-8: a state already registered with the same producer number is rejected."""
     if (state, agent_unique_id) in existing:
         raise Conflict(

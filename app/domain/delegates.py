@@ -42,8 +42,9 @@ class DelegatePasswordPolicy:
     def problems(self, password: str, username: str) -> list[tuple[str, str]]:
         found = []
         if not (self.min_length <= len(password) <= self.max_length):
-            found.append(("password.policy",
-                          f"The password must be {self.min_length} to {self.max_length} characters."))
+            found.append(
+                ("password.policy", f"The password must be {self.min_length} to {self.max_length} characters.")
+            )
         if not any(c.isalpha() for c in password):
             found.append(("password.policy", "The password must have at least one letter."))
         if not any(c.isdigit() for c in password):
@@ -63,28 +64,36 @@ def reused_password_error(history_size: int, field: str = "new_password") -> Val
     """R-DEL-4: not any of the previously used passwords."""
     return ValidationFailed(
         f"The password can't be any of your {history_size} previously used passwords.",
-        code="password.reused", field=field)
+        code="password.reused",
+        field=field,
+    )
 
 
 def check_delegate_username(username: str) -> None:
     """R-DEL-1: at least 7 characters, letters and digits only."""
     if not DELEGATE_USERNAME_RE.match(username):
-        raise ValidationFailed("Username must be at least 7 characters, letters and numbers only.",
-                               code="delegate.username_invalid", field="username")
+        raise ValidationFailed(
+            "Username must be at least 7 characters, letters and numbers only.",
+            code="delegate.username_invalid",
+            field="username",
+        )
 
 
 def check_delegate_states(requested: list[str], producer_active_states: set[str]) -> list[str]:
     """R-DEL-1: the delegate's states are a non-empty subset of the producer's active states."""
     states = sorted(set(requested))
     if not states:
-        raise ValidationFailed("Assign the delegate to at least one state.", code="delegate.states_required",
-                               field="states")
+        raise ValidationFailed(
+            "Assign the delegate to at least one state.", code="delegate.states_required", field="states"
+        )
     outside = [s for s in states if s not in producer_active_states]
     if outside:
         raise ValidationFailed(
             f"You are not active in {', '.join(outside)}. A delegate can only be assigned states where you are "
             f"active ({', '.join(sorted(producer_active_states)) or 'none'}).",
-            code="delegate.state_not_active", field="states")
+            code="delegate.state_not_active",
+            field="states",
+        )
     return states
 
 
@@ -116,10 +125,12 @@ class OtpState:
         if not matches:
             self.attempts += 1
             if self.attempts >= max_attempts:
-                raise OtpRejected("Too many wrong codes: this code no longer works. Request a new code.",
-                                  code="otp.burned")
-            raise OtpRejected("The verification code is not correct. Check it, or request a new code.",
-                              code="otp.invalid")
+                raise OtpRejected(
+                    "Too many wrong codes: this code no longer works. Request a new code.", code="otp.burned"
+                )
+            raise OtpRejected(
+                "The verification code is not correct. Check it, or request a new code.", code="otp.invalid"
+            )
         self.used_at = now
 
 
@@ -136,8 +147,9 @@ class MfaRequired(AuthenticationFailed):
     title = "Verification required"
 
 
-def check_send_allowed(*, sent_last_hour: int, last_sent_at: datetime | None, now: datetime, max_per_hour: int,
-                       min_interval_seconds: int) -> int:
+def check_send_allowed(
+    *, sent_last_hour: int, last_sent_at: datetime | None, now: datetime, max_per_hour: int, min_interval_seconds: int
+) -> int:
     """Throttle re-sends (an SMS costs money). Returns 0 when allowed, else seconds to wait."""
     if last_sent_at is not None:
         wait = (last_sent_at + timedelta(seconds=min_interval_seconds) - now).total_seconds()
@@ -149,7 +161,7 @@ def check_send_allowed(*, sent_last_hour: int, last_sent_at: datetime | None, no
 
 
 def mask_email(email: str) -> str:
-    """"xxxname@email.com" style: enough for the person to recognise, not to harvest."""
+    """ "xxxname@email.com" style: enough for the person to recognise, not to harvest."""
     local, _, domain = email.partition("@")
     keep = local[-4:] if len(local) > 4 else local[-1:]
     return "x" * max(len(local) - len(keep), 3) + keep + "@" + domain

@@ -93,7 +93,8 @@ class MalformedUpload(DomainError):
 def too_large(max_bytes: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"The file is larger than {max_bytes:,} bytes ({max_bytes / 1_048_576:g} MB), the most the portal accepts. "
-        "Reduce the scan resolution or compress the PDF and submit it again.")
+        "Reduce the scan resolution or compress the PDF and submit it again."
+    )
 
 
 def body_limit(max_file_bytes: int) -> int:
@@ -128,23 +129,30 @@ def extension_of(file_name: str) -> str:
 def check_file(file_name: str, head: bytes, size: int) -> FileKind:
     """R-DOC-1: a non-empty file whose content and name both say PDF, JPEG, PNG, GIF, TIFF or BMP, and agree."""
     if size == 0:
-        raise ValidationFailed("The file is empty. Choose the document's file again.", code="document.file_empty",
-                               field="file")
+        raise ValidationFailed(
+            "The file is empty. Choose the document's file again.", code="document.file_empty", field="file"
+        )
     ext = extension_of(file_name)
     kind = sniff(head)
     if kind is None:
         raise ValidationFailed(
             f"The file's content is not a {ALLOWED_LIST} file. Only these file types can be submitted.",
-            code="document.file_type_not_allowed", field="file")
+            code="document.file_type_not_allowed",
+            field="file",
+        )
     if ext not in ALLOWED_EXTENSIONS:
         shown = f".{ext}" if ext else "no extension"
         raise ValidationFailed(
             f"The file name ends in {shown}; it must end in .pdf, .jpg, .jpeg, .png, .gif, .tif, .tiff or .bmp.",
-            code="document.file_extension_not_allowed", field="file")
+            code="document.file_extension_not_allowed",
+            field="file",
+        )
     if ext not in kind.extensions:
         raise ValidationFailed(
             f"The file's content is {kind.name} but its name ends in .{ext}. Rename the file or choose the right one.",
-            code="document.file_type_mismatch", field="file")
+            code="document.file_type_mismatch",
+            field="file",
+        )
     return kind
 
 
@@ -154,7 +162,9 @@ def resolve_document_type(value: str) -> DocumentType:
     if found is None:
         raise ValidationFailed(
             f"'{value[:60]}' is not a document type. Choose one of: {', '.join(t.name for t in DOCUMENT_TYPES)}.",
-            code="document.type_unknown", field="document_type")
+            code="document.type_unknown",
+            field="document_type",
+        )
     return found
 
 
@@ -182,17 +192,25 @@ class Submission:
     kind: FileKind
 
 
-def check_submission(fields: dict[str, str], file: FileFacts | None, *, unknown: list[str] | None = None,
-                     too_long: list[str] | None = None) -> Submission:
+def check_submission(
+    fields: dict[str, str],
+    file: FileFacts | None,
+    *,
+    unknown: list[str] | None = None,
+    too_long: list[str] | None = None,
+) -> Submission:
     """R-DOC-1/2: a file of an allowed kind, a document type from the list; account number and e-app number
     optional (empty means not given). Every problem is reported at once, each with its field.
     """
     errors = ErrorCollector()
     too_long_fields = set(too_long or [])
     for name in unknown or []:
-        errors.add(name[:60], "document.unknown_field",
-                   f"'{name[:60]}' is not a field of this form; send file, document_type, account_number and "
-                   "e_app_number only.")
+        errors.add(
+            name[:60],
+            "document.unknown_field",
+            f"'{name[:60]}' is not a field of this form; send file, document_type, account_number and "
+            "e_app_number only.",
+        )
     for name in sorted(too_long_fields):
         errors.add(name, "document.field_too_long", f"{name} is longer than {MAX_FIELD_BYTES} bytes.")
     file_name = ""
@@ -202,8 +220,11 @@ def check_submission(fields: dict[str, str], file: FileFacts | None, *, unknown:
     else:
         file_name = safe_file_name(file.file_name)
         if not file_name:
-            errors.add("file", "document.file_name_required",
-                       "The file part has no file name; send it as a file (with a filename) such as scan.pdf.")
+            errors.add(
+                "file",
+                "document.file_name_required",
+                "The file part has no file name; send it as a file (with a filename) such as scan.pdf.",
+            )
         else:
             try:
                 kind = check_file(file_name, file.head, file.size)
@@ -220,21 +241,27 @@ def check_submission(fields: dict[str, str], file: FileFacts | None, *, unknown:
             errors.add("document_type", exc.code, exc.message)
     account = fields.get("account_number", "").strip() or None
     if account is not None and "account_number" not in too_long_fields and not ACCOUNT_NUMBER_RE.match(account):
-        errors.add("account_number", "document.account_number_invalid",
-                   "An account number is 5 to 12 digits; leave it empty if there is none.")
+        errors.add(
+            "account_number",
+            "document.account_number_invalid",
+            "An account number is 5 to 12 digits; leave it empty if there is none.",
+        )
     e_app = fields.get("e_app_number", "").strip() or None
     if e_app is not None and "e_app_number" not in too_long_fields and not E_APP_NUMBER_RE.match(e_app):
-        errors.add("e_app_number", "document.e_app_number_invalid",
-                   "An e-app number is up to 20 digits; leave it empty if there is none.")
+        errors.add(
+            "e_app_number",
+            "document.e_app_number_invalid",
+            "An e-app number is up to 20 digits; leave it empty if there is none.",
+        )
     errors.raise_if_any()
     assert doc_type is not None and kind is not None
-    return Submission(document_type=doc_type, account_number=account, e_app_number=e_app, file_name=file_name,
-                      kind=kind)
+    return Submission(
+        document_type=doc_type, account_number=account, e_app_number=e_app, file_name=file_name, kind=kind
+    )
 
 
 ACCOUNT_NOT_IN_BOOK = "Account {} is not in your book of business. Check the number, or leave it empty."
-E_APP_NOT_IN_BOOK = ("E-app number {} is not one of your applications or policies. Check the number, or leave it "
-                     "empty.")
+E_APP_NOT_IN_BOOK = "E-app number {} is not one of your applications or policies. Check the number, or leave it empty."
 
 
 def e_app_references(e_app_number: str) -> tuple[str, str]:

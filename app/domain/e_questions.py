@@ -59,19 +59,28 @@ def check_e_question(draft: EQuestionDraft) -> EQuestionDraft:
     if not question:
         errors.add("question", "e_question.question_required", "Enter your question.")
     elif len(question) > QUESTION_MAX:
-        errors.add("question", "e_question.question_too_long",
-                   f"The question can be at most {QUESTION_MAX:,} characters; it has {len(question):,}.")
+        errors.add(
+            "question",
+            "e_question.question_too_long",
+            f"The question can be at most {QUESTION_MAX:,} characters; it has {len(question):,}.",
+        )
     values = {f: getattr(draft, f) for f in CLIENT_FIELDS}
     cleaned = {f: (v.strip() or None) if v is not None else None for f, v in values.items()}
     if draft.kind is EQuestionKind.general:
         for f in CLIENT_FIELDS:
             if cleaned[f] is not None:
-                errors.add(f, "e_question.not_for_general",
-                           "A general e-question is not about a member: leave the client fields out, or choose "
-                           "a member-specific e-question.")
+                errors.add(
+                    f,
+                    "e_question.not_for_general",
+                    "A general e-question is not about a member: leave the client fields out, or choose "
+                    "a member-specific e-question.",
+                )
     else:
-        for f, label in (("client_first_name", "the client's first name"),
-                         ("client_last_name", "the client's last name"), ("client_id", "the client ID")):
+        for f, label in (
+            ("client_first_name", "the client's first name"),
+            ("client_last_name", "the client's last name"),
+            ("client_id", "the client ID"),
+        ):
             if cleaned[f] is None:
                 errors.add(f, "e_question.client_required", f"A member-specific e-question needs {label}.")
         for f in ("client_first_name", "client_last_name"):
@@ -79,17 +88,29 @@ def check_e_question(draft: EQuestionDraft) -> EQuestionDraft:
                 errors.add(f, "e_question.name_too_long", f"A name can be at most {NAME_MAX} characters.")
         mi = cleaned["client_middle_initial"]
         if mi is not None and not (len(mi) == 1 and mi.isalpha()):
-            errors.add("client_middle_initial", "e_question.middle_initial_invalid",
-                       "The middle initial is one letter (or leave it empty).")
+            errors.add(
+                "client_middle_initial",
+                "e_question.middle_initial_invalid",
+                "The middle initial is one letter (or leave it empty).",
+            )
         cid = cleaned["client_id"]
         if cid is not None and not CLIENT_ID_RE.match(cid):
-            errors.add("client_id", "e_question.client_id_invalid",
-                       f"The client ID is up to {CLIENT_ID_MAX} letters and digits, as on the member's ID card.")
+            errors.add(
+                "client_id",
+                "e_question.client_id_invalid",
+                f"The client ID is up to {CLIENT_ID_MAX} letters and digits, as on the member's ID card.",
+            )
     errors.raise_if_any()
     mi = cleaned["client_middle_initial"]
-    return replace(draft, subject=subject, question=question, client_first_name=cleaned["client_first_name"],
-                   client_middle_initial=mi.upper() if mi else None, client_last_name=cleaned["client_last_name"],
-                   client_id=cleaned["client_id"])
+    return replace(
+        draft,
+        subject=subject,
+        question=question,
+        client_first_name=cleaned["client_first_name"],
+        client_middle_initial=mi.upper() if mi else None,
+        client_last_name=cleaned["client_last_name"],
+        client_id=cleaned["client_id"],
+    )
 
 
 @dataclass(frozen=True)
@@ -113,7 +134,9 @@ def client_not_in_book(client_id: str) -> ValidationFailed:
     return ValidationFailed(
         f"Client ID {client_id} is not a client in your book of business. Use the account number, the member ID "
         "from the ID card (without the dash) or the policy's e-app number, or ask a general e-question.",
-        code="e_question.client_not_in_book", field="client_id")
+        code="e_question.client_not_in_book",
+        field="client_id",
+    )
 
 
 def tracking_number(row_id: int) -> str:
@@ -138,8 +161,7 @@ def answer(*, status: str, deleted: bool, response: str, now: datetime) -> Answe
     """R-EQ-3: an answer sets "Responded" and the time; a question is answered once, and not after the
     producer deleted it."""
     if deleted:
-        raise Conflict("The producer deleted this e-question; it can no longer be answered.",
-                       code="e_question.deleted")
+        raise Conflict("The producer deleted this e-question; it can no longer be answered.", code="e_question.deleted")
     if status == EQuestionStatus.responded:
         raise Conflict("This e-question was already answered.", code="e_question.already_answered")
     text = response.strip()
@@ -153,7 +175,7 @@ def e_question_answered(first_name: str, tracking: str, subject: str) -> Message
     return Message(
         "e_question_responded",
         f"Retail Producer Portal E-Question Response #{tracking}",
-        f"Hello {first_name},\n\nYour E-Question #{tracking} (\"{subject}\") has been answered. Sign in to the "
+        f'Hello {first_name},\n\nYour E-Question #{tracking} ("{subject}") has been answered. Sign in to the '
         "Retail Producer Portal and open My E-Questions on the E-Communication tab to read the response.\n\n"
         + SIGN_OFF,
     )

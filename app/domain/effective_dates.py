@@ -29,11 +29,16 @@ EVENT_DATE_IS_EFFECTIVE = {LifeEvent.birth, LifeEvent.adoption, LifeEvent.foster
 WINDOW_BEFORE = {LifeEvent.loss_of_coverage: 60, LifeEvent.move: 60}  # days before the event it may be chosen
 WINDOW_AFTER = 60
 LABELS = {
-    LifeEvent.birth: "Birth", LifeEvent.adoption: "Adoption or placement for adoption",
-    LifeEvent.foster_care: "Placement in foster care", LifeEvent.court_order: "Court order",
-    LifeEvent.loss_of_coverage: "Loss of minimum essential coverage", LifeEvent.marriage: "Marriage",
-    LifeEvent.move: "Permanent move", LifeEvent.death: "Death of an enrollee or dependent",
-    LifeEvent.divorce: "Divorce or legal separation", LifeEvent.income_change: "Change in income or household",
+    LifeEvent.birth: "Birth",
+    LifeEvent.adoption: "Adoption or placement for adoption",
+    LifeEvent.foster_care: "Placement in foster care",
+    LifeEvent.court_order: "Court order",
+    LifeEvent.loss_of_coverage: "Loss of minimum essential coverage",
+    LifeEvent.marriage: "Marriage",
+    LifeEvent.move: "Permanent move",
+    LifeEvent.death: "Death of an enrollee or dependent",
+    LifeEvent.divorce: "Divorce or legal separation",
+    LifeEvent.income_change: "Change in income or household",
     LifeEvent.release_from_incarceration: "Release from incarceration",
     LifeEvent.citizenship: "Gaining citizenship or lawful presence",
 }
@@ -67,7 +72,10 @@ class OpenEnrollment:
         if window is None:
             raise ValidationFailed(
                 "Open enrollment is closed: this must be a special enrollment (SEP) application with a qualifying "
-                "life event.", code="enrollment.outside_open_enrollment", field="is_sep")
+                "life event.",
+                code="enrollment.outside_open_enrollment",
+                field="is_sep",
+            )
         start, _end = window
         next_year = start.year + 1
         deadline = date(start.year, self.jan1_deadline_month, self.jan1_deadline_day)
@@ -94,7 +102,9 @@ def sep_effective_date(event: Event, selection: date) -> date:
         when = (f"from {earliest:%m/%d/%Y} " if e in WINDOW_BEFORE else "") + f"until {latest:%m/%d/%Y}"
         raise ValidationFailed(
             f"{LABELS[e]} on {d:%m/%d/%Y} does not qualify today: it allows enrollment {when}.",
-            code="enrollment.life_event_outside_window", field="life_events")
+            code="enrollment.life_event_outside_window",
+            field="life_events",
+        )
     if e in EVENT_DATE_IS_EFFECTIVE:
         return d
     if e is LifeEvent.loss_of_coverage and selection < d:
@@ -102,14 +112,18 @@ def sep_effective_date(event: Event, selection: date) -> date:
     return first_of_month_after(selection)
 
 
-def calculate_effective_date(*, is_sep: bool, events: list[Event], selection: date,
-                             open_enrollment: OpenEnrollment) -> date:
+def calculate_effective_date(
+    *, is_sep: bool, events: list[Event], selection: date, open_enrollment: OpenEnrollment
+) -> date:
     """R-ENR-5: open enrollment by selection date; SEP: the earliest date among qualifying events."""
     if not is_sep:
         return open_enrollment.effective_date(selection)
     if not events:
-        raise ValidationFailed("A special enrollment application needs at least one life event and its date.",
-                               code="enrollment.life_event_required", field="life_events")
+        raise ValidationFailed(
+            "A special enrollment application needs at least one life event and its date.",
+            code="enrollment.life_event_required",
+            field="life_events",
+        )
     errors = ErrorCollector()
     dates = []
     for i, ev in enumerate(events):
@@ -127,13 +141,19 @@ def check_life_events(events: list[Event], selection: date) -> None:
     errors = ErrorCollector()
     for i, ev in enumerate(events):
         if ev.event_date > selection and ev.event_type not in WINDOW_BEFORE:
-            errors.add(f"life_events.{i}.event_date", "enrollment.life_event_in_future",
-                       f"{LABELS[ev.event_type]} cannot be dated in the future.")
+            errors.add(
+                f"life_events.{i}.event_date",
+                "enrollment.life_event_in_future",
+                f"{LABELS[ev.event_type]} cannot be dated in the future.",
+            )
     errors.raise_if_any()
 
 
 def sep_choice_allowed(*, requested_is_sep: bool, selection: date, open_enrollment: OpenEnrollment) -> None:
     """R-ENR-4: "is this an SEP application" defaults to yes and can be changed only during open enrollment."""
     if not requested_is_sep and not open_enrollment.is_open(selection):
-        raise ValidationFailed("Outside open enrollment every application is a special enrollment (SEP): "
-                               "is_sep must stay true.", code="enrollment.sep_required", field="is_sep")
+        raise ValidationFailed(
+            "Outside open enrollment every application is a special enrollment (SEP): is_sep must stay true.",
+            code="enrollment.sep_required",
+            field="is_sep",
+        )

@@ -57,31 +57,47 @@ def _prefixed(errors: ErrorCollector, section: str, exc: ValidationFailed) -> No
 
 # --- per section --------------------------------------------------------------------------------------------
 
+
 def check_general(data: dict[str, Any], facts: Facts, *, previous: dict[str, Any] | None = None) -> None:
     """R-ENR-3 producer number; R-ENR-4 SEP default and life-event rules; R-DEL-9 delegate states."""
     errors = ErrorCollector()
     number = data.get("producer_number")
     state = facts.producer_numbers.get(number or "")
     if state is None:
-        errors.add("producer_number", "enrollment.producer_number_unknown",
-                   "Choose one of the producer's active writing producer numbers.")
+        errors.add(
+            "producer_number",
+            "enrollment.producer_number_unknown",
+            "Choose one of the producer's active writing producer numbers.",
+        )
     elif facts.delegate_states is not None and state not in facts.delegate_states:
-        errors.add("producer_number", "enrollment.delegate_state",
-                   f"You are not assigned to {state}; choose a number in one of your states.")
+        errors.add(
+            "producer_number",
+            "enrollment.delegate_state",
+            f"You are not assigned to {state}; choose a number in one of your states.",
+        )
     try:
-        sep_choice_allowed(requested_is_sep=bool(data.get("is_sep", True)), selection=facts.today,
-                           open_enrollment=facts.open_enrollment)
+        sep_choice_allowed(
+            requested_is_sep=bool(data.get("is_sep", True)),
+            selection=facts.today,
+            open_enrollment=facts.open_enrollment,
+        )
     except ValidationFailed as exc:
         errors.add("is_sep", exc.code, exc.message)
     events = data.get("life_events") or []
     if data.get("is_sep", True) and not events:
-        errors.add("life_events", "enrollment.life_event_required",
-                   "A special enrollment application needs at least one life event and its date.")
+        errors.add(
+            "life_events",
+            "enrollment.life_event_required",
+            "A special enrollment application needs at least one life event and its date.",
+        )
     if previous and previous.get("is_sep", True) and data.get("is_sep", True):
         before = previous.get("life_events") or []
         if len(before) > 1 and not events:  # R-ENR-4: the last event cannot be deleted
-            errors.add("life_events", "enrollment.last_life_event",
-                       "A life event can only be deleted while more than one exists.")
+            errors.add(
+                "life_events",
+                "enrollment.last_life_event",
+                "A life event can only be deleted while more than one exists.",
+            )
     try:
         check_life_events([Event(LifeEvent(e["event_type"]), _d(e["event_date"])) for e in events], facts.today)
     except ValidationFailed as exc:
@@ -93,16 +109,22 @@ def check_general(data: dict[str, Any], facts: Facts, *, previous: dict[str, Any
 def check_life_event_change(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
     """R-ENR-4: events can be edited; one can be deleted only while more than one exists."""
     if before and not after:
-        raise ValidationFailed("A life event can only be deleted while more than one exists.",
-                               code="enrollment.last_life_event", field="life_events")
+        raise ValidationFailed(
+            "A life event can only be deleted while more than one exists.",
+            code="enrollment.last_life_event",
+            field="life_events",
+        )
 
 
 def check_applicant(data: dict[str, Any], facts: Facts) -> None:
     """R-ENR-6 authorization; R-ENR-7 applicant, addresses, contact."""
     errors = ErrorCollector()
     if data["authorization"] == "in_person" and not data.get("terms_accepted"):
-        errors.add("terms_accepted", "enrollment.terms_required",
-                   "Assisting in person needs the client's acceptance of the Terms and Agreements.")
+        errors.add(
+            "terms_accepted",
+            "enrollment.terms_required",
+            "Assisting in person needs the client's acceptance of the Terms and Agreements.",
+        )
     person = data["applicant"]
     born = _d(person["date_of_birth"])
     if born > facts.today:
@@ -111,11 +133,15 @@ def check_applicant(data: dict[str, Any], facts: Facts) -> None:
     if person.get("tobacco_use"):
         last = person.get("tobacco_last_used")
         if not last:
-            errors.add("applicant.tobacco_last_used", "enrollment.tobacco_date_required",
-                       "Give the date of last tobacco use.")
+            errors.add(
+                "applicant.tobacco_last_used", "enrollment.tobacco_date_required", "Give the date of last tobacco use."
+            )
         elif _d(last) > facts.today:
-            errors.add("applicant.tobacco_last_used", "enrollment.tobacco_date_future",
-                       "The date of last tobacco use cannot be in the future.")
+            errors.add(
+                "applicant.tobacco_last_used",
+                "enrollment.tobacco_date_future",
+                "The date of last tobacco use cannot be in the future.",
+            )
     for key in ("home_address", "mailing_address"):
         addr = data.get(key)
         if addr:
@@ -134,10 +160,14 @@ def check_household(data: dict[str, Any], facts: Facts) -> None:
     errors = ErrorCollector()
     count = len(data.get("dependents") or []) + (1 if data.get("spouse") else 0)
     if count > facts.max_dependents:
-        errors.add("dependents", "enrollment.too_many_dependents",
-                   f"At most {facts.max_dependents} dependents, the spouse included ({count} given).")
+        errors.add(
+            "dependents",
+            "enrollment.too_many_dependents",
+            f"At most {facts.max_dependents} dependents, the spouse included ({count} given).",
+        )
     people = ([("spouse", data["spouse"])] if data.get("spouse") else []) + [
-        (f"dependents.{i}", d) for i, d in enumerate(data.get("dependents") or [])]
+        (f"dependents.{i}", d) for i, d in enumerate(data.get("dependents") or [])
+    ]
     for path, person in people:
         if _d(person["date_of_birth"]) > facts.today:
             errors.add(f"{path}.date_of_birth", "enrollment.birth_in_future", "The date of birth is in the future.")
@@ -187,20 +217,28 @@ def check_plans(data: dict[str, Any], sections: dict[str, Any], facts: Facts) ->
     medical = facts.plans.get(medical_id) if medical_id else None
     dental = facts.plans.get(dental_id) if dental_id else None
     state = _home_state(sections)
-    for key, plan_id, plan, coverage in (("medical_plan_id", medical_id, medical, "medical"),
-                                         ("dental_plan_id", dental_id, dental, "dental")):
+    for key, plan_id, plan, coverage in (
+        ("medical_plan_id", medical_id, medical, "medical"),
+        ("dental_plan_id", dental_id, dental, "dental"),
+    ):
         if not plan_id:
             continue
         if plan is None or plan.coverage != coverage:
             errors.add(key, "enrollment.plan_unknown", f"{plan_id} is not a {coverage} plan.")
         elif plan.exchange == "on":
-            errors.add(key, "enrollment.plan_on_exchange",
-                       "On-exchange plans are enrolled on the exchange, not with this application.")
+            errors.add(
+                key,
+                "enrollment.plan_on_exchange",
+                "On-exchange plans are enrolled on the exchange, not with this application.",
+            )
         elif state and plan.state != state:
             errors.add(key, "enrollment.plan_wrong_state", f"{plan.name} is not offered in {state}.")
         elif not plan.available:
-            errors.add(key, "enrollment.plan_unavailable",
-                       f"{plan.name} is not offered in the applicant's county for the effective date.")
+            errors.add(
+                key,
+                "enrollment.plan_unavailable",
+                f"{plan.name} is not offered in the applicant's county for the effective date.",
+            )
     if form_type == "dental" and medical_id:
         errors.add("medical_plan_id", "enrollment.dental_form", "A dental-only application has no medical plan.")
     if form_type == "medical_dental" and not medical_id:
@@ -208,10 +246,17 @@ def check_plans(data: dict[str, Any], sections: dict[str, Any], facts: Facts) ->
     if form_type == "dental" and not dental_id:
         errors.add("dental_plan_id", "enrollment.dental_required", "Select a dental plan.")
     ages = applicant_ages(sections, facts.effective_date or facts.today)
-    if not dental_id and form_type == "medical_dental" and any(a < PEDIATRIC_DENTAL_AGE for a in ages.values()) \
-            and not data.get("pediatric_dental_attested"):
-        errors.add("pediatric_dental_attested", "enrollment.pediatric_dental",
-                   "Without a dental plan, attest that the children under 19 already have pediatric dental coverage.")
+    if (
+        not dental_id
+        and form_type == "medical_dental"
+        and any(a < PEDIATRIC_DENTAL_AGE for a in ages.values())
+        and not data.get("pediatric_dental_attested")
+    ):
+        errors.add(
+            "pediatric_dental_attested",
+            "enrollment.pediatric_dental",
+            "Without a dental plan, attest that the children under 19 already have pediatric dental coverage.",
+        )
     choices = list(data.get("pcp") or [])
     same = data.get("use_same_pcp_number_for_all")
     if choices or same:
@@ -223,14 +268,18 @@ def check_plans(data: dict[str, Any], sections: dict[str, Any], facts: Facts) ->
                 numbers.append(("use_same_pcp_number_for_all", same, None))
             for path, number, who in numbers:
                 if who is not None and who not in ages:
-                    errors.add(path.replace("pcp_number", "applicant"), "enrollment.pcp_applicant_unknown",
-                               f"There is no {who} on this application.")
+                    errors.add(
+                        path.replace("pcp_number", "applicant"),
+                        "enrollment.pcp_applicant_unknown",
+                        f"There is no {who} on this application.",
+                    )
                 networks = facts.providers.get(number)
                 if networks is None:
                     errors.add(path, "enrollment.pcp_unknown", f"No PCP or medical group has number {number}.")
                 elif medical.network_code not in networks:
-                    errors.add(path, "enrollment.pcp_out_of_network", f"PCP {number} is not in {medical.name}'s "
-                                                                      "network.")
+                    errors.add(
+                        path, "enrollment.pcp_out_of_network", f"PCP {number} is not in {medical.name}'s network."
+                    )
     errors.raise_if_any()
 
 
@@ -242,8 +291,11 @@ def check_other_coverage(data: dict[str, Any], facts: Facts) -> None:
         if block.get(flag) and not block.get("entries"):
             errors.add(f"{key}.entries", "enrollment.entries_required", "Add the details for each person.")
         if not block.get(flag) and block.get("entries"):
-            errors.add(f"{key}.{flag}", "enrollment.entries_without_yes", f"Answer yes to {key.replace('_', ' ')} "
-                                                                         "to give details.")
+            errors.add(
+                f"{key}.{flag}",
+                "enrollment.entries_without_yes",
+                f"Answer yes to {key.replace('_', ' ')} to give details.",
+            )
     errors.raise_if_any()
 
 
@@ -252,14 +304,20 @@ def check_signatures(data: dict[str, Any], sections: dict[str, Any], facts: Fact
     errors = ErrorCollector()
     ages = applicant_ages(sections, facts.effective_date or facts.today)
     if "primary" in ages and ages["primary"] < CHILD_ONLY_AGE and not data.get("parent_guardian"):
-        errors.add("parent_guardian", "enrollment.guardian_required",
-                   "A child-only application needs the parent or legal guardian's name and relationship.")
+        errors.add(
+            "parent_guardian",
+            "enrollment.guardian_required",
+            "A child-only application needs the parent or legal guardian's name and relationship.",
+        )
     if _home_state(sections) == "TX" and not data.get("consumer_choice_disclosure_accepted"):
         medical_id = (sections.get("plans") or {}).get("medical_plan_id")
         plan = facts.plans.get(medical_id) if medical_id else None
         if plan is None or plan.name not in facts.consumer_choice_exempt:
-            errors.add("consumer_choice_disclosure_accepted", "enrollment.consumer_choice_disclosure",
-                       "Texas applicants must accept the Consumer Choice Disclosure.")
+            errors.add(
+                "consumer_choice_disclosure_accepted",
+                "enrollment.consumer_choice_disclosure",
+                "Texas applicants must accept the Consumer Choice Disclosure.",
+            )
     if for_submit and not data.get("payment_option"):
         errors.add("payment_option", "enrollment.payment_option_required", "Choose pay now or pay later.")
     errors.raise_if_any()
@@ -300,8 +358,11 @@ def check_for_submit(sections: dict[str, Any], facts: Facts) -> None:
     general_state = facts.producer_numbers.get((sections.get("general") or {}).get("producer_number") or "")
     home_state = _home_state(sections)
     if general_state and home_state and general_state != home_state:  # R-ENR-3, R-DEL-9
-        errors.add("general.producer_number", "enrollment.state_mismatch",
-                   f"The writing producer number is for {general_state} but the applicant lives in {home_state}.")
+        errors.add(
+            "general.producer_number",
+            "enrollment.state_mismatch",
+            f"The writing producer number is for {general_state} but the applicant lives in {home_state}.",
+        )
     errors.raise_if_any("The application has missing or invalid fields")
 
 

@@ -13,15 +13,40 @@ from app.domain.errors import ErrorCollector, ValidationFailed
 from app.domain.text import name_key
 
 SEARCH_FIELDS = (
-    "account_number", "e_app_number", "client_app_id", "exchange_assigned_id", "pending_application_id",
-    "first_name", "last_name", "ssn_last4", "date_of_birth", "phone", "email", "zip_code",
-    "producer_first_name", "producer_last_name", "producer_number",
+    "account_number",
+    "e_app_number",
+    "client_app_id",
+    "exchange_assigned_id",
+    "pending_application_id",
+    "first_name",
+    "last_name",
+    "ssn_last4",
+    "date_of_birth",
+    "phone",
+    "email",
+    "zip_code",
+    "producer_first_name",
+    "producer_last_name",
+    "producer_number",
 )
 # R-MEM-4 result columns that can be sorted on (API name -> stable key used by the query builder).
 SORTABLE = (
-    "last_name", "first_name", "record_type", "e_app_number", "client_app_id", "member_count", "group_number",
-    "account_number", "status", "product_type", "product_name", "coverage_effective_date", "paid_to_date",
-    "termed_date", "producer_number", "coverage",
+    "last_name",
+    "first_name",
+    "record_type",
+    "e_app_number",
+    "client_app_id",
+    "member_count",
+    "group_number",
+    "account_number",
+    "status",
+    "product_type",
+    "product_name",
+    "coverage_effective_date",
+    "paid_to_date",
+    "termed_date",
+    "producer_number",
+    "coverage",
 )
 DEFAULT_SORT = (("last_name", False), ("first_name", False), ("account_number", False))
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%Y%m%d")
@@ -50,10 +75,27 @@ class MemberQuery:
     filters: dict[str, str] = field(default_factory=dict)
 
     def criteria_names(self) -> list[str]:
-        return [n for n in (
-            "account_number", "e_app_number", "client_app_id", "exchange_assigned_id", "pending_application_id",
-            "first_name_prefix", "last_name_prefix", "ssn_last4", "date_of_birth", "phone", "email", "zip_code",
-            "producer_first_name", "producer_last_name", "producer_number") if getattr(self, n) is not None]
+        return [
+            n
+            for n in (
+                "account_number",
+                "e_app_number",
+                "client_app_id",
+                "exchange_assigned_id",
+                "pending_application_id",
+                "first_name_prefix",
+                "last_name_prefix",
+                "ssn_last4",
+                "date_of_birth",
+                "phone",
+                "email",
+                "zip_code",
+                "producer_first_name",
+                "producer_last_name",
+                "producer_number",
+            )
+            if getattr(self, n) is not None
+        ]
 
 
 def parse_date(value: str, field_name: str) -> date:
@@ -63,13 +105,23 @@ def parse_date(value: str, field_name: str) -> date:
             return datetime.strptime(value.strip(), fmt).date()
         except ValueError:
             continue
-    raise ValidationFailed(f"{value!r} is not a date: use YYYY-MM-DD or MM/DD/YYYY.", code="search.date_invalid",
-                           field=field_name)
+    raise ValidationFailed(
+        f"{value!r} is not a date: use YYYY-MM-DD or MM/DD/YYYY.", code="search.date_invalid", field=field_name
+    )
 
 
 # R-ENR-15: criteria a submitted application can answer (it has no account, phones, email or zip yet).
-APPLICATION_CRITERIA = frozenset({"first_name_prefix", "last_name_prefix", "ssn_last4", "date_of_birth",
-                                  "client_app_id", "producer_number", "e_app_number"})
+APPLICATION_CRITERIA = frozenset(
+    {
+        "first_name_prefix",
+        "last_name_prefix",
+        "ssn_last4",
+        "date_of_birth",
+        "client_app_id",
+        "producer_number",
+        "e_app_number",
+    }
+)
 
 
 def policies_can_match(q: MemberQuery) -> bool:
@@ -80,11 +132,13 @@ def policies_can_match(q: MemberQuery) -> bool:
 def applications_can_match(q: MemberQuery) -> bool:
     """R-ENR-15: can a submitted application answer these criteria and column filters at all?"""
     f = q.filters
-    return not (set(q.criteria_names()) - APPLICATION_CRITERIA
-                or ("status" in f and f["status"].lower() != "submitted")
-                or ("record_type" in f and f["record_type"].lower() != "application")
-                or ("product_type" in f and f["product_type"].upper() != "OFF-EXCHANGE")
-                or "group_number" in f)
+    return not (
+        set(q.criteria_names()) - APPLICATION_CRITERIA
+        or ("status" in f and f["status"].lower() != "submitted")
+        or ("record_type" in f and f["record_type"].lower() != "application")
+        or ("product_type" in f and f["product_type"].upper() != "OFF-EXCHANGE")
+        or "group_number" in f
+    )
 
 
 def prefix_upper_bound(prefix: str) -> str:
@@ -98,8 +152,7 @@ def build_member_query(raw: dict[str, str | None], filters: dict[str, str | None
     values = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items()}
     values = {k: v for k, v in values.items() if v not in (None, "")}
     out: dict[str, object] = {}
-    digits_fields = {"account_number": (5, 12), "e_app_number": (4, 12), "producer_number": (9, 9),
-                     "ssn_last4": (4, 4)}
+    digits_fields = {"account_number": (5, 12), "e_app_number": (4, 12), "producer_number": (9, 9), "ssn_last4": (4, 4)}
     for name, (lo, hi) in digits_fields.items():
         if name in values:
             v = str(values[name])
@@ -114,8 +167,11 @@ def build_member_query(raw: dict[str, str | None], filters: dict[str, str | None
     if "pending_application_id" in values:
         v = str(values["pending_application_id"]).upper()
         if not re.fullmatch(r"[A-Z0-9]{6}", v):
-            errors.add("pending_application_id", "search.pending_application_id",
-                       "The pending application id is the six-character Billing ID.")
+            errors.add(
+                "pending_application_id",
+                "search.pending_application_id",
+                "The pending application id is the six-character Billing ID.",
+            )
         else:
             out["pending_application_id"] = v
     for name, target in (("first_name", "first_name_prefix"), ("last_name", "last_name_prefix")):
@@ -148,8 +204,9 @@ def build_member_query(raw: dict[str, str | None], filters: dict[str, str | None
     query = MemberQuery(**out, filters=clean_filters)  # type: ignore[arg-type]
     if not query.criteria_names():
         raise ValidationFailed(
-            "Enter at least one search criterion (for example account number, or last 4 of SSN with date of "
-            "birth).", code="search.criteria_required")
+            "Enter at least one search criterion (for example account number, or last 4 of SSN with date of birth).",
+            code="search.criteria_required",
+        )
     return query
 
 
@@ -165,8 +222,9 @@ def parse_sort(sort: str | None) -> tuple[tuple[str, bool], ...]:
         desc = part.startswith("-")
         name = part.lstrip("-+")
         if name not in SORTABLE:
-            raise ValidationFailed(f"Cannot sort by {name!r}. Sortable: {', '.join(SORTABLE)}.",
-                                   code="sort.unknown_field", field="sort")
+            raise ValidationFailed(
+                f"Cannot sort by {name!r}. Sortable: {', '.join(SORTABLE)}.", code="sort.unknown_field", field="sort"
+            )
         keys.append((name, desc))
     return tuple(keys) or DEFAULT_SORT
 
@@ -177,6 +235,7 @@ def product_type(exchange: str) -> str:
 
 
 # --- contact information change (R-CIC) ---------------------------------------------------------------------
+
 
 class PhoneType(StrEnum):
     home = "home"
@@ -209,22 +268,28 @@ class ContactSnapshot:
         return {"phones": dict(self.phones), "email": self.email, "details": dict(self.details)}
 
 
-def plan_contact_change(current: ContactSnapshot, phones: list[PhoneInput], email: str | None, *,
-                        is_primary: bool) -> ContactSnapshot:
+def plan_contact_change(
+    current: ContactSnapshot, phones: list[PhoneInput], email: str | None, *, is_primary: bool
+) -> ContactSnapshot:
     """R-CIC-1/2/3: validate a change request and return the updated snapshot."""
     if not is_primary:
         raise ValidationFailed(
             "Only the primary insured's phone numbers and email can be changed here. Spouses and dependents "
             "change theirs through Blue Access for Members or customer service.",
-            code="cic.not_primary", field="member_id")
+            code="cic.not_primary",
+            field="member_id",
+        )
     errors = ErrorCollector()
     new_phones = dict(current.phones)
     new_details = {k: dict(v) for k, v in current.details.items()}
     seen: set[str] = set()
     for i, phone in enumerate(phones):
         if not phone.type:
-            errors.add(f"phones.{i}.type", "cic.phone_type_required",
-                       "Select a phone type (home, cellular, work or fax) for every phone number.")
+            errors.add(
+                f"phones.{i}.type",
+                "cic.phone_type_required",
+                "Select a phone type (home, cellular, work or fax) for every phone number.",
+            )
             continue
         try:
             kind = PhoneType(phone.type)

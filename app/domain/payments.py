@@ -23,8 +23,10 @@ def payment_exists(payment_id: int, status: str) -> Conflict:
     if status == SUCCESSFUL:
         message = f"The binder payment was already made (payment {payment_id})."
     else:
-        message = (f"Payment {payment_id} is already waiting to be submitted for this application: submit or cancel "
-                   "it before capturing another.")
+        message = (
+            f"Payment {payment_id} is already waiting to be submitted for this application: submit or cancel "
+            "it before capturing another."
+        )
     return Conflict(message, code="payment.exists", extra={"payment_id": payment_id, "payment_status": status})
 
 
@@ -34,13 +36,17 @@ def check_capture(*, live: tuple[int, str] | None) -> None:
         raise payment_exists(*live)
 
 
-def check_charge(*, payment_id: int, payment_status: str, application_payment_status: str | None,
-                 successful_payment_id: int | None) -> None:
+def check_charge(
+    *, payment_id: int, payment_status: str, application_payment_status: str | None, successful_payment_id: int | None
+) -> None:
     """R-PAY-1: only a Pending payment is charged, and never when the application is already paid."""
     if payment_status != PENDING:
         raise Conflict(f"This payment is already {payment_status}.", code="payment.not_pending")
     if successful_payment_id is not None and successful_payment_id != payment_id:
-        raise Conflict(f"The binder payment was already made (payment {successful_payment_id}).",
-                       code="payment.already_paid", extra={"payment_id": successful_payment_id})
+        raise Conflict(
+            f"The binder payment was already made (payment {successful_payment_id}).",
+            code="payment.already_paid",
+            extra={"payment_id": successful_payment_id},
+        )
     if application_payment_status == SUCCESSFUL:
         raise Conflict("The binder payment was already made.", code="payment.already_paid")

@@ -10,11 +10,24 @@ from app.domain.dates import OPEN_END_DATE
 ASKED_OUT = "Asked Out"
 DEPENDENT_AGE = "Dependent Age"
 REASONS = (  # R-PCP-3, in the guide's order
-    "Asked Out", "Change Of Residence", "Changed For Application", "Concern With Access", "Concern With Physician",
-    "Concern With Service", "Dependent Age", "Doctor/Med Grp Location", "Hospital Affiliated",
-    "Left Network (Closed)", "Member Preferred One Doctor For Family", "Members Former Provider In Network",
-    "New Enrollee", "New Member Benefit Not Supported", "No Reason Given", "PCP Not Accepting New Patients",
-    "Referral Problems", "Retired",
+    "Asked Out",
+    "Change Of Residence",
+    "Changed For Application",
+    "Concern With Access",
+    "Concern With Physician",
+    "Concern With Service",
+    "Dependent Age",
+    "Doctor/Med Grp Location",
+    "Hospital Affiliated",
+    "Left Network (Closed)",
+    "Member Preferred One Doctor For Family",
+    "Members Former Provider In Network",
+    "New Enrollee",
+    "New Member Benefit Not Supported",
+    "No Reason Given",
+    "PCP Not Accepting New Patients",
+    "Referral Problems",
+    "Retired",
 )
 SUCCESS_MESSAGE = "The transaction was successful and all applicable ID cards were requested."
 
@@ -99,9 +112,15 @@ class Validation:
 def _view(a: Assignment | None) -> dict[str, object] | None:
     if a is None:
         return None
-    return {"medical_group_number": a.medical_group_number, "medical_group_name": a.medical_group_name,
-            "effective_date": a.effective_date, "term_date": a.term_date, "request_received_date":
-            a.request_received_date, "assigned_by": a.assigned_by, "reason": a.reason}
+    return {
+        "medical_group_number": a.medical_group_number,
+        "medical_group_name": a.medical_group_name,
+        "effective_date": a.effective_date,
+        "term_date": a.term_date,
+        "request_received_date": a.request_received_date,
+        "assigned_by": a.assigned_by,
+        "reason": a.reason,
+    }
 
 
 def validate_change(
@@ -120,78 +139,159 @@ def validate_change(
     """R-PCP-1..7: every error at once (per member where it concerns a member), warnings, current vs updated."""
     v = Validation()
     if not policy.requires_pcp:  # R-PCP-1
-        v.errors.append(MemberError(None, "pcp.plan_has_no_pcp",
-                                    "This plan does not use a primary care physician (only HMO and POS plans do)."))
+        v.errors.append(
+            MemberError(
+                None,
+                "pcp.plan_has_no_pcp",
+                "This plan does not use a primary care physician (only HMO and POS plans do).",
+            )
+        )
         return v
     if policy.status == "Termed":
         v.errors.append(MemberError(None, "pcp.policy_termed", "The policy is terminated: no PCP changes."))
     if provider is None:  # R-PCP-2
-        v.errors.append(MemberError(None, "pcp.provider_not_found",
-                                    f"No provider has Medical Group / PCP / PCPA / NPI number {provider_number}."))
+        v.errors.append(
+            MemberError(
+                None,
+                "pcp.provider_not_found",
+                f"No provider has Medical Group / PCP / PCPA / NPI number {provider_number}.",
+            )
+        )
     else:
         if policy.network_code not in provider.networks:
-            v.errors.append(MemberError(None, "pcp.provider_out_of_network",
-                                        f"{provider.medical_group_name} is not in this plan's network."))
+            v.errors.append(
+                MemberError(
+                    None, "pcp.provider_out_of_network", f"{provider.medical_group_name} is not in this plan's network."
+                )
+            )
         if not provider.accepting_new_patients:
-            v.errors.append(MemberError(None, "pcp.provider_not_accepting",
-                                        f"{provider.medical_group_name} is not accepting new patients."))
+            v.errors.append(
+                MemberError(
+                    None, "pcp.provider_not_accepting", f"{provider.medical_group_name} is not accepting new patients."
+                )
+            )
     if term_date is not None and term_date != OPEN_END_DATE:  # R-PCP-6
-        v.errors.append(MemberError(None, "pcp.term_date_fixed",
-                                    "The term date defaults to and must stay 12/31/9999. For two PCPs over two "
-                                    "periods, make two changes."))
+        v.errors.append(
+            MemberError(
+                None,
+                "pcp.term_date_fixed",
+                "The term date defaults to and must stay 12/31/9999. For two PCPs over two periods, make two changes.",
+            )
+        )
     if effective_date < today:
         v.errors.append(MemberError(None, "pcp.effective_date_past", "The effective date cannot be in the past."))
     if effective_date < policy.coverage_effective_date or (
-            policy.termination_date is not None and effective_date > policy.termination_date):
-        v.errors.append(MemberError(None, "pcp.effective_date_outside_coverage",
-                                    "The effective date must fall within the policy's coverage."))
+        policy.termination_date is not None and effective_date > policy.termination_date
+    ):
+        v.errors.append(
+            MemberError(
+                None,
+                "pcp.effective_date_outside_coverage",
+                "The effective date must fall within the policy's coverage.",
+            )
+        )
     if policy.state in first_of_month_states and effective_date.day != 1:  # R-PCP-7
-        v.warnings.append(Warning("pcp.first_of_month",
-                                  f"In {policy.state} a PCP can only start on the first of a month. Accept to keep "
-                                  f"{effective_date:%m/%d/%Y}, or change the effective date."))
+        v.warnings.append(
+            Warning(
+                "pcp.first_of_month",
+                f"In {policy.state} a PCP can only start on the first of a month. Accept to keep "
+                f"{effective_date:%m/%d/%Y}, or change the effective date.",
+            )
+        )
     if not requested:
         v.errors.append(MemberError(None, "pcp.members_required", "Select at least one member."))
     seen: set[int] = set()
     for req in requested:
         member = members.get(req.member_id)
         if member is None:
-            v.errors.append(MemberError(req.member_id, "pcp.member_not_on_policy",
-                                        "This member is not covered by the selected policy."))
+            v.errors.append(
+                MemberError(
+                    req.member_id, "pcp.member_not_on_policy", "This member is not covered by the selected policy."
+                )
+            )
             continue
         if req.member_id in seen:  # R-PCP-5
-            v.errors.append(MemberError(req.member_id, "pcp.member_repeated",
-                                        f"{member.name}: a member's PCP can change only once per transaction."))
+            v.errors.append(
+                MemberError(
+                    req.member_id,
+                    "pcp.member_repeated",
+                    f"{member.name}: a member's PCP can change only once per transaction.",
+                )
+            )
             continue
         seen.add(req.member_id)
         if member.coverage_end is not None and member.coverage_end < effective_date:  # R-PCP-1
-            v.errors.append(MemberError(req.member_id, "pcp.member_not_active",
-                                        f"{member.name} is not active on this policy on the effective date."))
+            v.errors.append(
+                MemberError(
+                    req.member_id,
+                    "pcp.member_not_active",
+                    f"{member.name} is not active on this policy on the effective date.",
+                )
+            )
         if req.reason not in REASONS:  # R-PCP-3
-            v.errors.append(MemberError(req.member_id, "pcp.reason_invalid",
-                                        f"{member.name}: choose a Provider Change Reason from the list."))
+            v.errors.append(
+                MemberError(
+                    req.member_id,
+                    "pcp.reason_invalid",
+                    f"{member.name}: choose a Provider Change Reason from the list.",
+                )
+            )
         elif req.reason == DEPENDENT_AGE and member.relationship == "primary":  # R-PCP-4
-            v.errors.append(MemberError(req.member_id, "pcp.reason_dependent_age",
-                                        f"{member.name}: Dependent Age applies to a spouse or dependent only."))
-        if provider is not None and any(a.medical_group_id == provider.medical_group_id and a.end_reason == ASKED_OUT
-                                        for a in member.history):  # R-PCP-4
-            v.errors.append(MemberError(
-                req.member_id, "pcp.asked_out_of_group",
-                f"{member.name}: Member was previously asked out of this Medical Group, please select a new "
-                "Medical Group"))
+            v.errors.append(
+                MemberError(
+                    req.member_id,
+                    "pcp.reason_dependent_age",
+                    f"{member.name}: Dependent Age applies to a spouse or dependent only.",
+                )
+            )
+        if provider is not None and any(
+            a.medical_group_id == provider.medical_group_id and a.end_reason == ASKED_OUT for a in member.history
+        ):  # R-PCP-4
+            v.errors.append(
+                MemberError(
+                    req.member_id,
+                    "pcp.asked_out_of_group",
+                    f"{member.name}: Member was previously asked out of this Medical Group, please select a new "
+                    "Medical Group",
+                )
+            )
         current = member.current(effective_date)
         if current is not None and current.effective_date >= effective_date:
-            v.errors.append(MemberError(req.member_id, "pcp.effective_before_current",
-                                        f"{member.name}: the new PCP must start after the current one "
-                                        f"({current.effective_date:%m/%d/%Y})."))
+            v.errors.append(
+                MemberError(
+                    req.member_id,
+                    "pcp.effective_before_current",
+                    f"{member.name}: the new PCP must start after the current one ({current.effective_date:%m/%d/%Y}).",
+                )
+            )
         if provider is not None and current is not None and current.medical_group_id == provider.medical_group_id:
-            v.errors.append(MemberError(req.member_id, "pcp.same_group",
-                                        f"{member.name} is already assigned to this Medical Group."))
-        updated = None if provider is None else {
-            "medical_group_number": provider.medical_group_number, "medical_group_name": provider.medical_group_name,
-            "effective_date": effective_date, "term_date": OPEN_END_DATE, "request_received_date": today,
-            "assigned_by": assigned_by, "reason": req.reason}
-        v.changes.append({"member_id": str(req.member_id), "name": member.name, "relationship": member.relationship,
-                          "current": _view(current), "updated": updated})
+            v.errors.append(
+                MemberError(
+                    req.member_id, "pcp.same_group", f"{member.name} is already assigned to this Medical Group."
+                )
+            )
+        updated = (
+            None
+            if provider is None
+            else {
+                "medical_group_number": provider.medical_group_number,
+                "medical_group_name": provider.medical_group_name,
+                "effective_date": effective_date,
+                "term_date": OPEN_END_DATE,
+                "request_received_date": today,
+                "assigned_by": assigned_by,
+                "reason": req.reason,
+            }
+        )
+        v.changes.append(
+            {
+                "member_id": str(req.member_id),
+                "name": member.name,
+                "relationship": member.relationship,
+                "current": _view(current),
+                "updated": updated,
+            }
+        )
     return v
 
 

@@ -15,13 +15,29 @@ from app.domain.errors import ErrorCollector, ValidationFailed
 from app.domain.text import name_key
 
 REQUIRED_FIELDS = ("first_name", "last_name", "state", "zip_code")
-OPTIONAL_FIELDS = ("middle_initial", "address1", "address2", "city", "phone", "cell_phone", "email",
-                   "assigned_agent_number")
+OPTIONAL_FIELDS = (
+    "middle_initial",
+    "address1",
+    "address2",
+    "city",
+    "phone",
+    "cell_phone",
+    "email",
+    "assigned_agent_number",
+)
 EDITABLE_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 LABELS = {
-    "first_name": "First name", "last_name": "Last name", "state": "State", "zip_code": "Zip code",
-    "middle_initial": "Middle initial", "address1": "Address 1", "address2": "Address 2", "city": "City",
-    "phone": "Phone number", "cell_phone": "Cell phone", "email": "Email address",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "state": "State",
+    "zip_code": "Zip code",
+    "middle_initial": "Middle initial",
+    "address1": "Address 1",
+    "address2": "Address 2",
+    "city": "City",
+    "phone": "Phone number",
+    "cell_phone": "Cell phone",
+    "email": "Email address",
     "assigned_agent_number": "Assigned agent number",
 }
 # Column sizes of the prospects table; the keys are as long as the values they are built from.
@@ -150,8 +166,11 @@ def validate_prospect(values: Mapping[str, object]) -> ProspectData:
                 errors.add(name, "prospect.required", f"{LABELS[name]} is required.")
             continue
         if CONTROL_RE.search(text):
-            errors.add(name, "prospect.invalid_characters", f"{LABELS[name]} contains characters that are not "
-                                                            "allowed (control characters).")
+            errors.add(
+                name,
+                "prospect.invalid_characters",
+                f"{LABELS[name]} contains characters that are not allowed (control characters).",
+            )
             out[name] = None
             continue
         limit = MAX_LENGTHS.get(name)
@@ -174,8 +193,11 @@ def validate_prospect(values: Mapping[str, object]) -> ProspectData:
                 errors.add(name, "prospect.phone_invalid", f"{LABELS[name]}: enter a 10-digit phone number.")
             out[name] = digits
     if out["assigned_agent_number"] is not None and not AGENT_NUMBER_RE.match(out["assigned_agent_number"]):
-        errors.add("assigned_agent_number", "prospect.agent_number_invalid",
-                   "Assign the prospect to an agent by their nine-digit producer number (Agent Unique ID).")
+        errors.add(
+            "assigned_agent_number",
+            "prospect.agent_number_invalid",
+            "Assign the prospect to an agent by their nine-digit producer number (Agent Unique ID).",
+        )
     if out["email"] is not None and not EMAIL_RE.match(out["email"]):
         errors.add("email", "prospect.email_invalid", "Enter an email address like name@example.com.")
     errors.raise_if_any("Some prospect fields are missing or invalid")
@@ -189,8 +211,7 @@ def merge_update(current: ProspectData, changes: Mapping[str, object]) -> tuple[
     """
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
-        raise ValidationFailed(f"{unknown[0]} cannot be changed.", code="prospect.field_not_editable",
-                               field=unknown[0])
+        raise ValidationFailed(f"{unknown[0]} cannot be changed.", code="prospect.field_not_editable", field=unknown[0])
     merged = {**current.as_dict(), **changes}
     updated = validate_prospect(merged)
     before, after = current.as_dict(), updated.as_dict()
@@ -260,7 +281,10 @@ def parse_sort(sort: str | None) -> tuple[tuple[str, bool], ...]:
         if name not in SORTABLE:
             raise ValidationFailed(
                 f"Cannot sort by {name!r}. Sort by {', '.join(SORTABLE)}; a leading '-' sorts descending, "
-                "e.g. sort=last_name,-created_at.", code="prospect.sort_invalid", field="sort")
+                "e.g. sort=last_name,-created_at.",
+                code="prospect.sort_invalid",
+                field="sort",
+            )
         if name not in {n for n, _ in order}:
             order.append((name, descending))
     return tuple(order)
@@ -283,8 +307,9 @@ def parse_ids(raw: list[str] | None, *, limit: int, field: str = "ids") -> list[
         return None
     unique = list(dict.fromkeys(ids))
     if len(unique) > limit:
-        raise ValidationFailed(f"Select at most {limit:,} prospects at once.", code="prospect.too_many_ids",
-                               field=field)
+        raise ValidationFailed(
+            f"Select at most {limit:,} prospects at once.", code="prospect.too_many_ids", field=field
+        )
     return unique
 
 

@@ -146,8 +146,9 @@ class CheckedQuote:
 
 # --- counties -----------------------------------------------------------------------------------------------
 
+
 def county_key(value: str) -> str:
-    """"Cook", "cook county", " COOK  County " all name the same county."""
+    """ "Cook", "cook county", " COOK  County " all name the same county."""
     key = collapse_whitespace(value).lower()
     return key[: -len(" county")] if key.endswith(" county") else key
 
@@ -185,8 +186,9 @@ class PlanArea:
     nothing: bool = False
 
 
-def choose_plan_area(*, candidates: Sequence[CountyInfo] | None, zip_code: str | None, county: str | None,
-                     state: str | None) -> PlanArea:
+def choose_plan_area(
+    *, candidates: Sequence[CountyInfo] | None, zip_code: str | None, county: str | None, state: str | None
+) -> PlanArea:
     """Resolve the county filters of GET /plans.
 
     `candidates` are the zip's counties (zip given) or the counties named `county` (no zip), None when
@@ -205,12 +207,18 @@ def choose_plan_area(*, candidates: Sequence[CountyInfo] | None, zip_code: str |
             if chosen is None:
                 raise ValidationFailed(
                     f"{county.strip()} County is not in zip code {zip_code}; that zip code is in "
-                    f"{_county_list(found)}.", code="plans.county_mismatch", field="county",
-                    extra={"counties": _county_choices(found)})
+                    f"{_county_list(found)}.",
+                    code="plans.county_mismatch",
+                    field="county",
+                    extra={"counties": _county_choices(found)},
+                )
         elif len(found) > 1:
             raise ValidationFailed(
                 f"Zip code {zip_code} spans {len(found)} counties ({_county_list(found)}): choose the county.",
-                code="plans.county_required", field="county", extra={"counties": _county_choices(found)})
+                code="plans.county_required",
+                field="county",
+                extra={"counties": _county_choices(found)},
+            )
         else:
             chosen = found[0]
     else:
@@ -219,7 +227,11 @@ def choose_plan_area(*, candidates: Sequence[CountyInfo] | None, zip_code: str |
         if len(found) > 1:
             raise ValidationFailed(
                 f"There are {len(found)} counties of that name ({_county_list(found)}): give the zip code or the "
-                "state too.", code="plans.county_ambiguous", field="county", extra={"counties": _county_choices(found)})
+                "state too.",
+                code="plans.county_ambiguous",
+                field="county",
+                extra={"counties": _county_choices(found)},
+            )
         chosen = found[0]
     if state and chosen.state != state.upper():
         return PlanArea(nothing=True)
@@ -227,6 +239,7 @@ def choose_plan_area(*, candidates: Sequence[CountyInfo] | None, zip_code: str |
 
 
 # --- R-QUO-1: the quote's household, place and date ---------------------------------------------------------
+
 
 def _clean_name(value: str | None) -> str | None:
     if value is None:
@@ -237,14 +250,23 @@ def _clean_name(value: str | None) -> str | None:
 
 def _check_birth(errors: ErrorCollector, field: str, who: str, born: date, effective: date) -> None:
     if born >= effective:
-        errors.add(field, "quote.born_after_effective_date",
-                   f"The {who} must be born before the effective date ({effective.isoformat()}).")
+        errors.add(
+            field,
+            "quote.born_after_effective_date",
+            f"The {who} must be born before the effective date ({effective.isoformat()}).",
+        )
     elif effective.year - born.year > OLDEST_AGE:
         errors.add(field, "quote.date_of_birth_invalid", f"Check the {who}'s date of birth ({born.isoformat()}).")
 
 
-def check_quote(data: QuoteInput, *, counties: Sequence[CountyInfo], today: date, max_dependents: int,
-                prospect: ProspectNames | None = None) -> CheckedQuote:
+def check_quote(
+    data: QuoteInput,
+    *,
+    counties: Sequence[CountyInfo],
+    today: date,
+    max_dependents: int,
+    prospect: ProspectNames | None = None,
+) -> CheckedQuote:
     """R-QUO-1: every field at once. `counties` are those of the zip code (empty: a zip we do not serve)."""
     errors = ErrorCollector()
     county: CountyInfo | None = None
@@ -259,17 +281,24 @@ def check_quote(data: QuoteInput, *, counties: Sequence[CountyInfo], today: date
         found = distinct_counties(counties)
         county = match_county(found, data.county)
         if county is None:
-            errors.add("county", "quote.county_mismatch",
-                       f"{data.county.strip()} County is not in zip code {data.zip_code}; choose one of "
-                       f"{_county_list(found)}.")
+            errors.add(
+                "county",
+                "quote.county_mismatch",
+                f"{data.county.strip()} County is not in zip code {data.zip_code}; choose one of "
+                f"{_county_list(found)}.",
+            )
 
     effective = data.effective_date
     if effective.day != 1:
-        errors.add("effective_date", "quote.effective_date_not_first",
-                   "The effective date must be the first day of a month.")
+        errors.add(
+            "effective_date", "quote.effective_date_not_first", "The effective date must be the first day of a month."
+        )
     elif effective < today:
-        errors.add("effective_date", "quote.effective_date_past",
-                   f"The effective date {effective.isoformat()} is in the past; choose the first of a coming month.")
+        errors.add(
+            "effective_date",
+            "quote.effective_date_past",
+            f"The effective date {effective.isoformat()} is in the past; choose the first of a coming month.",
+        )
 
     try:
         coverage = QuoteCoverage(data.coverage)
@@ -280,13 +309,16 @@ def check_quote(data: QuoteInput, *, counties: Sequence[CountyInfo], today: date
     applicant = data.applicant
     first = _clean_name(applicant.first_name) or (prospect.first_name if prospect else None)
     last = _clean_name(applicant.last_name) or (prospect.last_name if prospect else None)
-    for field, value, label in (("applicant.first_name", first, "first name"),
-                                ("applicant.last_name", last, "last name")):
+    for field, value, label in (
+        ("applicant.first_name", first, "first name"),
+        ("applicant.last_name", last, "last name"),
+    ):
         if not value:
             errors.add(field, "quote.name_required", f"Enter the applicant's {label} (or quote for a prospect).")
         elif len(value) > NAME_MAX or CONTROL_RE.search(value):
-            errors.add(field, "quote.name_invalid", f"The applicant's {label} must be at most {NAME_MAX} "
-                                                    "printable characters.")
+            errors.add(
+                field, "quote.name_invalid", f"The applicant's {label} must be at most {NAME_MAX} printable characters."
+            )
     _check_birth(errors, "applicant.date_of_birth", "applicant", applicant.date_of_birth, effective)
     if data.spouse is not None:
         _check_birth(errors, "spouse.date_of_birth", "spouse", data.spouse.date_of_birth, effective)
@@ -294,29 +326,47 @@ def check_quote(data: QuoteInput, *, counties: Sequence[CountyInfo], today: date
         _check_birth(errors, f"dependents.{i}.date_of_birth", f"dependent {i + 1}", dep.date_of_birth, effective)
     household_size = len(data.dependents) + (1 if data.spouse is not None else 0)
     if household_size > max_dependents:
-        errors.add("dependents", "quote.too_many_dependents",
-                   f"At most {max_dependents} dependents, the spouse included ({household_size} given).")
-    for field, sex in (("applicant.sex", applicant.sex),
-                       *((("spouse.sex", data.spouse.sex),) if data.spouse else ()),
-                       *((f"dependents.{i}.sex", d.sex) for i, d in enumerate(data.dependents))):
+        errors.add(
+            "dependents",
+            "quote.too_many_dependents",
+            f"At most {max_dependents} dependents, the spouse included ({household_size} given).",
+        )
+    for field, sex in (
+        ("applicant.sex", applicant.sex),
+        *((("spouse.sex", data.spouse.sex),) if data.spouse else ()),
+        *((f"dependents.{i}.sex", d.sex) for i, d in enumerate(data.dependents)),
+    ):
         if sex not in Sex.__members__:
             errors.add(field, "quote.sex_invalid", "Sex must be female or male.")
     errors.raise_if_any()
     assert county is not None and first and last
     household = {
-        "applicant": {"first_name": first, "last_name": last, "date_of_birth": applicant.date_of_birth.isoformat(),
-                      "sex": applicant.sex, "tobacco_use": applicant.tobacco_use},
-        "spouse": None if data.spouse is None else {
-            "date_of_birth": data.spouse.date_of_birth.isoformat(), "sex": data.spouse.sex,
-            "tobacco_use": data.spouse.tobacco_use},
+        "applicant": {
+            "first_name": first,
+            "last_name": last,
+            "date_of_birth": applicant.date_of_birth.isoformat(),
+            "sex": applicant.sex,
+            "tobacco_use": applicant.tobacco_use,
+        },
+        "spouse": None
+        if data.spouse is None
+        else {
+            "date_of_birth": data.spouse.date_of_birth.isoformat(),
+            "sex": data.spouse.sex,
+            "tobacco_use": data.spouse.tobacco_use,
+        },
         "dependents": [{"date_of_birth": d.date_of_birth.isoformat(), "sex": d.sex} for d in data.dependents],
     }
     return CheckedQuote(county=county, effective_date=effective, coverage=coverage, household=household)
 
 
 def no_plans_offered(county: CountyInfo, year: int) -> ValidationFailed:
-    return ValidationFailed(f"No plans are offered in {county.name} County, {county.state} for {year} yet; choose an "
-                            "earlier effective date.", code="quote.no_plans_offered", field="effective_date")
+    return ValidationFailed(
+        f"No plans are offered in {county.name} County, {county.state} for {year} yet; choose an "
+        "earlier effective date.",
+        code="quote.no_plans_offered",
+        field="effective_date",
+    )
 
 
 def household_people(household: Mapping[str, Any]) -> list[Person]:
@@ -332,11 +382,17 @@ def household_people(household: Mapping[str, Any]) -> list[Person]:
 
 # --- R-QUO-2: premiums -------------------------------------------------------------------------------------
 
+
 def price(offer: PlanOffer, people: list[Person], effective_date: date) -> PricedPlan:
     """R-QUO-2: base rate x age curve x tobacco factor (medical only); 3 oldest children under 21 charged."""
     assert offer.base_rate is not None
-    members, total = premiums(base_rate=offer.base_rate, tobacco_factor=offer.tobacco_factor,
-                              coverage=offer.coverage, people=people, effective_date=effective_date)
+    members, total = premiums(
+        base_rate=offer.base_rate,
+        tobacco_factor=offer.tobacco_factor,
+        coverage=offer.coverage,
+        people=people,
+        effective_date=effective_date,
+    )
     return PricedPlan(offer, members, total)
 
 
@@ -348,13 +404,21 @@ def price_all(offers: Sequence[PlanOffer], people: list[Person], effective_date:
 
 # --- R-QUO-3: selection ----------------------------------------------------------------------------------
 
+
 def is_available(offer: PlanOffer | None, *, state: str, year: int) -> bool:
     """Offered where and when the quote is: a rate in its rating area and the effective date's plan year."""
     return offer is not None and offer.base_rate is not None and offer.state == state and offer.plan_year == year
 
 
-def check_selection(*, coverage: QuoteCoverage, state: str, year: int, medical_plan_id: str | None,
-                    dental_plan_id: str | None, offers: Mapping[str, PlanOffer]) -> None:
+def check_selection(
+    *,
+    coverage: QuoteCoverage,
+    state: str,
+    year: int,
+    medical_plan_id: str | None,
+    dental_plan_id: str | None,
+    offers: Mapping[str, PlanOffer],
+) -> None:
     """R-QUO-3: at most one medical and one dental plan, each available for the quote and allowed by its
     coverage; both on or both off exchange (one "Enroll in Selected Plans" goes one way). All errors at once."""
     errors = ErrorCollector()
@@ -365,27 +429,40 @@ def check_selection(*, coverage: QuoteCoverage, state: str, year: int, medical_p
         field = f"{slot.value}_plan_id"
         offer = offers.get(plan_id)
         if not coverage.includes(slot.value):
-            errors.add(field, f"quote.coverage_excludes_{slot.value}",
-                       f"This quote is for {coverage.value.replace('_', ' and ')} coverage only: no {slot.value} "
-                       "plan can be selected.")
+            errors.add(
+                field,
+                f"quote.coverage_excludes_{slot.value}",
+                f"This quote is for {coverage.value.replace('_', ' and ')} coverage only: no {slot.value} "
+                "plan can be selected.",
+            )
         elif offer is not None and offer.coverage != slot.value:
-            errors.add(field, "quote.plan_wrong_coverage",
-                       f"{offer.name} is a {offer.coverage} plan; choose a {slot.value} plan here.")
+            errors.add(
+                field,
+                "quote.plan_wrong_coverage",
+                f"{offer.name} is a {offer.coverage} plan; choose a {slot.value} plan here.",
+            )
         elif not is_available(offer, state=state, year=year):
-            errors.add(field, "quote.plan_unavailable",
-                       f"Plan {plan_id} is not available for this quote's county and effective date; choose one "
-                       "from the quote's plans.")
+            errors.add(
+                field,
+                "quote.plan_unavailable",
+                f"Plan {plan_id} is not available for this quote's county and effective date; choose one "
+                "from the quote's plans.",
+            )
         else:
             assert offer is not None
             chosen.append(offer)
     if len(chosen) == 2 and chosen[0].exchange != chosen[1].exchange:
-        errors.add("dental_plan_id", "quote.mixed_exchange",
-                   "Select medical and dental plans that are both on exchange or both off exchange: on-exchange plans "
-                   "are enrolled on the exchange, off-exchange plans through an application here.")
+        errors.add(
+            "dental_plan_id",
+            "quote.mixed_exchange",
+            "Select medical and dental plans that are both on exchange or both off exchange: on-exchange plans "
+            "are enrolled on the exchange, off-exchange plans through an application here.",
+        )
     errors.raise_if_any()
 
 
 # --- R-QUO-4 / R-ENR-2: enrolling from a quote ---------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ExchangeRedirect:
@@ -400,31 +477,42 @@ def check_delegate_prospect(prospect_id: int | None) -> None:
     """R-DEL-9 (issue 12, finding 10): prospects are not a delegate's (403), and a quote does not open them
     either: a delegate's quote carries no prospect."""
     if prospect_id is not None:
-        raise Forbidden(f"{DELEGATE_NOT_PERMITTED} Prospects are too: leave prospect_id out and enter the "
-                        "applicant yourself.", code="delegate_not_permitted")
+        raise Forbidden(
+            f"{DELEGATE_NOT_PERMITTED} Prospects are too: leave prospect_id out and enter the applicant yourself.",
+            code="delegate_not_permitted",
+        )
 
 
 def check_delegate_state(state: str, delegate_states: frozenset[str]) -> None:
     """R-DEL-9: a delegate works in the states its producer assigned it; a quote elsewhere is refused (403)."""
     if state not in delegate_states:
         assigned = ", ".join(sorted(delegate_states)) or "none"
-        raise Forbidden(f"You are not assigned to {state} (your states: {assigned}); you can quote only for homes "
-                        "in your states. Ask your producer to assign the state or to quote this client.",
-                        code="quote.delegate_state_not_assigned")
+        raise Forbidden(
+            f"You are not assigned to {state} (your states: {assigned}); you can quote only for homes "
+            "in your states. Ask your producer to assign the state or to quote this client.",
+            code="quote.delegate_state_not_assigned",
+        )
 
 
-def exchange_redirect(selected: Sequence[PlanOffer], *, state: str, is_delegate: bool, federal_url: str,
-                      state_urls: Mapping[str, str]) -> ExchangeRedirect | None:
+def exchange_redirect(
+    selected: Sequence[PlanOffer], *, state: str, is_delegate: bool, federal_url: str, state_urls: Mapping[str, str]
+) -> ExchangeRedirect | None:
     """Where "Enroll in Selected Plans" goes: None for off-exchange plans (an application here), else the
     state-based exchange of `state` if it runs one, or the federal platform. Delegates cannot (R-DEL-9)."""
     if not selected:
-        raise ValidationFailed("Select a medical and/or a dental plan before enrolling (PUT the quote's selection).",
-                               code="quote.no_selection", field="selection")
+        raise ValidationFailed(
+            "Select a medical and/or a dental plan before enrolling (PUT the quote's selection).",
+            code="quote.no_selection",
+            field="selection",
+        )
     if not any(p.exchange == "on" for p in selected):
         return None
     if is_delegate:
-        raise Forbidden(DELEGATE_ON_EXCHANGE, code="delegate_not_permitted",
-                        extra={"on_exchange_plan_ids": [p.plan_id for p in selected if p.exchange == "on"]})
+        raise Forbidden(
+            DELEGATE_ON_EXCHANGE,
+            code="delegate_not_permitted",
+            extra={"on_exchange_plan_ids": [p.plan_id for p in selected if p.exchange == "on"]},
+        )
     url = state_urls.get(state)
     if url:
         return ExchangeRedirect(ExchangeKind.state, url, state)
@@ -436,12 +524,19 @@ def choose_enroll_mode(*, existing_application_id: int | None, mode: EnrollMode 
     if existing_application_id is not None:
         if mode is None:
             raise Conflict(
-                "An application was already started from this quote. Choose \"new\" to create a new application or "
-                "\"resume\" to go to the incomplete application.", code="enrollment.application_exists",
-                extra={"choices": [EnrollMode.new.value, EnrollMode.resume.value],
-                       "application_id": existing_application_id})
+                'An application was already started from this quote. Choose "new" to create a new application or '
+                '"resume" to go to the incomplete application.',
+                code="enrollment.application_exists",
+                extra={
+                    "choices": [EnrollMode.new.value, EnrollMode.resume.value],
+                    "application_id": existing_application_id,
+                },
+            )
         return mode
     if mode is EnrollMode.resume:
-        raise Conflict("There is no incomplete application for this quote to resume; choose \"new\" to start one.",
-                       code="enrollment.nothing_to_resume", extra={"choices": [EnrollMode.new.value]})
+        raise Conflict(
+            'There is no incomplete application for this quote to resume; choose "new" to start one.',
+            code="enrollment.nothing_to_resume",
+            extra={"choices": [EnrollMode.new.value]},
+        )
     return EnrollMode.new

@@ -85,22 +85,47 @@ CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 # R-REP-2 filter values (API value -> stored value; None: no narrowing).
 APPLICATION_STATUSES: dict[str, str | None] = {
-    "all": None, "submitted": "Submitted", "pending": "Pending", "approved": "Approved", "declined": "Declined",
-    "withdrawn": "Withdrawn"}
+    "all": None,
+    "submitted": "Submitted",
+    "pending": "Pending",
+    "approved": "Approved",
+    "declined": "Declined",
+    "withdrawn": "Withdrawn",
+}
 POLICY_STATUSES: dict[str, str | None] = {
-    "all": None, "active": "Active", "grace_period": "Grace Period", "termed": "Termed"}
+    "all": None,
+    "active": "Active",
+    "grace_period": "Grace Period",
+    "termed": "Termed",
+}
 EXCHANGES: dict[str, str | None] = {"all": None, "on": "on", "off": "off"}
 YES_NO_ALL: dict[str, bool | None] = {"all": None, "true": True, "false": False}
 COVERAGES: dict[str, str | None] = {"both": None, "medical": "medical", "dental": "dental"}
 ENUM_FILTERS: dict[str, Mapping[str, object]] = {
-    "application_status": APPLICATION_STATUSES, "policy_status": POLICY_STATUSES, "exchange": EXCHANGES,
-    "grandfathered": YES_NO_ALL, "coverage": COVERAGES, "temporary_plan": YES_NO_ALL}
+    "application_status": APPLICATION_STATUSES,
+    "policy_status": POLICY_STATUSES,
+    "exchange": EXCHANGES,
+    "grandfathered": YES_NO_ALL,
+    "coverage": COVERAGES,
+    "temporary_plan": YES_NO_ALL,
+}
 TEXT_FILTERS = {"product_name": 100, "producer_first_name": 100, "producer_last_name": 100, "producer_number": 9}
-FILTER_NAMES = ("application_status", "policy_status", "product_name", "exchange", "grandfathered", "coverage",
-                "temporary_plan", "producer_first_name", "producer_last_name", "producer_number")
+FILTER_NAMES = (
+    "application_status",
+    "policy_status",
+    "product_name",
+    "exchange",
+    "grandfathered",
+    "coverage",
+    "temporary_plan",
+    "producer_first_name",
+    "producer_last_name",
+    "producer_number",
+)
 
 
 # --- date semantics (R-REP-1) -------------------------------------------------------------------------------
+
 
 def _same_day_years_later(day: date, years: int) -> date:
     """`day` moved by `years` (negative: back); February 29 becomes February 28 in a common year."""
@@ -141,6 +166,7 @@ def turns_in_range(born: date, age: int, date_from: date, date_to: date) -> bool
 
 # --- the report definition ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ReportFilters:
     """R-REP-2 filters, validated and normalised (API values; defaults narrow nothing)."""
@@ -164,8 +190,9 @@ class ReportFilters:
     def as_dict(self) -> dict[str, str]:
         """The filters that narrow (non-default values), for saving, cursors and the audit log."""
         defaults = ReportFilters()
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) != getattr(defaults, f.name)}
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != getattr(defaults, f.name)
+        }
 
     def application_status_value(self) -> str | None:
         return APPLICATION_STATUSES[self.application_status]
@@ -187,8 +214,9 @@ class ReportFilters:
 
     def producer_matches(self, first_name: str, last_name: str) -> bool:
         """The caller is the producer of record of every row: a producer-name filter matches all or nothing."""
-        return ((self.producer_first_name is None or name_key(self.producer_first_name) == name_key(first_name))
-                and (self.producer_last_name is None or name_key(self.producer_last_name) == name_key(last_name)))
+        return (self.producer_first_name is None or name_key(self.producer_first_name) == name_key(first_name)) and (
+            self.producer_last_name is None or name_key(self.producer_last_name) == name_key(last_name)
+        )
 
 
 @dataclass(frozen=True)
@@ -233,8 +261,11 @@ class ReportDefinition:
 
 
 def unknown_report_type(value: str) -> NotFound:
-    return NotFound(f"There is no report {value[:40]!r}. Reports: {', '.join(REPORT_TYPES)}.",
-                    code="report.unknown_type", extra={"report_types": list(REPORT_TYPES)})
+    return NotFound(
+        f"There is no report {value[:40]!r}. Reports: {', '.join(REPORT_TYPES)}.",
+        code="report.unknown_type",
+        extra={"report_types": list(REPORT_TYPES)},
+    )
 
 
 def parse_report_type(value: str) -> ReportType:
@@ -262,8 +293,11 @@ def _parse_date(value: object, name: str, errors: ErrorCollector) -> date | None
             return None
     day: date = parsed
     if not MIN_DATE <= day <= MAX_DATE:
-        errors.add(name, "report.date_out_of_range",
-                   f"{_label(name)} must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}.")
+        errors.add(
+            name,
+            "report.date_out_of_range",
+            f"{_label(name)} must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}.",
+        )
         return None
     return day
 
@@ -284,16 +318,16 @@ def _normalise_filter(name: str, raw: object, errors: ErrorCollector, prefix: st
     if name in ENUM_FILTERS:
         allowed = ENUM_FILTERS[name]
         if text not in allowed:
-            errors.add(field_name, "report.filter_invalid",
-                       f"{_label(name)} must be one of: {', '.join(allowed)}.")
+            errors.add(field_name, "report.filter_invalid", f"{_label(name)} must be one of: {', '.join(allowed)}.")
             return None
         return text
     if CONTROL_RE.search(text):
         errors.add(field_name, "report.filter_invalid", f"{_label(name)} contains control characters.")
         return None
     if len(text) > TEXT_FILTERS[name]:
-        errors.add(field_name, "report.filter_too_long", f"{_label(name)} can be at most {TEXT_FILTERS[name]} "
-                                                        "characters.")
+        errors.add(
+            field_name, "report.filter_too_long", f"{_label(name)} can be at most {TEXT_FILTERS[name]} characters."
+        )
         return None
     if name == "producer_number" and not PRODUCER_NUMBER_RE.match(text):
         errors.add(field_name, "report.producer_number_invalid", "The producer number is exactly nine digits.")
@@ -301,9 +335,15 @@ def _normalise_filter(name: str, raw: object, errors: ErrorCollector, prefix: st
     return text
 
 
-def check_definition(report_type: ReportType | str, date_from: object, date_to: object,
-                     filters: Mapping[str, object] | None, errors: ErrorCollector, *,
-                     filter_prefix: str = "") -> ReportDefinition | None:
+def check_definition(
+    report_type: ReportType | str,
+    date_from: object,
+    date_to: object,
+    filters: Mapping[str, object] | None,
+    errors: ErrorCollector,
+    *,
+    filter_prefix: str = "",
+) -> ReportDefinition | None:
     """Validate a report definition, adding every problem to `errors`; the definition when there is none.
 
     A report type that is not one of ours is a field error here (a saved report's body); the run route turns
@@ -321,13 +361,19 @@ def check_definition(report_type: ReportType | str, date_from: object, date_to: 
         if start > end:
             errors.add("date_to", "report.range_reversed", "The To date must be on or after the From date.")
         elif (end - start).days + 1 > MAX_RANGE_DAYS:
-            errors.add("date_to", "report.range_too_long",
-                       f"A report covers at most {MAX_RANGE_DAYS} days; shorten the From-To range.")
+            errors.add(
+                "date_to",
+                "report.range_too_long",
+                f"A report covers at most {MAX_RANGE_DAYS} days; shorten the From-To range.",
+            )
     given = dict(filters or {})
     unknown = sorted(k for k in given if k not in FILTER_NAMES)
     for name in unknown:
-        errors.add(filter_prefix + name, "report.filter_unknown",
-                   f"Unknown filter {name[:40]!r}; filters: {', '.join(FILTER_NAMES)}.")
+        errors.add(
+            filter_prefix + name,
+            "report.filter_unknown",
+            f"Unknown filter {name[:40]!r}; filters: {', '.join(FILTER_NAMES)}.",
+        )
     clean: dict[str, str] = {}
     for name in FILTER_NAMES:
         value = _normalise_filter(name, given.get(name), errors, filter_prefix)
@@ -338,8 +384,9 @@ def check_definition(report_type: ReportType | str, date_from: object, date_to: 
     return ReportDefinition(kind, start, end, ReportFilters(**clean))
 
 
-def build_definition(report_type: ReportType | str, date_from: object, date_to: object,
-                     filters: Mapping[str, object] | None = None) -> ReportDefinition:
+def build_definition(
+    report_type: ReportType | str, date_from: object, date_to: object, filters: Mapping[str, object] | None = None
+) -> ReportDefinition:
     """Validate a report definition; every problem at once (422)."""
     errors = ErrorCollector()
     definition = check_definition(report_type, date_from, date_to, filters, errors)
@@ -364,6 +411,7 @@ def check_saved_name(name: str, errors: ErrorCollector) -> str | None:
 
 
 # --- rows and columns ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class ReportRow:
@@ -406,35 +454,61 @@ class ReportRow:
 
 # Headers as on screen: the "View Search Results" table and the Create Report names.
 HEADERS = {
-    "account_number": "Account Number", "last_name": "Last Name", "first_name": "First Name",
-    "member_last_name": "Member Last Name", "member_first_name": "Member First Name",
-    "relationship": "Relationship", "date_of_birth": "Date of Birth",
-    "e_app_number": "E-App Number", "client_app_id": "Client App ID",
+    "account_number": "Account Number",
+    "last_name": "Last Name",
+    "first_name": "First Name",
+    "member_last_name": "Member Last Name",
+    "member_first_name": "Member First Name",
+    "relationship": "Relationship",
+    "date_of_birth": "Date of Birth",
+    "e_app_number": "E-App Number",
+    "client_app_id": "Client App ID",
     "pending_application_id": "Pending Application ID",
-    "member_count": "Member Count", "group_number": "Group Number", "status": "Status",
-    "application_status": "Application Status", "product_type": "Product Type", "product_name": "Product Name",
-    "coverage": "Coverage", "grandfathered": "Grandfathered", "temporary_plan": "Temporary Plan",
+    "member_count": "Member Count",
+    "group_number": "Group Number",
+    "status": "Status",
+    "application_status": "Application Status",
+    "product_type": "Product Type",
+    "product_name": "Product Name",
+    "coverage": "Coverage",
+    "grandfathered": "Grandfathered",
+    "temporary_plan": "Temporary Plan",
     "initial_payment_received": "Initial Payment Received",
-    "coverage_effective_date": "Coverage Effective Date", "paid_to_date": "Paid To Date",
-    "termed_date": "Policy Term Date", "app_signature_date": "App Signature Date", "eapp_start_date": "eApp Start Date",
-    "producer_name": "Producer Name", "producer_number": "Nine Digit Producer Number",
+    "coverage_effective_date": "Coverage Effective Date",
+    "paid_to_date": "Paid To Date",
+    "termed_date": "Policy Term Date",
+    "app_signature_date": "App Signature Date",
+    "eapp_start_date": "eApp Start Date",
+    "producer_name": "Producer Name",
+    "producer_number": "Nine Digit Producer Number",
 }
 _CLIENT = ("account_number", "last_name", "first_name")
-_POLICY = ("e_app_number", "client_app_id", "member_count", "group_number", "product_type", "product_name",
-           "coverage")
+_POLICY = ("e_app_number", "client_app_id", "member_count", "group_number", "product_type", "product_name", "coverage")
 _PRODUCER = ("producer_name", "producer_number")
 # Per report: the report's own dates first after the client, then the policy (status only with "All").
 _DATES: dict[ReportType, tuple[str, ...]] = {
-    ReportType.eapp_start_date: ("eapp_start_date", "app_signature_date", "application_status",
-                                 "coverage_effective_date"),
-    ReportType.app_signature_date: ("app_signature_date", "eapp_start_date", "application_status",
-                                    "coverage_effective_date"),
+    ReportType.eapp_start_date: (
+        "eapp_start_date",
+        "app_signature_date",
+        "application_status",
+        "coverage_effective_date",
+    ),
+    ReportType.app_signature_date: (
+        "app_signature_date",
+        "eapp_start_date",
+        "application_status",
+        "coverage_effective_date",
+    ),
     ReportType.coverage_effective_date: ("coverage_effective_date", "paid_to_date", "termed_date"),
     ReportType.policy_term_date: ("termed_date", "coverage_effective_date", "paid_to_date"),
     ReportType.current_paid_to_date: ("paid_to_date", "coverage_effective_date", "termed_date"),
-    ReportType.initial_payment_not_received: ("coverage_effective_date", "application_status",
-                                              "pending_application_id", "app_signature_date",
-                                              "initial_payment_received"),
+    ReportType.initial_payment_not_received: (
+        "coverage_effective_date",
+        "application_status",
+        "pending_application_id",
+        "app_signature_date",
+        "initial_payment_received",
+    ),
     ReportType.members_approaching_65: ("coverage_effective_date", "paid_to_date", "termed_date"),
     ReportType.members_approaching_26: ("coverage_effective_date", "paid_to_date", "termed_date"),
 }
@@ -480,14 +554,44 @@ def display_value(key: str, value: object) -> object:
 # --- sorting and cursors -------------------------------------------------------------------------------------
 
 POLICY_SORTABLE = (
-    "account_number", "last_name", "first_name", "e_app_number", "client_app_id", "group_number", "member_count",
-    "product_type", "product_name", "coverage", "status", "application_status", "coverage_effective_date",
-    "paid_to_date", "termed_date", "app_signature_date", "eapp_start_date", "producer_number",
+    "account_number",
+    "last_name",
+    "first_name",
+    "e_app_number",
+    "client_app_id",
+    "group_number",
+    "member_count",
+    "product_type",
+    "product_name",
+    "coverage",
+    "status",
+    "application_status",
+    "coverage_effective_date",
+    "paid_to_date",
+    "termed_date",
+    "app_signature_date",
+    "eapp_start_date",
+    "producer_number",
 )
-MEMBER_SORTABLE = (*POLICY_SORTABLE, "member_last_name", "member_first_name", "relationship", "date_of_birth",
-                   "birthday")
-DATE_KEYS = frozenset({"coverage_effective_date", "paid_to_date", "termed_date", "app_signature_date",
-                       "eapp_start_date", "date_of_birth", "birthday"})
+MEMBER_SORTABLE = (
+    *POLICY_SORTABLE,
+    "member_last_name",
+    "member_first_name",
+    "relationship",
+    "date_of_birth",
+    "birthday",
+)
+DATE_KEYS = frozenset(
+    {
+        "coverage_effective_date",
+        "paid_to_date",
+        "termed_date",
+        "app_signature_date",
+        "eapp_start_date",
+        "date_of_birth",
+        "birthday",
+    }
+)
 INT_KEYS = frozenset({"member_count"})
 
 Sort = tuple[tuple[str, bool], ...]
@@ -521,9 +625,12 @@ def check_sort(kind: ReportType, sort: str | None, errors: ErrorCollector) -> So
         descending = part.startswith("-")
         name = part.lstrip("+-").strip()
         if name not in allowed:
-            errors.add("sort", "report.sort_invalid",
-                       f"Cannot sort this report by {name[:40]!r}. Sort by: {', '.join(allowed)}; a leading '-' "
-                       "sorts descending.")
+            errors.add(
+                "sort",
+                "report.sort_invalid",
+                f"Cannot sort this report by {name[:40]!r}. Sort by: {', '.join(allowed)}; a leading '-' "
+                "sorts descending.",
+            )
             return default_sort(kind)
         if name not in {k for k, _ in keys}:
             keys.append((name, descending))
@@ -532,8 +639,16 @@ def check_sort(kind: ReportType, sort: str | None, errors: ErrorCollector) -> So
 
 def fingerprint(definition: ReportDefinition, sort: Sort) -> str:
     """Ties a cursor to the report it came from: a cursor of another report or order is refused."""
-    raw = json.dumps([definition.report_type.value, definition.date_from.isoformat(), definition.date_to.isoformat(),
-                      sorted(definition.filters.as_dict().items()), [list(k) for k in sort]], separators=(",", ":"))
+    raw = json.dumps(
+        [
+            definition.report_type.value,
+            definition.date_from.isoformat(),
+            definition.date_to.isoformat(),
+            sorted(definition.filters.as_dict().items()),
+            [list(k) for k in sort],
+        ],
+        separators=(",", ":"),
+    )
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -541,11 +656,13 @@ def _json_value(key: str, value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def encode_cursor(definition: ReportDefinition, sort: Sort, values: Sequence[object],
-                  ids: Sequence[int]) -> str:
+def encode_cursor(definition: ReportDefinition, sort: Sort, values: Sequence[object], ids: Sequence[int]) -> str:
     """An opaque `after` token: the last row's sort values and ids, bound to this report and order."""
-    payload = {"f": fingerprint(definition, sort),
-               "v": [_json_value(k, v) for (k, _), v in zip(sort, values, strict=True)], "i": list(ids)}
+    payload = {
+        "f": fingerprint(definition, sort),
+        "v": [_json_value(k, v) for (k, _), v in zip(sort, values, strict=True)],
+        "i": list(ids),
+    }
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
@@ -567,8 +684,11 @@ def decode_cursor(definition: ReportDefinition, sort: Sort, token: str, errors: 
     except (ValueError, binascii.Error, UnicodeError):
         bad()
         return None
-    if not isinstance(payload, dict) or not isinstance(payload.get("v"), list) or not isinstance(
-            payload.get("i"), list):
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("v"), list)
+        or not isinstance(payload.get("i"), list)
+    ):
         bad()
         return None
     if payload.get("f") != fingerprint(definition, sort):
@@ -615,9 +735,15 @@ class RunRequest:
     cursor: Cursor | None = None
 
 
-def build_run(report_type: ReportType | str, date_from: object, date_to: object,
-              filters: Mapping[str, object] | None, *, sort: str | None = None,
-              after: str | None = None) -> RunRequest:
+def build_run(
+    report_type: ReportType | str,
+    date_from: object,
+    date_to: object,
+    filters: Mapping[str, object] | None,
+    *,
+    sort: str | None = None,
+    after: str | None = None,
+) -> RunRequest:
     """Validate a report run - definition, sort and cursor - reporting every problem at once (422)."""
     errors = ErrorCollector()
     definition = check_definition(report_type, date_from, date_to, filters, errors)

@@ -43,8 +43,11 @@ class DelegateRepository(RepositoryBase[User]):
     async def states_for(self, delegate_ids: Sequence[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {i: [] for i in delegate_ids}
         if delegate_ids:
-            stmt = (select(DelegateState.delegate_id, DelegateState.state)
-                    .where(DelegateState.delegate_id.in_(list(delegate_ids))).order_by(DelegateState.state))
+            stmt = (
+                select(DelegateState.delegate_id, DelegateState.state)
+                .where(DelegateState.delegate_id.in_(list(delegate_ids)))
+                .order_by(DelegateState.state)
+            )
             for did, state in (await self.session.execute(stmt)).all():
                 out[did].append(state)
         return out
@@ -53,8 +56,9 @@ class DelegateRepository(RepositoryBase[User]):
         self.session.add(DelegateState(delegate_id=delegate_id, state=state))
 
     async def producer_active_states(self, producer_id: int) -> set[str]:
-        stmt = select(StateRegistration.state).where(StateRegistration.user_id == producer_id,
-                                                     StateRegistration.status == "active")
+        stmt = select(StateRegistration.state).where(
+            StateRegistration.user_id == producer_id, StateRegistration.status == "active"
+        )
         return set((await self.session.execute(stmt)).scalars().all())
 
 
@@ -72,7 +76,8 @@ class OtpRepository(RepositoryBase[OtpCode]):
     async def sends_since(self, user_id: int, since: datetime) -> tuple[int, datetime | None]:
         """How many codes went to this user since `since`, and when the last one went."""
         stmt = select(func.count(), func.max(OtpCode.created_at)).where(
-            OtpCode.user_id == user_id, OtpCode.created_at >= since)
+            OtpCode.user_id == user_id, OtpCode.created_at >= since
+        )
         count, last = (await self.session.execute(stmt)).one()
         if last is not None and last.tzinfo is None:
             from datetime import UTC
@@ -82,17 +87,27 @@ class OtpRepository(RepositoryBase[OtpCode]):
 
     async def latest_live(self, user_id: int, purpose: str, challenge_id: int | None) -> OtpCode | None:
         """The newest unused code for this purpose (older ones were superseded when it was sent)."""
-        stmt = (select(OtpCode)
-                .where(OtpCode.user_id == user_id, OtpCode.purpose == purpose, OtpCode.used_at.is_(None),
-                       OtpCode.challenge_id.is_(None) if challenge_id is None else OtpCode.challenge_id == challenge_id)
-                .order_by(OtpCode.id.desc()).limit(1).with_for_update())
+        stmt = (
+            select(OtpCode)
+            .where(
+                OtpCode.user_id == user_id,
+                OtpCode.purpose == purpose,
+                OtpCode.used_at.is_(None),
+                OtpCode.challenge_id.is_(None) if challenge_id is None else OtpCode.challenge_id == challenge_id,
+            )
+            .order_by(OtpCode.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def supersede(self, user_id: int, purpose: str, now: datetime) -> None:
         """A new code replaces every earlier unused one of the same purpose."""
         await self.session.execute(
-            update(OtpCode).where(and_(OtpCode.user_id == user_id, OtpCode.purpose == purpose,
-                                       OtpCode.used_at.is_(None))).values(used_at=now))
+            update(OtpCode)
+            .where(and_(OtpCode.user_id == user_id, OtpCode.purpose == purpose, OtpCode.used_at.is_(None)))
+            .values(used_at=now)
+        )
 
 
 class MfaChallengeRepository(RepositoryBase[MfaChallenge]):
@@ -108,14 +123,19 @@ class RememberedDeviceRepository(RepositoryBase[RememberedDevice]):
 
     async def get_live(self, user_id: int, token_hash: str, now: datetime) -> RememberedDevice | None:
         stmt = select(RememberedDevice).where(
-            RememberedDevice.user_id == user_id, RememberedDevice.token_hash == token_hash,
-            RememberedDevice.revoked_at.is_(None), RememberedDevice.expires_at > now)
+            RememberedDevice.user_id == user_id,
+            RememberedDevice.token_hash == token_hash,
+            RememberedDevice.revoked_at.is_(None),
+            RememberedDevice.expires_at > now,
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def revoke_all(self, user_id: int, now: datetime) -> int:
         result = await self.session.execute(
-            update(RememberedDevice).where(RememberedDevice.user_id == user_id, RememberedDevice.revoked_at.is_(None))
-            .values(revoked_at=now))
+            update(RememberedDevice)
+            .where(RememberedDevice.user_id == user_id, RememberedDevice.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
         return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -123,6 +143,10 @@ class PasswordHistoryRepository(RepositoryBase[PasswordHistory]):
     model = PasswordHistory
 
     async def recent_hashes(self, user_id: int, limit: int) -> list[str]:
-        stmt = (select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user_id)
-                .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc()).limit(limit))
+        stmt = (
+            select(PasswordHistory.password_hash)
+            .where(PasswordHistory.user_id == user_id)
+            .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc())
+            .limit(limit)
+        )
         return list((await self.session.execute(stmt)).scalars().all())

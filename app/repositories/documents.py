@@ -23,8 +23,9 @@ class DocumentRepository(RepositoryBase[Document]):
         stmt = self._mine(producer_id).order_by(Document.submitted_at.desc(), Document.id.desc())
         return await self.page(stmt, page=page, page_size=page_size)
 
-    async def get_for_producer(self, tracking_number: str, producer_id: int, *,
-                               for_update: bool = False) -> Document | None:
+    async def get_for_producer(
+        self, tracking_number: str, producer_id: int, *, for_update: bool = False
+    ) -> Document | None:
         stmt = self._mine(producer_id).where(Document.tracking_number == tracking_number)
         if for_update:
             stmt = stmt.with_for_update()
@@ -40,6 +41,7 @@ class DocumentRepository(RepositoryBase[Document]):
         portal applications (indexes: policies (producer_id, e_app_number), applications' unique record number)."""
         policy_number, record_number = e_app_references(e_app_number)
         policy = select(Policy.id).where(Policy.producer_id == producer_id, Policy.e_app_number == policy_number)
-        application = select(Application.id).where(Application.producer_id == producer_id,
-                                                   Application.record_number == record_number)
+        application = select(Application.id).where(
+            Application.producer_id == producer_id, Application.record_number == record_number
+        )
         return bool((await self.session.execute(select(or_(policy.exists(), application.exists())))).scalar())

@@ -30,32 +30,47 @@ from app.repositories.orm import (
 class ApplicationRepository(RepositoryBase[Application]):
     model = Application
 
-    async def get_in_book(self, application_id: int, producer_id: int, *, for_update: bool = False
-                          ) -> Application | None:
+    async def get_in_book(
+        self, application_id: int, producer_id: int, *, for_update: bool = False
+    ) -> Application | None:
         stmt = select(Application).where(Application.id == application_id, Application.producer_id == producer_id)
         if for_update:  # the row as it is once locked, even if this session read it before
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def list_in_book(self, producer_id: int, *, statuses: Sequence[str], now: datetime, page: int,
-                           page_size: int) -> tuple[list[Application], int]:
-        stmt = (select(Application)
-                .where(Application.producer_id == producer_id, Application.status.in_(list(statuses)),
-                       or_(Application.status == "submitted", Application.expires_at > now))
-                .order_by(Application.updated_at.desc(), Application.id.desc()))
+    async def list_in_book(
+        self, producer_id: int, *, statuses: Sequence[str], now: datetime, page: int, page_size: int
+    ) -> tuple[list[Application], int]:
+        stmt = (
+            select(Application)
+            .where(
+                Application.producer_id == producer_id,
+                Application.status.in_(list(statuses)),
+                or_(Application.status == "submitted", Application.expires_at > now),
+            )
+            .order_by(Application.updated_at.desc(), Application.id.desc())
+        )
         return await self.page(stmt, page=page, page_size=page_size)
 
     async def incomplete_for_quote(self, producer_id: int, quote_id: int, now: datetime) -> Application | None:
-        stmt = (select(Application)
-                .where(Application.producer_id == producer_id, Application.quote_id == quote_id,
-                       Application.status == "incomplete", Application.expires_at > now)
-                .order_by(Application.updated_at.desc()).limit(1))
+        stmt = (
+            select(Application)
+            .where(
+                Application.producer_id == producer_id,
+                Application.quote_id == quote_id,
+                Application.status == "incomplete",
+                Application.expires_at > now,
+            )
+            .order_by(Application.updated_at.desc())
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def producer_numbers(self, producer_id: int) -> dict[str, str]:
         """The producer's active writing numbers -> state (R-ENR-3)."""
         stmt = select(StateRegistration.agent_unique_id, StateRegistration.state).where(
-            StateRegistration.user_id == producer_id, StateRegistration.status == "active")
+            StateRegistration.user_id == producer_id, StateRegistration.status == "active"
+        )
         return {n: s for n, s in (await self.session.execute(stmt)).all()}
 
     async def producer(self, producer_id: int) -> User | None:
@@ -69,8 +84,7 @@ class ApplicationRepository(RepositoryBase[Application]):
         ids = [p for p in plan_ids if p]
         if not ids:
             return {}
-        return {p.plan_id: p for p in (await self.session.execute(select(Plan).where(Plan.plan_id.in_(ids))))
-                .scalars()}
+        return {p.plan_id: p for p in (await self.session.execute(select(Plan).where(Plan.plan_id.in_(ids)))).scalars()}
 
     async def rating_area(self, zip_code: str, county: str | None) -> tuple[str, int] | None:
         stmt = select(County.state, County.rating_area, County.name).where(County.zip_code == zip_code[:5])
@@ -85,16 +99,19 @@ class ApplicationRepository(RepositoryBase[Application]):
         if not ids:
             return {}
         stmt = select(PlanRate.plan_id, PlanRate.base_rate).where(
-            PlanRate.plan_id.in_(ids), PlanRate.state == state, PlanRate.rating_area == rating_area)
+            PlanRate.plan_id.in_(ids), PlanRate.state == state, PlanRate.rating_area == rating_area
+        )
         return {pid: rate for pid, rate in (await self.session.execute(stmt)).all()}
 
     async def provider_networks(self, numbers: Sequence[str]) -> dict[str, frozenset[str]]:
         nums = [n for n in numbers if n]
         if not nums:
             return {}
-        stmt = (select(MedicalGroup.medical_group_number, MedicalGroup.pcp_number, MedicalGroupNetwork.network_code)
-                .join(MedicalGroupNetwork, MedicalGroupNetwork.medical_group_id == MedicalGroup.id)
-                .where(or_(MedicalGroup.medical_group_number.in_(nums), MedicalGroup.pcp_number.in_(nums))))
+        stmt = (
+            select(MedicalGroup.medical_group_number, MedicalGroup.pcp_number, MedicalGroupNetwork.network_code)
+            .join(MedicalGroupNetwork, MedicalGroupNetwork.medical_group_id == MedicalGroup.id)
+            .where(or_(MedicalGroup.medical_group_number.in_(nums), MedicalGroup.pcp_number.in_(nums)))
+        )
         out: dict[str, set[str]] = {}
         for group_number, pcp_number, network in (await self.session.execute(stmt)).all():
             for n in (group_number, pcp_number):
@@ -104,13 +121,20 @@ class ApplicationRepository(RepositoryBase[Application]):
 
     async def has_active_coverage(self, *, first_name: str, last_name: str, date_of_birth: date, on: date) -> bool:
         """The carrier-wide duplicate check of the simulated enrollment gateway (R-ENR-15)."""
-        stmt = (select(func.count()).select_from(Member)
-                .join(PolicyMember, PolicyMember.member_id == Member.id)
-                .join(Policy, Policy.id == PolicyMember.policy_id)
-                .where(func.lower(Member.first_name) == first_name.lower(),
-                       func.lower(Member.last_name) == last_name.lower(), Member.date_of_birth == date_of_birth,
-                       Policy.status.in_(("Active", "Grace Period")), Policy.coverage_effective_date <= on,
-                       or_(Policy.termination_date.is_(None), Policy.termination_date >= on)))
+        stmt = (
+            select(func.count())
+            .select_from(Member)
+            .join(PolicyMember, PolicyMember.member_id == Member.id)
+            .join(Policy, Policy.id == PolicyMember.policy_id)
+            .where(
+                func.lower(Member.first_name) == first_name.lower(),
+                func.lower(Member.last_name) == last_name.lower(),
+                Member.date_of_birth == date_of_birth,
+                Policy.status.in_(("Active", "Grace Period")),
+                Policy.coverage_effective_date <= on,
+                or_(Policy.termination_date.is_(None), Policy.termination_date >= on),
+            )
+        )
         return bool((await self.session.execute(stmt)).scalar_one())
 
 
@@ -125,11 +149,19 @@ class PaymentRepository(RepositoryBase[Payment]):
 
     async def live_for_application(self, application_id: int) -> Payment | None:
         """The application's Pending or Successful payment (at most one: uq_payments_application_live)."""
-        stmt = (select(Payment).where(Payment.application_id == application_id, Payment.status.in_(LIVE_STATUSES))
-                .order_by(Payment.id).limit(1))
+        stmt = (
+            select(Payment)
+            .where(Payment.application_id == application_id, Payment.status.in_(LIVE_STATUSES))
+            .order_by(Payment.id)
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def successful_for_application(self, application_id: int) -> int | None:
-        stmt = (select(Payment.id).where(Payment.application_id == application_id, Payment.status == SUCCESSFUL)
-                .order_by(Payment.id).limit(1))
+        stmt = (
+            select(Payment.id)
+            .where(Payment.application_id == application_id, Payment.status == SUCCESSFUL)
+            .order_by(Payment.id)
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()

@@ -98,10 +98,20 @@ class SearchRow:
 # building a Select costs more than running the indexed query (docs/benchmarks.md), and the shapes are few.
 Binds = dict[str, Any]
 Sort = tuple[tuple[str, bool], ...]
-_EXACT = ("account_number", "ssn_last4", "date_of_birth", "email", "zip_code", "phone", "e_app_number",
-          "client_app_id", "exchange_assigned_id", "pending_application_id", "producer_number")
-_POLICY_EXACT = ("e_app_number", "client_app_id", "exchange_assigned_id", "pending_application_id",
-                 "producer_number")
+_EXACT = (
+    "account_number",
+    "ssn_last4",
+    "date_of_birth",
+    "email",
+    "zip_code",
+    "phone",
+    "e_app_number",
+    "client_app_id",
+    "exchange_assigned_id",
+    "pending_application_id",
+    "producer_number",
+)
+_POLICY_EXACT = ("e_app_number", "client_app_id", "exchange_assigned_id", "pending_application_id", "producer_number")
 _SHAPES: dict[tuple[Any, ...], Select[Any]] = {}
 
 
@@ -170,8 +180,12 @@ def _application_criteria(names: frozenset[str]) -> list[ColumnElement[bool]]:
     """R-ENR-15: submitted applications answer searches by the applicant."""
     where: list[ColumnElement[bool]] = [ap.c.status == "submitted"]
     if "last_lo" in names:
-        where.append(and_(ap.c.applicant_last_name_key >= bindparam("last_lo"),
-                          ap.c.applicant_last_name_key < bindparam("last_hi")))
+        where.append(
+            and_(
+                ap.c.applicant_last_name_key >= bindparam("last_lo"),
+                ap.c.applicant_last_name_key < bindparam("last_hi"),
+            )
+        )
     if "first_like" in names:
         where.append(like_bound(func.lower(ap.c.applicant_first_name), "first_like"))
     if "ssn_last4" in names:
@@ -215,36 +229,104 @@ def _build(names: frozenset[str], policies_match: bool, applications_match: bool
         return _policy_only(names, policies_match, producer, sort)
     policies = (
         select(
-            a.c.last_name, a.c.first_name, RECORD_TYPE.label("record_type"), p.c.e_app_number, p.c.client_app_id,
-            p.c.member_count, p.c.group_number, a.c.account_number, p.c.status, PRODUCT_TYPE.label("product_type"),
-            p.c.product_name, p.c.coverage, p.c.coverage_effective_date, p.c.paid_to_date,
-            p.c.termination_date.label("termed_date"), p.c.producer_number, p.c.id.label("policy_id"),
-            a.c.last_name_key.label("last_name_key"), a.c.first_name_key.label("first_name_key"),
+            a.c.last_name,
+            a.c.first_name,
+            RECORD_TYPE.label("record_type"),
+            p.c.e_app_number,
+            p.c.client_app_id,
+            p.c.member_count,
+            p.c.group_number,
+            a.c.account_number,
+            p.c.status,
+            PRODUCT_TYPE.label("product_type"),
+            p.c.product_name,
+            p.c.coverage,
+            p.c.coverage_effective_date,
+            p.c.paid_to_date,
+            p.c.termination_date.label("termed_date"),
+            p.c.producer_number,
+            p.c.id.label("policy_id"),
+            a.c.last_name_key.label("last_name_key"),
+            a.c.first_name_key.label("first_name_key"),
         )
         .select_from(a.join(p, p.c.account_id == a.c.id))
         # R-BOOK-1 / R-MEM-3: the book comes first, in every index used.
         .where(a.c.producer_id == producer, p.c.producer_id == producer, *_criteria(names, policies_match))
     )
     applications = select(
-        ap.c.applicant_last_name, ap.c.applicant_first_name, literal("Application"), ap.c.record_number,
-        ap.c.client_app_id, ap.c.member_count, literal(""), literal(""), literal("Submitted"),
-        literal("OFF-EXCHANGE"), ap.c.product_name, ap.c.coverage, ap.c.effective_date, literal(None),
-        literal(None), ap.c.producer_number, (-ap.c.id).label("policy_id"), ap.c.applicant_last_name_key,
+        ap.c.applicant_last_name,
+        ap.c.applicant_first_name,
+        literal("Application"),
+        ap.c.record_number,
+        ap.c.client_app_id,
+        ap.c.member_count,
+        literal(""),
+        literal(""),
+        literal("Submitted"),
+        literal("OFF-EXCHANGE"),
+        ap.c.product_name,
+        ap.c.coverage,
+        ap.c.effective_date,
+        literal(None),
+        literal(None),
+        ap.c.producer_number,
+        (-ap.c.id).label("policy_id"),
+        ap.c.applicant_last_name_key,
         func.lower(ap.c.applicant_first_name),
     ).where(ap.c.producer_id == producer, *_application_criteria(names))
     both = policies.union_all(applications).subquery("results")
-    sort_cols = {**{k: both.c[k] for k in ("record_type", "e_app_number", "client_app_id", "member_count",
-                                             "group_number", "account_number", "status", "product_type",
-                                             "product_name", "coverage_effective_date", "paid_to_date",
-                                             "termed_date", "producer_number", "coverage")},
-                 "last_name": both.c.last_name_key, "first_name": both.c.first_name_key}
+    sort_cols = {
+        **{
+            k: both.c[k]
+            for k in (
+                "record_type",
+                "e_app_number",
+                "client_app_id",
+                "member_count",
+                "group_number",
+                "account_number",
+                "status",
+                "product_type",
+                "product_name",
+                "coverage_effective_date",
+                "paid_to_date",
+                "termed_date",
+                "producer_number",
+                "coverage",
+            )
+        },
+        "last_name": both.c.last_name_key,
+        "first_name": both.c.first_name_key,
+    }
     order = [(sort_cols[n].desc() if desc else sort_cols[n].asc()) for n, desc in sort]
     order.append(both.c.policy_id.asc())
-    return _page(select(*[both.c[k] for k in (
-        "last_name", "first_name", "record_type", "e_app_number", "client_app_id", "member_count", "group_number",
-        "account_number", "status", "product_type", "product_name", "coverage", "coverage_effective_date",
-        "paid_to_date", "termed_date", "producer_number", "policy_id")], func.count().over().label("total"))
-        .order_by(*order))
+    return _page(
+        select(
+            *[
+                both.c[k]
+                for k in (
+                    "last_name",
+                    "first_name",
+                    "record_type",
+                    "e_app_number",
+                    "client_app_id",
+                    "member_count",
+                    "group_number",
+                    "account_number",
+                    "status",
+                    "product_type",
+                    "product_name",
+                    "coverage",
+                    "coverage_effective_date",
+                    "paid_to_date",
+                    "termed_date",
+                    "producer_number",
+                    "policy_id",
+                )
+            ],
+            func.count().over().label("total"),
+        ).order_by(*order)
+    )
 
 
 def _policy_only(names: frozenset[str], policies_match: bool, producer: Any, sort: Sort) -> Select[Any]:
@@ -256,10 +338,23 @@ def _policy_only(names: frozenset[str], policies_match: bool, producer: Any, sor
     order.append(p.c.id.asc())
     return _page(
         select(
-            a.c.last_name, a.c.first_name, RECORD_TYPE.label("record_type"), p.c.e_app_number, p.c.client_app_id,
-            p.c.member_count, p.c.group_number, a.c.account_number, p.c.status, PRODUCT_TYPE.label("product_type"),
-            p.c.product_name, p.c.coverage, p.c.coverage_effective_date, p.c.paid_to_date,
-            p.c.termination_date.label("termed_date"), p.c.producer_number, p.c.id.label("policy_id"),
+            a.c.last_name,
+            a.c.first_name,
+            RECORD_TYPE.label("record_type"),
+            p.c.e_app_number,
+            p.c.client_app_id,
+            p.c.member_count,
+            p.c.group_number,
+            a.c.account_number,
+            p.c.status,
+            PRODUCT_TYPE.label("product_type"),
+            p.c.product_name,
+            p.c.coverage,
+            p.c.coverage_effective_date,
+            p.c.paid_to_date,
+            p.c.termination_date.label("termed_date"),
+            p.c.producer_number,
+            p.c.id.label("policy_id"),
             func.count().over().label("total"),
         )
         .select_from(a.join(p, p.c.account_id == a.c.id))
@@ -269,8 +364,9 @@ def _policy_only(names: frozenset[str], policies_match: bool, producer: Any, sor
     )
 
 
-async def search(conn: AsyncConnection, producer_id: int, q: MemberQuery, *, sort: Sort,
-                 page: int, page_size: int) -> tuple[list[SearchRow], int]:
+async def search(
+    conn: AsyncConnection, producer_id: int, q: MemberQuery, *, sort: Sort, page: int, page_size: int
+) -> tuple[list[SearchRow], int]:
     binds = search_binds(producer_id, q, limit=page_size, offset=(page - 1) * page_size)
     stmt = search_statement(q, binds, sort=sort)
     rows = (await conn.execute(stmt, binds)).all()
@@ -297,6 +393,7 @@ async def record_reads(conn: AsyncConnection, events: list[dict[str, Any]]) -> N
 
 # --- client detail (R-MEM-5) ---------------------------------------------------------------------------------
 
+
 async def account_by_number(conn: AsyncConnection, producer_id: int, account_number: str) -> Any | None:
     stmt = select(a).where(a.c.account_number == account_number, a.c.producer_id == producer_id)
     return (await conn.execute(stmt)).first()
@@ -305,13 +402,39 @@ async def account_by_number(conn: AsyncConnection, producer_id: int, account_num
 async def policies_with_members(conn: AsyncConnection, account_id: int, producer_id: int) -> list[Any]:
     """Every policy of the account with each covered member: one query whatever the family size."""
     stmt = (
-        select(p.c.id.label("policy_id"), p.c.product_name, p.c.coverage, p.c.network_type, p.c.requires_pcp,
-               p.c.status, p.c.exchange, p.c.group_number, p.c.coverage_effective_date, p.c.paid_to_date,
-               p.c.termination_date, p.c.plan_id, p.c.e_app_number, p.c.client_app_id,
-               p.c.exchange_assigned_id, p.c.pending_application_id, p.c.producer_number, p.c.grandfathered,
-               p.c.temporary_plan, p.c.member_count, p.c.application_submitted_at,
-               m.c.id.label("member_id"), m.c.suffix, m.c.relationship, m.c.first_name, m.c.middle_initial,
-               m.c.last_name, m.c.date_of_birth, m.c.sex, pm.c.coverage_start, pm.c.coverage_end)
+        select(
+            p.c.id.label("policy_id"),
+            p.c.product_name,
+            p.c.coverage,
+            p.c.network_type,
+            p.c.requires_pcp,
+            p.c.status,
+            p.c.exchange,
+            p.c.group_number,
+            p.c.coverage_effective_date,
+            p.c.paid_to_date,
+            p.c.termination_date,
+            p.c.plan_id,
+            p.c.e_app_number,
+            p.c.client_app_id,
+            p.c.exchange_assigned_id,
+            p.c.pending_application_id,
+            p.c.producer_number,
+            p.c.grandfathered,
+            p.c.temporary_plan,
+            p.c.member_count,
+            p.c.application_submitted_at,
+            m.c.id.label("member_id"),
+            m.c.suffix,
+            m.c.relationship,
+            m.c.first_name,
+            m.c.middle_initial,
+            m.c.last_name,
+            m.c.date_of_birth,
+            m.c.sex,
+            pm.c.coverage_start,
+            pm.c.coverage_end,
+        )
         .select_from(p.join(pm, pm.c.policy_id == p.c.id).join(m, m.c.id == pm.c.member_id))
         .where(p.c.account_id == account_id, p.c.producer_id == producer_id)
         .order_by(p.c.coverage_effective_date.desc(), p.c.id, m.c.suffix)
@@ -322,9 +445,18 @@ async def policies_with_members(conn: AsyncConnection, account_id: int, producer
 async def current_pcps(conn: AsyncConnection, account_id: int, today: date) -> list[Any]:
     """The PCP assignment in force today for each member and policy of the account (one query)."""
     stmt = (
-        select(pcp.c.member_id, pcp.c.policy_id, pcp.c.effective_date, pcp.c.term_date, pcp.c.reason,
-               mg.c.medical_group_number, mg.c.medical_group_name, mg.c.pcp_number, mg.c.physician_name,
-               mg.c.phone)
+        select(
+            pcp.c.member_id,
+            pcp.c.policy_id,
+            pcp.c.effective_date,
+            pcp.c.term_date,
+            pcp.c.reason,
+            mg.c.medical_group_number,
+            mg.c.medical_group_name,
+            mg.c.pcp_number,
+            mg.c.physician_name,
+            mg.c.phone,
+        )
         .select_from(pcp.join(mg, mg.c.id == pcp.c.medical_group_id).join(m, m.c.id == pcp.c.member_id))
         .where(m.c.account_id == account_id, pcp.c.term_date >= today)
         .order_by(pcp.c.effective_date)
@@ -333,20 +465,27 @@ async def current_pcps(conn: AsyncConnection, account_id: int, today: date) -> l
 
 
 async def contact_changes(conn: AsyncConnection, account_id: int) -> list[Any]:
-    stmt = (select(cic).where(cic.c.account_id == account_id, cic.c.status == "pending")
-            .order_by(cic.c.requested_at, cic.c.id))
+    stmt = (
+        select(cic)
+        .where(cic.c.account_id == account_id, cic.c.status == "pending")
+        .order_by(cic.c.requested_at, cic.c.id)
+    )
     return list((await conn.execute(stmt)).all())
 
 
 # --- writes (ORM session, inside a unit of work) ---------------------------------------------------------------
+
 
 class ContactChangeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def account_for_update(self, producer_id: int, account_number: str) -> Account | None:
-        stmt = (select(Account).where(Account.account_number == account_number, Account.producer_id == producer_id)
-                .with_for_update())
+        stmt = (
+            select(Account)
+            .where(Account.account_number == account_number, Account.producer_id == producer_id)
+            .with_for_update()
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def members_of(self, account_id: int) -> list[Member]:
@@ -354,16 +493,22 @@ class ContactChangeRepository:
         return list((await self.session.execute(stmt)).scalars().all())
 
     async def pending_for(self, account_id: int) -> list[ContactInfoChange]:
-        stmt = (select(ContactInfoChange)
-                .where(ContactInfoChange.account_id == account_id, ContactInfoChange.status == "pending")
-                .order_by(ContactInfoChange.requested_at, ContactInfoChange.id).with_for_update())
+        stmt = (
+            select(ContactInfoChange)
+            .where(ContactInfoChange.account_id == account_id, ContactInfoChange.status == "pending")
+            .order_by(ContactInfoChange.requested_at, ContactInfoChange.id)
+            .with_for_update()
+        )
         return list((await self.session.execute(stmt)).scalars().all())
 
     async def due(self, now: datetime, limit: int = 500) -> list[ContactInfoChange]:
-        stmt = (select(ContactInfoChange)
-                .where(ContactInfoChange.status == "pending", ContactInfoChange.effective_at <= now)
-                .order_by(ContactInfoChange.effective_at, ContactInfoChange.id).limit(limit)
-                .with_for_update(skip_locked=True))
+        stmt = (
+            select(ContactInfoChange)
+            .where(ContactInfoChange.status == "pending", ContactInfoChange.effective_at <= now)
+            .order_by(ContactInfoChange.effective_at, ContactInfoChange.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         return list((await self.session.execute(stmt)).scalars().all())
 
     def add(self, change: ContactInfoChange) -> None:

@@ -214,9 +214,7 @@ class StateRegistration(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (
-        UniqueConstraint("state", "agent_unique_id", name="uq_state_registrations_state_agent"),
-    )
+    __table_args__ = (UniqueConstraint("state", "agent_unique_id", name="uq_state_registrations_state_agent"),)
 
 
 class AuthSession(Base):
@@ -388,8 +386,7 @@ class MedicalGroup(Base):
 class MedicalGroupNetwork(Base):
     __tablename__ = "medical_group_networks"
 
-    medical_group_id: Mapped[int] = mapped_column(ForeignKey("medical_groups.id", ondelete="CASCADE"),
-                                                  primary_key=True)
+    medical_group_id: Mapped[int] = mapped_column(ForeignKey("medical_groups.id", ondelete="CASCADE"), primary_key=True)
     network_code: Mapped[str] = mapped_column(ForeignKey("networks.code"), primary_key=True)
 
 
@@ -518,8 +515,7 @@ class PolicyMember(Base):
     __tablename__ = "policy_members"
 
     policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"), primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True,
-                                           index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True)
     coverage_start: Mapped[date] = mapped_column(Date)
     coverage_end: Mapped[date | None] = mapped_column(Date)
 
@@ -597,6 +593,7 @@ class Prospect(Base):
 
 
 # --- Servicing: documents, e-questions, ID cards, PCP changes (R-DOC, R-EQ, R-ID, R-PCP) ----------------------
+
 
 class Document(Base):
     """A submitted document (R-DOC-1..4): metadata only is readable; the content is never served back."""
@@ -727,6 +724,7 @@ class IdempotencyKey(Base):
 
 # --- Reports, quotes, enrollment, payments (R-REP, R-QUO, R-ENR, R-PAY) -----------------------------------------
 
+
 class SavedReport(Base):
     """A saved report definition ("View My Custom Reports", R-REP-3)."""
 
@@ -835,8 +833,13 @@ class Payment(Base):
 # One live payment per application (issue 12 #1; app/domain/payments.py LIVE_STATUSES): a second Pending or
 # Successful payment of an application is refused by the database too (migration 0008).
 _LIVE_PAYMENT = Payment.status.in_(("Pending", "Successful"))
-Index("uq_payments_application_live", Payment.application_id, unique=True, sqlite_where=_LIVE_PAYMENT,
-      postgresql_where=_LIVE_PAYMENT)
+Index(
+    "uq_payments_application_live",
+    Payment.application_id,
+    unique=True,
+    sqlite_where=_LIVE_PAYMENT,
+    postgresql_where=_LIVE_PAYMENT,
+)
 
 
 # Report indexes (R-REP-1, quality.md S4): the producer first, then the report's date.

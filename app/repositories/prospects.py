@@ -20,9 +20,21 @@ from app.repositories.orm import Prospect
 
 # In ProspectRecord's field order.
 RECORD_COLUMNS = (
-    Prospect.id, Prospect.first_name, Prospect.middle_initial, Prospect.last_name, Prospect.address1,
-    Prospect.address2, Prospect.city, Prospect.state, Prospect.zip_code, Prospect.phone, Prospect.cell_phone,
-    Prospect.email, Prospect.assigned_agent_number, Prospect.created_at, Prospect.updated_at,
+    Prospect.id,
+    Prospect.first_name,
+    Prospect.middle_initial,
+    Prospect.last_name,
+    Prospect.address1,
+    Prospect.address2,
+    Prospect.city,
+    Prospect.state,
+    Prospect.zip_code,
+    Prospect.phone,
+    Prospect.cell_phone,
+    Prospect.email,
+    Prospect.assigned_agent_number,
+    Prospect.created_at,
+    Prospect.updated_at,
 )
 # API sort names -> columns; names sort by their case-insensitive keys.
 SORT_COLUMNS: dict[str, Any] = {
@@ -41,8 +53,9 @@ def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
     return column >= lower if upper is None else and_(column >= lower, column < upper)
 
 
-def criteria(producer_id: int, query: ProspectQuery | None = None,
-             ids: Sequence[int] | None = None) -> list[ColumnElement[bool]]:
+def criteria(
+    producer_id: int, query: ProspectQuery | None = None, ids: Sequence[int] | None = None
+) -> list[ColumnElement[bool]]:
     """WHERE terms: the producer's book first, then every given criterion (AND)."""
     where: list[ColumnElement[bool]] = [Prospect.producer_id == producer_id]
     if ids is not None:
@@ -66,8 +79,13 @@ def criteria(producer_id: int, query: ProspectQuery | None = None,
     return where
 
 
-def select_records(producer_id: int, *, query: ProspectQuery | None = None, ids: Sequence[int] | None = None,
-                   sort: Sequence[tuple[str, bool]] = DEFAULT_SORT) -> Select[*tuple[Any, ...]]:
+def select_records(
+    producer_id: int,
+    *,
+    query: ProspectQuery | None = None,
+    ids: Sequence[int] | None = None,
+    sort: Sequence[tuple[str, bool]] = DEFAULT_SORT,
+) -> Select[*tuple[Any, ...]]:
     """The producer's prospects matching `query` / `ids`, in `sort` order (then id: a stable total order)."""
     order = []
     for name, descending in sort:
@@ -84,8 +102,9 @@ def to_record(row: Any) -> ProspectRecord:
     return ProspectRecord(*row)
 
 
-async def stream_records(conn: AsyncConnection, stmt: Select[*tuple[Any, ...]], *, batch_size: int = 500
-                         ) -> AsyncIterator[ProspectRecord]:
+async def stream_records(
+    conn: AsyncConnection, stmt: Select[*tuple[Any, ...]], *, batch_size: int = 500
+) -> AsyncIterator[ProspectRecord]:
     """Rows of `stmt` through a server-side cursor, `batch_size` at a time: never the whole result in memory."""
     result = await conn.stream(stmt.execution_options(yield_per=batch_size))
     try:
@@ -98,16 +117,18 @@ async def stream_records(conn: AsyncConnection, stmt: Select[*tuple[Any, ...]], 
 class ProspectRepository(RepositoryBase[Prospect]):
     model = Prospect
 
-    async def get_for_producer(self, prospect_id: int, producer_id: int, *, for_update: bool = False
-                               ) -> Prospect | None:
+    async def get_for_producer(
+        self, prospect_id: int, producer_id: int, *, for_update: bool = False
+    ) -> Prospect | None:
         """R-BOOK-1: the query itself cannot return another producer's prospect."""
         stmt = select(Prospect).where(Prospect.id == prospect_id, Prospect.producer_id == producer_id)
         if for_update:
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def search(self, producer_id: int, *, query: ProspectQuery, sort: Sequence[tuple[str, bool]], page: int,
-                     page_size: int) -> tuple[list[ProspectRecord], int]:
+    async def search(
+        self, producer_id: int, *, query: ProspectQuery, sort: Sequence[tuple[str, bool]], page: int, page_size: int
+    ) -> tuple[list[ProspectRecord], int]:
         """R-PRO-2: one page of matches and the total number of matches."""
         total = await self.count(producer_id, query=query)
         if total == 0 or (page - 1) * page_size >= total:
@@ -116,8 +137,9 @@ class ProspectRepository(RepositoryBase[Prospect]):
         rows = (await self.session.execute(stmt)).all()
         return [to_record(r) for r in rows], total
 
-    async def count(self, producer_id: int, *, query: ProspectQuery | None = None,
-                    ids: Sequence[int] | None = None) -> int:
+    async def count(
+        self, producer_id: int, *, query: ProspectQuery | None = None, ids: Sequence[int] | None = None
+    ) -> int:
         stmt = select(func.count()).select_from(Prospect).where(*criteria(producer_id, query, ids))
         return int((await self.session.execute(stmt)).scalar_one())
 

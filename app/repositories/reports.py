@@ -73,16 +73,38 @@ DATE_COLUMNS: dict[str, Any] = {
     "eapp_start_date": p.c.eapp_start_date,
 }
 POLICY_COLUMNS = (
-    p.c.id.label("policy_id"), a.c.account_number, a.c.last_name, a.c.first_name, p.c.e_app_number,
-    p.c.client_app_id, p.c.pending_application_id, p.c.group_number, p.c.member_count,
-    PRODUCT_TYPE.label("product_type"), p.c.product_name, p.c.coverage, p.c.network_type, p.c.exchange,
-    p.c.grandfathered, p.c.temporary_plan, p.c.status, p.c.application_status, p.c.initial_payment_received,
-    p.c.coverage_effective_date, p.c.paid_to_date, p.c.termination_date.label("termed_date"),
-    p.c.app_signature_date, p.c.eapp_start_date, p.c.producer_number,
+    p.c.id.label("policy_id"),
+    a.c.account_number,
+    a.c.last_name,
+    a.c.first_name,
+    p.c.e_app_number,
+    p.c.client_app_id,
+    p.c.pending_application_id,
+    p.c.group_number,
+    p.c.member_count,
+    PRODUCT_TYPE.label("product_type"),
+    p.c.product_name,
+    p.c.coverage,
+    p.c.network_type,
+    p.c.exchange,
+    p.c.grandfathered,
+    p.c.temporary_plan,
+    p.c.status,
+    p.c.application_status,
+    p.c.initial_payment_received,
+    p.c.coverage_effective_date,
+    p.c.paid_to_date,
+    p.c.termination_date.label("termed_date"),
+    p.c.app_signature_date,
+    p.c.eapp_start_date,
+    p.c.producer_number,
 )
 MEMBER_COLUMNS = (
-    m.c.id.label("member_id"), m.c.first_name.label("member_first_name"), m.c.last_name.label("member_last_name"),
-    m.c.relationship, m.c.date_of_birth,
+    m.c.id.label("member_id"),
+    m.c.first_name.label("member_first_name"),
+    m.c.last_name.label("member_last_name"),
+    m.c.relationship,
+    m.c.date_of_birth,
 )
 _ROW_KEYS = frozenset(c.key for c in (*POLICY_COLUMNS, *MEMBER_COLUMNS))
 
@@ -136,6 +158,7 @@ def _sort_expression(definition: ReportDefinition | ReportType, key: str) -> Any
 # are cached by their shape (report type, enum filter values, which text filters are given, sort, mode) and run
 # with the values bound: the producer, the dates, text filters, cursor values, limit and offset.
 
+
 @dataclass(frozen=True)
 class Shape:
     report_type: ReportType
@@ -150,17 +173,24 @@ TEXT_FILTER_NAMES = ("product_name", "producer_number")
 
 def shape_of(definition: ReportDefinition, sort: Sort, mode: str) -> Shape:
     f, defaults = definition.filters, ReportFilters()
-    items: list[tuple[str, object]] = [(n, getattr(f, n)) for n in ENUM_FILTER_NAMES
-                                       if getattr(f, n) != getattr(defaults, n)]
+    items: list[tuple[str, object]] = [
+        (n, getattr(f, n)) for n in ENUM_FILTER_NAMES if getattr(f, n) != getattr(defaults, n)
+    ]
     items += [(n, True) for n in TEXT_FILTER_NAMES if getattr(f, n)]
     return Shape(definition.report_type, tuple(items), sort, mode)
 
 
-def bind_values(producer_id: int, definition: ReportDefinition, *, cursor: Cursor | None = None, limit: int = 0,
-                offset: int = 0) -> dict[str, Any]:
+def bind_values(
+    producer_id: int, definition: ReportDefinition, *, cursor: Cursor | None = None, limit: int = 0, offset: int = 0
+) -> dict[str, Any]:
     """The values a statement of `shape_of(definition, ...)` runs with."""
-    values: dict[str, Any] = {"producer_id": producer_id, "date_from": definition.date_from,
-                              "date_to": definition.date_to, "limit": limit, "offset": offset}
+    values: dict[str, Any] = {
+        "producer_id": producer_id,
+        "date_from": definition.date_from,
+        "date_to": definition.date_to,
+        "limit": limit,
+        "offset": offset,
+    }
     if definition.is_member_report:
         values["born_from"], values["born_to"] = definition.birth_range()
     f = definition.filters
@@ -182,8 +212,11 @@ def _source(kind: ReportType) -> Any:
     if is_member_report(kind):
         # From the producer's members born in the range (members.producer_id, the account's), to the policies
         # that cover them and their account: a few probes per member of the report, never the whole book.
-        return m.join(pm, pm.c.member_id == m.c.id).join(p, p.c.id == pm.c.policy_id).join(
-            a, and_(a.c.id == p.c.account_id, a.c.id == m.c.account_id))
+        return (
+            m.join(pm, pm.c.member_id == m.c.id)
+            .join(p, p.c.id == pm.c.policy_id)
+            .join(a, and_(a.c.id == p.c.account_id, a.c.id == m.c.account_id))
+        )
     return p.join(a, a.c.id == p.c.account_id)
 
 
@@ -194,12 +227,14 @@ def _criteria(shape: Shape) -> list[ColumnElement[bool]]:
     start, end = bindparam("date_from", type_=Date()), bindparam("date_to", type_=Date())
     where: list[ColumnElement[bool]] = [p.c.producer_id == producer, a.c.producer_id == producer]
     if is_member_report(kind):
-        where += [m.c.producer_id == producer,
-                  m.c.date_of_birth >= bindparam("born_from", type_=Date()),
-                  m.c.date_of_birth <= bindparam("born_to", type_=Date()),
-                  m.c.relationship.in_(RELATIONSHIPS[TURNING_AGE[kind]]),
-                  # still covered by the policy when the range starts
-                  or_(pm.c.coverage_end.is_(None), pm.c.coverage_end >= start)]
+        where += [
+            m.c.producer_id == producer,
+            m.c.date_of_birth >= bindparam("born_from", type_=Date()),
+            m.c.date_of_birth <= bindparam("born_to", type_=Date()),
+            m.c.relationship.in_(RELATIONSHIPS[TURNING_AGE[kind]]),
+            # still covered by the policy when the range starts
+            or_(pm.c.coverage_end.is_(None), pm.c.coverage_end >= start),
+        ]
     else:
         column = DATE_COLUMNS[RANGE_COLUMN[kind]]
         where += [column >= start, column <= end]
@@ -244,8 +279,7 @@ def _seek(kind: ReportType, sort: Sort) -> ColumnElement[bool]:
     for i, (key, descending) in enumerate(sort):
         expression = _sort_expression(kind, key)
         keys.append((expression, descending, bindparam(f"after_{i}", type_=expression.type)))
-    keys += [(column, False, bindparam(f"after_id_{i}", type_=column.type))
-             for i, column in enumerate(_tiebreak(kind))]
+    keys += [(column, False, bindparam(f"after_id_{i}", type_=column.type)) for i, column in enumerate(_tiebreak(kind))]
     terms = []
     for i, (expression, descending, value) in enumerate(keys):
         equal = [e == v for e, _, v in keys[:i]]
@@ -269,23 +303,26 @@ def statement_for(shape: Shape) -> Select[Any]:
     where = _criteria(shape)
     if shape.mode == "count":
         return select(func.count()).select_from(_source(kind)).where(*where)
-    stmt = select(*_columns(kind, shape.sort)).select_from(_source(kind)).where(*where).order_by(
-        *_order(kind, shape.sort))
+    stmt = (
+        select(*_columns(kind, shape.sort)).select_from(_source(kind)).where(*where).order_by(*_order(kind, shape.sort))
+    )
     limit = bindparam("limit", type_=Integer())
     if shape.mode == "seek":
         return stmt.where(_seek(kind, shape.sort)).limit(limit)
     if shape.mode == "file":
         return stmt.limit(EXPORT_MAX_ROWS).execution_options(yield_per=FILE_BATCH_ROWS)
-    return stmt.add_columns(func.count().over().label("total")).limit(limit).offset(
-        bindparam("offset", type_=Integer()))
+    return (
+        stmt.add_columns(func.count().over().label("total")).limit(limit).offset(bindparam("offset", type_=Integer()))
+    )
 
 
-def page_statement(producer_id: int, run: RunRequest, *, limit: int, offset: int
-                   ) -> tuple[Select[Any], dict[str, Any]]:
+def page_statement(producer_id: int, run: RunRequest, *, limit: int, offset: int) -> tuple[Select[Any], dict[str, Any]]:
     """One page plus the total (window count), or - after a cursor - one page sought without OFFSET."""
     mode = "seek" if run.cursor is not None else "page"
-    return (statement_for(shape_of(run.definition, run.sort, mode)),
-            bind_values(producer_id, run.definition, cursor=run.cursor, limit=limit, offset=offset))
+    return (
+        statement_for(shape_of(run.definition, run.sort, mode)),
+        bind_values(producer_id, run.definition, cursor=run.cursor, limit=limit, offset=offset),
+    )
 
 
 def count_statement(producer_id: int, definition: ReportDefinition) -> tuple[Select[Any], dict[str, Any]]:
@@ -313,8 +350,9 @@ def cursor_values(row: Any, definition: ReportDefinition, sort: Sort) -> tuple[l
     return [mapping[f"sort_{i}"] for i in range(len(sort))], ids
 
 
-async def report_page(conn: AsyncConnection, producer_id: int, run: RunRequest, *, page: int, page_size: int,
-                      producer_name: str) -> tuple[list[ReportRow], int, tuple[list[object], list[int]] | None]:
+async def report_page(
+    conn: AsyncConnection, producer_id: int, run: RunRequest, *, page: int, page_size: int, producer_name: str
+) -> tuple[list[ReportRow], int, tuple[list[object], list[int]] | None]:
     """A page of rows, the total, and the last row's cursor values (None when the page is empty)."""
     definition = run.definition
     offset = 0 if run.cursor is not None else (page - 1) * page_size
@@ -338,8 +376,9 @@ async def count_rows(conn: AsyncConnection, producer_id: int, definition: Report
     return int((await conn.execute(*count_statement(producer_id, definition))).scalar_one())
 
 
-async def stream_rows(conn: AsyncConnection, producer_id: int, run: RunRequest, *, producer_name: str
-                      ) -> AsyncIterator[ReportRow]:
+async def stream_rows(
+    conn: AsyncConnection, producer_id: int, run: RunRequest, *, producer_name: str
+) -> AsyncIterator[ReportRow]:
     """Every row of the report through a server-side cursor, FILE_BATCH_ROWS at a time (never all in memory)."""
     result = await conn.stream(*file_statement(producer_id, run))
     try:
@@ -368,8 +407,11 @@ class SavedReportRepository:
         await self.session.execute(select(User.id).where(User.id == producer_id).with_for_update())
 
     async def name_taken(self, producer_id: int, name: str) -> bool:
-        stmt = select(SavedReport.id).where(SavedReport.producer_id == producer_id,
-                                            func.lower(SavedReport.name) == name.lower()).limit(1)
+        stmt = (
+            select(SavedReport.id)
+            .where(SavedReport.producer_id == producer_id, func.lower(SavedReport.name) == name.lower())
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).first() is not None
 
     def add(self, report: SavedReport) -> SavedReport:
@@ -394,20 +436,30 @@ class SavedReportRepository:
         stmt = select(SavedReport).where(SavedReport.id == report_id, SavedReport.producer_id == producer_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def list_for_producer(self, producer_id: int, *, sort: Sequence[tuple[str, bool]], page: int,
-                                page_size: int) -> tuple[list[SavedReport], int]:
+    async def list_for_producer(
+        self, producer_id: int, *, sort: Sequence[tuple[str, bool]], page: int, page_size: int
+    ) -> tuple[list[SavedReport], int]:
         where = SavedReport.producer_id == producer_id
-        total = int((await self.session.execute(select(func.count()).select_from(SavedReport).where(where))
-                     ).scalar_one())
+        total = int(
+            (await self.session.execute(select(func.count()).select_from(SavedReport).where(where))).scalar_one()
+        )
         if total == 0 or (page - 1) * page_size >= total:
             return [], total
         order = [SAVED_SORT_COLUMNS[k].desc() if d else SAVED_SORT_COLUMNS[k].asc() for k, d in sort]
-        stmt = (select(SavedReport).where(where).order_by(*order, SavedReport.id.asc())
-                .limit(page_size).offset((page - 1) * page_size))
+        stmt = (
+            select(SavedReport)
+            .where(where)
+            .order_by(*order, SavedReport.id.asc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
         return list((await self.session.execute(stmt)).scalars().all()), total
 
     async def delete_for_producer(self, report_id: int, producer_id: int) -> bool:
-        stmt = (delete(SavedReport).where(SavedReport.id == report_id, SavedReport.producer_id == producer_id)
-                .execution_options(synchronize_session=False))
+        stmt = (
+            delete(SavedReport)
+            .where(SavedReport.id == report_id, SavedReport.producer_id == producer_id)
+            .execution_options(synchronize_session=False)
+        )
         result = await self.session.execute(stmt)
         return bool(getattr(result, "rowcount", 0))

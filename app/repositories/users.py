@@ -56,8 +56,9 @@ class UserRepository(RepositoryBase[User]):
         )
         return list((await self.session.execute(stmt)).scalars().all())
 
-    async def list_users(self, *, username: str | None, role: str | None, page: int, page_size: int
-                         ) -> tuple[list[User], int]:
+    async def list_users(
+        self, *, username: str | None, role: str | None, page: int, page_size: int
+    ) -> tuple[list[User], int]:
         stmt = select(User).order_by(User.id)
         if username:
             stmt = stmt.where(User.username == username)
@@ -131,14 +132,16 @@ class RegistrationRepository(RepositoryBase[Registration]):
         stmt = select(Registration).where(Registration.id == registration_id).with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def list_with_users(self, *, status: str | None, page: int, page_size: int
-                              ) -> tuple[list[tuple[Registration, User]], int]:
+    async def list_with_users(
+        self, *, status: str | None, page: int, page_size: int
+    ) -> tuple[list[tuple[Registration, User]], int]:
         u = aliased(User)
         stmt: Any = select(Registration, u).join(u, u.id == Registration.user_id)
         if status:
             stmt = stmt.where(Registration.status == status)
-        total = (await self.session.execute(
-            select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+        total = (
+            await self.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        ).scalar_one()
         stmt = stmt.order_by(Registration.created_at, Registration.id).limit(page_size).offset((page - 1) * page_size)
         rows = [(r, usr) for r, usr in (await self.session.execute(stmt)).all()]
         return rows, int(total)

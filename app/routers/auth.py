@@ -38,12 +38,21 @@ RECOVERY_ACCEPTED = (
 
 
 def _tokens(pair: auth_service.TokenPair) -> TokenResponse:
-    return TokenResponse(access_token=pair.access_token, expires_in=pair.expires_in,
-                         refresh_token=pair.refresh_token, must_change_password=pair.must_change_password)
+    return TokenResponse(
+        access_token=pair.access_token,
+        expires_in=pair.expires_in,
+        refresh_token=pair.refresh_token,
+        must_change_password=pair.must_change_password,
+    )
 
 
-@router.post("/token", operation_id="signIn", summary="Sign in (OAuth2 password grant)",
-             dependencies=[RateLimited], responses=error_responses(401, 403, 422, 423, 429))
+@router.post(
+    "/token",
+    operation_id="signIn",
+    summary="Sign in (OAuth2 password grant)",
+    dependencies=[RateLimited],
+    responses=error_responses(401, 403, 422, 423, 429),
+)
 async def sign_in(
     ctx: Ctx,
     req: ReqCtx,
@@ -60,96 +69,172 @@ async def sign_in(
     `must_change_password: true`. Delegates without a remembered `device_token` get a 401 problem of type
     `.../mfa-required` carrying an `mfa_token` (R-DEL-6).
     """
-    return _tokens(await auth_service.sign_in(ctx=ctx, username=username, password=password, request=req,
-                                              device_token=device_token))
+    return _tokens(
+        await auth_service.sign_in(
+            ctx=ctx, username=username, password=password, request=req, device_token=device_token
+        )
+    )
 
 
-@router.post("/refresh", operation_id="refreshToken", summary="Rotate the refresh token",
-             responses=error_responses(401, 422))
+@router.post(
+    "/refresh", operation_id="refreshToken", summary="Rotate the refresh token", responses=error_responses(401, 422)
+)
 async def refresh(ctx: Ctx, req: ReqCtx, body: RefreshRequest) -> TokenResponse:
     """Trade a refresh token for a new pair. Each refresh token works once; a reused one ends its session."""
     return _tokens(await auth_service.refresh(ctx=ctx, refresh_token=body.refresh_token, request=req))
 
 
-@router.post("/logout", operation_id="logout", summary="Sign out", status_code=status.HTTP_204_NO_CONTENT,
-             responses=error_responses(401, 422))
-async def logout(ctx: Ctx, req: ReqCtx, principal: OptionalPrincipal,
-                 body: LogoutRequest | None = None) -> Response:
+@router.post(
+    "/logout",
+    operation_id="logout",
+    summary="Sign out",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 422),
+)
+async def logout(ctx: Ctx, req: ReqCtx, principal: OptionalPrincipal, body: LogoutRequest | None = None) -> Response:
     """End the session of the bearer token (or of the refresh token in the body)."""
-    await auth_service.logout(ctx=ctx, principal=principal, refresh_token=body.refresh_token if body else None,
-                              request=req)
+    await auth_service.logout(
+        ctx=ctx, principal=principal, refresh_token=body.refresh_token if body else None, request=req
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/forgot-username", operation_id="forgotUsername", summary="Email my user name",
-             status_code=status.HTTP_202_ACCEPTED, dependencies=[RateLimited], responses=error_responses(422, 429))
+@router.post(
+    "/forgot-username",
+    operation_id="forgotUsername",
+    summary="Email my user name",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[RateLimited],
+    responses=error_responses(422, 429),
+)
 async def forgot_username(ctx: Ctx, req: ReqCtx, body: ForgotUsernameRequest, after: BackgroundTasks) -> Accepted:
     """R-AUTH-4: Agent Unique ID + email (producers) or email alone (delegates). Always 202.
 
     The look-up and the email happen after the answer, so neither the answer nor its timing tells whether the
     details matched an account."""
-    after.add_task(auth_service.after_answer, "auth.forgot_username", partial(
-        auth_service.forgot_username, ctx=ctx, email=str(body.email), agent_unique_id=body.agent_unique_id,
-        request=req))
+    after.add_task(
+        auth_service.after_answer,
+        "auth.forgot_username",
+        partial(
+            auth_service.forgot_username,
+            ctx=ctx,
+            email=str(body.email),
+            agent_unique_id=body.agent_unique_id,
+            request=req,
+        ),
+    )
     return Accepted(message=RECOVERY_ACCEPTED)
 
 
-@router.post("/password-resets", operation_id="resetPassword", summary="Email a temporary password",
-             status_code=status.HTTP_202_ACCEPTED, dependencies=[RateLimited], responses=error_responses(422, 429))
+@router.post(
+    "/password-resets",
+    operation_id="resetPassword",
+    summary="Email a temporary password",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[RateLimited],
+    responses=error_responses(422, 429),
+)
 async def password_reset(ctx: Ctx, req: ReqCtx, body: PasswordResetRequest, after: BackgroundTasks) -> Accepted:
     """R-AUTH-5: user name + email or Agent Unique ID. Always 202; the temporary password lasts 60 minutes.
 
     The reset happens after the answer (no account enumeration by answer or timing)."""
     ctx.hasher.check_capacity()  # a busy hash pool answers 429 now (for any user name), not a silent drop later
-    after.add_task(auth_service.after_answer, "auth.password_reset", partial(
-        auth_service.reset_password, ctx=ctx, username=body.username, email=str(body.email) if body.email else None,
-        agent_unique_id=body.agent_unique_id, request=req))
+    after.add_task(
+        auth_service.after_answer,
+        "auth.password_reset",
+        partial(
+            auth_service.reset_password,
+            ctx=ctx,
+            username=body.username,
+            email=str(body.email) if body.email else None,
+            agent_unique_id=body.agent_unique_id,
+            request=req,
+        ),
+    )
     return Accepted(message=RECOVERY_ACCEPTED)
 
 
-@router.post("/mfa/send", operation_id="sendMfaCode", summary="Send a sign-in verification code",
-             status_code=status.HTTP_202_ACCEPTED, dependencies=[RateLimited], responses=error_responses(401, 422, 429))
+@router.post(
+    "/mfa/send",
+    operation_id="sendMfaCode",
+    summary="Send a sign-in verification code",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[RateLimited],
+    responses=error_responses(401, 422, 429),
+)
 async def mfa_send(ctx: Ctx, req: ReqCtx, body: MfaSend) -> Accepted:
     """R-DEL-6: an 8-character code by email or SMS for the `mfa_token` of a sign-in; re-sends are throttled."""
     await delegate_service.send_mfa_code(ctx=ctx, mfa_token=body.mfa_token, channel=body.channel, request=req)
     return Accepted(message=f"A verification code was sent by {body.channel.value}.")
 
 
-@router.post("/mfa/verify", operation_id="verifyMfaCode", summary="Finish sign-in with the code",
-             dependencies=[RateLimited], responses=error_responses(401, 422, 429))
+@router.post(
+    "/mfa/verify",
+    operation_id="verifyMfaCode",
+    summary="Finish sign-in with the code",
+    dependencies=[RateLimited],
+    responses=error_responses(401, 422, 429),
+)
 async def mfa_verify(ctx: Ctx, req: ReqCtx, body: MfaVerify) -> MfaTokenResponse:
     """R-DEL-6: the code gives the tokens; `remember_device` adds a `device_token` good for 30 days."""
-    pair, device = await delegate_service.verify_mfa(ctx=ctx, mfa_token=body.mfa_token, code=body.code,
-                                                     remember_device=body.remember_device, request=req)
+    pair, device = await delegate_service.verify_mfa(
+        ctx=ctx, mfa_token=body.mfa_token, code=body.code, remember_device=body.remember_device, request=req
+    )
     return MfaTokenResponse(**_tokens(pair).model_dump(), device_token=device)
 
 
-@router.post("/email-verifications", operation_id="verifyEmail", summary="Confirm a delegate's email",
-             dependencies=[RateLimited], responses=error_responses(422, 429))
+@router.post(
+    "/email-verifications",
+    operation_id="verifyEmail",
+    summary="Confirm a delegate's email",
+    dependencies=[RateLimited],
+    responses=error_responses(422, 429),
+)
 async def verify_email(ctx: Ctx, req: ReqCtx, body: EmailVerificationRequest) -> EmailVerified:
     """R-DEL-2: the token from the welcome email's link; valid 7 days, once."""
     user = await delegate_service.verify_email(ctx=ctx, token=body.token, request=req)
-    return EmailVerified(username=user.username, message="Email verification complete. Create a password: "
-                         "POST /api/v1/auth/otp, then POST /api/v1/auth/password.")
+    return EmailVerified(
+        username=user.username,
+        message="Email verification complete. Create a password: "
+        "POST /api/v1/auth/otp, then POST /api/v1/auth/password.",
+    )
 
 
-@router.post("/otp", operation_id="requestOtp", summary="Send a code to create or reset a delegate password",
-             status_code=status.HTTP_202_ACCEPTED, dependencies=[RateLimited], responses=error_responses(422, 429))
+@router.post(
+    "/otp",
+    operation_id="requestOtp",
+    summary="Send a code to create or reset a delegate password",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[RateLimited],
+    responses=error_responses(422, 429),
+)
 async def request_otp(ctx: Ctx, req: ReqCtx, body: OtpRequest, after: BackgroundTasks) -> Accepted:
     """R-DEL-3 / R-DEL-7: username + email or SMS. Always 202, the code sent after the answer (no account
     enumeration by answer or timing)."""
-    after.add_task(auth_service.after_answer, "otp.requested", partial(
-        delegate_service.request_password_code, ctx=ctx, username=body.username, channel=body.channel, request=req))
+    after.add_task(
+        auth_service.after_answer,
+        "otp.requested",
+        partial(
+            delegate_service.request_password_code, ctx=ctx, username=body.username, channel=body.channel, request=req
+        ),
+    )
     return Accepted(message="If the username belongs to a verified delegate, a verification code was sent.")
 
 
-@router.post("/password", operation_id="setDelegatePassword", summary="Create or reset a delegate password",
-             status_code=status.HTTP_204_NO_CONTENT, dependencies=[RateLimited], responses=error_responses(422, 429))
+@router.post(
+    "/password",
+    operation_id="setDelegatePassword",
+    summary="Create or reset a delegate password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[RateLimited],
+    responses=error_responses(422, 429),
+)
 async def set_password(ctx: Ctx, req: ReqCtx, body: PasswordSet) -> Response:
     """R-DEL-3/4/7: the code plus a new password (8-64, a letter and a digit, not the username, not reused).
 
     Any code that does not work - wrong, expired, used, burned, none sent, or no such delegate - answers the
     same 422 `otp.invalid`, no sooner than PORTAL_OTP_FAILURE_FLOOR_SECONDS (no account enumeration)."""
-    await delegate_service.set_password(ctx=ctx, username=body.username, code=body.code,
-                                        new_password=body.new_password, request=req)
+    await delegate_service.set_password(
+        ctx=ctx, username=body.username, code=body.code, new_password=body.new_password, request=req
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -18,8 +18,10 @@ from app.services import documents as document_service
 router = APIRouter(prefix="/api/v1", tags=["documents"], responses=error_responses(401, 403))
 
 TrackingNumber = Annotated[str, Path(pattern=r"^\d{1,20}$", description="Numeric tracking number")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100,
-                                              description="Retries with the same key return the first answer")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=100, description="Retries with the same key return the first answer"),
+]
 # app/errors.py has no status for these upload-only kinds; they are answered here.
 UPLOAD_STATUS: dict[type[Exception], int] = {PayloadTooLarge: 413, UnsupportedMediaType: 415, MalformedUpload: 400}
 
@@ -32,51 +34,90 @@ async def document_storage(ctx: Ctx) -> DocumentStorage:
 Storage = Annotated[DocumentStorage, Depends(document_storage)]
 
 
-@router.post("/documents", operation_id="uploadDocument", summary="Submit a document",
-             status_code=status.HTTP_201_CREATED, response_model=DocumentRead,
-             responses=error_responses(400, 409, 413, 415, 422), openapi_extra=UPLOAD_REQUEST_BODY)
-async def upload_document(request: Request, ctx: Ctx, req: ReqCtx, producer: CurrentProducer, storage: Storage,
-                          idempotency_key: IdempotencyKey = None) -> Response:
+@router.post(
+    "/documents",
+    operation_id="uploadDocument",
+    summary="Submit a document",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DocumentRead,
+    responses=error_responses(400, 409, 413, 415, 422),
+    openapi_extra=UPLOAD_REQUEST_BODY,
+)
+async def upload_document(
+    request: Request,
+    ctx: Ctx,
+    req: ReqCtx,
+    producer: CurrentProducer,
+    storage: Storage,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """R-DOC-1..3: multipart file + document type (+ account, e-app number) → file name and tracking number."""
     try:
         code, body = await document_service.upload_document(
-            ctx=ctx, producer=producer, storage=storage, request=req, body=request.stream(),
-            content_type=request.headers.get("content-type"), content_length=request.headers.get("content-length"),
-            idempotency_key=idempotency_key, path=request.url.path)
+            ctx=ctx,
+            producer=producer,
+            storage=storage,
+            request=req,
+            body=request.stream(),
+            content_type=request.headers.get("content-type"),
+            content_length=request.headers.get("content-length"),
+            idempotency_key=idempotency_key,
+            path=request.url.path,
+        )
     except (PayloadTooLarge, UnsupportedMediaType, MalformedUpload) as exc:
         # The rest of an oversized body is never read, so that connection is not reused.
         close = {"Connection": "close"} if isinstance(exc, PayloadTooLarge) else None
-        return problem_response(request, status=UPLOAD_STATUS[type(exc)], code=exc.code, detail=exc.message,
-                                title=exc.title, headers=close)
+        return problem_response(
+            request, status=UPLOAD_STATUS[type(exc)], code=exc.code, detail=exc.message, title=exc.title, headers=close
+        )
     return JSONResponse(DocumentRead.model_validate(body).model_dump(mode="json"), status_code=code)
 
 
-@router.get("/documents", operation_id="listDocuments", summary="View submitted documents",
-            responses=error_responses(422),
-            dependencies=[audit_read("document.list")])
+@router.get(
+    "/documents",
+    operation_id="listDocuments",
+    summary="View submitted documents",
+    responses=error_responses(422),
+    dependencies=[audit_read("document.list")],
+)
 async def list_documents(ctx: Ctx, producer: CurrentProducer, paging: PageParams) -> Page[DocumentRead]:
     """R-DOC-4: your submissions, newest first (a history only: content is never served back)."""
-    views, total = await document_service.list_documents(ctx=ctx, producer=producer, page=paging.page,
-                                                         page_size=paging.page_size)
-    return Page(items=[DocumentRead.model_validate(v.__dict__) for v in views], total=total, page=paging.page,
-                page_size=paging.page_size)
+    views, total = await document_service.list_documents(
+        ctx=ctx, producer=producer, page=paging.page, page_size=paging.page_size
+    )
+    return Page(
+        items=[DocumentRead.model_validate(v.__dict__) for v in views],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
-@router.delete("/documents/{tracking_number}", operation_id="deleteDocument", summary="Delete a submission row",
-               status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404, 422))
-async def delete_document(ctx: Ctx, req: ReqCtx, producer: CurrentProducer,
-                          tracking_number: TrackingNumber) -> Response:
+@router.delete(
+    "/documents/{tracking_number}",
+    operation_id="deleteDocument",
+    summary="Delete a submission row",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(404, 422),
+)
+async def delete_document(
+    ctx: Ctx, req: ReqCtx, producer: CurrentProducer, tracking_number: TrackingNumber
+) -> Response:
     """R-DOC-4: removes the row from your history; anyone else's tracking number answers 404."""
     await document_service.delete_document(ctx=ctx, producer=producer, tracking=tracking_number, request=req)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/document-types", operation_id="listDocumentTypes", summary="Document types",
-            responses=error_responses(422),
-            dependencies=[PHI_FREE])
+@router.get(
+    "/document-types",
+    operation_id="listDocumentTypes",
+    summary="Document types",
+    responses=error_responses(422),
+    dependencies=[PHI_FREE],
+)
 async def list_document_types(producer: CurrentProducer, paging: PageParams) -> Page[DocumentTypeRead]:
     """R-DOC-2: the fixed list; send a code (or the name) as `document_type`."""
     types = document_service.list_document_types()
     start = (paging.page - 1) * paging.page_size
-    items = [DocumentTypeRead(code=t.code, name=t.name) for t in types[start:start + paging.page_size]]
+    items = [DocumentTypeRead(code=t.code, name=t.name) for t in types[start : start + paging.page_size]]
     return Page(items=items, total=len(types), page=paging.page, page_size=paging.page_size)

@@ -31,10 +31,14 @@ from app.services.idempotency import request_fingerprint, run_idempotent
 
 router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403))
 AppId = Annotated[int, Path(ge=1, le=2**62)]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100,
-                                       description="Retries with the same key return the first answer")]
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=20,
-                                       description="The application's version (ETag); a stale one gets 409")]
+IdemKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=100, description="Retries with the same key return the first answer"),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=20, description="The application's version (ETag); a stale one gets 409"),
+]
 PDF = "application/pdf"
 Section = Annotated[str, Path(pattern="^(general|applicant|household|plans|other-coverage|signatures)$")]
 
@@ -44,15 +48,28 @@ def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
     medical, dental = view.premiums
     total = None if medical is None and dental is None else (medical or Decimal(0)) + (dental or Decimal(0))
     return ApplicationRead(
-        id=a.id, record_number=a.record_number or "", status=a.status, version=a.version, state=a.state,
-        producer_name=view.producer_name, producer_number=a.producer_number, date_submitted=a.date_submitted,
-        effective_date=a.effective_date, monthly_premium=a.monthly_premium,
+        id=a.id,
+        record_number=a.record_number or "",
+        status=a.status,
+        version=a.version,
+        state=a.state,
+        producer_name=view.producer_name,
+        producer_number=a.producer_number,
+        date_submitted=a.date_submitted,
+        effective_date=a.effective_date,
+        monthly_premium=a.monthly_premium,
         applicant_name=" ".join(x for x in (a.applicant_first_name, a.applicant_last_name) if x) or None,
-        product_names=view.product_names, client_app_id=a.client_app_id, payment_status=a.payment_status,
-        failure_reason=a.failure_reason, quote_id=a.quote_id, created_at=a.created_at, updated_at=a.updated_at,
+        product_names=view.product_names,
+        client_app_id=a.client_app_id,
+        payment_status=a.payment_status,
+        failure_reason=a.failure_reason,
+        quote_id=a.quote_id,
+        created_at=a.created_at,
+        updated_at=a.updated_at,
         expires_at=None if a.status == "submitted" else a.expires_at,
         sections=enrollment_service.public_sections(a.sections),
-        premiums=PremiumsRead(medical_premium=medical, dental_premium=dental, total_monthly_premium=total))
+        premiums=PremiumsRead(medical_premium=medical, dental_premium=dental, total_monthly_premium=total),
+    )
 
 
 def _etag(response: Response, version: int) -> None:
@@ -64,86 +81,169 @@ def _version(if_match: str | None) -> int | None:
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
     if not value.isdigit():
-        raise ValidationFailed("If-Match must be the application's version, e.g. \"3\".", code="enrollment.if_match",
-                               field="If-Match")
+        raise ValidationFailed(
+            'If-Match must be the application\'s version, e.g. "3".', code="enrollment.if_match", field="If-Match"
+        )
     return int(value)
 
 
-@router.post("/enrollments", operation_id="startApplication", summary="Start a new application",
-             status_code=status.HTTP_201_CREATED, tags=["enrollments"], responses=error_responses(404, 409, 422))
-async def start_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, response: Response,
-                            idempotency_key: IdemKey = None,
-                            body: Annotated[ApplicationCreate | None, Body()] = None) -> ApplicationRead:
+@router.post(
+    "/enrollments",
+    operation_id="startApplication",
+    summary="Start a new application",
+    status_code=status.HTTP_201_CREATED,
+    tags=["enrollments"],
+    responses=error_responses(404, 409, 422),
+)
+async def start_application(
+    ctx: Ctx,
+    req: ReqCtx,
+    principal: ProducerOrDelegate,
+    response: Response,
+    idempotency_key: IdemKey = None,
+    body: Annotated[ApplicationCreate | None, Body()] = None,
+) -> ApplicationRead:
     """R-ENR-1: blank ("Start New Application"); to start from a quote use POST /quotes/{id}/enrollments."""
     if body is not None and body.quote_id is not None:  # refused rather than silently ignored (issue 12, #11)
-        raise ValidationFailed(f"To start an application from quote {body.quote_id}, use POST "
-                               f"/api/v1/quotes/{body.quote_id}/enrollments; POST /api/v1/enrollments starts a blank "
-                               "one (send {}).", code="enrollment.use_quote_enrollment", field="quote_id")
+        raise ValidationFailed(
+            f"To start an application from quote {body.quote_id}, use POST "
+            f"/api/v1/quotes/{body.quote_id}/enrollments; POST /api/v1/enrollments starts a blank "
+            "one (send {}).",
+            code="enrollment.use_quote_enrollment",
+            field="quote_id",
+        )
+
     async def handler() -> tuple[int, dict[str, Any]]:
         app = await enrollment_service.create_application(ctx=ctx, principal=principal, request=req)
         view = await enrollment_service.get_application(ctx=ctx, principal=principal, application_id=app.id)
         return 201, _read(view).model_dump(mode="json")
 
-    code, payload = await run_idempotent(ctx=ctx, principal=principal, key=idempotency_key, method="POST",
-                                         path="/api/v1/enrollments", fingerprint=request_fingerprint("start"),
-                                         handler=handler)
+    code, payload = await run_idempotent(
+        ctx=ctx,
+        principal=principal,
+        key=idempotency_key,
+        method="POST",
+        path="/api/v1/enrollments",
+        fingerprint=request_fingerprint("start"),
+        handler=handler,
+    )
     return JSONResponse(payload, status_code=code, headers={"ETag": f'"{payload.get("version")}"'})  # type: ignore[return-value]
 
 
-@router.get("/enrollments", operation_id="listApplications", summary="Applications", tags=["enrollments"],
-            responses=error_responses(422),
-            dependencies=[audit_read("enrollment.list", query=("status",))])
+@router.get(
+    "/enrollments",
+    operation_id="listApplications",
+    summary="Applications",
+    tags=["enrollments"],
+    responses=error_responses(422),
+    dependencies=[audit_read("enrollment.list", query=("status",))],
+)
 async def list_applications(
-    ctx: Ctx, principal: ProducerOrDelegate, paging: PageParams,
+    ctx: Ctx,
+    principal: ProducerOrDelegate,
+    paging: PageParams,
     status_: Annotated[str | None, Query(alias="status", pattern="^(incomplete|completed|failed)$")] = None,
 ) -> Page[ApplicationListRow]:
     """Completed, incomplete ("Save & Exit") and failed applications; expired ones drop off (R-ENR-16)."""
-    views, total = await enrollment_service.list_applications(ctx=ctx, principal=principal, status=status_,
-                                                              page=paging.page, page_size=paging.page_size)
-    items = [ApplicationListRow(
-        id=v.app.id, record_number=v.app.record_number or "", status=v.app.status, client_app_id=v.app.client_app_id,
-        state=v.app.state, applicant_name=" ".join(x for x in (v.app.applicant_first_name, v.app.applicant_last_name)
-                                                   if x) or None,
-        date_submitted=v.app.date_submitted, effective_date=v.app.effective_date, producer_name=v.producer_name,
-        producer_number=v.app.producer_number, expiration_date=None if v.app.status == "submitted"
-        else v.app.expires_at, last_modified=v.app.updated_at, failure_reason=v.app.failure_reason,
-        payment_status=v.app.payment_status) for v in views]
+    views, total = await enrollment_service.list_applications(
+        ctx=ctx, principal=principal, status=status_, page=paging.page, page_size=paging.page_size
+    )
+    items = [
+        ApplicationListRow(
+            id=v.app.id,
+            record_number=v.app.record_number or "",
+            status=v.app.status,
+            client_app_id=v.app.client_app_id,
+            state=v.app.state,
+            applicant_name=" ".join(x for x in (v.app.applicant_first_name, v.app.applicant_last_name) if x) or None,
+            date_submitted=v.app.date_submitted,
+            effective_date=v.app.effective_date,
+            producer_name=v.producer_name,
+            producer_number=v.app.producer_number,
+            expiration_date=None if v.app.status == "submitted" else v.app.expires_at,
+            last_modified=v.app.updated_at,
+            failure_reason=v.app.failure_reason,
+            payment_status=v.app.payment_status,
+        )
+        for v in views
+    ]
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.get("/enrollments/{application_id}", operation_id="getApplication", summary="Application details",
-            tags=["enrollments"], responses=error_responses(404),
-            dependencies=[audit_read("enrollment.read", target=("application", "application_id"))])
-async def get_application(ctx: Ctx, principal: ProducerOrDelegate, application_id: AppId,
-                          response: Response) -> ApplicationRead:
+@router.get(
+    "/enrollments/{application_id}",
+    operation_id="getApplication",
+    summary="Application details",
+    tags=["enrollments"],
+    responses=error_responses(404),
+    dependencies=[audit_read("enrollment.read", target=("application", "application_id"))],
+)
+async def get_application(
+    ctx: Ctx, principal: ProducerOrDelegate, application_id: AppId, response: Response
+) -> ApplicationRead:
     """R-ENR-17: status, state, producer, record number, premium, products, client app id, payment status."""
     view = await enrollment_service.get_application(ctx=ctx, principal=principal, application_id=application_id)
     _etag(response, view.app.version)
     return _read(view)
 
 
-@router.delete("/enrollments/{application_id}", operation_id="deleteApplication", summary="Delete an application",
-               status_code=status.HTTP_204_NO_CONTENT, tags=["enrollments"], responses=error_responses(404, 409))
+@router.delete(
+    "/enrollments/{application_id}",
+    operation_id="deleteApplication",
+    summary="Delete an application",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["enrollments"],
+    responses=error_responses(404, 409),
+)
 async def delete_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId) -> Response:
     """Incomplete or failed applications only."""
-    await enrollment_service.delete_application(ctx=ctx, principal=principal, application_id=application_id,
-                                                request=req)
+    await enrollment_service.delete_application(
+        ctx=ctx, principal=principal, application_id=application_id, request=req
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.put("/enrollments/{application_id}/{section}", operation_id="saveApplicationSection",
-            summary="Save one section", tags=["enrollments"], responses=error_responses(404, 409, 422),
-            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
-                {"$ref": f"#/components/schemas/{m.__name__}"} for m in SECTION_MODELS.values()]}}}}})
-async def save_section(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId,
-                       section: Section, request: Request, response: Response, if_match: IfMatch = None
-                       ) -> ApplicationRead:
+@router.put(
+    "/enrollments/{application_id}/{section}",
+    operation_id="saveApplicationSection",
+    summary="Save one section",
+    tags=["enrollments"],
+    responses=error_responses(404, 409, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [{"$ref": f"#/components/schemas/{m.__name__}"} for m in SECTION_MODELS.values()]
+                    }
+                }
+            },
+        }
+    },
+)
+async def save_section(
+    ctx: Ctx,
+    req: ReqCtx,
+    principal: ProducerOrDelegate,
+    application_id: AppId,
+    section: Section,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ApplicationRead:
     """Sections: general, applicant, household, plans, other-coverage, signatures. PUT replaces the section
     after validating it; send `If-Match` with the version you read to be told (409) about a newer save."""
     data = await enrollment_service_body(request, section)
-    view = await enrollment_service.save_section(ctx=ctx, principal=principal, application_id=application_id,
-                                                 name=section, data=data, expected_version=_version(if_match),
-                                                 request=req)
+    view = await enrollment_service.save_section(
+        ctx=ctx,
+        principal=principal,
+        application_id=application_id,
+        name=section,
+        data=data,
+        expected_version=_version(if_match),
+        request=req,
+    )
     _etag(response, view.app.version)
     return _read(view)
 
@@ -168,102 +268,207 @@ async def enrollment_service_body(request: Request, section: str) -> dict[str, A
     return model.model_dump(mode="json")
 
 
-@router.post("/enrollments/{application_id}/effective-date", operation_id="calculateEffectiveDate",
-             summary="Calculate the effective date", tags=["enrollments"], responses=error_responses(404, 409, 422))
-async def calculate_effective_date(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate,
-                                   application_id: AppId) -> EffectiveDateRead:
+@router.post(
+    "/enrollments/{application_id}/effective-date",
+    operation_id="calculateEffectiveDate",
+    summary="Calculate the effective date",
+    tags=["enrollments"],
+    responses=error_responses(404, 409, 422),
+)
+async def calculate_effective_date(
+    ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId
+) -> EffectiveDateRead:
     """R-ENR-5: open enrollment or the life events' SEP rules, as of today."""
-    return EffectiveDateRead(effective_date=await enrollment_service.calculate_effective(
-        ctx=ctx, principal=principal, application_id=application_id, request=req))
+    return EffectiveDateRead(
+        effective_date=await enrollment_service.calculate_effective(
+            ctx=ctx, principal=principal, application_id=application_id, request=req
+        )
+    )
 
 
-@router.post("/enrollments/{application_id}/submit", operation_id="submitApplication", summary="Submit",
-             tags=["enrollments"], responses=error_responses(404, 409, 422))
-async def submit_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId,
-                             idempotency_key: IdemKey = None) -> SubmissionRead:
+@router.post(
+    "/enrollments/{application_id}/submit",
+    operation_id="submitApplication",
+    summary="Submit",
+    tags=["enrollments"],
+    responses=error_responses(404, 409, 422),
+)
+async def submit_application(
+    ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId, idempotency_key: IdemKey = None
+) -> SubmissionRead:
     """R-ENR-15: every section validated (all problems at once); the carrier's answer is submitted or failed.
     R-ENR-18: a retry with the same Idempotency-Key returns the first answer."""
+
     async def handler() -> tuple[int, dict[str, Any]]:
-        app = await enrollment_service.submit(ctx=ctx, principal=principal, application_id=application_id,
-                                              request=req)
-        return 200, SubmissionRead(status=app.status, record_number=app.record_number or "",  # type: ignore[arg-type]
-                                   client_app_id=app.client_app_id, date_submitted=app.date_submitted,
-                                   failure_reason=app.failure_reason,
-                                   payment_status=app.payment_status).model_dump(mode="json")
+        app = await enrollment_service.submit(ctx=ctx, principal=principal, application_id=application_id, request=req)
+        return 200, SubmissionRead(
+            status=app.status,  # type: ignore[arg-type]
+            record_number=app.record_number or "",
+            client_app_id=app.client_app_id,
+            date_submitted=app.date_submitted,
+            failure_reason=app.failure_reason,
+            payment_status=app.payment_status,
+        ).model_dump(mode="json")
 
     path = f"/api/v1/enrollments/{application_id}/submit"
-    code, payload = await run_idempotent(ctx=ctx, principal=principal, key=idempotency_key, method="POST", path=path,
-                                         fingerprint=request_fingerprint(path), handler=handler)
+    code, payload = await run_idempotent(
+        ctx=ctx,
+        principal=principal,
+        key=idempotency_key,
+        method="POST",
+        path=path,
+        fingerprint=request_fingerprint(path),
+        handler=handler,
+    )
     return JSONResponse(payload, status_code=code)  # type: ignore[return-value]
 
 
-@router.get("/enrollments/{application_id}/pdf", operation_id="getApplicationPdf", summary="The application PDF",
-            tags=["enrollments"], response_class=Response,
-            responses={200: {"content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
-                             "description": "The completed application"}, **error_responses(404, 409)},
-            dependencies=[audited_by_service("member.application_pdf")])
+@router.get(
+    "/enrollments/{application_id}/pdf",
+    operation_id="getApplicationPdf",
+    summary="The application PDF",
+    tags=["enrollments"],
+    response_class=Response,
+    responses={
+        200: {
+            "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The completed application",
+        },
+        **error_responses(404, 409),
+    },
+    dependencies=[audited_by_service("member.application_pdf")],
+)
 async def application_pdf(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId) -> Response:
     """R-ENR-17: the completed application (SSNs masked)."""
-    pdf, name = await enrollment_service.application_pdf(ctx=ctx, principal=principal, application_id=application_id,
-                                                         request=req)
+    pdf, name = await enrollment_service.application_pdf(
+        ctx=ctx, principal=principal, application_id=application_id, request=req
+    )
     return Response(pdf, media_type=PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _payment(p: Any) -> PaymentRead:
-    return PaymentRead(id=p.id, application_id=p.application_id, status=p.status, amount=p.amount, method=p.method,
-                       last4=p.last4, account_type=p.account_type, payment_date=p.payment_date, autopay=p.autopay,
-                       confirmation_number=p.confirmation_number, decline_reason=p.decline_reason,
-                       created_at=p.created_at, submitted_at=p.submitted_at)
+    return PaymentRead(
+        id=p.id,
+        application_id=p.application_id,
+        status=p.status,
+        amount=p.amount,
+        method=p.method,
+        last4=p.last4,
+        account_type=p.account_type,
+        payment_date=p.payment_date,
+        autopay=p.autopay,
+        confirmation_number=p.confirmation_number,
+        decline_reason=p.decline_reason,
+        created_at=p.created_at,
+        submitted_at=p.submitted_at,
+    )
 
 
-@router.post("/enrollments/{application_id}/payments", operation_id="capturePayment", summary="Pay now: capture",
-             status_code=status.HTTP_201_CREATED, tags=["payments"], responses=error_responses(404, 409, 422))
-async def capture_payment(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId,
-                          body: PaymentCreate, idempotency_key: IdemKey = None) -> PaymentRead:
+@router.post(
+    "/enrollments/{application_id}/payments",
+    operation_id="capturePayment",
+    summary="Pay now: capture",
+    status_code=status.HTTP_201_CREATED,
+    tags=["payments"],
+    responses=error_responses(404, 409, 422),
+)
+async def capture_payment(
+    ctx: Ctx,
+    req: ReqCtx,
+    principal: ProducerOrDelegate,
+    application_id: AppId,
+    body: PaymentCreate,
+    idempotency_key: IdemKey = None,
+) -> PaymentRead:
     """R-PAY-1/2/5: card or bank account, terms of use; status Pending until submitted. One live payment per
     application: while one is Pending or Successful, 409 `payment.exists` names it (`payment_id`, `payment_status`)."""
+
     async def handler() -> tuple[int, dict[str, Any]]:
         p = await payment_service.create_payment(
-            ctx=ctx, principal=principal, application_id=application_id, method=body.method,
+            ctx=ctx,
+            principal=principal,
+            application_id=application_id,
+            method=body.method,
             card=body.card.model_dump() if body.card else None,
-            bank=body.bank_account.model_dump() if body.bank_account else None, payment_date=body.payment_date,
-            terms_accepted=body.terms_accepted, autopay=body.autopay, request=req)
+            bank=body.bank_account.model_dump() if body.bank_account else None,
+            payment_date=body.payment_date,
+            terms_accepted=body.terms_accepted,
+            autopay=body.autopay,
+            request=req,
+        )
         return 201, _payment(p).model_dump(mode="json")
 
     path = f"/api/v1/enrollments/{application_id}/payments"
-    code, payload = await run_idempotent(ctx=ctx, principal=principal, key=idempotency_key, method="POST", path=path,
-                                         fingerprint=request_fingerprint(path, body.model_dump(mode="json")),
-                                         handler=handler)
+    code, payload = await run_idempotent(
+        ctx=ctx,
+        principal=principal,
+        key=idempotency_key,
+        method="POST",
+        path=path,
+        fingerprint=request_fingerprint(path, body.model_dump(mode="json")),
+        handler=handler,
+    )
     return JSONResponse(payload, status_code=code)  # type: ignore[return-value]
 
 
-@router.get("/payments/{payment_id}", operation_id="getPayment", summary="A payment", tags=["payments"],
-            responses=error_responses(404),
-            dependencies=[audit_read("payment.read", target=("payment", "payment_id"))])
+@router.get(
+    "/payments/{payment_id}",
+    operation_id="getPayment",
+    summary="A payment",
+    tags=["payments"],
+    responses=error_responses(404),
+    dependencies=[audit_read("payment.read", target=("payment", "payment_id"))],
+)
 async def get_payment(ctx: Ctx, principal: ProducerOrDelegate, payment_id: AppId) -> PaymentRead:
     """R-PAY-4: the payment and its status."""
     return _payment(await payment_service.get_payment(ctx=ctx, principal=principal, payment_id=payment_id))
 
 
-@router.post("/payments/{payment_id}/submit", operation_id="submitPayment", summary="Submit payment and proceed",
-             tags=["payments"], responses=error_responses(404, 409, 422))
-async def submit_payment(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, payment_id: AppId,
-                         body: PaymentSubmit, idempotency_key: IdemKey = None) -> PaymentRead:
+@router.post(
+    "/payments/{payment_id}/submit",
+    operation_id="submitPayment",
+    summary="Submit payment and proceed",
+    tags=["payments"],
+    responses=error_responses(404, 409, 422),
+)
+async def submit_payment(
+    ctx: Ctx,
+    req: ReqCtx,
+    principal: ProducerOrDelegate,
+    payment_id: AppId,
+    body: PaymentSubmit,
+    idempotency_key: IdemKey = None,
+) -> PaymentRead:
     """R-PAY-1: needs the payment agreement; Successful or Declined (test numbers decide)."""
+
     async def handler() -> tuple[int, dict[str, Any]]:
-        p = await payment_service.submit_payment(ctx=ctx, principal=principal, payment_id=payment_id,
-                                                 agreement=body.agreement, request=req)
+        p = await payment_service.submit_payment(
+            ctx=ctx, principal=principal, payment_id=payment_id, agreement=body.agreement, request=req
+        )
         return 200, _payment(p).model_dump(mode="json")
 
     path = f"/api/v1/payments/{payment_id}/submit"
-    code, payload = await run_idempotent(ctx=ctx, principal=principal, key=idempotency_key, method="POST", path=path,
-                                         fingerprint=request_fingerprint(path, body.agreement), handler=handler)
+    code, payload = await run_idempotent(
+        ctx=ctx,
+        principal=principal,
+        key=idempotency_key,
+        method="POST",
+        path=path,
+        fingerprint=request_fingerprint(path, body.agreement),
+        handler=handler,
+    )
     return JSONResponse(payload, status_code=code)  # type: ignore[return-value]
 
 
-@router.post("/payments/{payment_id}/cancel", operation_id="cancelPayment", summary="Cancel at review",
-             tags=["payments"], responses=error_responses(404, 409))
+@router.post(
+    "/payments/{payment_id}/cancel",
+    operation_id="cancelPayment",
+    summary="Cancel at review",
+    tags=["payments"],
+    responses=error_responses(404, 409),
+)
 async def cancel_payment(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, payment_id: AppId) -> PaymentRead:
     """R-PAY-3: no payment; the client is billed later and the application stays submitted."""
-    return _payment(await payment_service.cancel_payment(ctx=ctx, principal=principal, payment_id=payment_id,
-                                                         request=req))
+    return _payment(
+        await payment_service.cancel_payment(ctx=ctx, principal=principal, payment_id=payment_id, request=req)
+    )

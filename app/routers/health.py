@@ -24,10 +24,12 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", operation_id="readyz", summary="Ready to serve (database reachable)",
-            responses=error_responses(503))
+@router.get(
+    "/readyz", operation_id="readyz", summary="Ready to serve (database reachable)", responses=error_responses(503)
+)
 async def readyz(ctx: Ctx) -> Health:
     """Readiness: the database answers a trivial query within the timeout."""
+
     async def ping() -> None:
         async with ctx.db.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -39,9 +41,13 @@ async def readyz(ctx: Ctx) -> Health:
     return Health(status="ready", database="ok")
 
 
-@router.get("/metrics", operation_id="metrics", summary="Prometheus metrics",
-            response_class=Response, responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
-                                                **error_responses(401)})
+@router.get(
+    "/metrics",
+    operation_id="metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}, **error_responses(401)},
+)
 async def metrics(request: Request, ctx: Ctx) -> Response:
     """Prometheus text exposition (request counts and latency by route).
 
@@ -53,6 +59,7 @@ async def metrics(request: Request, ctx: Ctx) -> Response:
         sent = request.headers.get("authorization", "")
         expected = f"Bearer {settings.metrics_token}"
         if not settings.metrics_token or not hmac.compare_digest(sent.encode(), expected.encode()):
-            raise AuthenticationFailed("Metrics need 'Authorization: Bearer <PORTAL_METRICS_TOKEN>'.",
-                                       code="not_authenticated")
+            raise AuthenticationFailed(
+                "Metrics need 'Authorization: Bearer <PORTAL_METRICS_TOKEN>'.", code="not_authenticated"
+            )
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

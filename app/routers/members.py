@@ -26,19 +26,33 @@ Text = Annotated[str | None, Query(max_length=100)]
 AccountNumber = Annotated[str, Path(pattern=r"^\d{5,12}$", description="Account number")]
 
 
-@router.get("", operation_id="searchMembers", summary="Search my book of business",
-            responses=error_responses(422),
-            dependencies=[audited_by_service("member.search")])
+@router.get(
+    "",
+    operation_id="searchMembers",
+    summary="Search my book of business",
+    responses=error_responses(422),
+    dependencies=[audited_by_service("member.search")],
+)
 async def search_members(
-    ctx: Ctx, req: ReqCtx, producer: CurrentProducer, paging: PageParams,
-    account_number: Text = None, e_app_number: Text = None, client_app_id: Text = None,
-    exchange_assigned_id: Text = None, pending_application_id: Text = None,
+    ctx: Ctx,
+    req: ReqCtx,
+    producer: CurrentProducer,
+    paging: PageParams,
+    account_number: Text = None,
+    e_app_number: Text = None,
+    client_app_id: Text = None,
+    exchange_assigned_id: Text = None,
+    pending_application_id: Text = None,
     first_name: Annotated[str | None, Query(max_length=100, description="Prefix, any case")] = None,
     last_name: Annotated[str | None, Query(max_length=100, description="Prefix, any case")] = None,
     ssn_last4: Text = None,
     date_of_birth: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD or MM/DD/YYYY")] = None,
-    phone: Text = None, email: Annotated[str | None, Query(max_length=254)] = None, zip_code: Text = None,
-    producer_first_name: Text = None, producer_last_name: Text = None, producer_number: Text = None,
+    phone: Text = None,
+    email: Annotated[str | None, Query(max_length=254)] = None,
+    zip_code: Text = None,
+    producer_first_name: Text = None,
+    producer_last_name: Text = None,
+    producer_number: Text = None,
     filter_status: Annotated[str | None, Query(max_length=20, description="Column filter: status")] = None,
     filter_product_type: Annotated[str | None, Query(max_length=20, description="ON-EXCHANGE / OFF-EXCHANGE")] = None,
     filter_product_name: Annotated[str | None, Query(max_length=100, description="Contains, any case")] = None,
@@ -49,52 +63,114 @@ async def search_members(
 ) -> Page[MemberSearchRow]:
     """R-MEM-2/3/4: primary insured only, scoped to your book before anything else; at least one criterion."""
     query = build_member_query(
-        {"account_number": account_number, "e_app_number": e_app_number, "client_app_id": client_app_id,
-         "exchange_assigned_id": exchange_assigned_id, "pending_application_id": pending_application_id,
-         "first_name": first_name, "last_name": last_name, "ssn_last4": ssn_last4, "date_of_birth": date_of_birth,
-         "phone": phone, "email": email, "zip_code": zip_code, "producer_first_name": producer_first_name,
-         "producer_last_name": producer_last_name, "producer_number": producer_number},
-        {"status": filter_status, "product_type": filter_product_type, "product_name": filter_product_name,
-         "group_number": filter_group_number, "record_type": filter_record_type, "coverage": filter_coverage})
+        {
+            "account_number": account_number,
+            "e_app_number": e_app_number,
+            "client_app_id": client_app_id,
+            "exchange_assigned_id": exchange_assigned_id,
+            "pending_application_id": pending_application_id,
+            "first_name": first_name,
+            "last_name": last_name,
+            "ssn_last4": ssn_last4,
+            "date_of_birth": date_of_birth,
+            "phone": phone,
+            "email": email,
+            "zip_code": zip_code,
+            "producer_first_name": producer_first_name,
+            "producer_last_name": producer_last_name,
+            "producer_number": producer_number,
+        },
+        {
+            "status": filter_status,
+            "product_type": filter_product_type,
+            "product_name": filter_product_name,
+            "group_number": filter_group_number,
+            "record_type": filter_record_type,
+            "coverage": filter_coverage,
+        },
+    )
     rows, total = await member_service.search_members(
-        ctx=ctx, principal=producer, query=query, sort=parse_sort(sort), page=paging.page,
-        page_size=paging.page_size, request=req)
+        ctx=ctx,
+        principal=producer,
+        query=query,
+        sort=parse_sort(sort),
+        page=paging.page,
+        page_size=paging.page_size,
+        request=req,
+    )
     name = f"{producer.first_name} {producer.last_name}"
-    items = [MemberSearchRow(**{**r.__dict__, "policy_id": str(r.policy_id) if r.policy_id > 0
-                                else f"application-{-r.policy_id}"}, producer_name=name) for r in rows]
+    items = [
+        MemberSearchRow(
+            **{**r.__dict__, "policy_id": str(r.policy_id) if r.policy_id > 0 else f"application-{-r.policy_id}"},
+            producer_name=name,
+        )
+        for r in rows
+    ]
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.get("/{account_number}", operation_id="getClientDetail", summary="Client detail",
-            responses=error_responses(404),
-            dependencies=[audited_by_service("member.detail")])
-async def get_client_detail(ctx: Ctx, req: ReqCtx, producer: CurrentProducer,
-                            account_number: AccountNumber) -> ClientDetailRead:
+@router.get(
+    "/{account_number}",
+    operation_id="getClientDetail",
+    summary="Client detail",
+    responses=error_responses(404),
+    dependencies=[audited_by_service("member.detail")],
+)
+async def get_client_detail(
+    ctx: Ctx, req: ReqCtx, producer: CurrentProducer, account_number: AccountNumber
+) -> ClientDetailRead:
     """R-MEM-5: demographics and phones, policies with covered members and current PCP, pending changes."""
-    d = await member_service.get_client_detail(ctx=ctx, principal=producer, account_number=account_number,
-                                               request=req)
+    d = await member_service.get_client_detail(ctx=ctx, principal=producer, account_number=account_number, request=req)
     acc = d.account
     return ClientDetailRead(
-        account_number=acc.account_number, first_name=acc.first_name, middle_initial=acc.middle_initial,
-        last_name=acc.last_name, date_of_birth=acc.date_of_birth, ssn_last4=acc.ssn_last4,
-        address=Address(**member_service.account_address(acc)), email=acc.email,
-        phones=Phones(home=acc.phone_home, cell=acc.phone_cell, work=acc.phone_work,
-                      spouse_cell=acc.phone_spouse_cell, fax=acc.phone_fax),
+        account_number=acc.account_number,
+        first_name=acc.first_name,
+        middle_initial=acc.middle_initial,
+        last_name=acc.last_name,
+        date_of_birth=acc.date_of_birth,
+        ssn_last4=acc.ssn_last4,
+        address=Address(**member_service.account_address(acc)),
+        email=acc.email,
+        phones=Phones(
+            home=acc.phone_home,
+            cell=acc.phone_cell,
+            work=acc.phone_work,
+            spouse_cell=acc.phone_spouse_cell,
+            fax=acc.phone_fax,
+        ),
         policies=d.policies,  # type: ignore[arg-type]
-        pending_contact_changes=[ContactChangeRead(**c) for c in d.pending_contact_changes])
+        pending_contact_changes=[ContactChangeRead(**c) for c in d.pending_contact_changes],
+    )
 
 
-@router.post("/{account_number}/contact-info-changes", operation_id="requestContactInfoChange",
-             summary="Change the primary insured's phones and email", status_code=status.HTTP_202_ACCEPTED,
-             responses=error_responses(404, 422))
-async def request_contact_change(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, account_number: AccountNumber,
-                                 body: ContactChangeCreate) -> ContactChangeRead:
+@router.post(
+    "/{account_number}/contact-info-changes",
+    operation_id="requestContactInfoChange",
+    summary="Change the primary insured's phones and email",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(404, 422),
+)
+async def request_contact_change(
+    ctx: Ctx, req: ReqCtx, producer: CurrentProducer, account_number: AccountNumber, body: ContactChangeCreate
+) -> ContactChangeRead:
     """R-CIC-1..4: accepted as pending; the record changes in about 4 hours (shown as pending until then)."""
     change = await member_service.request_contact_change(
-        ctx=ctx, principal=producer, account_number=account_number, member_id=body.member_id,
-        phones=[PhoneInput(type=ph.type, number=ph.number, extension=ph.extension, send_text=ph.send_text)
-                for ph in body.phones],
-        email=str(body.email) if body.email else None, request=req)
-    return ContactChangeRead(id=change.id, status=change.status, requested_at=change.requested_at,
-                             effective_at=change.effective_at, current=change.changes["current"],
-                             updated=change.changes["updated"])
+        ctx=ctx,
+        principal=producer,
+        account_number=account_number,
+        member_id=body.member_id,
+        phones=[
+            PhoneInput(type=ph.type, number=ph.number, extension=ph.extension, send_text=ph.send_text)
+            for ph in body.phones
+        ],
+        email=str(body.email) if body.email else None,
+        request=req,
+    )
+    return ContactChangeRead(
+        id=change.id,
+        status=change.status,
+        requested_at=change.requested_at,
+        effective_at=change.effective_at,
+        current=change.changes["current"],
+        updated=change.changes["updated"],
+    )

@@ -46,8 +46,10 @@ router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403))
 QuoteId = Annotated[int, Path(ge=1, le=2**62)]
 ZipCode = Annotated[str, Query(pattern=r"^[0-9]{5}$", description="5 digits", examples=["60601"])]
 Coverage = Annotated[Literal["medical", "dental"] | None, Query(description="medical or dental plans only")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100,
-                                              description="Retries with the same key return the first answer")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=100, description="Retries with the same key return the first answer"),
+]
 
 
 def _county(c: CountyInfo) -> CountyRead:
@@ -55,152 +57,293 @@ def _county(c: CountyInfo) -> CountyRead:
 
 
 def _plan_fields(o: PlanOffer) -> dict[str, object]:
-    return {"plan_id": o.plan_id, "name": o.name, "coverage": o.coverage, "metal_level": o.metal_level,
-            "network_type": o.network_type, "requires_pcp": o.requires_pcp, "exchange": o.exchange,
-            "state": o.state, "plan_year": o.plan_year}
+    return {
+        "plan_id": o.plan_id,
+        "name": o.name,
+        "coverage": o.coverage,
+        "metal_level": o.metal_level,
+        "network_type": o.network_type,
+        "requires_pcp": o.requires_pcp,
+        "exchange": o.exchange,
+        "state": o.state,
+        "plan_year": o.plan_year,
+    }
 
 
 def _priced(p: PricedPlan) -> QuotePlanRead:
-    return QuotePlanRead.model_validate({
-        **_plan_fields(p.offer), "monthly_premium": p.total,
-        "member_premiums": [MemberPremiumRead(relationship=m.relationship,  # type: ignore[arg-type]
-                                              age=m.age, premium=m.premium, charged=m.charged) for m in p.members]})
+    return QuotePlanRead.model_validate(
+        {
+            **_plan_fields(p.offer),
+            "monthly_premium": p.total,
+            "member_premiums": [
+                MemberPremiumRead(
+                    relationship=m.relationship,  # type: ignore[arg-type]
+                    age=m.age,
+                    premium=m.premium,
+                    charged=m.charged,
+                )
+                for m in p.members
+            ],
+        }
+    )
 
 
 def _row_fields(view: quote_service.QuoteView) -> dict[str, object]:
     q, house = view.quote, view.quote.household
     applicant = house["applicant"]
     return {
-        "id": q.id, "prospect_id": q.prospect_id, "applicant_first_name": applicant["first_name"],
-        "applicant_last_name": applicant["last_name"], "zip_code": q.zip_code, "county": q.county, "state": q.state,
-        "effective_date": q.effective_date, "coverage": q.coverage,
+        "id": q.id,
+        "prospect_id": q.prospect_id,
+        "applicant_first_name": applicant["first_name"],
+        "applicant_last_name": applicant["last_name"],
+        "zip_code": q.zip_code,
+        "county": q.county,
+        "state": q.state,
+        "effective_date": q.effective_date,
+        "coverage": q.coverage,
         "member_count": 1 + (1 if house.get("spouse") else 0) + len(house.get("dependents") or []),
-        "selected_medical_plan_id": q.selected_medical_plan_id, "selected_dental_plan_id": q.selected_dental_plan_id,
-        "total_monthly_premium": view.total, "created_by_id": q.created_by_id,
-        "created_by_username": view.created_by_username, "created_at": q.created_at, "updated_at": q.updated_at}
+        "selected_medical_plan_id": q.selected_medical_plan_id,
+        "selected_dental_plan_id": q.selected_dental_plan_id,
+        "total_monthly_premium": view.total,
+        "created_by_id": q.created_by_id,
+        "created_by_username": view.created_by_username,
+        "created_at": q.created_at,
+        "updated_at": q.updated_at,
+    }
 
 
 def _read(view: quote_service.QuoteView) -> QuoteRead:
     house = view.quote.household
-    return QuoteRead.model_validate({
-        **_row_fields(view), "rating_area": view.quote.rating_area,
-        "applicant": PersonRead.model_validate(house["applicant"]),
-        "spouse": PersonRead.model_validate(house["spouse"]) if house.get("spouse") else None,
-        "dependents": [PersonRead.model_validate(d) for d in house.get("dependents") or []],
-        "selection": SelectionRead(medical=_priced(view.medical) if view.medical else None,
-                                   dental=_priced(view.dental) if view.dental else None),
-        "medical_premium": view.medical.total if view.medical else None,
-        "dental_premium": view.dental.total if view.dental else None})
+    return QuoteRead.model_validate(
+        {
+            **_row_fields(view),
+            "rating_area": view.quote.rating_area,
+            "applicant": PersonRead.model_validate(house["applicant"]),
+            "spouse": PersonRead.model_validate(house["spouse"]) if house.get("spouse") else None,
+            "dependents": [PersonRead.model_validate(d) for d in house.get("dependents") or []],
+            "selection": SelectionRead(
+                medical=_priced(view.medical) if view.medical else None,
+                dental=_priced(view.dental) if view.dental else None,
+            ),
+            "medical_premium": view.medical.total if view.medical else None,
+            "dental_premium": view.dental.total if view.dental else None,
+        }
+    )
 
 
 # --- plans ---------------------------------------------------------------------------------------------
 
-@router.get("/counties", operation_id="listCounties", summary="Counties of a zip code", tags=["plans"],
-            responses=error_responses(422),
-            dependencies=[PHI_FREE])
-async def list_counties(ctx: Ctx, _caller: ProducerOrDelegate, zip_code: ZipCode,
-                        paging: PageParams) -> Page[CountyRead]:
+
+@router.get(
+    "/counties",
+    operation_id="listCounties",
+    summary="Counties of a zip code",
+    tags=["plans"],
+    responses=error_responses(422),
+    dependencies=[PHI_FREE],
+)
+async def list_counties(
+    ctx: Ctx, _caller: ProducerOrDelegate, zip_code: ZipCode, paging: PageParams
+) -> Page[CountyRead]:
     """The counties a zip code lies in (some span two); a zip code outside our service area has none."""
-    counties, total = await quote_service.list_counties(ctx=ctx, zip_code=zip_code, page=paging.page,
-                                                        page_size=paging.page_size)
+    counties, total = await quote_service.list_counties(
+        ctx=ctx, zip_code=zip_code, page=paging.page, page_size=paging.page_size
+    )
     return Page(items=[_county(c) for c in counties], total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.get("/plans", operation_id="listPlans", summary="Plans available in a county on a date", tags=["plans"],
-            responses=error_responses(422),
-            dependencies=[PHI_FREE])
+@router.get(
+    "/plans",
+    operation_id="listPlans",
+    summary="Plans available in a county on a date",
+    tags=["plans"],
+    responses=error_responses(422),
+    dependencies=[PHI_FREE],
+)
 async def list_plans(
-    ctx: Ctx, _caller: ProducerOrDelegate, paging: PageParams,
+    ctx: Ctx,
+    _caller: ProducerOrDelegate,
+    paging: PageParams,
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Two-letter state code")] = None,
-    zip_code: Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="5 digits; a zip code spanning two "
-                                                                             "counties needs `county` too")] = None,
+    zip_code: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9]{5}$", description="5 digits; a zip code spanning two counties needs `county` too"),
+    ] = None,
     county: Annotated[str | None, Query(max_length=100, description="County name or FIPS code")] = None,
     coverage: Coverage = None,
     effective_date: Annotated[IsoDate | None, Query(description="Only plans of this date's plan year")] = None,
 ) -> Page[PlanRead]:
     """R-QUO-2: plans with a rate in the county's rating area, of the effective date's plan year; filters AND."""
-    plans, total = await quote_service.list_plans(ctx=ctx, state=state, zip_code=zip_code, county=county,
-                                                  coverage=coverage, effective_date=effective_date, page=paging.page,
-                                                  page_size=paging.page_size)
-    return Page(items=[PlanRead.model_validate(_plan_fields(p)) for p in plans], total=total, page=paging.page,
-                page_size=paging.page_size)
+    plans, total = await quote_service.list_plans(
+        ctx=ctx,
+        state=state,
+        zip_code=zip_code,
+        county=county,
+        coverage=coverage,
+        effective_date=effective_date,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
+    return Page(
+        items=[PlanRead.model_validate(_plan_fields(p)) for p in plans],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 # --- quotes --------------------------------------------------------------------------------------------
 
-@router.post("/quotes", operation_id="createQuote", summary="Create a quote", tags=["quotes"],
-             status_code=status.HTTP_201_CREATED, responses=error_responses(404, 422))
-async def create_quote(ctx: Ctx, req: ReqCtx, caller: ProducerOrDelegate, body: QuoteCreate,
-                       response: Response) -> QuoteRead:
+
+@router.post(
+    "/quotes",
+    operation_id="createQuote",
+    summary="Create a quote",
+    tags=["quotes"],
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404, 422),
+)
+async def create_quote(
+    ctx: Ctx, req: ReqCtx, caller: ProducerOrDelegate, body: QuoteCreate, response: Response
+) -> QuoteRead:
     """R-QUO-1: applicant, zip code and county, spouse and dependents, effective date; every error at once."""
     a = body.applicant
     data = QuoteInput(
-        zip_code=body.zip_code, county=body.county, effective_date=body.effective_date, coverage=body.coverage,
-        applicant=ApplicantInput(first_name=a.first_name, last_name=a.last_name, date_of_birth=a.date_of_birth,
-                                 sex=a.sex, tobacco_use=a.tobacco_use),
-        spouse=SpouseInput(date_of_birth=body.spouse.date_of_birth, sex=body.spouse.sex,
-                           tobacco_use=body.spouse.tobacco_use) if body.spouse else None,
-        dependents=tuple(DependentInput(date_of_birth=d.date_of_birth, sex=d.sex) for d in body.dependents))
-    view = await quote_service.create_quote(ctx=ctx, principal=caller, prospect_id=body.prospect_id, data=data,
-                                            request=req)
+        zip_code=body.zip_code,
+        county=body.county,
+        effective_date=body.effective_date,
+        coverage=body.coverage,
+        applicant=ApplicantInput(
+            first_name=a.first_name,
+            last_name=a.last_name,
+            date_of_birth=a.date_of_birth,
+            sex=a.sex,
+            tobacco_use=a.tobacco_use,
+        ),
+        spouse=SpouseInput(
+            date_of_birth=body.spouse.date_of_birth, sex=body.spouse.sex, tobacco_use=body.spouse.tobacco_use
+        )
+        if body.spouse
+        else None,
+        dependents=tuple(DependentInput(date_of_birth=d.date_of_birth, sex=d.sex) for d in body.dependents),
+    )
+    view = await quote_service.create_quote(
+        ctx=ctx, principal=caller, prospect_id=body.prospect_id, data=data, request=req
+    )
     response.headers["Location"] = f"{router.prefix}/quotes/{view.quote.id}"
     return _read(view)
 
 
-@router.get("/quotes", operation_id="listQuotes", summary="Saved quotes", tags=["quotes"],
-            responses=error_responses(422),
-            dependencies=[audit_read("quote.list", query=("prospect_id",))])
+@router.get(
+    "/quotes",
+    operation_id="listQuotes",
+    summary="Saved quotes",
+    tags=["quotes"],
+    responses=error_responses(422),
+    dependencies=[audit_read("quote.list", query=("prospect_id",))],
+)
 async def list_quotes(
-    ctx: Ctx, caller: ProducerOrDelegate, paging: PageParams,
+    ctx: Ctx,
+    caller: ProducerOrDelegate,
+    paging: PageParams,
     prospect_id: Annotated[int | None, Query(ge=1, le=2**62, description="Only this prospect's quotes")] = None,
 ) -> Page[QuoteRow]:
     """R-QUO-3: the book's saved quotes (yours and your delegates'), newest first."""
-    views, total = await quote_service.list_quotes(ctx=ctx, principal=caller, prospect_id=prospect_id,
-                                                   page=paging.page, page_size=paging.page_size)
-    return Page(items=[QuoteRow.model_validate(_row_fields(v)) for v in views], total=total, page=paging.page,
-                page_size=paging.page_size)
+    views, total = await quote_service.list_quotes(
+        ctx=ctx, principal=caller, prospect_id=prospect_id, page=paging.page, page_size=paging.page_size
+    )
+    return Page(
+        items=[QuoteRow.model_validate(_row_fields(v)) for v in views],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
-@router.get("/quotes/{quote_id}", operation_id="getQuote", summary="One quote", tags=["quotes"],
-            responses=error_responses(404, 422),
-            dependencies=[audit_read("quote.read", target=("quote", "quote_id"))])
+@router.get(
+    "/quotes/{quote_id}",
+    operation_id="getQuote",
+    summary="One quote",
+    tags=["quotes"],
+    responses=error_responses(404, 422),
+    dependencies=[audit_read("quote.read", target=("quote", "quote_id"))],
+)
 async def get_quote(ctx: Ctx, caller: ProducerOrDelegate, quote_id: QuoteId) -> QuoteRead:
     """A quote of the book with its household, selected plans and premiums; anyone else's answers 404."""
     return _read(await quote_service.get_quote(ctx=ctx, principal=caller, quote_id=quote_id))
 
 
-@router.get("/quotes/{quote_id}/plans", operation_id="getQuotePlans", summary="Plans and premiums for a quote",
-            tags=["quotes"], responses=error_responses(404, 422),
-            dependencies=[audit_read("quote.plans_read", target=("quote", "quote_id"))])
-async def get_quote_plans(ctx: Ctx, caller: ProducerOrDelegate, quote_id: QuoteId, paging: PageParams,
-                          coverage: Coverage = None) -> Page[QuotePlanRead]:
+@router.get(
+    "/quotes/{quote_id}/plans",
+    operation_id="getQuotePlans",
+    summary="Plans and premiums for a quote",
+    tags=["quotes"],
+    responses=error_responses(404, 422),
+    dependencies=[audit_read("quote.plans_read", target=("quote", "quote_id"))],
+)
+async def get_quote_plans(
+    ctx: Ctx, caller: ProducerOrDelegate, quote_id: QuoteId, paging: PageParams, coverage: Coverage = None
+) -> Page[QuotePlanRead]:
     """R-QUO-2: every plan for the quote's county and date, priced per member and in total, cheapest first."""
-    plans, total = await quote_service.quote_plans(ctx=ctx, principal=caller, quote_id=quote_id, coverage=coverage,
-                                                   page=paging.page, page_size=paging.page_size)
+    plans, total = await quote_service.quote_plans(
+        ctx=ctx, principal=caller, quote_id=quote_id, coverage=coverage, page=paging.page, page_size=paging.page_size
+    )
     return Page(items=[_priced(p) for p in plans], total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.put("/quotes/{quote_id}/selection", operation_id="selectQuotePlans", summary="Select the quote's plans",
-            tags=["quotes"], responses=error_responses(404, 422))
-async def select_quote_plans(ctx: Ctx, req: ReqCtx, caller: ProducerOrDelegate, quote_id: QuoteId,
-                             body: SelectionUpdate) -> QuoteRead:
+@router.put(
+    "/quotes/{quote_id}/selection",
+    operation_id="selectQuotePlans",
+    summary="Select the quote's plans",
+    tags=["quotes"],
+    responses=error_responses(404, 422),
+)
+async def select_quote_plans(
+    ctx: Ctx, req: ReqCtx, caller: ProducerOrDelegate, quote_id: QuoteId, body: SelectionUpdate
+) -> QuoteRead:
     """R-QUO-3: at most one medical and one dental plan available for the quote; null clears a slot."""
-    view = await quote_service.select_plans(ctx=ctx, principal=caller, quote_id=quote_id,
-                                            medical_plan_id=body.medical_plan_id, dental_plan_id=body.dental_plan_id,
-                                            request=req)
+    view = await quote_service.select_plans(
+        ctx=ctx,
+        principal=caller,
+        quote_id=quote_id,
+        medical_plan_id=body.medical_plan_id,
+        dental_plan_id=body.dental_plan_id,
+        request=req,
+    )
     return _read(view)
 
 
-@router.post("/quotes/{quote_id}/enrollments", operation_id="enrollFromQuote", summary="Enroll in selected plans",
-             tags=["quotes"], response_model=EnrollmentRedirect | EnrollmentStarted,
-             responses={201: {"model": EnrollmentStarted, "description": "Application started from the quote"},
-                        **error_responses(403, 404, 409, 422)})
-async def enroll_from_quote(request: Request, ctx: Ctx, req: ReqCtx, caller: ProducerOrDelegate, quote_id: QuoteId,
-                            body: EnrollRequest | None = None, idempotency_key: IdempotencyKey = None) -> Response:
+@router.post(
+    "/quotes/{quote_id}/enrollments",
+    operation_id="enrollFromQuote",
+    summary="Enroll in selected plans",
+    tags=["quotes"],
+    response_model=EnrollmentRedirect | EnrollmentStarted,
+    responses={
+        201: {"model": EnrollmentStarted, "description": "Application started from the quote"},
+        **error_responses(403, 404, 409, 422),
+    },
+)
+async def enroll_from_quote(
+    request: Request,
+    ctx: Ctx,
+    req: ReqCtx,
+    caller: ProducerOrDelegate,
+    quote_id: QuoteId,
+    body: EnrollRequest | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """R-QUO-4 / R-ENR-2: on-exchange: the exchange's URL; off-exchange: an application (201 new, 200 resume)."""
     mode = EnrollMode(body.mode) if body and body.mode else None
-    code, data = await quote_service.enroll(ctx=ctx, principal=caller, quote_id=quote_id, mode=mode, request=req,
-                                            idempotency_key=idempotency_key, path=request.url.path)
+    code, data = await quote_service.enroll(
+        ctx=ctx,
+        principal=caller,
+        quote_id=quote_id,
+        mode=mode,
+        request=req,
+        idempotency_key=idempotency_key,
+        path=request.url.path,
+    )
     model = EnrollmentRedirect if data.get("kind") == "exchange" else EnrollmentStarted
     headers = {"Location": f"{router.prefix}/enrollments/{data['application_id']}"} if code == 201 else None
     return JSONResponse(model.model_validate(data).model_dump(mode="json"), status_code=code, headers=headers)

@@ -24,8 +24,9 @@ class StateRegistrationCreate(StrictModel):
     city: Name
     address_state: StateCode
     zip_code: Annotated[str, Field(min_length=5, max_length=10, examples=["60601"])]
-    agent_unique_id: Annotated[str, Field(min_length=1, max_length=20, examples=["220002580"],
-                                          description="Nine-digit producer number")]
+    agent_unique_id: Annotated[
+        str, Field(min_length=1, max_length=20, examples=["220002580"], description="Nine-digit producer number")
+    ]
     phone: Annotated[str, Field(min_length=1, max_length=20, examples=["3125550100"])]
     email: EmailStr
 
@@ -88,8 +89,7 @@ class StateRegistrationUpdate(StrictModel):
     phone: Annotated[str | None, Field(default=None, min_length=1, max_length=20)] = None
     email: EmailStr | None = None
     # Not editable: accepted only so that a change attempt gets a clear 422 (R-AUTH-6).
-    agent_unique_id: Annotated[str | None, Field(default=None, max_length=20,
-                                                 description="Not editable")] = None
+    agent_unique_id: Annotated[str | None, Field(default=None, max_length=20, description="Not editable")] = None
     state: Annotated[str | None, Field(default=None, max_length=2, description="Not editable")] = None
 
 

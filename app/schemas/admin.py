@@ -65,7 +65,8 @@ class AuditEventRead(BaseModel):
     actor_user_id: int | None
     actor_username: str | None
     on_behalf_of_user_id: int | None = Field(
-        default=None, description="The producer a delegate acted for; null when the actor acted for themselves")
+        default=None, description="The producer a delegate acted for; null when the actor acted for themselves"
+    )
     target_type: str | None
     target_id: str | None
     ip: str | None

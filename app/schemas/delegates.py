@@ -15,14 +15,20 @@ StateCode = Annotated[str, Field(min_length=2, max_length=2, examples=["IL"])]
 
 
 class DelegateCreate(StrictModel):
-    username: Annotated[str, Field(min_length=1, max_length=64, examples=["jessassist1"],
-                                   description="At least 7 letters and digits; unique across all users")]
+    username: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=64,
+            examples=["jessassist1"],
+            description="At least 7 letters and digits; unique across all users",
+        ),
+    ]
     email: EmailStr
     first_name: Annotated[str, Field(min_length=1, max_length=100)]
     last_name: Annotated[str, Field(min_length=1, max_length=100)]
     mobile_number: Annotated[str, Field(min_length=1, max_length=20, examples=["3125550123"])]
-    states: Annotated[list[StateCode], Field(min_length=1, max_length=10,
-                                             description="A subset of your active states")]
+    states: Annotated[list[StateCode], Field(min_length=1, max_length=10, description="A subset of your active states")]
 
 
 class DelegateRead(BaseModel):
@@ -72,5 +78,6 @@ class MfaVerify(StrictModel):
 
 
 class MfaTokenResponse(TokenResponse):
-    device_token: str | None = Field(None, description="Present when remember_device was true: send it as "
-                                                       "`device_token` at sign-in for 30 days")
+    device_token: str | None = Field(
+        None, description="Present when remember_device was true: send it as `device_token` at sign-in for 30 days"
+    )

@@ -30,8 +30,9 @@ class EQuestionCreate(StrictModel):
     client_first_name: Name = None
     client_middle_initial: Annotated[str | None, Field(max_length=1, pattern=r"^[A-Za-z]?$")] = None
     client_last_name: Name = None
-    client_id: Annotated[str | None, Field(max_length=CLIENT_ID_MAX, pattern=r"^[A-Za-z0-9]*$",
-                                           examples=["1231231234"])] = None
+    client_id: Annotated[
+        str | None, Field(max_length=CLIENT_ID_MAX, pattern=r"^[A-Za-z0-9]*$", examples=["1231231234"])
+    ] = None
 
 
 class EQuestionRead(BaseModel):

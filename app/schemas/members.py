@@ -133,5 +133,6 @@ class PhoneChange(StrictModel):
 class ContactChangeCreate(StrictModel):
     phones: Annotated[list[PhoneChange], Field(default_factory=list, max_length=5)]
     email: EmailStr | None = None
-    member_id: Annotated[int | None, Field(default=None, ge=1, le=2**62,
-                                           description="Whose contact details (the primary insured only)")] = None
+    member_id: Annotated[
+        int | None, Field(default=None, ge=1, le=2**62, description="Whose contact details (the primary insured only)")
+    ] = None

@@ -32,17 +32,34 @@ Text200 = Annotated[str, Field(max_length=200)]
 Blank = BeforeValidator(_blank_to_none)
 OptText = Annotated[Text200 | None, Blank]
 OptCity = Annotated[Text100 | None, Blank, Field(examples=["Chicago"])]
-OptPhone = Annotated[Annotated[str, Field(max_length=32)] | None, Blank,
-                     Field(description="10 digits; punctuation is ignored", examples=["(312) 555-0100"])]
+OptPhone = Annotated[
+    Annotated[str, Field(max_length=32)] | None,
+    Blank,
+    Field(description="10 digits; punctuation is ignored", examples=["(312) 555-0100"]),
+]
 # "" (an empty form field) means no email; the schema says so, so anything else must be an address.
-OptEmail = Annotated[EmailStr | None, BeforeValidator(_empty_to_none), WithJsonSchema(
-    {"anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}, {"type": "null"}],
-     "title": "Email", "examples": ["jessica.tester@example.com"]})]
-OptInitial = Annotated[Annotated[str, Field(max_length=1)] | None, Blank,
-                       Field(description="One letter", examples=["K"])]
-OptAgent = Annotated[Annotated[str, Field(max_length=20)] | None, Blank,
-                     Field(description="The nine-digit producer number (Agent Unique ID) of the agent the prospect "
-                                       "is assigned to", examples=["220002580"])]
+OptEmail = Annotated[
+    EmailStr | None,
+    BeforeValidator(_empty_to_none),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}, {"type": "null"}],
+            "title": "Email",
+            "examples": ["jessica.tester@example.com"],
+        }
+    ),
+]
+OptInitial = Annotated[
+    Annotated[str, Field(max_length=1)] | None, Blank, Field(description="One letter", examples=["K"])
+]
+OptAgent = Annotated[
+    Annotated[str, Field(max_length=20)] | None,
+    Blank,
+    Field(
+        description="The nine-digit producer number (Agent Unique ID) of the agent the prospect is assigned to",
+        examples=["220002580"],
+    ),
+]
 State = Annotated[str, Field(max_length=2, description="Two-letter US state code", examples=["IL"])]
 Zip = Annotated[str, Field(max_length=10, description="5 digits", examples=["60601"])]
 ProspectIdItem = Annotated[StrictInt, Field(ge=1, le=2**62)]
@@ -66,8 +83,11 @@ class ProspectCreate(ProspectFields):
     last_name: Name
     state: State
     zip_code: Zip
-    create_proposal: StrictBool = Field(False, description='R-PRO-4 "Save and Create Proposal": also start a quote '
-                                                     "for this prospect; the answer's `proposal` says how")
+    create_proposal: StrictBool = Field(
+        False,
+        description='R-PRO-4 "Save and Create Proposal": also start a quote '
+        "for this prospect; the answer's `proposal` says how",
+    )
 
 
 class ProspectUpdate(ProspectFields):
@@ -101,14 +121,18 @@ class ProspectRead(BaseModel):
 
 class ProspectCreated(ProspectRead):
     proposal: dict[str, Any] | None = Field(
-        None, description="R-PRO-4: present when `create_proposal` was true. Until quotes are stored it is a "
-                          "prefill for POST /api/v1/quotes: {prospect_id, zip_code, state, applicant: "
-                          "{first_name, last_name}, next}")
+        None,
+        description="R-PRO-4: present when `create_proposal` was true. Until quotes are stored it is a "
+        "prefill for POST /api/v1/quotes: {prospect_id, zip_code, state, applicant: "
+        "{first_name, last_name}, next}",
+    )
 
 
 class ProspectBulkDelete(StrictModel):
-    ids: Annotated[list[ProspectIdItem], Field(min_length=1, max_length=BULK_DELETE_MAX,
-                                               description="The selected prospects; all must be yours")]
+    ids: Annotated[
+        list[ProspectIdItem],
+        Field(min_length=1, max_length=BULK_DELETE_MAX, description="The selected prospects; all must be yours"),
+    ]
 
 
 class ProspectsDeleted(BaseModel):

@@ -67,8 +67,7 @@ class QuotePlanRead(PlanRead):
 
 
 class ApplicantIn(StrictModel):
-    first_name: Name | None = Field(None, description="Prefilled from the prospect when left out",
-                                    examples=["Jessica"])
+    first_name: Name | None = Field(None, description="Prefilled from the prospect when left out", examples=["Jessica"])
     last_name: Name | None = Field(None, description="Prefilled from the prospect when left out", examples=["Tester"])
     date_of_birth: IsoDate = Field(examples=["1988-02-10"])
     sex: SexName
@@ -87,31 +86,44 @@ class DependentIn(StrictModel):
 
 
 QUOTE_EXAMPLE: dict[str, Any] = {
-    "prospect_id": None, "zip_code": "60601", "county": "Cook", "effective_date": "2027-01-01",
+    "prospect_id": None,
+    "zip_code": "60601",
+    "county": "Cook",
+    "effective_date": "2027-01-01",
     "coverage": "medical_dental",
-    "applicant": {"first_name": "Jessica", "last_name": "Tester", "date_of_birth": "1988-02-10", "sex": "female",
-                  "tobacco_use": False},
-    "spouse": None, "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}],
+    "applicant": {
+        "first_name": "Jessica",
+        "last_name": "Tester",
+        "date_of_birth": "1988-02-10",
+        "sex": "female",
+        "tobacco_use": False,
+    },
+    "spouse": None,
+    "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}],
 }
 
 
 class QuoteCreate(StrictModel):
     """R-QUO-1: the primary applicant, where the household lives, who else is covered, and from when."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
-                              json_schema_extra={"examples": [QUOTE_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [QUOTE_EXAMPLE]}
+    )
 
     prospect_id: Annotated[StrictInt, Field(ge=1, le=2**62)] | None = Field(
-        None, description="Quote for one of your prospects; its names prefill the applicant's")
+        None, description="Quote for one of your prospects; its names prefill the applicant's"
+    )
     zip_code: Annotated[str, Field(max_length=10, description="5 digits", examples=["60601"])]
-    county: Annotated[str, Field(max_length=100, description="County name (or FIPS code) within the zip code",
-                                 examples=["Cook"])]
+    county: Annotated[
+        str, Field(max_length=100, description="County name (or FIPS code) within the zip code", examples=["Cook"])
+    ]
     effective_date: IsoDate = Field(description="The first of a month, today or later", examples=["2027-01-01"])
     coverage: QuoteCoverageName
     applicant: ApplicantIn
     spouse: SpouseIn | None = None
-    dependents: list[DependentIn] = Field(default_factory=list, max_length=50,
-                                          description="Children and other dependents; with the spouse at most 19")
+    dependents: list[DependentIn] = Field(
+        default_factory=list, max_length=50, description="Children and other dependents; with the spouse at most 19"
+    )
 
 
 class PersonRead(BaseModel):
@@ -170,9 +182,11 @@ class SelectionUpdate(StrictModel):
 
 class EnrollRequest(StrictModel):
     mode: Literal["new", "resume"] | None = Field(
-        None, description='R-QUO-4, when an application already exists for the quote: "new" creates another '
-                          '("Create New Application"), "resume" answers the incomplete one ("Go To Incomplete '
-                          'Application")')
+        None,
+        description='R-QUO-4, when an application already exists for the quote: "new" creates another '
+        '("Create New Application"), "resume" answers the incomplete one ("Go To Incomplete '
+        'Application")',
+    )
 
 
 class EnrollmentRedirect(BaseModel):

@@ -137,8 +137,11 @@ class ReportRowRead(BaseModel):
     member_last_name: str | None = Field(default=None, description="Member reports only")
     relationship: str | None = Field(default=None, description="primary, spouse or child (member reports only)")
     date_of_birth: date | None = Field(default=None, description="Member reports only")
-    birthday: date | None = Field(default=None, description="The day the member turns 65 or 26 (member reports "
-                                                            "only; February 29 births: February 28 in common years)")
+    birthday: date | None = Field(
+        default=None,
+        description="The day the member turns 65 or 26 (member reports "
+        "only; February 29 births: February 28 in common years)",
+    )
     turning_age: int | None = Field(default=None, description="65 or 26 (member reports only)")
 
 

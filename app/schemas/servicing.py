@@ -18,10 +18,12 @@ class IdCardRequestCreate(StrictModel):
     account_number: AccountNumber
     kind: Literal["temporary", "permanent"]
     policy_id: IdText
-    member_ids: Annotated[list[IdText] | None, Field(default=None, max_length=25,
-                                                     description="Plans with a PCP only: who gets a card")] = None
-    quantity: Annotated[int | None, Field(default=None, ge=1, le=50,
-                                          description="Copies, for permanent cards of plans without a PCP")] = None
+    member_ids: Annotated[
+        list[IdText] | None, Field(default=None, max_length=25, description="Plans with a PCP only: who gets a card")
+    ] = None
+    quantity: Annotated[
+        int | None, Field(default=None, ge=1, le=50, description="Copies, for permanent cards of plans without a PCP")
+    ] = None
 
 
 class IdCardLine(BaseModel):

@@ -73,23 +73,43 @@ async def register(*, ctx: AppContext, data: RegistrationInput, request: Request
         if await uow.users.username_taken(data.username):
             raise Conflict(USERNAME_TAKEN, code="registration.username_taken", field="username")
         await _ensure_numbers_free(uow, [(s.state, s.agent_unique_id) for s in data.state_registrations])
-        user = uow.users.add(User(
-            role=Role.producer.value, username=data.username, password_hash=password_hash,
-            first_name=data.first_name, last_name=data.last_name, email=data.state_registrations[0].email,
-            status=AccountStatus.pending.value, failed_sign_ins=0, must_change_password=False,
-            created_at=now, updated_at=now, password_changed_at=now,
-        ))
+        user = uow.users.add(
+            User(
+                role=Role.producer.value,
+                username=data.username,
+                password_hash=password_hash,
+                first_name=data.first_name,
+                last_name=data.last_name,
+                email=data.state_registrations[0].email,
+                status=AccountStatus.pending.value,
+                failed_sign_ins=0,
+                must_change_password=False,
+                created_at=now,
+                updated_at=now,
+                password_changed_at=now,
+            )
+        )
         await uow.flush()
-        registration = uow.registrations.add(Registration(user_id=user.id, kind="new_account", status="pending",
-                                                          created_at=now))
+        registration = uow.registrations.add(
+            Registration(user_id=user.id, kind="new_account", status="pending", created_at=now)
+        )
         await uow.flush()
         for sr in data.state_registrations:
             uow.state_registrations.add(_new_state_registration(user.id, registration.id, sr, now))
-        ctx.outbox.enqueue_email(uow, to=data.state_registrations[0].email,
-                                 message=messages.registration_received(data.first_name))
-        audit.record(uow, now=now, request=request, action="account.registered", actor_user_id=user.id,
-                     actor_username=user.username, target_type="registration", target_id=registration.id,
-                     details={"states": [s.state for s in data.state_registrations]})
+        ctx.outbox.enqueue_email(
+            uow, to=data.state_registrations[0].email, message=messages.registration_received(data.first_name)
+        )
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="account.registered",
+            actor_user_id=user.id,
+            actor_username=user.username,
+            target_type="registration",
+            target_id=registration.id,
+            details={"states": [s.state for s in data.state_registrations]},
+        )
         await uow.commit()
         return registration
 
@@ -105,8 +125,15 @@ async def get_profile(*, ctx: AppContext, principal: Principal) -> Profile:
 EDITABLE = ("company_name", "address1", "address2", "city", "address_state", "zip_code", "phone", "email")
 
 
-async def update_profile(*, ctx: AppContext, principal: Principal, first_name: str | None, last_name: str | None,
-                         changes: list[dict[str, object]], request: RequestContext) -> Profile:
+async def update_profile(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    first_name: str | None,
+    last_name: str | None,
+    changes: list[dict[str, object]],
+    request: RequestContext,
+) -> Profile:
     """R-AUTH-6: company, address, phone and email per state registration; names and numbers are fixed."""
     if not principal.is_producer:
         raise Forbidden("Only producers have a profile with state registrations.", code="forbidden_role")
@@ -117,12 +144,15 @@ async def update_profile(*, ctx: AppContext, principal: Principal, first_name: s
             raise NotFound("Account not found.")
         regs = {r.id: r for r in await uow.state_registrations.for_user(user.id)}
         attempted: dict[str, tuple[object, object]] = {
-            "first_name": (user.first_name, first_name), "last_name": (user.last_name, last_name)}
+            "first_name": (user.first_name, first_name),
+            "last_name": (user.last_name, last_name),
+        }
         for i, change in enumerate(changes):
             reg = regs.get(int(change["id"]))  # type: ignore[call-overload]
             if reg is None:
-                raise NotFound(f"State registration {change['id']} is not one of yours.",
-                               field=f"state_registrations.{i}.id")
+                raise NotFound(
+                    f"State registration {change['id']} is not one of yours.", field=f"state_registrations.{i}.id"
+                )
             attempted[f"state_registrations.{i}.agent_unique_id"] = (reg.agent_unique_id, change.get("agent_unique_id"))
             attempted[f"state_registrations.{i}.state"] = (reg.state, change.get("state"))
         check_immutable_profile_fields(attempted)
@@ -136,7 +166,9 @@ async def update_profile(*, ctx: AppContext, principal: Principal, first_name: s
                 merged["address2"] = reg.address2
             check_state_registration(
                 StateRegistrationInput(state=reg.state, agent_unique_id=reg.agent_unique_id, **merged),  # type: ignore[arg-type]
-                ctx.settings.carrier_states, errors, f"state_registrations.{i}",
+                ctx.settings.carrier_states,
+                errors,
+                f"state_registrations.{i}",
             )
             for f in EDITABLE:
                 if merged[f] != getattr(reg, f):
@@ -144,21 +176,31 @@ async def update_profile(*, ctx: AppContext, principal: Principal, first_name: s
                     changed.append(f"{reg.state}.{f}")
         errors.raise_if_any()
         user.updated_at = now
-        audit.record(uow, now=now, request=request, action="account.profile_updated", actor_user_id=user.id,
-                     actor_username=user.username, target_type="user", target_id=user.id,
-                     details={"fields": changed})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="account.profile_updated",
+            actor_user_id=user.id,
+            actor_username=user.username,
+            target_type="user",
+            target_id=user.id,
+            details={"fields": changed},
+        )
         await uow.commit()
         return Profile(user, list(regs.values()))
 
 
-async def change_password(*, ctx: AppContext, principal: Principal, current: str, new: str, confirmation: str,
-                          request: RequestContext) -> None:
+async def change_password(
+    *, ctx: AppContext, principal: Principal, current: str, new: str, confirmation: str, request: RequestContext
+) -> None:
     """R-AUTH-7: change the password; every session issued before is revoked (R-AUTH-5 ends here too)."""
     if principal.role is Role.delegate:
         from app.services.delegates import change_own_password
 
-        await change_own_password(ctx=ctx, principal=principal, current=current, new=new,
-                                  confirmation=confirmation, request=request)
+        await change_own_password(
+            ctx=ctx, principal=principal, current=current, new=new, confirmation=confirmation, request=request
+        )
         return
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -167,13 +209,22 @@ async def change_password(*, ctx: AppContext, principal: Principal, current: str
         raise NotFound("Account not found.")
     # The hashes are checked with no connection held (as at sign-in).
     current_ok = await ctx.hasher.verify(current, seen.password_hash)
-    if not current_ok and seen.temp_password_hash and seen.temp_password_expires_at \
-            and seen.temp_password_expires_at > now:
+    if (
+        not current_ok
+        and seen.temp_password_hash
+        and seen.temp_password_expires_at
+        and seen.temp_password_expires_at > now
+    ):
         current_ok = await ctx.hasher.verify(current, seen.temp_password_hash)
     # Issue 12, #6: a wrong current password counts toward the lockout (423 at the limit) and is audited.
     await check_current_password_attempt(ctx, seen=seen, current_ok=current_ok, request=request)
-    validate_password_change(current_ok=current_ok, current=current, new=new, confirmation=confirmation,
-                             policy=ctx.password_policy_for(principal.role))
+    validate_password_change(
+        current_ok=current_ok,
+        current=current,
+        new=new,
+        confirmation=confirmation,
+        policy=ctx.password_policy_for(principal.role),
+    )
     new_hash = await ctx.hasher.hash(new)
     async with ctx.uow() as uow:
         user = await uow.users.get_for_update(principal.user_id)
@@ -185,14 +236,23 @@ async def change_password(*, ctx: AppContext, principal: Principal, current: str
         user.password_changed_at = now
         user.updated_at = now
         revoked = await uow.auth_sessions.revoke_all_for_user(user.id, now=now, reason="password_changed")
-        audit.record(uow, now=now, request=request, action="auth.password_changed", actor_user_id=user.id,
-                     actor_username=user.username, target_type="user", target_id=user.id,
-                     details={"sessions_revoked": revoked})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="auth.password_changed",
+            actor_user_id=user.id,
+            actor_username=user.username,
+            target_type="user",
+            target_id=user.id,
+            details={"sessions_revoked": revoked},
+        )
         await uow.commit()
 
 
-async def add_state_registration(*, ctx: AppContext, principal: Principal, data: StateRegistrationInput,
-                                 request: RequestContext) -> tuple[Registration, StateRegistration]:
+async def add_state_registration(
+    *, ctx: AppContext, principal: Principal, data: StateRegistrationInput, request: RequestContext
+) -> tuple[Registration, StateRegistration]:
     """R-AUTH-8: register for another state; pending until an admin activates it."""
     if not principal.is_producer:
         raise Forbidden("Only producers register states.", code="forbidden_role")
@@ -209,12 +269,21 @@ async def add_state_registration(*, ctx: AppContext, principal: Principal, data:
         existing = [(r.state, r.agent_unique_id) for r in await uow.state_registrations.for_user(user.id)]
         ensure_new_state_registration(existing, data.state, data.agent_unique_id)
         await _ensure_numbers_free(uow, [(data.state, data.agent_unique_id)])
-        registration = uow.registrations.add(Registration(user_id=user.id, kind="additional_state", status="pending",
-                                                          created_at=now))
+        registration = uow.registrations.add(
+            Registration(user_id=user.id, kind="additional_state", status="pending", created_at=now)
+        )
         await uow.flush()
         sr = uow.state_registrations.add(_new_state_registration(user.id, registration.id, data, now))
-        audit.record(uow, now=now, request=request, action="account.state_registration_added",
-                     actor_user_id=user.id, actor_username=user.username, target_type="registration",
-                     target_id=registration.id, details={"state": data.state})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="account.state_registration_added",
+            actor_user_id=user.id,
+            actor_username=user.username,
+            target_type="registration",
+            target_id=registration.id,
+            details={"state": data.state},
+        )
         await uow.commit()
         return registration, sr

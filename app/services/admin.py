@@ -17,16 +17,18 @@ from app.services.audit import RequestContext
 RegistrationView = tuple[Registration, User, list[StateRegistration]]
 
 
-async def list_registrations(*, ctx: AppContext, status: str | None, page: int, page_size: int
-                             ) -> tuple[list[RegistrationView], int]:
+async def list_registrations(
+    *, ctx: AppContext, status: str | None, page: int, page_size: int
+) -> tuple[list[RegistrationView], int]:
     async with ctx.uow() as uow:
         rows, total = await uow.registrations.list_with_users(status=status, page=page, page_size=page_size)
         regs = await uow.state_registrations.for_registrations([r.id for r, _ in rows])
         return [(r, u, regs[r.id]) for r, u in rows], total
 
 
-async def activate_registration(*, ctx: AppContext, admin: Principal, registration_id: int,
-                                request: RequestContext) -> RegistrationView:
+async def activate_registration(
+    *, ctx: AppContext, admin: Principal, registration_id: int, request: RequestContext
+) -> RegistrationView:
     """R-AUTH-1 / R-AUTH-8: activate; sends the "Registration Activation" email."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -34,8 +36,9 @@ async def activate_registration(*, ctx: AppContext, admin: Principal, registrati
         if registration is None:
             raise NotFound(f"Registration {registration_id} not found.")
         if registration.status != "pending":
-            raise Conflict(f"Registration {registration_id} is already {registration.status}.",
-                           code="registration.not_pending")
+            raise Conflict(
+                f"Registration {registration_id} is already {registration.status}.", code="registration.not_pending"
+            )
         user = await uow.users.get_for_update(registration.user_id)
         assert user is not None
         srs = await uow.state_registrations.for_registration(registration.id)
@@ -45,11 +48,20 @@ async def activate_registration(*, ctx: AppContext, admin: Principal, registrati
         if registration.kind == "new_account" and user.status == AccountStatus.pending.value:
             user.status, user.activated_at, user.updated_at = AccountStatus.active.value, now, now
         for email in dict.fromkeys(sr.email for sr in srs):
-            ctx.outbox.enqueue_email(uow, to=email, message=messages.registration_activation(
-                user.first_name, [sr.state for sr in srs]))
-        audit.record(uow, now=now, request=request, action="admin.registration_activated",
-                     actor_user_id=admin.user_id, actor_username=admin.username, target_type="registration",
-                     target_id=registration.id, details={"user_id": user.id, "kind": registration.kind})
+            ctx.outbox.enqueue_email(
+                uow, to=email, message=messages.registration_activation(user.first_name, [sr.state for sr in srs])
+            )
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="admin.registration_activated",
+            actor_user_id=admin.user_id,
+            actor_username=admin.username,
+            target_type="registration",
+            target_id=registration.id,
+            details={"user_id": user.id, "kind": registration.kind},
+        )
         await uow.commit()
         return registration, user, srs
 
@@ -62,19 +74,30 @@ async def unlock_user(*, ctx: AppContext, admin: Principal, user_id: int, reques
         if user is None:
             raise NotFound(f"User {user_id} not found.")
         was_locked = user.locked_at is not None
-        state = SignInState(role=user.role, status=user.status, failed_sign_ins=user.failed_sign_ins,  # type: ignore[arg-type]
-                            locked_at=user.locked_at)
+        state = SignInState(
+            role=Role(user.role),
+            status=AccountStatus(user.status),
+            failed_sign_ins=user.failed_sign_ins,
+            locked_at=user.locked_at,
+        )
         state.unlock()
         user.failed_sign_ins, user.locked_at, user.updated_at = state.failed_sign_ins, state.locked_at, now
-        audit.record(uow, now=now, request=request, action="auth.account_unlocked", actor_user_id=admin.user_id,
-                     actor_username=admin.username, target_type="user", target_id=user.id,
-                     details={"by": "admin", "was_locked": was_locked})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="auth.account_unlocked",
+            actor_user_id=admin.user_id,
+            actor_username=admin.username,
+            target_type="user",
+            target_id=user.id,
+            details={"by": "admin", "was_locked": was_locked},
+        )
         await uow.commit()
         return user
 
 
-async def unlock_username(uow: UnitOfWork, *, username: str, username_hash: str, operator: str,
-                          now: datetime) -> str:
+async def unlock_username(uow: UnitOfWork, *, username: str, username_hash: str, operator: str, now: datetime) -> str:
     """`portal users unlock USERNAME` (issue 12, #4): clear an account's lock - an admin's too - from the server.
 
     A name without an account only has its failure count (per submitted name) cleared. Audited like the admin
@@ -87,24 +110,51 @@ async def unlock_username(uow: UnitOfWork, *, username: str, username_hash: str,
         if user is None:
             if not await uow.users.delete_sign_in_failure(username_hash):
                 raise NotFound(f"There is no user {username!r} (and no failed sign-ins under that name).")
-            audit.record(uow, now=now, request=request, action="auth.account_unlocked", outcome="no_match",
-                         actor_username=f"cli:{operator}"[:64], details={"by": "cli", "unknown_username": True})
+            audit.record(
+                uow,
+                now=now,
+                request=request,
+                action="auth.account_unlocked",
+                outcome="no_match",
+                actor_username=f"cli:{operator}"[:64],
+                details={"by": "cli", "unknown_username": True},
+            )
             await uow.commit()
             return f"no user {username}: its failed sign-ins were cleared"
         was_locked = user.locked_at is not None
-        state = SignInState(role=user.role, status=user.status, failed_sign_ins=user.failed_sign_ins,  # type: ignore[arg-type]
-                            locked_at=user.locked_at)
+        state = SignInState(
+            role=Role(user.role),
+            status=AccountStatus(user.status),
+            failed_sign_ins=user.failed_sign_ins,
+            locked_at=user.locked_at,
+        )
         state.unlock()
         user.failed_sign_ins, user.locked_at, user.updated_at = state.failed_sign_ins, state.locked_at, now
-        audit.record(uow, now=now, request=request, action="auth.account_unlocked",
-                     actor_username=f"cli:{operator}"[:64], target_type="user", target_id=user.id,
-                     details={"by": "cli", "was_locked": was_locked})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="auth.account_unlocked",
+            actor_username=f"cli:{operator}"[:64],
+            target_type="user",
+            target_id=user.id,
+            details={"by": "cli", "was_locked": was_locked},
+        )
         await uow.commit()
         return f"{user.role} {username} unlocked" if was_locked else f"{user.role} {username} was not locked"
 
 
-async def create_admin(uow: UnitOfWork, hasher: PasswordHasher, *, username: str, password: str, email: str,
-                       first_name: str, last_name: str, now: datetime) -> int:
+async def create_admin(
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    *,
+    username: str,
+    password: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    now: datetime,
+) -> int:
     """`portal users create-admin`: carrier staff accounts (stronger password policy than producers)."""
     policy: PasswordPolicy = ADMIN_PASSWORD_POLICY
     problems = policy.problems(password)
@@ -113,30 +163,50 @@ async def create_admin(uow: UnitOfWork, hasher: PasswordHasher, *, username: str
     async with uow:
         if await uow.users.username_taken(username):
             raise Conflict(f"User name {username} is already in use.", code="registration.username_taken")
-        user = uow.users.add(User(
-            role=Role.admin.value, username=username, password_hash=hasher.hash_sync(password),
-            first_name=first_name, last_name=last_name, email=email, status=AccountStatus.active.value,
-            failed_sign_ins=0, must_change_password=False, created_at=now, updated_at=now,
-            password_changed_at=now, activated_at=now))
+        user = uow.users.add(
+            User(
+                role=Role.admin.value,
+                username=username,
+                password_hash=hasher.hash_sync(password),
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                status=AccountStatus.active.value,
+                failed_sign_ins=0,
+                must_change_password=False,
+                created_at=now,
+                updated_at=now,
+                password_changed_at=now,
+                activated_at=now,
+            )
+        )
         await uow.commit()
         return user.id
 
 
-async def list_users(*, ctx: AppContext, username: str | None, role: str | None, page: int, page_size: int
-                     ) -> tuple[list[User], int]:
+async def list_users(
+    *, ctx: AppContext, username: str | None, role: str | None, page: int, page_size: int
+) -> tuple[list[User], int]:
     async with ctx.uow() as uow:
         return await uow.users.list_users(username=username, role=role, page=page, page_size=page_size)
 
 
-async def list_outbox(*, ctx: AppContext, to: str | None, page: int, page_size: int
-                      ) -> tuple[list[OutboxMessage], int]:
+async def list_outbox(*, ctx: AppContext, to: str | None, page: int, page_size: int) -> tuple[list[OutboxMessage], int]:
     async with ctx.uow() as uow:
         return await uow.outbox.list_messages(to=to, page=page, page_size=page_size)
 
 
-async def list_audit_events(*, ctx: AppContext, action: str | None, actor_user_id: int | None,
-                            target_id: str | None, since: datetime | None, page: int, page_size: int
-                            ) -> tuple[list[AuditEvent], int]:
+async def list_audit_events(
+    *,
+    ctx: AppContext,
+    action: str | None,
+    actor_user_id: int | None,
+    target_id: str | None,
+    since: datetime | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[AuditEvent], int]:
     async with ctx.uow() as uow:
-        return await uow.audit.list_events(action=action, actor_user_id=actor_user_id, target_id=target_id, since=since,
-                                    page=page, page_size=page_size)
+        return await uow.audit.list_events(
+            action=action, actor_user_id=actor_user_id, target_id=target_id, since=since, page=page, page_size=page_size
+        )

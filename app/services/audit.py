@@ -83,11 +83,17 @@ def event_row(
 ) -> dict[str, Any]:
     """One audit row as column values (for Core inserts on the hot read paths, and for `record`)."""
     return {
-        "occurred_at": now, "action": action, "outcome": outcome, "actor_user_id": actor_user_id,
+        "occurred_at": now,
+        "action": action,
+        "outcome": outcome,
+        "actor_user_id": actor_user_id,
         "actor_username": actor_username,
         "on_behalf_of_user_id": on_behalf_of_user_id if on_behalf_of_user_id is not None else acting_for(),
-        "target_type": target_type, "target_id": None if target_id is None else str(target_id),
-        "ip": request.ip, "user_agent": request.user_agent, "request_id": request.request_id,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        "ip": request.ip,
+        "user_agent": request.user_agent,
+        "request_id": request.request_id,
         "details": details,
     }
 
@@ -107,10 +113,22 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Add the row to the caller's unit of work: it is committed with what it records, or not at all."""
-    uow.audit.add(AuditEvent(**event_row(
-        now=now, request=request, action=action, outcome=outcome, actor_user_id=actor_user_id,
-        actor_username=actor_username, on_behalf_of_user_id=on_behalf_of_user_id, target_type=target_type,
-        target_id=target_id, details=details)))
+    uow.audit.add(
+        AuditEvent(
+            **event_row(
+                now=now,
+                request=request,
+                action=action,
+                outcome=outcome,
+                actor_user_id=actor_user_id,
+                actor_username=actor_username,
+                on_behalf_of_user_id=on_behalf_of_user_id,
+                target_type=target_type,
+                target_id=target_id,
+                details=details,
+            )
+        )
+    )
 
 
 async def record_read(
@@ -125,9 +143,17 @@ async def record_read(
     details: dict[str, Any] | None = None,
 ) -> None:
     """R-MEM-6: write the row of a read on its own (autocommit) - durable when this returns."""
-    row = event_row(now=ctx.clock.now(), request=request, action=action, outcome=outcome,
-                    actor_user_id=principal.user_id, actor_username=principal.username,
-                    on_behalf_of_user_id=on_behalf_of(principal),
-                    target_type=target_type, target_id=target_id, details=details)
+    row = event_row(
+        now=ctx.clock.now(),
+        request=request,
+        action=action,
+        outcome=outcome,
+        actor_user_id=principal.user_id,
+        actor_username=principal.username,
+        on_behalf_of_user_id=on_behalf_of(principal),
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
+    )
     async with ctx.db.read_engine.connect() as conn:
         await insert_events(conn, [row])

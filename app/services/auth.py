@@ -42,8 +42,11 @@ def lockout_for(ctx: AppContext, role: Role) -> LockoutPolicy:
     anyone could otherwise lock the carrier's staff out by typing three wrong passwords, and a password reset
     does not apply to admins. Their 423 reads like a producer's so it does not mark the name as an admin's."""
     if role is Role.admin:
-        return LockoutPolicy(max_failures=ctx.settings.producer_max_failed_sign_ins,
-                             lock_minutes=ctx.settings.admin_lock_minutes, message=LOCKED_MESSAGE)
+        return LockoutPolicy(
+            max_failures=ctx.settings.producer_max_failed_sign_ins,
+            lock_minutes=ctx.settings.admin_lock_minutes,
+            message=LOCKED_MESSAGE,
+        )
     return ctx.lockout_for(role)
 
 
@@ -53,8 +56,7 @@ async def after_answer(action: str, work: Callable[[], Awaitable[None]]) -> None
     try:
         await work()
     except Exception as exc:  # the answer is gone: log and keep serving
-        log.warning("recovery work failed after the answer", extra={"action": action,
-                                                                     "error": type(exc).__name__})
+        log.warning("recovery work failed after the answer", extra={"action": action, "error": type(exc).__name__})
 
 
 @dataclass(frozen=True)
@@ -95,15 +97,20 @@ async def open_session(ctx: AppContext, uow: UnitOfWork, user: User, request: Re
     uow.auth_sessions.add(session)
     refresh = new_opaque_token()
     uow.refresh_tokens.add(
-        RefreshToken(session_id=session.id, token_hash=ctx.tokens.hash_secret(refresh), issued_at=now,
-                     expires_at=session.expires_at)
+        RefreshToken(
+            session_id=session.id,
+            token_hash=ctx.tokens.hash_secret(refresh),
+            issued_at=now,
+            expires_at=session.expires_at,
+        )
     )
     access = ctx.tokens.issue_access(user_id=user.id, session_id=session.id, role=user.role, now=now)
     return TokenPair(access, refresh, ctx.tokens.access_seconds, user.must_change_password)
 
 
-async def sign_in(*, ctx: AppContext, username: str, password: str, request: RequestContext,
-                  device_token: str | None = None) -> TokenPair:
+async def sign_in(
+    *, ctx: AppContext, username: str, password: str, request: RequestContext, device_token: str | None = None
+) -> TokenPair:
     """OAuth2 password grant (R-AUTH-3, R-AUTH-5); delegates then pass MFA or a remembered device (R-DEL-5/6)."""
     now = ctx.clock.now()
     ctx.hasher.check_capacity()  # a full hash pool answers 429 before any database work
@@ -114,8 +121,13 @@ async def sign_in(*, ctx: AppContext, username: str, password: str, request: Req
     # Hash work is the same whether or not the user exists (no enumeration by timing).
     password_ok = await ctx.hasher.verify(password, found.password_hash if found else None)
     temporary_ok = False
-    if (found and not password_ok and found.temp_password_hash and found.temp_password_expires_at
-            and found.temp_password_expires_at > now):
+    if (
+        found
+        and not password_ok
+        and found.temp_password_hash
+        and found.temp_password_expires_at
+        and found.temp_password_expires_at > now
+    ):
         temporary_ok = await ctx.hasher.verify(password, found.temp_password_hash)
 
     async with ctx.uow() as uow:
@@ -128,17 +140,32 @@ async def sign_in(*, ctx: AppContext, username: str, password: str, request: Req
         state = _state_of(user)
         policy = lockout_for(ctx, Role(user.role))
         try:
-            outcome = decide_sign_in(state, password_ok=password_ok, temporary_ok=temporary_ok, now=now,
-                                     policy=policy)
+            outcome = decide_sign_in(state, password_ok=password_ok, temporary_ok=temporary_ok, now=now, policy=policy)
         except DomainError as exc:
             locked_before = user.locked_at
             _apply_state(user, state)
             if isinstance(exc, AccountLocked) and user.locked_at != locked_before:  # this failure locked it
-                audit.record(uow, now=now, request=request, action="auth.account_locked",
-                             actor_user_id=user.id, actor_username=user.username, target_type="user",
-                             target_id=user.id, details={"failed_sign_ins": state.failed_sign_ins})
-            audit.record(uow, now=now, request=request, action="auth.sign_in", outcome="failure",
-                         actor_user_id=user.id, actor_username=username[:64], details={"reason": exc.code})
+                audit.record(
+                    uow,
+                    now=now,
+                    request=request,
+                    action="auth.account_locked",
+                    actor_user_id=user.id,
+                    actor_username=user.username,
+                    target_type="user",
+                    target_id=user.id,
+                    details={"failed_sign_ins": state.failed_sign_ins},
+                )
+            audit.record(
+                uow,
+                now=now,
+                request=request,
+                action="auth.sign_in",
+                outcome="failure",
+                actor_user_id=user.id,
+                actor_username=username[:64],
+                details={"reason": exc.code},
+            )
             await uow.commit()
             raise
         _apply_state(user, state)
@@ -151,15 +178,20 @@ async def sign_in(*, ctx: AppContext, username: str, password: str, request: Req
                 await uow.commit()  # the reset counter and the MFA challenge are kept either way
             return pair
         pair = await open_session(ctx, uow, user, request)
-        audit.record(uow, now=now, request=request, action="auth.sign_in", actor_user_id=user.id,
-                     actor_username=user.username,
-                     details={"temporary_password": outcome is SignInOutcome.ok_temporary})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="auth.sign_in",
+            actor_user_id=user.id,
+            actor_username=user.username,
+            details={"temporary_password": outcome is SignInOutcome.ok_temporary},
+        )
         await uow.commit()
         return pair
 
 
-async def _unknown_username_fails(ctx: AppContext, uow: UnitOfWork, username: str,
-                                  request: RequestContext) -> NoReturn:
+async def _unknown_username_fails(ctx: AppContext, uow: UnitOfWork, username: str, request: RequestContext) -> NoReturn:
     """A user name without an account fails exactly like a producer's wrong password (issue 12, #5):
     401, 401, then 423 from the third failure on, counted per submitted name (R-AUTH-2: as typed)."""
     now = ctx.clock.now()
@@ -169,15 +201,23 @@ async def _unknown_username_fails(ctx: AppContext, uow: UnitOfWork, username: st
         decide_sign_in(state, password_ok=False, temporary_ok=False, now=now, policy=ctx.producer_lockout)
     except DomainError as exc:
         row.failed_sign_ins, row.locked_at, row.last_failed_at = state.failed_sign_ins, state.locked_at, now
-        audit.record(uow, now=now, request=request, action="auth.sign_in", outcome="failure",
-                     actor_username=username[:64], details={"reason": exc.code, "unknown_username": True})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="auth.sign_in",
+            outcome="failure",
+            actor_username=username[:64],
+            details={"reason": exc.code, "unknown_username": True},
+        )
         await uow.commit()
         raise
     raise AssertionError("a user name without an account cannot sign in")
 
 
-async def check_current_password_attempt(ctx: AppContext, *, seen: User, current_ok: bool,
-                                         request: RequestContext) -> None:
+async def check_current_password_attempt(
+    ctx: AppContext, *, seen: User, current_ok: bool, request: RequestContext
+) -> None:
     """PUT /me/password (issue 12, #6): the current password is a sign-in attempt for the lockout.
 
     `seen` is the account as read before the (slow) hash check. Commits the count and the audit; raises 423
@@ -198,20 +238,45 @@ async def check_current_password_attempt(ctx: AppContext, *, seen: User, current
         except AccountLocked as exc:
             _apply_state(user, state)
             if user.locked_at != locked_before:  # this failure locked it
-                audit.record(uow, now=now, request=request, action="auth.account_locked", actor_user_id=user.id,
-                             actor_username=user.username, target_type="user", target_id=user.id,
-                             details={"failed_sign_ins": state.failed_sign_ins, "by": "password_change"})
-            audit.record(uow, now=now, request=request, action="auth.password_change", outcome="failure",
-                         actor_user_id=user.id, actor_username=user.username, target_type="user",
-                         target_id=user.id, details={"reason": exc.code})
+                audit.record(
+                    uow,
+                    now=now,
+                    request=request,
+                    action="auth.account_locked",
+                    actor_user_id=user.id,
+                    actor_username=user.username,
+                    target_type="user",
+                    target_id=user.id,
+                    details={"failed_sign_ins": state.failed_sign_ins, "by": "password_change"},
+                )
+            audit.record(
+                uow,
+                now=now,
+                request=request,
+                action="auth.password_change",
+                outcome="failure",
+                actor_user_id=user.id,
+                actor_username=user.username,
+                target_type="user",
+                target_id=user.id,
+                details={"reason": exc.code},
+            )
             await uow.commit()
             raise
         _apply_state(user, state)
         if not current_ok:
-            audit.record(uow, now=now, request=request, action="auth.password_change", outcome="failure",
-                         actor_user_id=user.id, actor_username=user.username, target_type="user",
-                         target_id=user.id, details={"reason": "password.current_wrong",
-                                                     "failed_sign_ins": state.failed_sign_ins})
+            audit.record(
+                uow,
+                now=now,
+                request=request,
+                action="auth.password_change",
+                outcome="failure",
+                actor_user_id=user.id,
+                actor_username=user.username,
+                target_type="user",
+                target_id=user.id,
+                details={"reason": "password.current_wrong", "failed_sign_ins": state.failed_sign_ins},
+            )
         await uow.commit()
 
 
@@ -222,8 +287,9 @@ def successor_refresh_token(ctx: AppContext, token_hash: str) -> str:
     token a moment later (two tabs refreshing at once) can be answered with the very same successor although
     only hashes are stored. Unpredictable without PORTAL_SECRET_KEY, like every token the service signs.
     """
-    digest = hmac.new(ctx.settings.secret_key.encode(), b"refresh-successor/v1:" + token_hash.encode(),
-                      hashlib.sha256).digest()
+    digest = hmac.new(
+        ctx.settings.secret_key.encode(), b"refresh-successor/v1:" + token_hash.encode(), hashlib.sha256
+    ).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -243,9 +309,17 @@ async def refresh(*, ctx: AppContext, refresh_token: str, request: RequestContex
             if pair is not None:
                 return pair
             session.revoked_at, session.revoked_reason = now, "refresh_reuse"
-            audit.record(uow, now=now, request=request, action="auth.refresh_reuse_detected", outcome="failure",
-                         actor_user_id=session.user_id, actor_username=user.username if user else None,
-                         target_type="session", target_id=session.id)
+            audit.record(
+                uow,
+                now=now,
+                request=request,
+                action="auth.refresh_reuse_detected",
+                outcome="failure",
+                actor_user_id=session.user_id,
+                actor_username=user.username if user else None,
+                target_type="session",
+                target_id=session.id,
+            )
             await uow.commit()
             raise AuthenticationFailed(
                 "This refresh token was already used; every session it belongs to has been signed out.",
@@ -257,17 +331,37 @@ async def refresh(*, ctx: AppContext, refresh_token: str, request: RequestContex
             raise AuthenticationFailed(INVALID_REFRESH, code="invalid_refresh_token")
         token.used_at = now
         new_refresh = successor_refresh_token(ctx, token.token_hash)
-        uow.refresh_tokens.add(RefreshToken(session_id=session.id, token_hash=ctx.tokens.hash_secret(new_refresh),
-                                            issued_at=now, expires_at=session.expires_at))
+        uow.refresh_tokens.add(
+            RefreshToken(
+                session_id=session.id,
+                token_hash=ctx.tokens.hash_secret(new_refresh),
+                issued_at=now,
+                expires_at=session.expires_at,
+            )
+        )
         access = ctx.tokens.issue_access(user_id=user.id, session_id=session.id, role=user.role, now=now)
-        audit.record(uow, now=now, request=request, action="auth.refresh", actor_user_id=user.id,
-                     actor_username=user.username, target_type="session", target_id=session.id)
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="auth.refresh",
+            actor_user_id=user.id,
+            actor_username=user.username,
+            target_type="session",
+            target_id=session.id,
+        )
         await uow.commit()
         return TokenPair(access, new_refresh, ctx.tokens.access_seconds, user.must_change_password)
 
 
-async def _concurrent_refresh(ctx: AppContext, uow: UnitOfWork, token: RefreshToken, session: AuthSession,
-                              user: User | None, request: RequestContext) -> TokenPair | None:
+async def _concurrent_refresh(
+    ctx: AppContext,
+    uow: UnitOfWork,
+    token: RefreshToken,
+    session: AuthSession,
+    user: User | None,
+    request: RequestContext,
+) -> TokenPair | None:
     """R-AUTH-9, two tabs (issue 12, #11): a used token presented again within the grace window while its
     successor is still unused gets that successor back (and a fresh access token); None means reuse."""
     now = ctx.clock.now()
@@ -282,15 +376,24 @@ async def _concurrent_refresh(ctx: AppContext, uow: UnitOfWork, token: RefreshTo
     if found is None or found[1].id != session.id or found[0].used_at is not None or found[0].expires_at <= now:
         return None
     access = ctx.tokens.issue_access(user_id=user.id, session_id=session.id, role=user.role, now=now)
-    audit.record(uow, now=now, request=request, action="auth.refresh", actor_user_id=user.id,
-                 actor_username=user.username, target_type="session", target_id=session.id,
-                 details={"concurrent": True})
+    audit.record(
+        uow,
+        now=now,
+        request=request,
+        action="auth.refresh",
+        actor_user_id=user.id,
+        actor_username=user.username,
+        target_type="session",
+        target_id=session.id,
+        details={"concurrent": True},
+    )
     await uow.commit()
     return TokenPair(access, successor, ctx.tokens.access_seconds, user.must_change_password)
 
 
-async def logout(*, ctx: AppContext, principal: Principal | None, refresh_token: str | None,
-                 request: RequestContext) -> None:
+async def logout(
+    *, ctx: AppContext, principal: Principal | None, refresh_token: str | None, request: RequestContext
+) -> None:
     """Revoke the caller's session (by access token) or the refresh token's family (R-AUTH-9)."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -302,20 +405,27 @@ async def logout(*, ctx: AppContext, principal: Principal | None, refresh_token:
             session = found[1] if found else None
         if session is None:
             if principal is None:
-                raise AuthenticationFailed("Send the bearer token or the refresh token of the session to end.",
-                                           code="invalid_refresh_token")
+                raise AuthenticationFailed(
+                    "Send the bearer token or the refresh token of the session to end.", code="invalid_refresh_token"
+                )
             return
         if session.revoked_at is None:
             session.revoked_at, session.revoked_reason = now, "logout"
         await uow.refresh_tokens.mark_all_used(session.id, now)
-        audit.record(uow, now=now, request=request, action="auth.logout", actor_user_id=session.user_id,
-                     actor_username=principal.username if principal else None, target_type="session",
-                     target_id=session.id)
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="auth.logout",
+            actor_user_id=session.user_id,
+            actor_username=principal.username if principal else None,
+            target_type="session",
+            target_id=session.id,
+        )
         await uow.commit()
 
 
-async def forgot_username(*, ctx: AppContext, email: str, agent_unique_id: str | None,
-                          request: RequestContext) -> None:
+async def forgot_username(*, ctx: AppContext, email: str, agent_unique_id: str | None, request: RequestContext) -> None:
     """R-AUTH-4 / R-DEL-7: email the user names linked to the address. Runs after the answer (`after_answer`)."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -325,14 +435,20 @@ async def forgot_username(*, ctx: AppContext, email: str, agent_unique_id: str |
             names = await uow.users.usernames_for_delegate_email(email)
         if names:
             ctx.outbox.enqueue_email(uow, to=email, message=messages.usernames_reminder(names))
-        audit.record(uow, now=now, request=request, action="auth.forgot_username",
-                     outcome="success" if names else "no_match",
-                     details={"kind": "producer" if agent_unique_id else "delegate"})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="auth.forgot_username",
+            outcome="success" if names else "no_match",
+            details={"kind": "producer" if agent_unique_id else "delegate"},
+        )
         await uow.commit()
 
 
-async def reset_password(*, ctx: AppContext, username: str, email: str | None, agent_unique_id: str | None,
-                         request: RequestContext) -> None:
+async def reset_password(
+    *, ctx: AppContext, username: str, email: str | None, agent_unique_id: str | None, request: RequestContext
+) -> None:
     """R-AUTH-5: email a temporary password; unlocks the account (R-AUTH-3). Runs after the answer."""
     now = ctx.clock.now()
     policy = ctx.producer_password_policy
@@ -353,15 +469,29 @@ async def reset_password(*, ctx: AppContext, username: str, email: str | None, a
             user.temp_password_expires_at = temporary_password_expiry(now, ctx.settings.temporary_password_minutes)
             state = _state_of(user)
             if state.locked_at is not None:
-                audit.record(uow, now=now, request=request, action="auth.account_unlocked",
-                             actor_user_id=user.id, actor_username=user.username, target_type="user",
-                             target_id=user.id, details={"by": "password_reset"})
+                audit.record(
+                    uow,
+                    now=now,
+                    request=request,
+                    action="auth.account_unlocked",
+                    actor_user_id=user.id,
+                    actor_username=user.username,
+                    target_type="user",
+                    target_id=user.id,
+                    details={"by": "password_reset"},
+                )
             state.unlock()
             _apply_state(user, state)
             ctx.outbox.enqueue_email(
-                uow, to=send_to,
-                message=messages.temporary_password(temp, ctx.settings.temporary_password_minutes))
-        audit.record(uow, now=now, request=request, action="auth.password_reset_requested",
-                     outcome="success" if send_to else "no_match",
-                     actor_user_id=user.id if (user and send_to) else None, actor_username=username[:64])
+                uow, to=send_to, message=messages.temporary_password(temp, ctx.settings.temporary_password_minutes)
+            )
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="auth.password_reset_requested",
+            outcome="success" if send_to else "no_match",
+            actor_user_id=user.id if (user and send_to) else None,
+            actor_username=username[:64],
+        )
         await uow.commit()

@@ -46,8 +46,9 @@ from app.services.auth import TokenPair, check_current_password_attempt, open_se
 USERNAME_TAKEN = "This username is already in use (by a producer or a delegate). Choose another."
 MFA_EXPIRED = "This verification step has expired. Sign in again with your username and password."
 # POST /auth/password: one answer for every code that does not work, whether or not the delegate exists.
-OTP_NOT_ACCEPTED = ("The verification code is not correct, has expired or was already used. Check it, or "
-                    "request a new code.")
+OTP_NOT_ACCEPTED = (
+    "The verification code is not correct, has expired or was already used. Check it, or request a new code."
+)
 
 
 @dataclass(frozen=True)
@@ -66,24 +67,41 @@ class DelegateView:
     states: list[str]
 
 
-def _audit(uow: UnitOfWork, ctx: AppContext, request: RequestContext, action: str, user: User | None, *,
-           outcome: str = "success", actor: Principal | None = None, **details: object) -> None:
-    audit.record(uow, now=ctx.clock.now(), request=request, action=action, outcome=outcome,
-                 actor_user_id=actor.user_id if actor else (user.id if user else None),
-                 actor_username=actor.username if actor else (user.username if user else None),
-                 target_type="user" if user else None, target_id=user.id if user else None,
-                 details=details or None)
+def _audit(
+    uow: UnitOfWork,
+    ctx: AppContext,
+    request: RequestContext,
+    action: str,
+    user: User | None,
+    *,
+    outcome: str = "success",
+    actor: Principal | None = None,
+    **details: object,
+) -> None:
+    audit.record(
+        uow,
+        now=ctx.clock.now(),
+        request=request,
+        action=action,
+        outcome=outcome,
+        actor_user_id=actor.user_id if actor else (user.id if user else None),
+        actor_username=actor.username if actor else (user.username if user else None),
+        target_type="user" if user else None,
+        target_id=user.id if user else None,
+        details=details or None,
+    )
 
 
 # --- producers manage delegates (R-DEL-1, R-DEL-2, R-DEL-8) ------------------------------------------
 
-async def create_delegate(*, ctx: AppContext, producer: Principal, data: DelegateInput,
-                          request: RequestContext) -> DelegateView:
+
+async def create_delegate(
+    *, ctx: AppContext, producer: Principal, data: DelegateInput, request: RequestContext
+) -> DelegateView:
     """R-DEL-1/2: add a delegate and email the username with a 7-day, single-use verification link."""
     check_delegate_username(data.username)
     if len(normalize_phone(data.mobile_number)) != 10:
-        raise ValidationFailed("Enter a 10-digit mobile number.", code="delegate.mobile_invalid",
-                               field="mobile_number")
+        raise ValidationFailed("Enter a 10-digit mobile number.", code="delegate.mobile_invalid", field="mobile_number")
     now = ctx.clock.now()
     # The password stays unusable until the delegate creates one through an OTP (R-DEL-3).
     unusable = await ctx.hasher.hash(new_opaque_token())
@@ -91,29 +109,53 @@ async def create_delegate(*, ctx: AppContext, producer: Principal, data: Delegat
         states = check_delegate_states(data.states, await uow.delegates.producer_active_states(producer.user_id))
         if await uow.users.username_taken(data.username):
             raise Conflict(USERNAME_TAKEN, code="delegate.username_taken", field="username")
-        user = uow.users.add(User(
-            role=Role.delegate.value, username=data.username, password_hash=unusable, first_name=data.first_name,
-            last_name=data.last_name, email=data.email, status=AccountStatus.active.value, failed_sign_ins=0,
-            must_change_password=False, created_at=now, updated_at=now, producer_id=producer.user_id,
-            mobile_number=normalize_phone(data.mobile_number), activated_at=now))
+        user = uow.users.add(
+            User(
+                role=Role.delegate.value,
+                username=data.username,
+                password_hash=unusable,
+                first_name=data.first_name,
+                last_name=data.last_name,
+                email=data.email,
+                status=AccountStatus.active.value,
+                failed_sign_ins=0,
+                must_change_password=False,
+                created_at=now,
+                updated_at=now,
+                producer_id=producer.user_id,
+                mobile_number=normalize_phone(data.mobile_number),
+                activated_at=now,
+            )
+        )
         await uow.flush()
         for state in states:
             uow.delegates.add_state(user.id, state)
         token = new_opaque_token()
         days = ctx.settings.email_verification_days
-        uow.email_verifications.add(EmailVerification(
-            user_id=user.id, token_hash=ctx.tokens.hash_secret(token), created_at=now,
-            expires_at=now + timedelta(days=days)))
+        uow.email_verifications.add(
+            EmailVerification(
+                user_id=user.id,
+                token_hash=ctx.tokens.hash_secret(token),
+                created_at=now,
+                expires_at=now + timedelta(days=days),
+            )
+        )
         link = f"{ctx.settings.public_base_url.rstrip('/')}/delegate/verify-email?token={token}"
-        ctx.outbox.enqueue_email(uow, to=data.email, message=messages.delegate_welcome(
-            data.first_name, f"{producer.first_name} {producer.last_name}", data.username, link, days))
+        ctx.outbox.enqueue_email(
+            uow,
+            to=data.email,
+            message=messages.delegate_welcome(
+                data.first_name, f"{producer.first_name} {producer.last_name}", data.username, link, days
+            ),
+        )
         _audit(uow, ctx, request, "delegate.created", user, actor=producer, states=states)
         await uow.commit()
         return DelegateView(user, states)
 
 
-async def list_delegates(*, ctx: AppContext, producer: Principal, page: int, page_size: int
-                         ) -> tuple[list[DelegateView], int]:
+async def list_delegates(
+    *, ctx: AppContext, producer: Principal, page: int, page_size: int
+) -> tuple[list[DelegateView], int]:
     async with ctx.uow() as uow:
         users, total = await uow.delegates.list_for_producer(producer.user_id, page=page, page_size=page_size)
         states = await uow.delegates.states_for([u.id for u in users])
@@ -138,12 +180,21 @@ async def remove_delegate(*, ctx: AppContext, producer: Principal, delegate_id: 
         user.status, user.removed_at, user.updated_at = AccountStatus.inactive.value, now, now
         sessions = await uow.auth_sessions.revoke_all_for_user(user.id, now=now, reason="delegate_removed")
         devices = await uow.devices.revoke_all(user.id, now)
-        _audit(uow, ctx, request, "delegate.removed", user, actor=producer, sessions_revoked=sessions,
-               devices_revoked=devices)
+        _audit(
+            uow,
+            ctx,
+            request,
+            "delegate.removed",
+            user,
+            actor=producer,
+            sessions_revoked=sessions,
+            devices_revoked=devices,
+        )
         await uow.commit()
 
 
 # --- the delegate's own steps (R-DEL-2 .. R-DEL-7) ---------------------------------------------------------
+
 
 async def verify_email(*, ctx: AppContext, token: str, request: RequestContext) -> User:
     """R-DEL-2: the link works once, for 7 days."""
@@ -152,17 +203,26 @@ async def verify_email(*, ctx: AppContext, token: str, request: RequestContext) 
         link = await uow.email_verifications.get_by_hash_for_update(ctx.tokens.hash_secret(token))
         user = await uow.users.get(link.user_id) if link else None
         if link is None or user is None or user.removed_at is not None:
-            raise ValidationFailed("This verification link is not valid. Ask your producer to add you again.",
-                                   code="email_verification.invalid", field="token")
+            raise ValidationFailed(
+                "This verification link is not valid. Ask your producer to add you again.",
+                code="email_verification.invalid",
+                field="token",
+            )
         if link.used_at is not None:
-            raise ValidationFailed("This verification link was already used. Sign in, or use Forgot Password.",
-                                   code="email_verification.used", field="token")
+            raise ValidationFailed(
+                "This verification link was already used. Sign in, or use Forgot Password.",
+                code="email_verification.used",
+                field="token",
+            )
         if link.expires_at <= now:
             _audit(uow, ctx, request, "delegate.email_verification", user, outcome="failure", reason="expired")
             await uow.commit()
-            raise ValidationFailed("This verification link has expired (links last "
-                                   f"{ctx.settings.email_verification_days} days). Ask your producer to resend it.",
-                                   code="email_verification.expired", field="token")
+            raise ValidationFailed(
+                "This verification link has expired (links last "
+                f"{ctx.settings.email_verification_days} days). Ask your producer to resend it.",
+                code="email_verification.expired",
+                field="token",
+            )
         link.used_at = now
         user.email_verified_at = user.email_verified_at or now
         _audit(uow, ctx, request, "delegate.email_verified", user)
@@ -170,70 +230,116 @@ async def verify_email(*, ctx: AppContext, token: str, request: RequestContext) 
         return user
 
 
-async def _send_code(ctx: AppContext, uow: UnitOfWork, user: User, *, purpose: OtpPurpose, channel: OtpChannel,
-                     challenge_id: int | None, request: RequestContext) -> int:
+async def _send_code(
+    ctx: AppContext,
+    uow: UnitOfWork,
+    user: User,
+    *,
+    purpose: OtpPurpose,
+    channel: OtpChannel,
+    challenge_id: int | None,
+    request: RequestContext,
+) -> int:
     """Send a fresh OTP unless throttled; returns 0 when sent, else the seconds to wait."""
     now = ctx.clock.now()
     sent, last = await uow.otp_codes.sends_since(user.id, now - timedelta(hours=1))
-    wait = check_send_allowed(sent_last_hour=sent, last_sent_at=last, now=now,
-                              max_per_hour=ctx.settings.otp_max_sends_per_hour,
-                              min_interval_seconds=ctx.settings.otp_min_resend_seconds)
+    wait = check_send_allowed(
+        sent_last_hour=sent,
+        last_sent_at=last,
+        now=now,
+        max_per_hour=ctx.settings.otp_max_sends_per_hour,
+        min_interval_seconds=ctx.settings.otp_min_resend_seconds,
+    )
     if wait:
-        _audit(uow, ctx, request, "otp.send_throttled", user, outcome="failure", channel=channel.value,
-               purpose=purpose.value)
+        _audit(
+            uow,
+            ctx,
+            request,
+            "otp.send_throttled",
+            user,
+            outcome="failure",
+            channel=channel.value,
+            purpose=purpose.value,
+        )
         return wait
     if channel is OtpChannel.sms and not user.mobile_number:
-        raise ValidationFailed("There is no mobile number on this account; choose email.", code="otp.no_mobile",
-                               field="channel")
+        raise ValidationFailed(
+            "There is no mobile number on this account; choose email.", code="otp.no_mobile", field="channel"
+        )
     await uow.otp_codes.supersede(user.id, purpose.value, now)
     code = generate_otp(ctx.settings.otp_length)
-    uow.otp_codes.add(OtpCode(user_id=user.id, purpose=purpose.value, challenge_id=challenge_id,
-                              channel=channel.value, code_hash=ctx.tokens.hash_secret(code), attempts=0,
-                              created_at=now, expires_at=now + timedelta(minutes=ctx.settings.otp_minutes)))
+    uow.otp_codes.add(
+        OtpCode(
+            user_id=user.id,
+            purpose=purpose.value,
+            challenge_id=challenge_id,
+            channel=channel.value,
+            code_hash=ctx.tokens.hash_secret(code),
+            attempts=0,
+            created_at=now,
+            expires_at=now + timedelta(minutes=ctx.settings.otp_minutes),
+        )
+    )
     if channel is OtpChannel.email:
-        ctx.outbox.enqueue_email(uow, to=user.email or "",
-                                 message=messages.verification_code(code, ctx.settings.otp_minutes))
+        ctx.outbox.enqueue_email(
+            uow, to=user.email or "", message=messages.verification_code(code, ctx.settings.otp_minutes)
+        )
     else:
-        ctx.outbox.enqueue_sms(uow, to=user.mobile_number or "", body=messages.verification_code_sms(code),
-                               template="verification_code")
+        ctx.outbox.enqueue_sms(
+            uow, to=user.mobile_number or "", body=messages.verification_code_sms(code), template="verification_code"
+        )
     _audit(uow, ctx, request, "otp.sent", user, channel=channel.value, purpose=purpose.value)
     return 0
 
 
-async def _check_code(ctx: AppContext, uow: UnitOfWork, user: User, *, purpose: OtpPurpose, code: str,
-                      challenge_id: int | None) -> None:
+async def _check_code(
+    ctx: AppContext, uow: UnitOfWork, user: User, *, purpose: OtpPurpose, code: str, challenge_id: int | None
+) -> None:
     row = await uow.otp_codes.latest_live(user.id, purpose.value, challenge_id)
     if row is None:
         raise OtpRejected("There is no active code for this request. Request a new code.", code="otp.none")
     state = OtpState(expires_at=row.expires_at, attempts=row.attempts, used_at=row.used_at)
     try:
-        state.verify(matches=ctx.tokens.matches(normalize_otp(code), row.code_hash), now=ctx.clock.now(),
-                     max_attempts=ctx.settings.otp_max_attempts)
+        state.verify(
+            matches=ctx.tokens.matches(normalize_otp(code), row.code_hash),
+            now=ctx.clock.now(),
+            max_attempts=ctx.settings.otp_max_attempts,
+        )
     finally:
         row.attempts, row.used_at = state.attempts, state.used_at
 
 
-async def request_password_code(*, ctx: AppContext, username: str, channel: OtpChannel,
-                                request: RequestContext) -> None:
+async def request_password_code(
+    *, ctx: AppContext, username: str, channel: OtpChannel, request: RequestContext
+) -> None:
     """R-DEL-3 / R-DEL-7: send a code for creating or resetting a password. Same answer either way."""
     async with ctx.uow() as uow:
         user = await uow.delegates.get_active_delegate_by_username(username)
         if user is None or user.email_verified_at is None:
-            audit.record(uow, now=ctx.clock.now(), request=request, action="otp.requested", outcome="no_match",
-                         actor_username=username[:64], details={"channel": channel.value})
+            audit.record(
+                uow,
+                now=ctx.clock.now(),
+                request=request,
+                action="otp.requested",
+                outcome="no_match",
+                actor_username=username[:64],
+                details={"channel": channel.value},
+            )
             await uow.commit()
             return
         try:
-            await _send_code(ctx, uow, user, purpose=OtpPurpose.password, channel=channel, challenge_id=None,
-                             request=request)
+            await _send_code(
+                ctx, uow, user, purpose=OtpPurpose.password, channel=channel, challenge_id=None, request=request
+            )
         except ValidationFailed:
             # no mobile number: answer like any other request (no account details leak)
             _audit(uow, ctx, request, "otp.requested", user, outcome="failure", reason="no_mobile")
         await uow.commit()
 
 
-async def _check_new_password(ctx: AppContext, uow: UnitOfWork, user: User, new_password: str,
-                              field: str = "new_password") -> str:
+async def _check_new_password(
+    ctx: AppContext, uow: UnitOfWork, user: User, new_password: str, field: str = "new_password"
+) -> str:
     """R-DEL-4: policy plus "not any of the 10 previously used passwords"; returns the new hash."""
     ctx.delegate_password_policy.check(new_password, user.username, field)
     history = ctx.settings.delegate_password_history
@@ -243,8 +349,9 @@ async def _check_new_password(ctx: AppContext, uow: UnitOfWork, user: User, new_
     return await ctx.hasher.hash(new_password)
 
 
-async def store_delegate_password(ctx: AppContext, uow: UnitOfWork, user: User, new_hash: str,
-                                  request: RequestContext) -> None:
+async def store_delegate_password(
+    ctx: AppContext, uow: UnitOfWork, user: User, new_hash: str, request: RequestContext
+) -> None:
     """Apply a new delegate password: history, unlock, end sessions and devices, confirmation email."""
     now = ctx.clock.now()
     user.password_hash, user.password_changed_at, user.updated_at = new_hash, now, now
@@ -263,16 +370,24 @@ async def _otp_not_accepted(ctx: AppContext, started: float) -> OtpRejected:
     return OtpRejected(OTP_NOT_ACCEPTED, code="otp.invalid", field="code")
 
 
-async def set_password(*, ctx: AppContext, username: str, code: str, new_password: str,
-                       request: RequestContext) -> None:
+async def set_password(
+    *, ctx: AppContext, username: str, code: str, new_password: str, request: RequestContext
+) -> None:
     """R-DEL-3 / R-DEL-7: OTP + new password (R-DEL-4). A code that does not work answers like no account."""
     started = time.monotonic()
     async with ctx.uow() as uow:
         user = await uow.delegates.get_active_delegate_by_username(username)
         if user is None or user.email_verified_at is None:
             # the same work as a wrong code (a look-up, an audit row, a commit), then the same answer
-            audit.record(uow, now=ctx.clock.now(), request=request, action="otp.rejected", outcome="no_match",
-                         actor_username=username[:64], details={"reason": "otp.none"})
+            audit.record(
+                uow,
+                now=ctx.clock.now(),
+                request=request,
+                action="otp.rejected",
+                outcome="no_match",
+                actor_username=username[:64],
+                details={"reason": "otp.none"},
+            )
             await uow.commit()
             raise await _otp_not_accepted(ctx, started)
         try:
@@ -286,8 +401,9 @@ async def set_password(*, ctx: AppContext, username: str, code: str, new_passwor
         await uow.commit()
 
 
-async def change_own_password(*, ctx: AppContext, principal: Principal, current: str, new: str,
-                              confirmation: str, request: RequestContext) -> None:
+async def change_own_password(
+    *, ctx: AppContext, principal: Principal, current: str, new: str, confirmation: str, request: RequestContext
+) -> None:
     """PUT /me/password for a signed-in delegate: R-DEL-4 rules, history and the confirmation email.
 
     A wrong current password counts toward the R-DEL-5 lockout and is audited (issue 12, #6)."""
@@ -298,15 +414,17 @@ async def change_own_password(*, ctx: AppContext, principal: Principal, current:
     current_ok = await ctx.hasher.verify(current, seen.password_hash)  # no connection held while hashing
     await check_current_password_attempt(ctx, seen=seen, current_ok=current_ok, request=request)
     if not current_ok:
-        raise ValidationFailed("The current password is not correct.", code="password.current_wrong",
-                               field="current_password")
+        raise ValidationFailed(
+            "The current password is not correct.", code="password.current_wrong", field="current_password"
+        )
     async with ctx.uow() as uow:
         user = await uow.users.get_for_update(principal.user_id)
         if user is None:
             raise NotFound("Account not found.")
         if new != confirmation:
-            raise ValidationFailed("The new passwords do not match.", code="password.mismatch",
-                                   field="new_password_confirmation")
+            raise ValidationFailed(
+                "The new passwords do not match.", code="password.mismatch", field="new_password_confirmation"
+            )
         new_hash = await _check_new_password(ctx, uow, user, new)
         await store_delegate_password(ctx, uow, user, new_hash, request)
         await uow.commit()
@@ -314,8 +432,10 @@ async def change_own_password(*, ctx: AppContext, principal: Principal, current:
 
 # --- MFA at sign-in (R-DEL-6) ----------------------------------------------------------------------------
 
-async def delegate_second_factor(ctx: AppContext, uow: UnitOfWork, user: User, *, device_token: str | None,
-                                 request: RequestContext) -> TokenPair:
+
+async def delegate_second_factor(
+    ctx: AppContext, uow: UnitOfWork, user: User, *, device_token: str | None, request: RequestContext
+) -> TokenPair:
     """After a right password: a remembered device signs in; otherwise an MFA challenge (401)."""
     now = ctx.clock.now()
     if device_token:
@@ -326,17 +446,29 @@ async def delegate_second_factor(ctx: AppContext, uow: UnitOfWork, user: User, *
             _audit(uow, ctx, request, "auth.sign_in", user, remembered_device=True)
             return pair
     token = new_opaque_token()
-    uow.mfa_challenges.add(MfaChallenge(user_id=user.id, token_hash=ctx.tokens.hash_secret(token), created_at=now,
-                                        expires_at=now + timedelta(minutes=ctx.settings.mfa_challenge_minutes)))
+    uow.mfa_challenges.add(
+        MfaChallenge(
+            user_id=user.id,
+            token_hash=ctx.tokens.hash_secret(token),
+            created_at=now,
+            expires_at=now + timedelta(minutes=ctx.settings.mfa_challenge_minutes),
+        )
+    )
     _audit(uow, ctx, request, "auth.mfa_challenge", user)
     channels = ["email"] + (["sms"] if user.mobile_number else [])
     raise MfaRequired(
         "Verify your account: send a verification code by email or text (POST /api/v1/auth/mfa/send), then "
         "enter it (POST /api/v1/auth/mfa/verify).",
-        extra={"mfa_token": token, "channels": channels,
-               "destinations": {"email": mask_email(user.email or ""),
-                                **({"sms": mask_phone(user.mobile_number)} if user.mobile_number else {})},
-               "expires_in": ctx.settings.mfa_challenge_minutes * 60})
+        extra={
+            "mfa_token": token,
+            "channels": channels,
+            "destinations": {
+                "email": mask_email(user.email or ""),
+                **({"sms": mask_phone(user.mobile_number)} if user.mobile_number else {}),
+            },
+            "expires_in": ctx.settings.mfa_challenge_minutes * 60,
+        },
+    )
 
 
 async def _load_challenge(ctx: AppContext, uow: UnitOfWork, mfa_token: str) -> tuple[MfaChallenge, User]:
@@ -352,16 +484,21 @@ async def _load_challenge(ctx: AppContext, uow: UnitOfWork, mfa_token: str) -> t
 async def send_mfa_code(*, ctx: AppContext, mfa_token: str, channel: OtpChannel, request: RequestContext) -> None:
     async with ctx.uow() as uow:
         challenge, user = await _load_challenge(ctx, uow, mfa_token)
-        wait = await _send_code(ctx, uow, user, purpose=OtpPurpose.sign_in, channel=channel,
-                                challenge_id=challenge.id, request=request)
+        wait = await _send_code(
+            ctx, uow, user, purpose=OtpPurpose.sign_in, channel=channel, challenge_id=challenge.id, request=request
+        )
         await uow.commit()
     if wait:
-        raise TooManyRequests(f"A code was sent recently. You can request another in {wait} seconds.",
-                              code="otp.send_throttled", retry_after=wait)
+        raise TooManyRequests(
+            f"A code was sent recently. You can request another in {wait} seconds.",
+            code="otp.send_throttled",
+            retry_after=wait,
+        )
 
 
-async def verify_mfa(*, ctx: AppContext, mfa_token: str, code: str, remember_device: bool,
-                     request: RequestContext) -> tuple[TokenPair, str | None]:
+async def verify_mfa(
+    *, ctx: AppContext, mfa_token: str, code: str, remember_device: bool, request: RequestContext
+) -> tuple[TokenPair, str | None]:
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         challenge, user = await _load_challenge(ctx, uow, mfa_token)
@@ -375,10 +512,15 @@ async def verify_mfa(*, ctx: AppContext, mfa_token: str, code: str, remember_dev
         device_token = None
         if remember_device:
             device_token = new_opaque_token()
-            uow.devices.add(RememberedDevice(
-                user_id=user.id, token_hash=ctx.tokens.hash_secret(device_token), created_at=now,
-                expires_at=now + timedelta(days=ctx.settings.remembered_device_days),
-                user_agent=request.user_agent))
+            uow.devices.add(
+                RememberedDevice(
+                    user_id=user.id,
+                    token_hash=ctx.tokens.hash_secret(device_token),
+                    created_at=now,
+                    expires_at=now + timedelta(days=ctx.settings.remembered_device_days),
+                    user_agent=request.user_agent,
+                )
+            )
         pair = await open_session(ctx, uow, user, request)
         _audit(uow, ctx, request, "auth.sign_in", user, mfa=True, remembered_device_added=remember_device)
         await uow.commit()

@@ -69,16 +69,24 @@ class DocumentView:
 
     @classmethod
     def of(cls, doc: Document) -> DocumentView:
-        return cls(tracking_number=doc.tracking_number, file_name=doc.file_name, document_type=doc.document_type,
-                   document_type_name=document_type_name(doc.document_type), account_number=doc.account_number,
-                   e_app_number=doc.e_app_number, content_type=doc.content_type, size_bytes=doc.size_bytes,
-                   submitted_at=doc.submitted_at)
+        return cls(
+            tracking_number=doc.tracking_number,
+            file_name=doc.file_name,
+            document_type=doc.document_type,
+            document_type_name=document_type_name(doc.document_type),
+            account_number=doc.account_number,
+            e_app_number=doc.e_app_number,
+            content_type=doc.content_type,
+            size_bytes=doc.size_bytes,
+            submitted_at=doc.submitted_at,
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {**self.__dict__, "submitted_at": self.submitted_at.isoformat()}
 
 
 # --- receiving the multipart stream ------------------------------------------------------------------------
+
 
 @dataclass
 class ReceivedForm:
@@ -117,16 +125,22 @@ class _FormReceiver:
         self._value_too_long = False
 
     def callbacks(self) -> MultipartCallbacks:
-        return {"on_part_begin": self._part_begin, "on_header_field": self._header_field_data,
-                "on_header_value": self._header_value_data, "on_header_end": self._header_end,
-                "on_headers_finished": self._headers_finished, "on_part_data": self._part_data,
-                "on_part_end": self._part_end}
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field_data,
+            "on_header_value": self._header_value_data,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+        }
 
     def _part_begin(self) -> None:
         self._parts += 1
         if self._parts > MAX_PARTS:
-            raise MalformedUpload(f"The form has more than {MAX_PARTS} parts; send file, document_type, "
-                                  "account_number and e_app_number.")
+            raise MalformedUpload(
+                f"The form has more than {MAX_PARTS} parts; send file, document_type, account_number and e_app_number."
+            )
         self._headers, self._part = {}, None
 
     def _header_field_data(self, data: bytes, start: int, end: int) -> None:
@@ -188,8 +202,14 @@ class _FormReceiver:
         self._part = None
 
 
-async def receive_form(body: AsyncIterator[bytes], *, content_type: str | None, content_length: str | None,
-                       storage: DocumentStorage, max_file_bytes: int) -> ReceivedForm:
+async def receive_form(
+    body: AsyncIterator[bytes],
+    *,
+    content_type: str | None,
+    content_length: str | None,
+    storage: DocumentStorage,
+    max_file_bytes: int,
+) -> ReceivedForm:
     """Parse a multipart/form-data stream; the file part goes to a storage writer (left uncommitted).
 
     R-DOC-1: a declared Content-Length over the cap is refused before anything is read; otherwise the body is
@@ -197,8 +217,9 @@ async def receive_form(body: AsyncIterator[bytes], *, content_type: str | None, 
     """
     media_type, params = parse_options_header(content_type)
     if media_type != b"multipart/form-data":
-        raise UnsupportedMediaType("Send the document as multipart/form-data (fields file, document_type, "
-                                   "account_number, e_app_number).")
+        raise UnsupportedMediaType(
+            "Send the document as multipart/form-data (fields file, document_type, account_number, e_app_number)."
+        )
     boundary = params.get(b"boundary")
     if not boundary:
         raise MalformedUpload("The multipart/form-data Content-Type has no boundary.")
@@ -218,7 +239,7 @@ async def receive_form(body: AsyncIterator[bytes], *, content_type: str | None, 
                 raise too_large(max_file_bytes)
             for offset in range(0, len(chunk), PARSE_PIECE):
                 try:
-                    parser.write(chunk[offset:offset + PARSE_PIECE])
+                    parser.write(chunk[offset : offset + PARSE_PIECE])
                 except MultipartParseError as exc:
                     raise MalformedUpload("The multipart/form-data body is malformed.") from exc
                 if receiver.pending:
@@ -239,70 +260,141 @@ async def receive_form(body: AsyncIterator[bytes], *, content_type: str | None, 
 
 # --- use cases ---------------------------------------------------------------------------------------------
 
+
 def list_document_types() -> tuple[DocumentType, ...]:
     """R-DOC-2: the fixed list."""
     return DOCUMENT_TYPES
 
 
-def _audit(uow: Any, ctx: AppContext, request: RequestContext, action: str, producer: Principal,
-           tracking: str, **details: object) -> None:
-    audit.record(uow, now=ctx.clock.now(), request=request, action=action, actor_user_id=producer.user_id,
-                 actor_username=producer.username, target_type="document", target_id=tracking,
-                 details=details or None)
+def _audit(
+    uow: Any,
+    ctx: AppContext,
+    request: RequestContext,
+    action: str,
+    producer: Principal,
+    tracking: str,
+    **details: object,
+) -> None:
+    audit.record(
+        uow,
+        now=ctx.clock.now(),
+        request=request,
+        action=action,
+        actor_user_id=producer.user_id,
+        actor_username=producer.username,
+        target_type="document",
+        target_id=tracking,
+        details=details or None,
+    )
 
 
-async def upload_document(*, ctx: AppContext, producer: Principal, storage: DocumentStorage,
-                          request: RequestContext, body: AsyncIterator[bytes], content_type: str | None,
-                          content_length: str | None, idempotency_key: str | None, path: str
-                          ) -> tuple[int, dict[str, Any]]:
+async def upload_document(
+    *,
+    ctx: AppContext,
+    producer: Principal,
+    storage: DocumentStorage,
+    request: RequestContext,
+    body: AsyncIterator[bytes],
+    content_type: str | None,
+    content_length: str | None,
+    idempotency_key: str | None,
+    path: str,
+) -> tuple[int, dict[str, Any]]:
     """R-DOC-1..3: receive, check content and fields, store under a generated name, record; (status, body).
 
     With an Idempotency-Key, a retry of the same submission (same fields, same file bytes) returns the first
     confirmation and stores nothing more.
     """
-    form = await receive_form(body, content_type=content_type, content_length=content_length, storage=storage,
-                              max_file_bytes=ctx.settings.max_upload_bytes)
+    form = await receive_form(
+        body,
+        content_type=content_type,
+        content_length=content_length,
+        storage=storage,
+        max_file_bytes=ctx.settings.max_upload_bytes,
+    )
     try:
         sub = check_submission(form.fields, form.file, unknown=form.unknown, too_long=form.too_long)
         writer = form.writer
         assert writer is not None  # a non-empty file was streamed to it
-        fingerprint = request_fingerprint("document", sub.document_type.code, sub.account_number, sub.e_app_number,
-                                          sub.file_name, form.sha256)
+        fingerprint = request_fingerprint(
+            "document", sub.document_type.code, sub.account_number, sub.e_app_number, sub.file_name, form.sha256
+        )
 
         async def submit() -> tuple[int, dict[str, Any]]:
-            return 201, (await _record(ctx=ctx, producer=producer, storage=storage, writer=writer, sub=sub,
-                                       form=form, request=request)).as_json()
+            return 201, (
+                await _record(
+                    ctx=ctx, producer=producer, storage=storage, writer=writer, sub=sub, form=form, request=request
+                )
+            ).as_json()
 
-        return await run_idempotent(ctx=ctx, principal=producer, key=idempotency_key, method="POST", path=path,
-                                    fingerprint=fingerprint, handler=submit)
+        return await run_idempotent(
+            ctx=ctx,
+            principal=producer,
+            key=idempotency_key,
+            method="POST",
+            path=path,
+            fingerprint=fingerprint,
+            handler=submit,
+        )
     finally:
         if form.writer is not None:
             await form.writer.abort()  # does nothing once committed
 
 
-async def _record(*, ctx: AppContext, producer: Principal, storage: DocumentStorage, writer: UploadWriter,
-                  sub: Submission, form: ReceivedForm, request: RequestContext) -> DocumentView:
+async def _record(
+    *,
+    ctx: AppContext,
+    producer: Principal,
+    storage: DocumentStorage,
+    writer: UploadWriter,
+    sub: Submission,
+    form: ReceivedForm,
+    request: RequestContext,
+) -> DocumentView:
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         documents = DocumentRepository(uow.session)
         check_references_in_book(
-            sub, account_in_book=sub.account_number is None
+            sub,
+            account_in_book=sub.account_number is None
             or await documents.account_in_book(producer.user_id, sub.account_number),
-            e_app_in_book=sub.e_app_number is None or await documents.e_app_in_book(producer.user_id, sub.e_app_number))
+            e_app_in_book=sub.e_app_number is None or await documents.e_app_in_book(producer.user_id, sub.e_app_number),
+        )
         # The file is in place before the row that names it is committed; if the row fails, the file goes.
         key = await writer.commit()
         try:
-            doc = documents.add(Document(
-                tracking_number=f"new-{uuid4().hex[:16]}", producer_id=producer.user_id,
-                uploaded_by_id=producer.user_id, document_type=sub.document_type.code,
-                account_number=sub.account_number, e_app_number=sub.e_app_number, file_name=sub.file_name,
-                storage_key=key, content_type=sub.kind.content_type, size_bytes=form.size, sha256=form.sha256,
-                submitted_at=now, deleted_at=None))
+            doc = documents.add(
+                Document(
+                    tracking_number=f"new-{uuid4().hex[:16]}",
+                    producer_id=producer.user_id,
+                    uploaded_by_id=producer.user_id,
+                    document_type=sub.document_type.code,
+                    account_number=sub.account_number,
+                    e_app_number=sub.e_app_number,
+                    file_name=sub.file_name,
+                    storage_key=key,
+                    content_type=sub.kind.content_type,
+                    size_bytes=form.size,
+                    sha256=form.sha256,
+                    submitted_at=now,
+                    deleted_at=None,
+                )
+            )
             await uow.flush()
             doc.tracking_number = tracking_number(doc.id)  # R-DOC-3
-            _audit(uow, ctx, request, "document.uploaded", producer, doc.tracking_number,
-                   document_type=sub.document_type.code, account_number=sub.account_number,
-                   content_type=sub.kind.content_type, size_bytes=form.size, sha256=form.sha256)
+            _audit(
+                uow,
+                ctx,
+                request,
+                "document.uploaded",
+                producer,
+                doc.tracking_number,
+                document_type=sub.document_type.code,
+                account_number=sub.account_number,
+                content_type=sub.kind.content_type,
+                size_bytes=form.size,
+                sha256=form.sha256,
+            )
             await uow.commit()
         except BaseException:
             await storage.delete(key)
@@ -310,12 +402,14 @@ async def _record(*, ctx: AppContext, producer: Principal, storage: DocumentStor
         return DocumentView.of(doc)
 
 
-async def list_documents(*, ctx: AppContext, producer: Principal, page: int, page_size: int
-                         ) -> tuple[list[DocumentView], int]:
+async def list_documents(
+    *, ctx: AppContext, producer: Principal, page: int, page_size: int
+) -> tuple[list[DocumentView], int]:
     """R-DOC-4: "View Submitted Documents", newest first."""
     async with ctx.uow() as uow:
-        rows, total = await DocumentRepository(uow.session).list_for_producer(producer.user_id, page=page,
-                                                                              page_size=page_size)
+        rows, total = await DocumentRepository(uow.session).list_for_producer(
+            producer.user_id, page=page, page_size=page_size
+        )
         return [DocumentView.of(d) for d in rows], total
 
 

@@ -53,27 +53,64 @@ class EQuestionView:
 
     @classmethod
     def of(cls, q: EQuestion) -> EQuestionView:
-        return cls(id=q.id, tracking_number=q.tracking_number, kind=q.kind, subject=q.subject, question=q.question,
-                   status=q.status, submitted_at=q.submitted_at, responded_at=q.responded_at, response=q.response,
-                   client_id=q.client_id,
-                   client_name=client_name(q.client_first_name, q.client_middle_initial, q.client_last_name),
-                   client_first_name=q.client_first_name, client_middle_initial=q.client_middle_initial,
-                   client_last_name=q.client_last_name, producer_id=q.producer_id, responded_by_id=q.responded_by_id)
+        return cls(
+            id=q.id,
+            tracking_number=q.tracking_number,
+            kind=q.kind,
+            subject=q.subject,
+            question=q.question,
+            status=q.status,
+            submitted_at=q.submitted_at,
+            responded_at=q.responded_at,
+            response=q.response,
+            client_id=q.client_id,
+            client_name=client_name(q.client_first_name, q.client_middle_initial, q.client_last_name),
+            client_first_name=q.client_first_name,
+            client_middle_initial=q.client_middle_initial,
+            client_last_name=q.client_last_name,
+            producer_id=q.producer_id,
+            responded_by_id=q.responded_by_id,
+        )
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "submitted_at": self.submitted_at.isoformat(),
-                "responded_at": self.responded_at.isoformat() if self.responded_at else None}
+        return {
+            **self.__dict__,
+            "submitted_at": self.submitted_at.isoformat(),
+            "responded_at": self.responded_at.isoformat() if self.responded_at else None,
+        }
 
 
-def _audit(uow: UnitOfWork, ctx: AppContext, request: RequestContext, action: str, actor: Principal,
-           question: EQuestion, **details: object) -> None:
-    audit.record(uow, now=ctx.clock.now(), request=request, action=action, actor_user_id=actor.user_id,
-                 actor_username=actor.username, target_type="e_question", target_id=question.id,
-                 details={"tracking_number": question.tracking_number, **details})
+def _audit(
+    uow: UnitOfWork,
+    ctx: AppContext,
+    request: RequestContext,
+    action: str,
+    actor: Principal,
+    question: EQuestion,
+    **details: object,
+) -> None:
+    audit.record(
+        uow,
+        now=ctx.clock.now(),
+        request=request,
+        action=action,
+        actor_user_id=actor.user_id,
+        actor_username=actor.username,
+        target_type="e_question",
+        target_id=question.id,
+        details={"tracking_number": question.tracking_number, **details},
+    )
 
 
-async def create_e_question(*, ctx: AppContext, producer: Principal, draft: EQuestionDraft, request: RequestContext,
-                            idempotency_key: str | None, path: str) -> tuple[int, dict[str, Any]]:
+async def create_e_question(
+    *,
+    ctx: AppContext,
+    producer: Principal,
+    draft: EQuestionDraft,
+    request: RequestContext,
+    idempotency_key: str | None,
+    path: str,
+) -> tuple[int, dict[str, Any]]:
     """R-EQ-1..3: checked, stored "In Progress" with an `EQU<digits>` tracking number; (status, body)."""
     checked = check_e_question(draft)
 
@@ -84,13 +121,26 @@ async def create_e_question(*, ctx: AppContext, producer: Principal, draft: EQue
             if checked.kind is EQuestionKind.member_specific and checked.client_id is not None:
                 if not await questions.client_in_book(producer.user_id, client_reference(checked.client_id)):
                     raise client_not_in_book(checked.client_id)
-            q = questions.add(EQuestion(
-                tracking_number=f"new-{uuid4().hex[:16]}", producer_id=producer.user_id, asked_by_id=producer.user_id,
-                kind=checked.kind.value, subject=checked.subject, question=checked.question,
-                client_first_name=checked.client_first_name, client_middle_initial=checked.client_middle_initial,
-                client_last_name=checked.client_last_name, client_id=checked.client_id,
-                status=EQuestionStatus.in_progress.value, submitted_at=now, responded_at=None, response=None,
-                responded_by_id=None, deleted_at=None))
+            q = questions.add(
+                EQuestion(
+                    tracking_number=f"new-{uuid4().hex[:16]}",
+                    producer_id=producer.user_id,
+                    asked_by_id=producer.user_id,
+                    kind=checked.kind.value,
+                    subject=checked.subject,
+                    question=checked.question,
+                    client_first_name=checked.client_first_name,
+                    client_middle_initial=checked.client_middle_initial,
+                    client_last_name=checked.client_last_name,
+                    client_id=checked.client_id,
+                    status=EQuestionStatus.in_progress.value,
+                    submitted_at=now,
+                    responded_at=None,
+                    response=None,
+                    responded_by_id=None,
+                    deleted_at=None,
+                )
+            )
             await uow.flush()
             q.tracking_number = tracking_number(q.id)  # R-EQ-3
             _audit(uow, ctx, request, "e_question.created", producer, q, kind=checked.kind.value)
@@ -98,16 +148,25 @@ async def create_e_question(*, ctx: AppContext, producer: Principal, draft: EQue
             return 201, EQuestionView.of(q).as_json()
 
     fingerprint = request_fingerprint("e_question", checked.__dict__)
-    return await run_idempotent(ctx=ctx, principal=producer, key=idempotency_key, method="POST", path=path,
-                                fingerprint=fingerprint, handler=create)
+    return await run_idempotent(
+        ctx=ctx,
+        principal=producer,
+        key=idempotency_key,
+        method="POST",
+        path=path,
+        fingerprint=fingerprint,
+        handler=create,
+    )
 
 
-async def list_e_questions(*, ctx: AppContext, producer: Principal, page: int, page_size: int
-                           ) -> tuple[list[EQuestionView], int]:
+async def list_e_questions(
+    *, ctx: AppContext, producer: Principal, page: int, page_size: int
+) -> tuple[list[EQuestionView], int]:
     """R-EQ-4: "My E-Questions", newest first."""
     async with ctx.uow() as uow:
-        rows, total = await EQuestionRepository(uow.session).list_for_producer(producer.user_id, page=page,
-                                                                               page_size=page_size)
+        rows, total = await EQuestionRepository(uow.session).list_for_producer(
+            producer.user_id, page=page, page_size=page_size
+        )
         return [EQuestionView.of(q) for q in rows], total
 
 
@@ -119,8 +178,7 @@ async def get_e_question(*, ctx: AppContext, producer: Principal, question_id: i
         return EQuestionView.of(q)
 
 
-async def delete_e_question(*, ctx: AppContext, producer: Principal, question_id: int,
-                            request: RequestContext) -> None:
+async def delete_e_question(*, ctx: AppContext, producer: Principal, question_id: int, request: RequestContext) -> None:
     """R-EQ-4: the row leaves "My E-Questions"."""
     async with ctx.uow() as uow:
         q = await EQuestionRepository(uow.session).get_for_producer(question_id, producer.user_id, for_update=True)
@@ -131,30 +189,37 @@ async def delete_e_question(*, ctx: AppContext, producer: Principal, question_id
         await uow.commit()
 
 
-async def list_for_admin(*, ctx: AppContext, status: EQuestionStatus | None, page: int, page_size: int
-                         ) -> tuple[list[EQuestionView], int]:
+async def list_for_admin(
+    *, ctx: AppContext, status: EQuestionStatus | None, page: int, page_size: int
+) -> tuple[list[EQuestionView], int]:
     """The carrier's queue, oldest first."""
     async with ctx.uow() as uow:
         rows, total = await EQuestionRepository(uow.session).list_for_admin(
-            status=status.value if status else None, page=page, page_size=page_size)
+            status=status.value if status else None, page=page, page_size=page_size
+        )
         return [EQuestionView.of(q) for q in rows], total
 
 
-async def respond(*, ctx: AppContext, admin: Principal, question_id: int, response: str,
-                  request: RequestContext) -> EQuestionView:
+async def respond(
+    *, ctx: AppContext, admin: Principal, question_id: int, response: str, request: RequestContext
+) -> EQuestionView:
     """R-EQ-3: the answer sets "Responded" and the time, once; the producer is emailed that it is in."""
     async with ctx.uow() as uow:
         q = await EQuestionRepository(uow.session).get_for_update(question_id)
         if q is None:
             raise NotFound(f"No e-question {question_id}.")
         result = answer(status=q.status, deleted=q.deleted_at is not None, response=response, now=ctx.clock.now())
-        q.status, q.response, q.responded_at, q.responded_by_id = (result.status.value, result.response,
-                                                                   result.responded_at, admin.user_id)
+        q.status, q.response, q.responded_at, q.responded_by_id = (
+            result.status.value,
+            result.response,
+            result.responded_at,
+            admin.user_id,
+        )
         producer = await uow.users.get(q.producer_id)
         if producer is not None and producer.email:
-            ctx.outbox.enqueue_email(uow, to=producer.email, message=e_question_answered(
-                producer.first_name, q.tracking_number, q.subject))
+            ctx.outbox.enqueue_email(
+                uow, to=producer.email, message=e_question_answered(producer.first_name, q.tracking_number, q.subject)
+            )
         _audit(uow, ctx, request, "e_question.responded", admin, q, producer_id=q.producer_id)
         await uow.commit()
         return EQuestionView.of(q)
-

@@ -57,6 +57,7 @@ def _producer_id(principal: Principal) -> int:
 
 # --- SSNs are encrypted inside sections (R-MEM-7) ---------------------------------------------------------
 
+
 def _seal_person(ctx: AppContext, person: dict[str, Any] | None) -> None:
     if person is None:
         return
@@ -96,8 +97,10 @@ def public_sections(sections: dict[str, Any]) -> dict[str, Any]:
 
 # --- facts and premiums ---------------------------------------------------------------------------------------
 
-async def _facts(ctx: AppContext, uow: UnitOfWork, principal: Principal, app: Application,
-                 sections: dict[str, Any]) -> Facts:
+
+async def _facts(
+    ctx: AppContext, uow: UnitOfWork, principal: Principal, app: Application, sections: dict[str, Any]
+) -> Facts:
     producer_id = principal.book_id
     plans_section = sections.get("plans") or {}
     plan_ids = [plans_section.get("medical_plan_id"), plans_section.get("dental_plan_id")]
@@ -112,22 +115,33 @@ async def _facts(ctx: AppContext, uow: UnitOfWork, principal: Principal, app: Ap
         today=ctx.clock.now().date(),
         producer_numbers=await uow.applications.producer_numbers(producer_id),
         delegate_states=await uow.applications.delegate_states(principal.user_id)
-        if principal.role is Role.delegate else None,
+        if principal.role is Role.delegate
+        else None,
         open_enrollment=_oe(ctx),
         max_dependents=ctx.settings.max_dependents_including_spouse,
         consumer_choice_exempt=frozenset(ctx.settings.consumer_choice_exempt_plans),
-        plans={p.plan_id: PlanFacts(p.plan_id, p.name, p.coverage, p.network_type, p.requires_pcp, p.exchange,
-                                    p.state, p.network_code,
-                                    available=p.plan_id in rates and (app.effective_date is None
-                                                                      or p.plan_year == app.effective_date.year))
-               for p in plans.values()},
+        plans={
+            p.plan_id: PlanFacts(
+                p.plan_id,
+                p.name,
+                p.coverage,
+                p.network_type,
+                p.requires_pcp,
+                p.exchange,
+                p.state,
+                p.network_code,
+                available=p.plan_id in rates and (app.effective_date is None or p.plan_year == app.effective_date.year),
+            )
+            for p in plans.values()
+        },
         providers=await uow.applications.provider_networks(pcp_numbers),
         effective_date=app.effective_date,
     )
 
 
-async def _premiums(ctx: AppContext, uow: UnitOfWork, app: Application, sections: dict[str, Any]
-                    ) -> tuple[Decimal | None, Decimal | None]:
+async def _premiums(
+    ctx: AppContext, uow: UnitOfWork, app: Application, sections: dict[str, Any]
+) -> tuple[Decimal | None, Decimal | None]:
     """R-ENR-10: the monthly premiums of the selected plans for this household (recomputed on change)."""
     plans_section = sections.get("plans") or {}
     people = rated_people(sections)  # the saved household, or the one prefilled from the quote (R-ENR-1)
@@ -147,8 +161,13 @@ async def _premiums(ctx: AppContext, uow: UnitOfWork, app: Application, sections
         if plan is None or pid not in rates:
             totals.append(None)
             continue
-        _rows, total = premiums(base_rate=Decimal(rates[pid]), tobacco_factor=Decimal(plan.tobacco_factor),
-                                coverage=plan.coverage, people=people, effective_date=on)
+        _rows, total = premiums(
+            base_rate=Decimal(rates[pid]),
+            tobacco_factor=Decimal(plan.tobacco_factor),
+            coverage=plan.coverage,
+            people=people,
+            effective_date=on,
+        )
         totals.append(total)
     return totals[0], totals[1]
 
@@ -161,11 +180,20 @@ def _total(medical: Decimal | None, dental: Decimal | None) -> Decimal | None:
 
 # --- create / read ---------------------------------------------------------------------------------------------
 
+
 def _new_application(ctx: AppContext, principal: Principal, quote: Quote | None) -> Application:
     now = ctx.clock.now()
-    return Application(producer_id=principal.book_id, created_by_id=principal.user_id,
-                       quote_id=quote.id if quote else None, status="incomplete", version=1, sections={},
-                       created_at=now, updated_at=now, expires_at=expires_at(now, ctx.settings.application_expiry_days))
+    return Application(
+        producer_id=principal.book_id,
+        created_by_id=principal.user_id,
+        quote_id=quote.id if quote else None,
+        status="incomplete",
+        version=1,
+        sections={},
+        created_at=now,
+        updated_at=now,
+        expires_at=expires_at(now, ctx.settings.application_expiry_days),
+    )
 
 
 async def _assign_numbers(uow: UnitOfWork, app: Application) -> None:
@@ -174,8 +202,9 @@ async def _assign_numbers(uow: UnitOfWork, app: Application) -> None:
     app.record_number = record_number(app.id)
 
 
-async def find_incomplete_for_quote(uow: UnitOfWork, *, producer_id: int, quote_id: int,
-                                    ctx: AppContext | None = None) -> Application | None:
+async def find_incomplete_for_quote(
+    uow: UnitOfWork, *, producer_id: int, quote_id: int, ctx: AppContext | None = None
+) -> Application | None:
     """R-QUO-4: the incomplete application already started from this quote, if any."""
     from datetime import UTC, datetime
 
@@ -183,24 +212,40 @@ async def find_incomplete_for_quote(uow: UnitOfWork, *, producer_id: int, quote_
     return await uow.applications.incomplete_for_quote(producer_id, quote_id, now)
 
 
-async def create_application_from_quote(uow: UnitOfWork, *, ctx: AppContext, principal: Principal,
-                                        quote: Quote) -> Application:
+async def create_application_from_quote(
+    uow: UnitOfWork, *, ctx: AppContext, principal: Principal, quote: Quote
+) -> Application:
     """R-ENR-1: start an application prefilled from the quote (applicant, household, plans, effective date,
     producer). Adds it to the caller's unit of work (flushed, not committed)."""
     app = _new_application(ctx, principal, quote)
     numbers = await uow.applications.producer_numbers(principal.book_id)
-    delegate_states = await uow.applications.delegate_states(principal.user_id) \
-        if principal.role is Role.delegate else None
-    number = next((n for n, st in sorted(numbers.items()) if st == quote.state
-                   and (delegate_states is None or st in delegate_states)), None)
+    delegate_states = (
+        await uow.applications.delegate_states(principal.user_id) if principal.role is Role.delegate else None
+    )
+    number = next(
+        (
+            n
+            for n, st in sorted(numbers.items())
+            if st == quote.state and (delegate_states is None or st in delegate_states)
+        ),
+        None,
+    )
     household = quote.household or {}
     sections: dict[str, Any] = {
-        "prefill": {"applicant": household.get("applicant"), "spouse": household.get("spouse"),
-                    "dependents": household.get("dependents") or [],
-                    "home": {"zip_code": quote.zip_code, "county": quote.county, "state": quote.state},
-                    "effective_date": quote.effective_date.isoformat()},
-        "plans": {"medical_plan_id": quote.selected_medical_plan_id, "dental_plan_id": quote.selected_dental_plan_id,
-                  "pediatric_dental_attested": False, "pcp": [], "use_same_pcp_number_for_all": None},
+        "prefill": {
+            "applicant": household.get("applicant"),
+            "spouse": household.get("spouse"),
+            "dependents": household.get("dependents") or [],
+            "home": {"zip_code": quote.zip_code, "county": quote.county, "state": quote.state},
+            "effective_date": quote.effective_date.isoformat(),
+        },
+        "plans": {
+            "medical_plan_id": quote.selected_medical_plan_id,
+            "dental_plan_id": quote.selected_dental_plan_id,
+            "pediatric_dental_attested": False,
+            "pcp": [],
+            "use_same_pcp_number_for_all": None,
+        },
     }
     if number:
         sections["general"] = {"producer_number": number, "is_sep": True, "life_events": []}
@@ -221,21 +266,30 @@ async def create_application(*, ctx: AppContext, principal: Principal, request: 
     async with ctx.uow() as uow:
         app = _new_application(ctx, principal, None)
         await _assign_numbers(uow, app)
-        audit.record(uow, now=ctx.clock.now(), request=request, action="enrollment.started",
-                     actor_user_id=principal.user_id, actor_username=principal.username, target_type="application",
-                     target_id=app.id)
+        audit.record(
+            uow,
+            now=ctx.clock.now(),
+            request=request,
+            action="enrollment.started",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="application",
+            target_id=app.id,
+        )
         await uow.commit()
         return app
 
 
-async def _load(uow: UnitOfWork, principal: Principal, application_id: int, ctx: AppContext, *,
-                for_update: bool = False) -> Application:
+async def _load(
+    uow: UnitOfWork, principal: Principal, application_id: int, ctx: AppContext, *, for_update: bool = False
+) -> Application:
     app = await uow.applications.get_in_book(application_id, principal.book_id, for_update=for_update)
     if app is None:
         raise NotFound(f"Application {application_id} not found.")
     if app.status != "submitted" and app.expires_at <= ctx.clock.now():  # R-ENR-16
-        raise NotFound(f"Application {application_id} expired 90 days after its last change.",
-                       code="enrollment.expired")
+        raise NotFound(
+            f"Application {application_id} expired 90 days after its last change.", code="enrollment.expired"
+        )
     return app
 
 
@@ -251,12 +305,17 @@ class ApplicationView:
 async def _view(ctx: AppContext, uow: UnitOfWork, app: Application) -> ApplicationView:
     producer = await uow.applications.producer(app.producer_id)
     plans_section = app.sections.get("plans") or {}
-    plans = await uow.applications.plans([p for p in (plans_section.get("medical_plan_id"),
-                                                       plans_section.get("dental_plan_id")) if p])
+    plans = await uow.applications.plans(
+        [p for p in (plans_section.get("medical_plan_id"), plans_section.get("dental_plan_id")) if p]
+    )
     medical, dental = await _premiums(ctx, uow, app, app.sections)
-    return ApplicationView(app, f"{producer.first_name} {producer.last_name}" if producer else "",
-                           [p.name for p in plans.values()], (medical, dental),
-                           {p.plan_id: p.name for p in plans.values()})
+    return ApplicationView(
+        app,
+        f"{producer.first_name} {producer.last_name}" if producer else "",
+        [p.name for p in plans.values()],
+        (medical, dental),
+        {p.plan_id: p.name for p in plans.values()},
+    )
 
 
 async def get_application(*, ctx: AppContext, principal: Principal, application_id: int) -> ApplicationView:
@@ -264,41 +323,63 @@ async def get_application(*, ctx: AppContext, principal: Principal, application_
         return await _view(ctx, uow, await _load(uow, principal, application_id, ctx))
 
 
-async def list_applications(*, ctx: AppContext, principal: Principal, status: str | None, page: int,
-                            page_size: int) -> tuple[list[ApplicationView], int]:
+async def list_applications(
+    *, ctx: AppContext, principal: Principal, status: str | None, page: int, page_size: int
+) -> tuple[list[ApplicationView], int]:
     statuses = STATUS_FILTER[status] if status else ("incomplete", "submitted", "failed")
     async with ctx.uow() as uow:
-        apps, total = await uow.applications.list_in_book(principal.book_id, statuses=statuses,
-                                                          now=ctx.clock.now(), page=page, page_size=page_size)
+        apps, total = await uow.applications.list_in_book(
+            principal.book_id, statuses=statuses, now=ctx.clock.now(), page=page, page_size=page_size
+        )
         producer = await uow.applications.producer(principal.book_id)
         name = f"{producer.first_name} {producer.last_name}" if producer else ""
         return [ApplicationView(a, name, [], (None, None)) for a in apps], total
 
 
-async def delete_application(*, ctx: AppContext, principal: Principal, application_id: int,
-                             request: RequestContext) -> None:
+async def delete_application(
+    *, ctx: AppContext, principal: Principal, application_id: int, request: RequestContext
+) -> None:
     async with ctx.uow() as uow:
         app = await _load(uow, principal, application_id, ctx, for_update=True)
         if app.status == "submitted":
             raise Conflict("A submitted application cannot be deleted.", code="enrollment.submitted")
         await uow.session.delete(app)
-        audit.record(uow, now=ctx.clock.now(), request=request, action="enrollment.deleted",
-                     actor_user_id=principal.user_id, actor_username=principal.username, target_type="application",
-                     target_id=application_id)
+        audit.record(
+            uow,
+            now=ctx.clock.now(),
+            request=request,
+            action="enrollment.deleted",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="application",
+            target_id=application_id,
+        )
         await uow.commit()
 
 
 # --- sections ----------------------------------------------------------------------------------------------------
 
+
 def _check_version(app: Application, expected: int | None) -> None:
     if expected is not None and expected != app.version:
-        raise Conflict(f"This application was changed elsewhere (version {app.version}, you sent {expected}). "
-                       "Reload it and save again.", code="enrollment.stale_version",
-                       extra={"current_version": app.version})
+        raise Conflict(
+            f"This application was changed elsewhere (version {app.version}, you sent {expected}). "
+            "Reload it and save again.",
+            code="enrollment.stale_version",
+            extra={"current_version": app.version},
+        )
 
 
-async def save_section(*, ctx: AppContext, principal: Principal, application_id: int, name: str,
-                       data: dict[str, Any], expected_version: int | None, request: RequestContext) -> ApplicationView:
+async def save_section(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    application_id: int,
+    name: str,
+    data: dict[str, Any],
+    expected_version: int | None,
+    request: RequestContext,
+) -> ApplicationView:
     """PUT replaces one section after validating it; the application is saved after every step (R-ENR-1)."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -330,15 +411,24 @@ async def save_section(*, ctx: AppContext, principal: Principal, application_id:
         app.version += 1
         app.updated_at = now
         app.expires_at = expires_at(now, ctx.settings.application_expiry_days)
-        audit.record(uow, now=now, request=request, action="enrollment.section_saved", actor_user_id=principal.user_id,
-                     actor_username=principal.username, target_type="application", target_id=app.id,
-                     details={"section": name, "version": app.version})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="enrollment.section_saved",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="application",
+            target_id=app.id,
+            details={"section": name, "version": app.version},
+        )
         await uow.commit()
         return await _view(ctx, uow, app)
 
 
-async def calculate_effective(*, ctx: AppContext, principal: Principal, application_id: int,
-                              request: RequestContext) -> date:
+async def calculate_effective(
+    *, ctx: AppContext, principal: Principal, application_id: int, request: RequestContext
+) -> date:
     """R-ENR-5: from the general section's SEP answer and life events, on today's selection date."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -347,12 +437,18 @@ async def calculate_effective(*, ctx: AppContext, principal: Principal, applicat
             raise Conflict("A submitted application can no longer be changed.", code="enrollment.submitted")
         general = app.sections.get("general")
         if not general:
-            raise ValidationFailed("Save the general section (SEP answer and life events) first.",
-                                   code="enrollment.section_missing", field="general")
-        events = [Event(LifeEvent(e["event_type"]), date.fromisoformat(str(e["event_date"])))
-                  for e in general.get("life_events") or []]
-        effective = calculate_effective_date(is_sep=general.get("is_sep", True), events=events, selection=now.date(),
-                                             open_enrollment=_oe(ctx))
+            raise ValidationFailed(
+                "Save the general section (SEP answer and life events) first.",
+                code="enrollment.section_missing",
+                field="general",
+            )
+        events = [
+            Event(LifeEvent(e["event_type"]), date.fromisoformat(str(e["event_date"])))
+            for e in general.get("life_events") or []
+        ]
+        effective = calculate_effective_date(
+            is_sep=general.get("is_sep", True), events=events, selection=now.date(), open_enrollment=_oe(ctx)
+        )
         app.effective_date = effective
         medical, dental = await _premiums(ctx, uow, app, app.sections)
         app.monthly_premium = _total(medical, dental)
@@ -365,8 +461,8 @@ async def calculate_effective(*, ctx: AppContext, principal: Principal, applicat
 
 # --- submission (R-ENR-15, R-ENR-18) --------------------------------------------------------------------------
 
-async def submit(*, ctx: AppContext, principal: Principal, application_id: int,
-                 request: RequestContext) -> Application:
+
+async def submit(*, ctx: AppContext, principal: Principal, application_id: int, request: RequestContext) -> Application:
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         app = await _load(uow, principal, application_id, ctx, for_update=True)
@@ -376,8 +472,11 @@ async def submit(*, ctx: AppContext, principal: Principal, application_id: int,
         check_for_submit(app.sections, facts)
         person = app.sections["applicant"]["applicant"]
         duplicate = await uow.applications.has_active_coverage(
-            first_name=person["first_name"], last_name=person["last_name"],
-            date_of_birth=date.fromisoformat(str(person["date_of_birth"])), on=app.effective_date or now.date())
+            first_name=person["first_name"],
+            last_name=person["last_name"],
+            date_of_birth=date.fromisoformat(str(person["date_of_birth"])),
+            on=app.effective_date or now.date(),
+        )
         outcome = await _gateway(ctx).submit(record_number=app.record_number or "", has_active_coverage=duplicate)
         app.date_submitted = now
         app.updated_at = now
@@ -398,33 +497,60 @@ async def submit(*, ctx: AppContext, principal: Principal, application_id: int,
         else:
             app.status, app.failure_reason = "failed", outcome.reason
             app.expires_at = expires_at(now, ctx.settings.application_expiry_days)
-        audit.record(uow, now=now, request=request, action="enrollment.submitted", outcome="success"
-                     if outcome.accepted else "failure", actor_user_id=principal.user_id,
-                     actor_username=principal.username, target_type="application", target_id=app.id,
-                     details={"record_number": app.record_number, "reason": outcome.reason})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="enrollment.submitted",
+            outcome="success" if outcome.accepted else "failure",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="application",
+            target_id=app.id,
+            details={"record_number": app.record_number, "reason": outcome.reason},
+        )
         await uow.commit()
         return app
 
 
 # --- PDF (R-ENR-17) -----------------------------------------------------------------------------------------------
 
-async def application_pdf(*, ctx: AppContext, principal: Principal, application_id: int,
-                          request: RequestContext) -> tuple[bytes, str]:
+
+async def application_pdf(
+    *, ctx: AppContext, principal: Principal, application_id: int, request: RequestContext
+) -> tuple[bytes, str]:
     from app.adapters.application_pdf import render_application
 
     async with ctx.uow() as uow:
         app = await _load(uow, principal, application_id, ctx)
         if app.status != "submitted":
-            raise Conflict("The application PDF is available once the application is submitted.",
-                           code="enrollment.not_submitted")
+            raise Conflict(
+                "The application PDF is available once the application is submitted.", code="enrollment.not_submitted"
+            )
         view = await _view(ctx, uow, app)
-        audit.record(uow, now=ctx.clock.now(), request=request, action="member.application_pdf",
-                     actor_user_id=principal.user_id, actor_username=principal.username, target_type="application",
-                     target_id=app.id)
+        audit.record(
+            uow,
+            now=ctx.clock.now(),
+            request=request,
+            action="member.application_pdf",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="application",
+            target_id=app.id,
+        )
         await uow.commit()
-    pdf = await anyio.to_thread.run_sync(render_application, view.app.record_number or "", view.producer_name,
-                                         view.product_names, public_sections(view.app.sections),
-                                         view.app.effective_date, view.app.monthly_premium, view.app.date_submitted,
-                                         view.app.client_app_id, view.app.payment_status, view.app.state,
-                                         view.plan_names)
+    pdf = await anyio.to_thread.run_sync(
+        render_application,
+        view.app.record_number or "",
+        view.producer_name,
+        view.product_names,
+        public_sections(view.app.sections),
+        view.app.effective_date,
+        view.app.monthly_premium,
+        view.app.date_submitted,
+        view.app.client_app_id,
+        view.app.payment_status,
+        view.app.state,
+        view.plan_names,
+    )
     return pdf, f"application-{app.record_number}.pdf"

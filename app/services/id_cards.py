@@ -27,13 +27,31 @@ class CardRequestView:
     items: list[tuple[IdCardRequestItem, Member]]
 
 
-async def create_cards(uow: UnitOfWork, *, producer_id: int, requested_by: int, account: Account, policy: Policy,
-                       kind: str, lines: list[CardLine], source: str, now, pcp_change_id: int | None = None  # type: ignore[no-untyped-def]
-                       ) -> IdCardRequest:
+async def create_cards(
+    uow: UnitOfWork,
+    *,
+    producer_id: int,
+    requested_by: int,
+    account: Account,
+    policy: Policy,
+    kind: str,
+    lines: list[CardLine],
+    source: str,
+    now,
+    pcp_change_id: int | None = None,  # type: ignore[no-untyped-def]
+) -> IdCardRequest:
     """Record a request and its card lines (used by ID card requests and by PCP changes, R-PCP-8)."""
-    request = IdCardRequest(producer_id=producer_id, requested_by_id=requested_by, account_id=account.id,
-                            policy_id=policy.id, kind=kind, status="Generated" if kind == "temporary" else "Requested",
-                            source=source, pcp_change_id=pcp_change_id, requested_at=now)
+    request = IdCardRequest(
+        producer_id=producer_id,
+        requested_by_id=requested_by,
+        account_id=account.id,
+        policy_id=policy.id,
+        kind=kind,
+        status="Generated" if kind == "temporary" else "Requested",
+        source=source,
+        pcp_change_id=pcp_change_id,
+        requested_at=now,
+    )
     uow.servicing.add(request)
     await uow.flush()
     for line in lines:
@@ -41,8 +59,17 @@ async def create_cards(uow: UnitOfWork, *, producer_id: int, requested_by: int, 
     return request
 
 
-async def request_cards(*, ctx: AppContext, principal: Principal, account_number: str, policy_id: int, kind: str,
-                        member_ids: list[int], quantity: int | None, request: RequestContext) -> CardRequestView:
+async def request_cards(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    account_number: str,
+    policy_id: int,
+    kind: str,
+    member_ids: list[int],
+    quantity: int | None,
+    request: RequestContext,
+) -> CardRequestView:
     producer_id = principal.book_id
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -55,18 +82,41 @@ async def request_cards(*, ctx: AppContext, principal: Principal, account_number
         active = {m.id for m, pm in covered if pm.coverage_end is None or pm.coverage_end >= today}
         primary = next((m.id for m, _ in covered if m.relationship == "primary"), None)
         if primary is None:
-            raise Conflict("This policy has no primary insured on record; call Producer Services.",
-                           code="id_card.no_primary")
-        lines = plan_cards(kind=kind, policy=CardPolicy(policy.status, policy.exchange, policy.requires_pcp,
-                                                        policy.application_submitted_at),
-                           member_ids=member_ids, quantity=quantity, covered_member_ids=active,
-                           primary_member_id=primary, now=now, max_copies=ctx.settings.id_card_max_copies)
-        card_request = await create_cards(uow, producer_id=producer_id, requested_by=principal.user_id,
-                                          account=account, policy=policy, kind=kind, lines=lines, source="producer",
-                                          now=now)
-        audit.record(uow, now=now, request=request, action=f"id_card.{kind}_requested",
-                     actor_user_id=principal.user_id, actor_username=principal.username, target_type="account",
-                     target_id=account_number, details={"policy_id": policy.id, "cards": len(lines)})
+            raise Conflict(
+                "This policy has no primary insured on record; call Producer Services.", code="id_card.no_primary"
+            )
+        lines = plan_cards(
+            kind=kind,
+            policy=CardPolicy(policy.status, policy.exchange, policy.requires_pcp, policy.application_submitted_at),
+            member_ids=member_ids,
+            quantity=quantity,
+            covered_member_ids=active,
+            primary_member_id=primary,
+            now=now,
+            max_copies=ctx.settings.id_card_max_copies,
+        )
+        card_request = await create_cards(
+            uow,
+            producer_id=producer_id,
+            requested_by=principal.user_id,
+            account=account,
+            policy=policy,
+            kind=kind,
+            lines=lines,
+            source="producer",
+            now=now,
+        )
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action=f"id_card.{kind}_requested",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="account",
+            target_id=account_number,
+            details={"policy_id": policy.id, "cards": len(lines)},
+        )
         await uow.commit()
         items = (await uow.servicing.card_items([card_request.id]))[card_request.id]
         return CardRequestView(card_request, account, policy, items)
@@ -82,18 +132,21 @@ async def get_request(*, ctx: AppContext, principal: Principal, request_id: int)
         return CardRequestView(req, account, policy, (await uow.servicing.card_items([req.id]))[req.id])
 
 
-async def list_requests(*, ctx: AppContext, principal: Principal, account_number: str | None, page: int,
-                        page_size: int) -> tuple[list[CardRequestView], int]:
+async def list_requests(
+    *, ctx: AppContext, principal: Principal, account_number: str | None, page: int, page_size: int
+) -> tuple[list[CardRequestView], int]:
     producer_id = principal.book_id
     async with ctx.uow() as uow:
-        rows, total = await uow.servicing.list_card_requests(producer_id, account_number=account_number, page=page,
-                                                             page_size=page_size)
+        rows, total = await uow.servicing.list_card_requests(
+            producer_id, account_number=account_number, page=page, page_size=page_size
+        )
         items = await uow.servicing.card_items([r.id for r, _, _ in rows])
         return [CardRequestView(r, a, p, items[r.id]) for r, a, p in rows], total
 
 
-async def temporary_card_pdf(*, ctx: AppContext, principal: Principal, request_id: int,
-                             request: RequestContext) -> tuple[bytes, str]:
+async def temporary_card_pdf(
+    *, ctx: AppContext, principal: Principal, request_id: int, request: RequestContext
+) -> tuple[bytes, str]:
     """R-ID-5: one page per card; a PHI read, so audit-logged (R-MEM-6). Returns (pdf, file name)."""
     producer_id = principal.book_id
     now = ctx.clock.now()
@@ -105,13 +158,27 @@ async def temporary_card_pdf(*, ctx: AppContext, principal: Principal, request_i
         if req.kind != "temporary":
             raise Conflict("Permanent cards are mailed; only temporary cards have a PDF.", code="id_card.not_temporary")
         items = (await uow.servicing.card_items([req.id]))[req.id]
-        pcps = await uow.servicing.current_pcp_for(policy.id, [m.id for _, m in items], now.date()) \
-            if policy.requires_pcp else {}
-        cards = [_card(account, policy, plan, member, pcps.get(member.id)) for item, member in items
-                 for _ in range(item.quantity)]
-        audit.record(uow, now=now, request=request, action="member.id_card_pdf", actor_user_id=principal.user_id,
-                     actor_username=principal.username, target_type="account", target_id=account.account_number,
-                     details={"id_card_request_id": req.id, "pages": len(cards)})
+        pcps = (
+            await uow.servicing.current_pcp_for(policy.id, [m.id for _, m in items], now.date())
+            if policy.requires_pcp
+            else {}
+        )
+        cards = [
+            _card(account, policy, plan, member, pcps.get(member.id))
+            for item, member in items
+            for _ in range(item.quantity)
+        ]
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="member.id_card_pdf",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="account",
+            target_id=account.account_number,
+            details={"id_card_request_id": req.id, "pages": len(cards)},
+        )
         await uow.commit()
     pdf = await anyio.to_thread.run_sync(render_cards, cards)
     return pdf, f"temporary-id-card-{account.account_number}-{req.id}.pdf"
@@ -119,10 +186,17 @@ async def temporary_card_pdf(*, ctx: AppContext, principal: Principal, request_i
 
 def _card(account: Account, policy: Policy, plan: Plan, member: Member, pcp) -> CardData:  # type: ignore[no-untyped-def]
     return CardData(
-        carrier=carrier_for(plan.state), plan_name=policy.product_name, network_type=policy.network_type,
-        coverage=policy.coverage, member_name=f"{member.first_name} {member.last_name}",
-        member_id=f"{account.account_number}-{member.suffix}", relationship=member.relationship,
-        group_number=policy.group_number, effective_date=policy.coverage_effective_date,
+        carrier=carrier_for(plan.state),
+        plan_name=policy.product_name,
+        network_type=policy.network_type,
+        coverage=policy.coverage,
+        member_name=f"{member.first_name} {member.last_name}",
+        member_id=f"{account.account_number}-{member.suffix}",
+        relationship=member.relationship,
+        group_number=policy.group_number,
+        effective_date=policy.coverage_effective_date,
         customer_service_phone=plan.customer_service_phone,
-        pcp_name=pcp.physician_name if pcp else None, pcp_group=pcp.medical_group_number if pcp else None,
-        pcp_phone=pcp.phone if pcp else None)
+        pcp_name=pcp.physician_name if pcp else None,
+        pcp_group=pcp.medical_group_number if pcp else None,
+        pcp_phone=pcp.phone if pcp else None,
+    )

@@ -28,8 +28,10 @@ KEY_HOURS = 24
 
 
 def _in_progress() -> Conflict:
-    return Conflict("The first request with this Idempotency-Key is still being processed. Retry shortly.",
-                    code="idempotency.in_progress")
+    return Conflict(
+        "The first request with this Idempotency-Key is still being processed. Retry shortly.",
+        code="idempotency.in_progress",
+    )
 
 
 def request_fingerprint(*parts: object) -> str:
@@ -51,36 +53,60 @@ async def run_idempotent(
     if not key:
         return await handler()
     if len(key) > 100 or not key.isprintable():
-        raise ValidationFailed("Idempotency-Key must be at most 100 printable characters.",
-                               code="idempotency.key_invalid", field="Idempotency-Key")
+        raise ValidationFailed(
+            "Idempotency-Key must be at most 100 printable characters.",
+            code="idempotency.key_invalid",
+            field="Idempotency-Key",
+        )
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        existing = (await uow.session.execute(select(IdempotencyKey).where(
-            IdempotencyKey.user_id == principal.user_id, IdempotencyKey.key == key))).scalar_one_or_none()
+        existing = (
+            await uow.session.execute(
+                select(IdempotencyKey).where(IdempotencyKey.user_id == principal.user_id, IdempotencyKey.key == key)
+            )
+        ).scalar_one_or_none()
         if existing is not None and existing.expires_at <= now:
             await uow.session.delete(existing)
             await uow.flush()
             existing = None
         if existing is not None:
             if existing.request_hash != fingerprint or existing.path != path or existing.method != method:
-                raise ValidationFailed("This Idempotency-Key was already used for a different request. Use a new "
-                                       "key for a new request.", code="idempotency.key_reused",
-                                       field="Idempotency-Key")
+                raise ValidationFailed(
+                    "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
+                    code="idempotency.key_reused",
+                    field="Idempotency-Key",
+                )
             if existing.status_code != IN_PROGRESS:
                 return existing.status_code, dict(existing.response_body or {})
             lapsed = now - timedelta(seconds=ctx.settings.idempotency_claim_seconds)
             if existing.created_at > lapsed:
                 raise _in_progress()
             # The claim lapsed: its request died. Take it over; the condition lets one of several retries win.
-            taken = await uow.session.execute(update(IdempotencyKey).where(
-                IdempotencyKey.id == existing.id, IdempotencyKey.status_code == IN_PROGRESS,
-                IdempotencyKey.created_at <= lapsed).values(created_at=now))
+            taken = await uow.session.execute(
+                update(IdempotencyKey)
+                .where(
+                    IdempotencyKey.id == existing.id,
+                    IdempotencyKey.status_code == IN_PROGRESS,
+                    IdempotencyKey.created_at <= lapsed,
+                )
+                .values(created_at=now)
+            )
             if getattr(taken, "rowcount", 0) != 1:
                 raise _in_progress()
         else:
-            uow.session.add(IdempotencyKey(user_id=principal.user_id, key=key, method=method, path=path,
-                                           request_hash=fingerprint, status_code=IN_PROGRESS, response_body=None,
-                                           created_at=now, expires_at=now + timedelta(hours=KEY_HOURS)))
+            uow.session.add(
+                IdempotencyKey(
+                    user_id=principal.user_id,
+                    key=key,
+                    method=method,
+                    path=path,
+                    request_hash=fingerprint,
+                    status_code=IN_PROGRESS,
+                    response_body=None,
+                    created_at=now,
+                    expires_at=now + timedelta(hours=KEY_HOURS),
+                )
+            )
         try:
             await uow.commit()
         except IntegrityError as exc:
@@ -90,12 +116,18 @@ async def run_idempotent(
         status, body = await handler()
     except BaseException:
         async with ctx.uow() as uow:  # release the claim: the request did nothing, it may be retried
-            await uow.session.execute(delete(IdempotencyKey).where(
-                *mine, IdempotencyKey.status_code == IN_PROGRESS, IdempotencyKey.created_at == now))
+            await uow.session.execute(
+                delete(IdempotencyKey).where(
+                    *mine, IdempotencyKey.status_code == IN_PROGRESS, IdempotencyKey.created_at == now
+                )
+            )
             await uow.commit()
         raise
     async with ctx.uow() as uow:
-        await uow.session.execute(update(IdempotencyKey).where(*mine).values(
-            status_code=status, response_body=json.loads(json.dumps(body, default=str))))
+        await uow.session.execute(
+            update(IdempotencyKey)
+            .where(*mine)
+            .values(status_code=status, response_body=json.loads(json.dumps(body, default=str)))
+        )
         await uow.commit()
     return status, body

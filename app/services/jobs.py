@@ -15,6 +15,7 @@ class Periodic(PeriodicTask):
     """The job `name`: `fn` every `every_seconds`."""
 
     def __init__(self, name: str, every_seconds: float, fn: Callable[[], Awaitable[Any]]) -> None:
-        super().__init__(f"job-{name}", every_seconds, fn, log=log, failure_message="background job failed",
-                         log_extra={"job": name})
+        super().__init__(
+            f"job-{name}", every_seconds, fn, log=log, failure_message="background job failed", log_extra={"job": name}
+        )
         self.name = name

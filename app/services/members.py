@@ -28,37 +28,71 @@ NOT_IN_BOOK = "No client with account number {} in your book of business."
 PHONE_SLOTS = ("home", "cell", "work", "spouse_cell", "fax")
 
 
-def _audit_row(ctx: AppContext, principal: Principal, request: RequestContext, action: str,
-               target_id: str | None, details: dict[str, Any] | None) -> dict[str, Any]:
-    return {"occurred_at": ctx.clock.now(), "action": action, "outcome": "success",
-            "actor_user_id": principal.user_id, "actor_username": principal.username,
-            "on_behalf_of_user_id": audit.on_behalf_of(principal),
-            "target_type": "account" if target_id else None, "target_id": target_id, "ip": request.ip,
-            "user_agent": request.user_agent, "request_id": request.request_id,
-            "details": details}
+def _audit_row(
+    ctx: AppContext,
+    principal: Principal,
+    request: RequestContext,
+    action: str,
+    target_id: str | None,
+    details: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "occurred_at": ctx.clock.now(),
+        "action": action,
+        "outcome": "success",
+        "actor_user_id": principal.user_id,
+        "actor_username": principal.username,
+        "on_behalf_of_user_id": audit.on_behalf_of(principal),
+        "target_type": "account" if target_id else None,
+        "target_id": target_id,
+        "ip": request.ip,
+        "user_agent": request.user_agent,
+        "request_id": request.request_id,
+        "details": details,
+    }
 
 
-async def search_members(*, ctx: AppContext, principal: Principal, query: MemberQuery,
-                         sort: tuple[tuple[str, bool], ...], page: int, page_size: int,
-                         request: RequestContext) -> tuple[list[SearchRow], int]:
+async def search_members(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    query: MemberQuery,
+    sort: tuple[tuple[str, bool], ...],
+    page: int,
+    page_size: int,
+    request: RequestContext,
+) -> tuple[list[SearchRow], int]:
     """R-MEM-2/3/4: the book first, then the criteria; every read is audit-logged (R-MEM-6)."""
     producer_id = principal.book_id
     # The producer of record is the caller: a producer-name criterion either matches everything or nothing.
-    mismatch = (
-        (query.producer_first_name and query.producer_first_name != name_key(principal.first_name))
-        or (query.producer_last_name and query.producer_last_name != name_key(principal.last_name))
+    mismatch = (query.producer_first_name and query.producer_first_name != name_key(principal.first_name)) or (
+        query.producer_last_name and query.producer_last_name != name_key(principal.last_name)
     )
     async with ctx.db.read_engine.connect() as conn:
         rows: list[SearchRow]
         if mismatch:
             rows, total = [], 0
         else:
-            rows, total = await member_queries.search(conn, producer_id, query, sort=sort, page=page,
-                                                      page_size=page_size)
-        await member_queries.record_reads(conn, [_audit_row(
-            ctx, principal, request, "member.search", None,
-            {"criteria": query.criteria_names(), "results": total,
-             "accounts": sorted({r.account_number for r in rows})})])
+            rows, total = await member_queries.search(
+                conn, producer_id, query, sort=sort, page=page, page_size=page_size
+            )
+        await member_queries.record_reads(
+            conn,
+            [
+                _audit_row(
+                    ctx,
+                    principal,
+                    request,
+                    "member.search",
+                    None,
+                    {
+                        "criteria": query.criteria_names(),
+                        "results": total,
+                        "accounts": sorted({r.account_number for r in rows}),
+                    },
+                )
+            ],
+        )
     return rows, total
 
 
@@ -70,17 +104,27 @@ class ClientDetail:
 
 
 def _snapshot(account: Any) -> ContactSnapshot:
-    return ContactSnapshot(phones={s: getattr(account, f"phone_{s}") for s in PHONE_SLOTS}, email=account.email,
-                           details=dict(account.phone_details or {}))
+    return ContactSnapshot(
+        phones={s: getattr(account, f"phone_{s}") for s in PHONE_SLOTS},
+        email=account.email,
+        details=dict(account.phone_details or {}),
+    )
 
 
 def _change_view(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "status": row.status, "requested_at": row.requested_at, "effective_at": row.effective_at,
-            "current": row.changes.get("current"), "updated": row.changes.get("updated")}
+    return {
+        "id": row.id,
+        "status": row.status,
+        "requested_at": row.requested_at,
+        "effective_at": row.effective_at,
+        "current": row.changes.get("current"),
+        "updated": row.changes.get("updated"),
+    }
 
 
-async def get_client_detail(*, ctx: AppContext, principal: Principal, account_number: str,
-                            request: RequestContext) -> ClientDetail:
+async def get_client_detail(
+    *, ctx: AppContext, principal: Principal, account_number: str, request: RequestContext
+) -> ClientDetail:
     """R-MEM-5: demographics, policies with members and current PCP, pending contact changes.
 
     A fixed number of queries whatever the family size: account, policies x members, PCPs, changes.
@@ -88,6 +132,7 @@ async def get_client_detail(*, ctx: AppContext, principal: Principal, account_nu
     producer_id = principal.book_id
     now = ctx.clock.now()
     today = now.date()
+
     async def load(conn: Any) -> tuple[Any, list[Any]]:
         account = await member_queries.account_by_number(conn, producer_id, account_number)
         if account is None:
@@ -97,8 +142,9 @@ async def get_client_detail(*, ctx: AppContext, principal: Principal, account_nu
     async def rest(conn: Any, account_id: int) -> tuple[list[Any], list[Any]]:
         rows = await member_queries.policies_with_members(conn, account_id, producer_id)
         pcps = await member_queries.current_pcps(conn, account_id, today)
-        await member_queries.record_reads(conn, [_audit_row(ctx, principal, request, "member.detail",
-                                                            account_number, None)])
+        await member_queries.record_reads(
+            conn, [_audit_row(ctx, principal, request, "member.detail", account_number, None)]
+        )
         return rows, pcps
 
     # One connection in the usual case; changes that came due first go through their own write transaction.
@@ -122,35 +168,71 @@ async def get_client_detail(*, ctx: AppContext, principal: Principal, account_nu
         policy = by_policy.get(r.policy_id)
         if policy is None:
             policy = by_policy[r.policy_id] = {
-                "policy_id": str(r.policy_id), "product_name": r.product_name, "coverage": r.coverage,
-                "product_type": product_type(r.exchange), "network_type": r.network_type,
-                "requires_pcp": r.requires_pcp, "status": r.status, "exchange": r.exchange,
-                "group_number": r.group_number, "coverage_effective_date": r.coverage_effective_date,
-                "paid_to_date": r.paid_to_date, "termination_date": r.termination_date, "plan_id": r.plan_id,
-                "e_app_number": r.e_app_number, "client_app_id": r.client_app_id,
-                "exchange_assigned_id": r.exchange_assigned_id, "pending_application_id": r.pending_application_id,
-                "producer_number": r.producer_number, "grandfathered": r.grandfathered,
-                "temporary_plan": r.temporary_plan, "member_count": r.member_count, "members": []}
+                "policy_id": str(r.policy_id),
+                "product_name": r.product_name,
+                "coverage": r.coverage,
+                "product_type": product_type(r.exchange),
+                "network_type": r.network_type,
+                "requires_pcp": r.requires_pcp,
+                "status": r.status,
+                "exchange": r.exchange,
+                "group_number": r.group_number,
+                "coverage_effective_date": r.coverage_effective_date,
+                "paid_to_date": r.paid_to_date,
+                "termination_date": r.termination_date,
+                "plan_id": r.plan_id,
+                "e_app_number": r.e_app_number,
+                "client_app_id": r.client_app_id,
+                "exchange_assigned_id": r.exchange_assigned_id,
+                "pending_application_id": r.pending_application_id,
+                "producer_number": r.producer_number,
+                "grandfathered": r.grandfathered,
+                "temporary_plan": r.temporary_plan,
+                "member_count": r.member_count,
+                "members": [],
+            }
             detail.policies.append(policy)
         assigned = current_pcp.get((r.member_id, r.policy_id)) if r.requires_pcp else None
         uses_primary = minor_uses_primary_contact(r.relationship, r.date_of_birth, today)
-        policy["members"].append({
-            "member_id": str(r.member_id), "member_number": f"{account.account_number}-{r.suffix}",
-            "first_name": r.first_name, "middle_initial": r.middle_initial, "last_name": r.last_name,
-            "relationship": r.relationship, "date_of_birth": r.date_of_birth, "sex": r.sex,
-            "coverage_start": r.coverage_start, "coverage_end": r.coverage_end,
-            "uses_primary_contact": uses_primary,
-            "pcp": None if assigned is None else {
-                "medical_group_number": assigned.medical_group_number,
-                "medical_group_name": assigned.medical_group_name, "pcp_number": assigned.pcp_number,
-                "physician_name": assigned.physician_name, "phone": assigned.phone,
-                "effective_date": assigned.effective_date, "term_date": assigned.term_date}})
+        policy["members"].append(
+            {
+                "member_id": str(r.member_id),
+                "member_number": f"{account.account_number}-{r.suffix}",
+                "first_name": r.first_name,
+                "middle_initial": r.middle_initial,
+                "last_name": r.last_name,
+                "relationship": r.relationship,
+                "date_of_birth": r.date_of_birth,
+                "sex": r.sex,
+                "coverage_start": r.coverage_start,
+                "coverage_end": r.coverage_end,
+                "uses_primary_contact": uses_primary,
+                "pcp": None
+                if assigned is None
+                else {
+                    "medical_group_number": assigned.medical_group_number,
+                    "medical_group_name": assigned.medical_group_name,
+                    "pcp_number": assigned.pcp_number,
+                    "physician_name": assigned.physician_name,
+                    "phone": assigned.phone,
+                    "effective_date": assigned.effective_date,
+                    "term_date": assigned.term_date,
+                },
+            }
+        )
     return detail
 
 
-async def request_contact_change(*, ctx: AppContext, principal: Principal, account_number: str,
-                                 member_id: int | None, phones: list[PhoneInput], email: str | None,
-                                 request: RequestContext) -> ContactInfoChange:
+async def request_contact_change(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    account_number: str,
+    member_id: int | None,
+    phones: list[PhoneInput],
+    email: str | None,
+    request: RequestContext,
+) -> ContactInfoChange:
     """R-CIC-1..4: accepted as pending; applied to the record after the configured delay."""
     producer_id = principal.book_id
     now = ctx.clock.now()
@@ -171,13 +253,25 @@ async def request_contact_change(*, ctx: AppContext, principal: Principal, accou
             expected = ContactSnapshot(phones=upd["phones"], email=upd["email"], details=upd.get("details") or {})
         updated = plan_contact_change(expected, phones, email, is_primary=is_primary)
         change = ContactInfoChange(
-            account_id=account.id, producer_id=producer_id, requested_by_id=principal.user_id, requested_at=now,
+            account_id=account.id,
+            producer_id=producer_id,
+            requested_by_id=principal.user_id,
+            requested_at=now,
             effective_at=contact_change_effective_at(now, ctx.settings.contact_change_delay_minutes),
-            status="pending", changes={"current": current.as_dict(), "updated": updated.as_dict()})
+            status="pending",
+            changes={"current": current.as_dict(), "updated": updated.as_dict()},
+        )
         uow.contact_changes.add(change)
-        audit.record(uow, now=now, request=request, action="member.contact_change_requested",
-                     actor_user_id=principal.user_id, actor_username=principal.username, target_type="account",
-                     target_id=account_number)
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="member.contact_change_requested",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="account",
+            target_id=account_number,
+        )
         await uow.commit()
         return change
 
@@ -192,8 +286,12 @@ async def apply_due_contact_changes(*, ctx: AppContext, account_id: int | None =
         for change in due:
             upd = change.changes["updated"]
             values: dict[str, Any] = {f"phone_{slot}": upd["phones"].get(slot) for slot in PHONE_SLOTS}
-            values.update(email=upd["email"], email_key=(upd["email"] or "").lower() or None,
-                          phone_details=upd.get("details") or {}, updated_at=now)
+            values.update(
+                email=upd["email"],
+                email_key=(upd["email"] or "").lower() or None,
+                phone_details=upd.get("details") or {},
+                updated_at=now,
+            )
             await uow.contact_changes.apply_to_account(change.account_id, values)
             change.status, change.applied_at = "applied", now
         await uow.commit()
@@ -201,5 +299,11 @@ async def apply_due_contact_changes(*, ctx: AppContext, account_id: int | None =
 
 
 def account_address(account: Account | Any) -> dict[str, Any]:
-    return {"address1": account.address1, "address2": account.address2, "city": account.city,
-            "state": account.state, "zip_code": account.zip_code, "county": account.county}
+    return {
+        "address1": account.address1,
+        "address2": account.address2,
+        "city": account.city,
+        "state": account.state,
+        "zip_code": account.zip_code,
+        "county": account.county,
+    }

@@ -42,19 +42,22 @@ class OutboxDispatcher:
         self._retry = retry_seconds
         self._max_attempts = max_attempts
         self._lock = asyncio.Lock()
-        self._loop = PeriodicTask("outbox-dispatcher", retry_seconds, self.drain, log=log,
-                                  failure_message="outbox dispatch pass failed")
+        self._loop = PeriodicTask(
+            "outbox-dispatcher", retry_seconds, self.drain, log=log, failure_message="outbox dispatch pass failed"
+        )
 
     # -- writing (inside the caller's unit of work) --------------------------------------------
     def enqueue_email(self, uow: UnitOfWork, *, to: str, message: Message) -> OutboxMessage:
-        return self._enqueue(uow, channel="email", to=to, subject=message.subject, body=message.body,
-                             template=message.template)
+        return self._enqueue(
+            uow, channel="email", to=to, subject=message.subject, body=message.body, template=message.template
+        )
 
     def enqueue_sms(self, uow: UnitOfWork, *, to: str, body: str, template: str) -> OutboxMessage:
         return self._enqueue(uow, channel="sms", to=to, subject=None, body=body, template=template)
 
-    def _enqueue(self, uow: UnitOfWork, *, channel: str, to: str, subject: str | None, body: str,
-                 template: str) -> OutboxMessage:
+    def _enqueue(
+        self, uow: UnitOfWork, *, channel: str, to: str, subject: str | None, body: str, template: str
+    ) -> OutboxMessage:
         now = self._clock.now()
         recorded_only = channel == "email" and self.email is None
         row = OutboxMessage(
@@ -119,8 +122,9 @@ class OutboxDispatcher:
             msg.last_error = f"{type(exc).__name__}: {exc}"[:500]
             delay = min(self._retry * (2 ** (msg.attempts - 1)), 3600.0)
             msg.next_attempt_at = now + timedelta(seconds=delay)
-            log.warning("outbox send failed", extra={"outbox_id": msg.id, "attempt": msg.attempts,
-                                                     "channel": msg.channel})
+            log.warning(
+                "outbox send failed", extra={"outbox_id": msg.id, "attempt": msg.attempts, "channel": msg.channel}
+            )
             return 0
         msg.status, msg.sent_at, msg.last_error, msg.next_attempt_at = "sent", now, None, None
         return 1

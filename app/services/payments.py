@@ -30,9 +30,19 @@ def _producer_id(principal: Principal) -> int:
     return pid
 
 
-async def create_payment(*, ctx: AppContext, principal: Principal, application_id: int, method: str,
-                         card: dict | None, bank: dict | None, payment_date, terms_accepted: bool,  # type: ignore[no-untyped-def, type-arg]
-                         autopay: bool, request: RequestContext) -> Payment:
+async def create_payment(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    application_id: int,
+    method: str,
+    card: dict | None,
+    bank: dict | None,
+    payment_date,
+    terms_accepted: bool,  # type: ignore[no-untyped-def, type-arg]
+    autopay: bool,
+    request: RequestContext,
+) -> Payment:
     """R-PAY-1: amount = first month's premium; terms of use accepted; nothing is charged until submit."""
     now = ctx.clock.now()
     errors = ErrorCollector()
@@ -58,8 +68,18 @@ async def create_payment(*, ctx: AppContext, principal: Principal, application_i
         errors.add("payment_date", "payment.date_past", "The payment date cannot be in the past.")
     errors.raise_if_any()
     try:
-        return await _capture(ctx=ctx, principal=principal, application_id=application_id, method=method, card=card,
-                              bank=bank, payment_date=payment_date, autopay=autopay, request=request, now=now)
+        return await _capture(
+            ctx=ctx,
+            principal=principal,
+            application_id=application_id,
+            method=method,
+            card=card,
+            bank=bank,
+            payment_date=payment_date,
+            autopay=autopay,
+            request=request,
+            now=now,
+        )
     except IntegrityError:
         # Only reachable if the application lock was bypassed: uq_payments_application_live refused a second live
         # payment. Answer as the check under the lock does, naming the payment that won.
@@ -70,9 +90,19 @@ async def create_payment(*, ctx: AppContext, principal: Principal, application_i
         raise payment_exists(live.id, live.status) from None
 
 
-async def _capture(*, ctx: AppContext, principal: Principal, application_id: int, method: str,
-                   card: dict[str, Any] | None, bank: dict[str, Any] | None, payment_date: date, autopay: bool,
-                   request: RequestContext, now: datetime) -> Payment:
+async def _capture(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    application_id: int,
+    method: str,
+    card: dict[str, Any] | None,
+    bank: dict[str, Any] | None,
+    payment_date: date,
+    autopay: bool,
+    request: RequestContext,
+    now: datetime,
+) -> Payment:
     async with ctx.uow() as uow:
         # The application row is the lock every payment of the application takes first (capture, submit, cancel):
         # on SQLite this statement opens the transaction with the database write lock (app/db.py).
@@ -94,16 +124,33 @@ async def _capture(*, ctx: AppContext, principal: Principal, application_id: int
         else:
             assert bank is not None
             tok = _processor(ctx).tokenize_bank_account(bank["routing_number"], bank["account_number"])
-        payment = Payment(application_id=app.id, producer_id=app.producer_id, method=method,
-                          amount=Decimal(app.monthly_premium), payment_date=payment_date, autopay=autopay,
-                          status=PENDING, processor_token=tok.token, last4=tok.last4,
-                          account_type=bank["account_type"] if bank else None,
-                          confirmation_number=f"PC{secrets.randbelow(10**10):010d}", created_at=now)
+        payment = Payment(
+            application_id=app.id,
+            producer_id=app.producer_id,
+            method=method,
+            amount=Decimal(app.monthly_premium),
+            payment_date=payment_date,
+            autopay=autopay,
+            status=PENDING,
+            processor_token=tok.token,
+            last4=tok.last4,
+            account_type=bank["account_type"] if bank else None,
+            confirmation_number=f"PC{secrets.randbelow(10**10):010d}",
+            created_at=now,
+        )
         uow.payments.add(payment)
         app.payment_status = PENDING  # R-PAY-4
-        audit.record(uow, now=now, request=request, action="payment.captured", actor_user_id=principal.user_id,
-                     actor_username=principal.username, target_type="application", target_id=app.id,
-                     details={"method": method, "last4": tok.last4})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="payment.captured",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="application",
+            target_id=app.id,
+            details={"method": method, "last4": tok.last4},
+        )
         await uow.commit()
         return payment
 
@@ -128,35 +175,49 @@ async def get_payment(*, ctx: AppContext, principal: Principal, payment_id: int)
         return payment
 
 
-async def submit_payment(*, ctx: AppContext, principal: Principal, payment_id: int, agreement: bool,
-                         request: RequestContext) -> Payment:
+async def submit_payment(
+    *, ctx: AppContext, principal: Principal, payment_id: int, agreement: bool, request: RequestContext
+) -> Payment:
     """R-PAY-1: "submit payment and proceed" needs the payment agreement; only then is the payment made."""
     if not agreement:
-        raise ValidationFailed("Agree that the payment may be taken from this payment method.",
-                               code="payment.agreement_required", field="agreement")
+        raise ValidationFailed(
+            "Agree that the payment may be taken from this payment method.",
+            code="payment.agreement_required",
+            field="agreement",
+        )
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         payment, app = await _lock(uow, principal, payment_id)
         # Re-checked under the lock: a concurrent submit of this payment (or another of the application) that
         # committed first is seen here, so the processor is asked to charge once.
-        check_charge(payment_id=payment.id, payment_status=payment.status,
-                     application_payment_status=app.payment_status,
-                     successful_payment_id=await uow.payments.successful_for_application(app.id))
+        check_charge(
+            payment_id=payment.id,
+            payment_status=payment.status,
+            application_payment_status=app.payment_status,
+            successful_payment_id=await uow.payments.successful_for_application(app.id),
+        )
         outcome = await _processor(ctx).charge(token=payment.processor_token, amount=payment.amount)
         payment.status = SUCCESSFUL if outcome.approved else "Declined"
         payment.decline_reason = outcome.reason
         payment.submitted_at = now
         app.payment_status = payment.status  # R-PAY-4
-        audit.record(uow, now=now, request=request, action="payment.submitted", outcome="success"
-                     if outcome.approved else "failure", actor_user_id=principal.user_id,
-                     actor_username=principal.username, target_type="application", target_id=app.id,
-                     details={"payment_id": payment.id, "status": payment.status})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="payment.submitted",
+            outcome="success" if outcome.approved else "failure",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="application",
+            target_id=app.id,
+            details={"payment_id": payment.id, "status": payment.status},
+        )
         await uow.commit()
         return payment
 
 
-async def cancel_payment(*, ctx: AppContext, principal: Principal, payment_id: int,
-                         request: RequestContext) -> Payment:
+async def cancel_payment(*, ctx: AppContext, principal: Principal, payment_id: int, request: RequestContext) -> Payment:
     """R-PAY-3: no payment, the client is billed later; the application stays submitted."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -165,8 +226,16 @@ async def cancel_payment(*, ctx: AppContext, principal: Principal, payment_id: i
             raise Conflict(f"This payment is already {payment.status}.", code="payment.not_pending")
         payment.status = "Cancelled"
         app.payment_status = "Cancelled"
-        audit.record(uow, now=now, request=request, action="payment.cancelled", actor_user_id=principal.user_id,
-                     actor_username=principal.username, target_type="application", target_id=app.id,
-                     details={"payment_id": payment.id})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="payment.cancelled",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="application",
+            target_id=app.id,
+            details={"payment_id": payment.id},
+        )
         await uow.commit()
         return payment

@@ -17,8 +17,9 @@ from app.repositories.uow import UnitOfWork
 
 
 class ProposalHook(Protocol):
-    async def create_for_prospect(self, *, uow: UnitOfWork, producer: Principal,
-                                  prospect: Prospect) -> dict[str, Any] | None:
+    async def create_for_prospect(
+        self, *, uow: UnitOfWork, producer: Principal, prospect: Prospect
+    ) -> dict[str, Any] | None:
         """Start a proposal for a just-saved (flushed, not committed) prospect; the answer's `proposal`."""
         ...
 
@@ -26,8 +27,9 @@ class ProposalHook(Protocol):
 class QuotePrefillHook:
     """Default: no quote is stored yet; answer what the quote screen needs to start from this prospect."""
 
-    async def create_for_prospect(self, *, uow: UnitOfWork, producer: Principal,
-                                  prospect: Prospect) -> dict[str, Any] | None:
+    async def create_for_prospect(
+        self, *, uow: UnitOfWork, producer: Principal, prospect: Prospect
+    ) -> dict[str, Any] | None:
         return {
             "prospect_id": prospect.id,
             "zip_code": prospect.zip_code,

@@ -62,17 +62,44 @@ class FileSelection:
 
 def _record(p: Prospect) -> ProspectRecord:
     return ProspectRecord(
-        id=p.id, first_name=p.first_name, middle_initial=p.middle_initial, last_name=p.last_name,
-        address1=p.address1, address2=p.address2, city=p.city, state=p.state, zip_code=p.zip_code, phone=p.phone,
-        cell_phone=p.cell_phone, email=p.email, assigned_agent_number=p.assigned_agent_number,
-        created_at=p.created_at, updated_at=p.updated_at)
+        id=p.id,
+        first_name=p.first_name,
+        middle_initial=p.middle_initial,
+        last_name=p.last_name,
+        address1=p.address1,
+        address2=p.address2,
+        city=p.city,
+        state=p.state,
+        zip_code=p.zip_code,
+        phone=p.phone,
+        cell_phone=p.cell_phone,
+        email=p.email,
+        assigned_agent_number=p.assigned_agent_number,
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+    )
 
 
-def _audit(uow: UnitOfWork, ctx: AppContext, request: RequestContext, producer: Principal, action: str,
-           target_id: int | None = None, **details: object) -> None:
-    audit.record(uow, now=ctx.clock.now(), request=request, action=action, actor_user_id=producer.user_id,
-                 actor_username=producer.username, target_type="prospect", target_id=target_id,
-                 details=details or None)
+def _audit(
+    uow: UnitOfWork,
+    ctx: AppContext,
+    request: RequestContext,
+    producer: Principal,
+    action: str,
+    target_id: int | None = None,
+    **details: object,
+) -> None:
+    audit.record(
+        uow,
+        now=ctx.clock.now(),
+        request=request,
+        action=action,
+        actor_user_id=producer.user_id,
+        actor_username=producer.username,
+        target_type="prospect",
+        target_id=target_id,
+        details=details or None,
+    )
 
 
 def _not_found() -> NotFound:
@@ -84,18 +111,28 @@ def _missing(ids: Sequence[int], found: set[int]) -> NotFound | None:
     missing = [i for i in ids if i not in found]
     if not missing:
         return None
-    return NotFound(f"{len(missing)} of the selected prospects were not found among yours; nothing was done.",
-                    extra={"missing_ids": missing[:100]})
+    return NotFound(
+        f"{len(missing)} of the selected prospects were not found among yours; nothing was done.",
+        extra={"missing_ids": missing[:100]},
+    )
 
 
-async def create_prospect(*, ctx: AppContext, producer: Principal, values: Mapping[str, object],
-                          create_proposal: bool, hook: ProposalHook, request: RequestContext) -> CreatedProspect:
+async def create_prospect(
+    *,
+    ctx: AppContext,
+    producer: Principal,
+    values: Mapping[str, object],
+    create_proposal: bool,
+    hook: ProposalHook,
+    request: RequestContext,
+) -> CreatedProspect:
     """R-PRO-1 save; R-PRO-4 "Save and create proposal" runs the proposal hook in the same transaction."""
     data = validate_prospect(values)
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        prospect = uow.prospects.add(Prospect(producer_id=producer.user_id, **data.as_dict(), **data.keys(),
-                                              created_at=now, updated_at=now))
+        prospect = uow.prospects.add(
+            Prospect(producer_id=producer.user_id, **data.as_dict(), **data.keys(), created_at=now, updated_at=now)
+        )
         await uow.flush()
         proposal = None
         if create_proposal:
@@ -105,8 +142,15 @@ async def create_prospect(*, ctx: AppContext, producer: Principal, values: Mappi
         return CreatedProspect(_record(prospect), proposal)
 
 
-async def list_prospects(*, ctx: AppContext, producer: Principal, filters: Mapping[str, str | None],
-                         sort: str | None, page: int, page_size: int) -> tuple[list[ProspectRecord], int]:
+async def list_prospects(
+    *,
+    ctx: AppContext,
+    producer: Principal,
+    filters: Mapping[str, str | None],
+    sort: str | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[ProspectRecord], int]:
     """R-PRO-2: search by any of seven fields, alone or combined; no criteria lists them all. Paged."""
     query = build_prospect_query(filters)
     order = parse_sort(sort)
@@ -122,8 +166,9 @@ async def get_prospect(*, ctx: AppContext, producer: Principal, prospect_id: int
         return _record(prospect)
 
 
-async def update_prospect(*, ctx: AppContext, producer: Principal, prospect_id: int, changes: Mapping[str, object],
-                          request: RequestContext) -> ProspectRecord:
+async def update_prospect(
+    *, ctx: AppContext, producer: Principal, prospect_id: int, changes: Mapping[str, object], request: RequestContext
+) -> ProspectRecord:
     """Change the fields sent (null clears an optional one); the whole prospect must still satisfy R-PRO-1."""
     async with ctx.uow() as uow:
         prospect = await uow.prospects.get_for_producer(prospect_id, producer.user_id, for_update=True)
@@ -140,8 +185,7 @@ async def update_prospect(*, ctx: AppContext, producer: Principal, prospect_id: 
         return _record(prospect)
 
 
-async def delete_prospect(*, ctx: AppContext, producer: Principal, prospect_id: int,
-                          request: RequestContext) -> None:
+async def delete_prospect(*, ctx: AppContext, producer: Principal, prospect_id: int, request: RequestContext) -> None:
     async with ctx.uow() as uow:
         if not await uow.prospects.delete_for_producer(producer.user_id, [prospect_id]):
             raise _not_found()
@@ -153,8 +197,9 @@ async def bulk_delete(*, ctx: AppContext, producer: Principal, ids: Sequence[int
     """R-PRO-3 "Delete Selected Rows": all of them or none (one transaction); any id not yours answers 404."""
     unique = list(dict.fromkeys(ids))
     if len(unique) > BULK_DELETE_MAX:
-        raise ValidationFailed(f"Delete at most {BULK_DELETE_MAX:,} prospects at once.",
-                               code="prospect.too_many_ids", field="ids")
+        raise ValidationFailed(
+            f"Delete at most {BULK_DELETE_MAX:,} prospects at once.", code="prospect.too_many_ids", field="ids"
+        )
     async with ctx.uow() as uow:
         problem = _missing(unique, await uow.prospects.owned_ids(producer.user_id, unique))
         if problem is not None:
@@ -167,8 +212,17 @@ async def bulk_delete(*, ctx: AppContext, producer: Principal, ids: Sequence[int
 
 # --- R-PRO-3: export (CSV, XLSX) and print (PDF) ------------------------------------------------------------
 
-async def select_for_file(*, ctx: AppContext, producer: Principal, kind: str, filters: Mapping[str, str | None],
-                          ids: list[str] | None, sort: str | None, request: RequestContext) -> FileSelection:
+
+async def select_for_file(
+    *,
+    ctx: AppContext,
+    producer: Principal,
+    kind: str,
+    filters: Mapping[str, str | None],
+    ids: list[str] | None,
+    sort: str | None,
+    request: RequestContext,
+) -> FileSelection:
     """Check and count what a file will hold, and audit-log it, before any byte is sent.
 
     Selected rows (`ids`, all of which must be the producer's, else 404) or every prospect matching the
@@ -189,10 +243,22 @@ async def select_for_file(*, ctx: AppContext, producer: Principal, kind: str, fi
             verb = "print" if kind == "pdf" else "export"
             raise ValidationFailed(
                 f"{count:,} prospects match; you can {verb} at most {limit:,} at once. Narrow the search "
-                f"(for example by state or last name) or select rows.", code="prospect.file_too_large")
+                f"(for example by state or last name) or select rows.",
+                code="prospect.file_too_large",
+            )
         action = "prospect.printed" if kind == "pdf" else "prospect.exported"
-        _audit(uow, ctx, request, producer, action, None, format=kind, count=count, selected=selected is not None,
-               criteria=sorted(k for k, v in filters.items() if v))
+        _audit(
+            uow,
+            ctx,
+            request,
+            producer,
+            action,
+            None,
+            format=kind,
+            count=count,
+            selected=selected is not None,
+            criteria=sorted(k for k, v in filters.items() if v),
+        )
         await uow.commit()
     return FileSelection(producer.user_id, query, selected, order, count)
 
@@ -212,18 +278,22 @@ def export_csv(ctx: AppContext, selection: FileSelection) -> AsyncIterator[bytes
 
 async def export_xlsx(ctx: AppContext, selection: FileSelection) -> tuple[IO[bytes], int]:
     """An XLSX workbook in a spooled temporary file (written in a worker thread) and its size."""
-    return await exports.build_xlsx(iter_records(ctx, selection), EXPORT_COLUMNS, sheet_title="Prospects",
-                                    widths=EXPORT_WIDTHS)
+    return await exports.build_xlsx(
+        iter_records(ctx, selection), EXPORT_COLUMNS, sheet_title="Prospects", widths=EXPORT_WIDTHS
+    )
 
 
 async def print_pdf(ctx: AppContext, producer: Principal, selection: FileSelection) -> bytes:
     """A landscape table of the selected prospects, laid out off the event loop."""
     records = [r async for r in iter_records(ctx, selection)]
     printed = ctx.clock.now().strftime(exports.DATE_FORMAT)
-    subtitle = (f"{len(records):,} prospect{'s' if len(records) != 1 else ''} of {producer.first_name} "
-                f"{producer.last_name} - printed {printed}")
-    build = partial(exports.pdf_table, records, EXPORT_COLUMNS, title="Prospects", subtitle=subtitle,
-                    widths=PRINT_WIDTHS)
+    subtitle = (
+        f"{len(records):,} prospect{'s' if len(records) != 1 else ''} of {producer.first_name} "
+        f"{producer.last_name} - printed {printed}"
+    )
+    build = partial(
+        exports.pdf_table, records, EXPORT_COLUMNS, title="Prospects", subtitle=subtitle, widths=PRINT_WIDTHS
+    )
     return await anyio.to_thread.run_sync(build)
 
 

@@ -73,12 +73,28 @@ def _producer_id(principal: Principal) -> int:
     return pid
 
 
-def _audit(uow: UnitOfWork, ctx: AppContext, request: RequestContext, principal: Principal, action: str,
-           target_type: str, target_id: int, **details: object) -> None:
+def _audit(
+    uow: UnitOfWork,
+    ctx: AppContext,
+    request: RequestContext,
+    principal: Principal,
+    action: str,
+    target_type: str,
+    target_id: int,
+    **details: object,
+) -> None:
     # A delegate's rows name its producer in on_behalf_of_user_id (services/audit.py), as every row does.
-    audit.record(uow, now=ctx.clock.now(), request=request, action=action, actor_user_id=principal.user_id,
-                 actor_username=principal.username, target_type=target_type, target_id=target_id,
-                 details=details or None)
+    audit.record(
+        uow,
+        now=ctx.clock.now(),
+        request=request,
+        action=action,
+        actor_user_id=principal.user_id,
+        actor_username=principal.username,
+        target_type=target_type,
+        target_id=target_id,
+        details=details or None,
+    )
 
 
 async def _load(repo: QuoteRepository, principal: Principal, quote_id: int, *, for_update: bool = False) -> Quote:
@@ -101,23 +117,36 @@ def _priced(offers: dict[tuple[str, str, int], PlanOffer], quote: Quote, plan_id
 
 async def _view(repo: QuoteRepository, quote: Quote, username: str | None) -> QuoteView:
     offers = await repo.offers(_selected_ids(quote), [(quote.state, quote.rating_area)])
-    return QuoteView(quote, username, _priced(offers, quote, quote.selected_medical_plan_id),
-                     _priced(offers, quote, quote.selected_dental_plan_id))
+    return QuoteView(
+        quote,
+        username,
+        _priced(offers, quote, quote.selected_medical_plan_id),
+        _priced(offers, quote, quote.selected_dental_plan_id),
+    )
 
 
 # --- reference data: counties and plans --------------------------------------------------------------------
+
 
 async def list_counties(*, ctx: AppContext, zip_code: str, page: int, page_size: int) -> tuple[list[CountyInfo], int]:
     """The counties of a zip code (a zip code we do not serve has none)."""
     async with ctx.uow() as uow:
         counties = await QuoteRepository(uow.session).counties_for_zip(zip_code)
     start = (page - 1) * page_size
-    return counties[start:start + page_size], len(counties)
+    return counties[start : start + page_size], len(counties)
 
 
-async def list_plans(*, ctx: AppContext, state: str | None, zip_code: str | None, county: str | None,
-                     coverage: str | None, effective_date: date | None, page: int,
-                     page_size: int) -> tuple[list[PlanOffer], int]:
+async def list_plans(
+    *,
+    ctx: AppContext,
+    state: str | None,
+    zip_code: str | None,
+    county: str | None,
+    coverage: str | None,
+    effective_date: date | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[PlanOffer], int]:
     """Plans available in a county (a rate for its rating area) in the effective date's plan year; filters AND."""
     state = state.upper() if state else None
     county = county if county and county.strip() else None
@@ -132,14 +161,17 @@ async def list_plans(*, ctx: AppContext, state: str | None, zip_code: str | None
         if area.nothing:
             return [], 0
         year = effective_date.year if effective_date else None
-        return await repo.list_plans(state=state, area=area.county, year=year, coverage=coverage, page=page,
-                                     page_size=page_size)
+        return await repo.list_plans(
+            state=state, area=area.county, year=year, coverage=coverage, page=page, page_size=page_size
+        )
 
 
 # --- R-QUO-1: create -------------------------------------------------------------------------------------
 
-async def create_quote(*, ctx: AppContext, principal: Principal, prospect_id: int | None, data: QuoteInput,
-                       request: RequestContext) -> QuoteView:
+
+async def create_quote(
+    *, ctx: AppContext, principal: Principal, prospect_id: int | None, data: QuoteInput, request: RequestContext
+) -> QuoteView:
     """R-QUO-1: check everything at once, store the quote in the producer's book (created by the caller)."""
     producer_id = _producer_id(principal)
     is_delegate = principal.role is Role.delegate
@@ -155,40 +187,76 @@ async def create_quote(*, ctx: AppContext, principal: Principal, prospect_id: in
                 raise NotFound("This prospect was not found among your prospects.", field="prospect_id")
             names = ProspectNames(prospect.first_name, prospect.last_name)
         counties = await repo.counties_for_zip(data.zip_code) if len(data.zip_code) == 5 else []
-        checked = check_quote(data, counties=counties, today=now.date(), prospect=names,
-                              max_dependents=ctx.settings.max_dependents_including_spouse)
+        checked = check_quote(
+            data,
+            counties=counties,
+            today=now.date(),
+            prospect=names,
+            max_dependents=ctx.settings.max_dependents_including_spouse,
+        )
         area = checked.county
         if is_delegate:
             check_delegate_state(area.state, await uow.applications.delegate_states(principal.user_id))
-        if not await repo.any_offered(state=area.state, rating_area=area.rating_area,
-                                      year=checked.effective_date.year):
+        if not await repo.any_offered(state=area.state, rating_area=area.rating_area, year=checked.effective_date.year):
             raise no_plans_offered(area, checked.effective_date.year)
-        quote = repo.add(Quote(
-            producer_id=producer_id, created_by_id=principal.user_id, prospect_id=prospect_id,
-            zip_code=area.zip_code, county=area.name, state=area.state, rating_area=area.rating_area,
-            effective_date=checked.effective_date, coverage=checked.coverage.value, household=checked.household,
-            selected_medical_plan_id=None, selected_dental_plan_id=None, created_at=now, updated_at=now))
+        quote = repo.add(
+            Quote(
+                producer_id=producer_id,
+                created_by_id=principal.user_id,
+                prospect_id=prospect_id,
+                zip_code=area.zip_code,
+                county=area.name,
+                state=area.state,
+                rating_area=area.rating_area,
+                effective_date=checked.effective_date,
+                coverage=checked.coverage.value,
+                household=checked.household,
+                selected_medical_plan_id=None,
+                selected_dental_plan_id=None,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         await uow.flush()
-        _audit(uow, ctx, request, principal, "quote.created", "quote", quote.id, prospect_id=prospect_id,
-               coverage=checked.coverage.value, state=area.state)
+        _audit(
+            uow,
+            ctx,
+            request,
+            principal,
+            "quote.created",
+            "quote",
+            quote.id,
+            prospect_id=prospect_id,
+            coverage=checked.coverage.value,
+            state=area.state,
+        )
         await uow.commit()
         return QuoteView(quote, principal.username, None, None)
 
 
 # --- R-QUO-3: saved quotes ---------------------------------------------------------------------------------
 
-async def list_quotes(*, ctx: AppContext, principal: Principal, prospect_id: int | None, page: int,
-                      page_size: int) -> tuple[list[QuoteView], int]:
+
+async def list_quotes(
+    *, ctx: AppContext, principal: Principal, prospect_id: int | None, page: int, page_size: int
+) -> tuple[list[QuoteView], int]:
     """R-QUO-3: the book's saved quotes (the producer's and its delegates'), newest first, with their totals."""
     async with ctx.uow() as uow:
         repo = QuoteRepository(uow.session)
-        rows, total = await repo.list_for_producer(_producer_id(principal), prospect_id=prospect_id, page=page,
-                                                   page_size=page_size)
+        rows, total = await repo.list_for_producer(
+            _producer_id(principal), prospect_id=prospect_id, page=page, page_size=page_size
+        )
         # One query for every selected plan of the page and its rates, never one per quote.
-        offers = await repo.offers([pid for q, _ in rows for pid in _selected_ids(q)],
-                                   sorted({(q.state, q.rating_area) for q, _ in rows if _selected_ids(q)}))
-        views = [QuoteView(q, name, _priced(offers, q, q.selected_medical_plan_id),
-                           _priced(offers, q, q.selected_dental_plan_id)) for q, name in rows]
+        offers = await repo.offers(
+            [pid for q, _ in rows for pid in _selected_ids(q)],
+            sorted({(q.state, q.rating_area) for q, _ in rows if _selected_ids(q)}),
+        )
+        views = [
+            QuoteView(
+                q, name, _priced(offers, q, q.selected_medical_plan_id), _priced(offers, q, q.selected_dental_plan_id)
+            )
+            for q, name in rows
+        ]
         return views, total
 
 
@@ -199,8 +267,9 @@ async def get_quote(*, ctx: AppContext, principal: Principal, quote_id: int) -> 
         return await _view(repo, quote, await repo.username(quote.created_by_id))
 
 
-async def quote_plans(*, ctx: AppContext, principal: Principal, quote_id: int, coverage: str | None, page: int,
-                      page_size: int) -> tuple[list[PricedPlan], int]:
+async def quote_plans(
+    *, ctx: AppContext, principal: Principal, quote_id: int, coverage: str | None, page: int, page_size: int
+) -> tuple[list[PricedPlan], int]:
     """R-QUO-2: every plan available for the quote's county and date that its coverage allows, priced for its
     household, cheapest first."""
     async with ctx.uow() as uow:
@@ -208,15 +277,27 @@ async def quote_plans(*, ctx: AppContext, principal: Principal, quote_id: int, c
         quote = await _load(repo, principal, quote_id)
         allowed = QuoteCoverage(quote.coverage)
         coverages = [c.value for c in PlanCoverage if allowed.includes(c.value) and coverage in (None, c.value)]
-        offers = await repo.offers_in_area(state=quote.state, rating_area=quote.rating_area,
-                                           year=quote.effective_date.year, coverages=coverages) if coverages else []
+        offers = (
+            await repo.offers_in_area(
+                state=quote.state, rating_area=quote.rating_area, year=quote.effective_date.year, coverages=coverages
+            )
+            if coverages
+            else []
+        )
     priced = price_all(offers, household_people(quote.household), quote.effective_date)
     start = (page - 1) * page_size
-    return priced[start:start + page_size], len(priced)
+    return priced[start : start + page_size], len(priced)
 
 
-async def select_plans(*, ctx: AppContext, principal: Principal, quote_id: int, medical_plan_id: str | None,
-                       dental_plan_id: str | None, request: RequestContext) -> QuoteView:
+async def select_plans(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    quote_id: int,
+    medical_plan_id: str | None,
+    dental_plan_id: str | None,
+    request: RequestContext,
+) -> QuoteView:
     """R-QUO-3: at most one medical and one dental plan, each available for the quote; null clears."""
     async with ctx.uow() as uow:
         repo = QuoteRepository(uow.session)
@@ -224,22 +305,45 @@ async def select_plans(*, ctx: AppContext, principal: Principal, quote_id: int, 
         username = await repo.username(quote.created_by_id)
         area = (quote.state, quote.rating_area)
         found = await repo.offers([p for p in (medical_plan_id, dental_plan_id) if p], [area])
-        check_selection(coverage=QuoteCoverage(quote.coverage), state=quote.state, year=quote.effective_date.year,
-                        medical_plan_id=medical_plan_id, dental_plan_id=dental_plan_id,
-                        offers={pid: offer for (pid, _s, _a), offer in found.items()})
+        check_selection(
+            coverage=QuoteCoverage(quote.coverage),
+            state=quote.state,
+            year=quote.effective_date.year,
+            medical_plan_id=medical_plan_id,
+            dental_plan_id=dental_plan_id,
+            offers={pid: offer for (pid, _s, _a), offer in found.items()},
+        )
         if (quote.selected_medical_plan_id, quote.selected_dental_plan_id) != (medical_plan_id, dental_plan_id):
             quote.selected_medical_plan_id, quote.selected_dental_plan_id = medical_plan_id, dental_plan_id
             quote.updated_at = ctx.clock.now()
-            _audit(uow, ctx, request, principal, "quote.plans_selected", "quote", quote.id,
-                   medical_plan_id=medical_plan_id, dental_plan_id=dental_plan_id)
+            _audit(
+                uow,
+                ctx,
+                request,
+                principal,
+                "quote.plans_selected",
+                "quote",
+                quote.id,
+                medical_plan_id=medical_plan_id,
+                dental_plan_id=dental_plan_id,
+            )
             await uow.commit()
         return QuoteView(quote, username, _priced(found, quote, medical_plan_id), _priced(found, quote, dental_plan_id))
 
 
 # --- R-QUO-4 / R-ENR-2: "Enroll in Selected Plans" -----------------------------------------------------------
 
-async def enroll(*, ctx: AppContext, principal: Principal, quote_id: int, mode: EnrollMode | None,
-                 request: RequestContext, idempotency_key: str | None, path: str) -> tuple[int, dict[str, Any]]:
+
+async def enroll(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    quote_id: int,
+    mode: EnrollMode | None,
+    request: RequestContext,
+    idempotency_key: str | None,
+    path: str,
+) -> tuple[int, dict[str, Any]]:
     """On-exchange plans: the exchange to continue on (producers only). Off-exchange: an application started
     from the quote (201), or the incomplete one (mode "resume"); with one already there, the caller chooses
     (409). Returns (status, body)."""
@@ -251,39 +355,88 @@ async def enroll(*, ctx: AppContext, principal: Principal, quote_id: int, mode: 
             # Locked, so two clicks cannot both find no application and both start one.
             quote = await _load(repo, principal, quote_id, for_update=True)
             offers = await repo.offers(_selected_ids(quote), [(quote.state, quote.rating_area)])
-            selected = [offers[(pid, quote.state, quote.rating_area)] for pid in _selected_ids(quote)
-                        if (pid, quote.state, quote.rating_area) in offers]
-            redirect = exchange_redirect(selected, state=quote.state, is_delegate=principal.role is Role.delegate,
-                                         federal_url=ctx.settings.federal_exchange_url,
-                                         state_urls=ctx.settings.state_exchange_urls)
+            selected = [
+                offers[(pid, quote.state, quote.rating_area)]
+                for pid in _selected_ids(quote)
+                if (pid, quote.state, quote.rating_area) in offers
+            ]
+            redirect = exchange_redirect(
+                selected,
+                state=quote.state,
+                is_delegate=principal.role is Role.delegate,
+                federal_url=ctx.settings.federal_exchange_url,
+                state_urls=ctx.settings.state_exchange_urls,
+            )
             if any(not is_available(p, state=quote.state, year=quote.effective_date.year) for p in selected):
                 # The rates changed since the plans were selected: say which selection to redo.
-                check_selection(coverage=QuoteCoverage(quote.coverage), state=quote.state,
-                                year=quote.effective_date.year, medical_plan_id=quote.selected_medical_plan_id,
-                                dental_plan_id=quote.selected_dental_plan_id, offers={p.plan_id: p for p in selected})
+                check_selection(
+                    coverage=QuoteCoverage(quote.coverage),
+                    state=quote.state,
+                    year=quote.effective_date.year,
+                    medical_plan_id=quote.selected_medical_plan_id,
+                    dental_plan_id=quote.selected_dental_plan_id,
+                    offers={p.plan_id: p for p in selected},
+                )
             if redirect is not None:  # R-ENR-2: no application is started
-                _audit(uow, ctx, request, principal, "enrollment.exchange_redirect", "quote", quote.id,
-                       exchange=redirect.exchange.value)
+                _audit(
+                    uow,
+                    ctx,
+                    request,
+                    principal,
+                    "enrollment.exchange_redirect",
+                    "quote",
+                    quote.id,
+                    exchange=redirect.exchange.value,
+                )
                 await uow.commit()
-                return 200, {"kind": "exchange", "quote_id": quote.id, "redirect_url": redirect.redirect_url,
-                             "exchange": redirect.exchange.value, "state": redirect.state}
-            existing = await enrollment_service.find_incomplete_for_quote(uow, producer_id=producer_id,
-                                                                          quote_id=quote.id, ctx=ctx)
+                return 200, {
+                    "kind": "exchange",
+                    "quote_id": quote.id,
+                    "redirect_url": redirect.redirect_url,
+                    "exchange": redirect.exchange.value,
+                    "state": redirect.state,
+                }
+            existing = await enrollment_service.find_incomplete_for_quote(
+                uow, producer_id=producer_id, quote_id=quote.id, ctx=ctx
+            )
             chosen = choose_enroll_mode(existing_application_id=existing.id if existing else None, mode=mode)
             if chosen is EnrollMode.resume and existing is not None:
                 application, status = existing, 200
-                _audit(uow, ctx, request, principal, "enrollment.resumed", "application", application.id,
-                       quote_id=quote.id)
+                _audit(
+                    uow, ctx, request, principal, "enrollment.resumed", "application", application.id, quote_id=quote.id
+                )
             else:
                 application = await enrollment_service.create_application_from_quote(
-                    uow, ctx=ctx, principal=principal, quote=quote)
+                    uow, ctx=ctx, principal=principal, quote=quote
+                )
                 status = 201
-                _audit(uow, ctx, request, principal, "enrollment.started", "application", application.id,
-                       quote_id=quote.id, replaces_incomplete=existing.id if existing else None)
+                _audit(
+                    uow,
+                    ctx,
+                    request,
+                    principal,
+                    "enrollment.started",
+                    "application",
+                    application.id,
+                    quote_id=quote.id,
+                    replaces_incomplete=existing.id if existing else None,
+                )
             await uow.commit()
-            return status, {"kind": "application", "quote_id": quote.id, "application_id": application.id,
-                            "status": application.status, "mode": chosen.value}
+            return status, {
+                "kind": "application",
+                "quote_id": quote.id,
+                "application_id": application.id,
+                "status": application.status,
+                "mode": chosen.value,
+            }
 
     fingerprint = request_fingerprint("quote_enrollment", quote_id, mode.value if mode else None)
-    return await run_idempotent(ctx=ctx, principal=principal, key=idempotency_key, method="POST", path=path,
-                                fingerprint=fingerprint, handler=run)
+    return await run_idempotent(
+        ctx=ctx,
+        principal=principal,
+        key=idempotency_key,
+        method="POST",
+        path=path,
+        fingerprint=fingerprint,
+        handler=run,
+    )

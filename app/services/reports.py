@@ -74,33 +74,64 @@ def _producer(principal: Principal) -> tuple[int, str]:
     return producer_id, f"{principal.first_name} {principal.last_name}"
 
 
-def _audit_row(ctx: AppContext, principal: Principal, request: RequestContext, details: dict[str, Any]
-               ) -> dict[str, Any]:
-    return {"occurred_at": ctx.clock.now(), "action": "report.run", "outcome": "success",
-            "actor_user_id": principal.user_id, "actor_username": principal.username,
-            "on_behalf_of_user_id": audit.on_behalf_of(principal),
-            "target_type": "saved_report" if details.get("saved_report_id") else None,
-            "target_id": str(details["saved_report_id"]) if details.get("saved_report_id") else None,
-            "ip": request.ip, "user_agent": request.user_agent,
-            "request_id": request.request_id, "details": details}
+def _audit_row(
+    ctx: AppContext, principal: Principal, request: RequestContext, details: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "occurred_at": ctx.clock.now(),
+        "action": "report.run",
+        "outcome": "success",
+        "actor_user_id": principal.user_id,
+        "actor_username": principal.username,
+        "on_behalf_of_user_id": audit.on_behalf_of(principal),
+        "target_type": "saved_report" if details.get("saved_report_id") else None,
+        "target_id": str(details["saved_report_id"]) if details.get("saved_report_id") else None,
+        "ip": request.ip,
+        "user_agent": request.user_agent,
+        "request_id": request.request_id,
+        "details": details,
+    }
 
 
-def _details(definition: ReportDefinition, *, fmt: str, rows: int, saved_report_id: int | None,
-             **extra: Any) -> dict[str, Any]:
-    return {"report_type": definition.report_type.value, "date_from": definition.date_from.isoformat(),
-            "date_to": definition.date_to.isoformat(), "filters": definition.filters.as_dict(), "format": fmt,
-            "rows": rows, "saved_report_id": saved_report_id, **extra}
+def _details(
+    definition: ReportDefinition, *, fmt: str, rows: int, saved_report_id: int | None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "report_type": definition.report_type.value,
+        "date_from": definition.date_from.isoformat(),
+        "date_to": definition.date_to.isoformat(),
+        "filters": definition.filters.as_dict(),
+        "format": fmt,
+        "rows": rows,
+        "saved_report_id": saved_report_id,
+        **extra,
+    }
 
 
-def build_run(*, report_type: str, date_from: str | None, date_to: str | None, filters: dict[str, str | None],
-              sort: str | None, after: str | None) -> RunRequest:
+def build_run(
+    *,
+    report_type: str,
+    date_from: str | None,
+    date_to: str | None,
+    filters: dict[str, str | None],
+    sort: str | None,
+    after: str | None,
+) -> RunRequest:
     """R-REP-1/2: an unknown report type is 404 naming the types; every other problem at once (422)."""
     kind = parse_report_type(report_type)
     return build_run_request(kind, date_from, date_to, filters, sort=sort, after=after)
 
 
-async def run_report(*, ctx: AppContext, principal: Principal, run: RunRequest, page: int, page_size: int,
-                     request: RequestContext, saved_report_id: int | None = None) -> ReportPage:
+async def run_report(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    run: RunRequest,
+    page: int,
+    page_size: int,
+    request: RequestContext,
+    saved_report_id: int | None = None,
+) -> ReportPage:
     """R-REP-3: one page of a report of the caller's book, with the total; audit-logged (R-MEM-6).
 
     Page numbers are served with OFFSET and a window count; every page also hands out `next_after`, a cursor
@@ -116,18 +147,42 @@ async def run_report(*, ctx: AppContext, principal: Principal, run: RunRequest, 
     async with ctx.db.read_engine.connect() as conn:
         if definition.filters.producer_matches(principal.first_name, principal.last_name):
             rows, total, last = await report_queries.report_page(
-                conn, producer_id, run, page=page, page_size=page_size, producer_name=producer_name)
-        await conn.execute(report_queries.insert_audit(), [_audit_row(ctx, principal, request, _details(
-            definition, fmt="json", rows=total, saved_report_id=saved_report_id, page=page,
-            after=run.cursor is not None, accounts=sorted({r.account_number for r in rows})))])
+                conn, producer_id, run, page=page, page_size=page_size, producer_name=producer_name
+            )
+        await conn.execute(
+            report_queries.insert_audit(),
+            [
+                _audit_row(
+                    ctx,
+                    principal,
+                    request,
+                    _details(
+                        definition,
+                        fmt="json",
+                        rows=total,
+                        saved_report_id=saved_report_id,
+                        page=page,
+                        after=run.cursor is not None,
+                        accounts=sorted({r.account_number for r in rows}),
+                    ),
+                )
+            ],
+        )
     seen = (page - 1) * page_size + len(rows) if run.cursor is None else None
     more = len(rows) == page_size and (seen is None or seen < total)
     next_after = encode_cursor(definition, run.sort, *last) if more and last is not None else None
     return ReportPage(definition, columns_for(definition), rows, total, next_after)
 
 
-async def prepare_file(*, ctx: AppContext, principal: Principal, run: RunRequest, fmt: str,
-                       request: RequestContext, saved_report_id: int | None = None) -> ReportFile:
+async def prepare_file(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    run: RunRequest,
+    fmt: str,
+    request: RequestContext,
+    saved_report_id: int | None = None,
+) -> ReportFile:
     """Count and audit-log a file before any byte is sent; more than EXPORT_MAX_ROWS rows answers 422."""
     producer_id, producer_name = _producer(principal)
     definition = run.definition
@@ -138,9 +193,17 @@ async def prepare_file(*, ctx: AppContext, principal: Principal, run: RunRequest
         if count > EXPORT_MAX_ROWS:
             raise ValidationFailed(
                 f"This report has {count:,} rows; a file holds at most {EXPORT_MAX_ROWS:,}. Shorten the From-To "
-                "range or add a filter.", code="report.file_too_large")
-        await conn.execute(report_queries.insert_audit(), [_audit_row(ctx, principal, request, _details(
-            definition, fmt=fmt, rows=count, saved_report_id=saved_report_id))])
+                "range or add a filter.",
+                code="report.file_too_large",
+            )
+        await conn.execute(
+            report_queries.insert_audit(),
+            [
+                _audit_row(
+                    ctx, principal, request, _details(definition, fmt=fmt, rows=count, saved_report_id=saved_report_id)
+                )
+            ],
+        )
     return ReportFile(producer_id, producer_name, run, count, columns_for(definition))
 
 
@@ -149,8 +212,9 @@ async def iter_rows(ctx: AppContext, selection: ReportFile) -> AsyncIterator[Rep
     if selection.count == 0:
         return
     async with ctx.db.engine.connect() as conn:
-        async for row in report_queries.stream_rows(conn, selection.producer_id, selection.run,
-                                                    producer_name=selection.producer_name):
+        async for row in report_queries.stream_rows(
+            conn, selection.producer_id, selection.run, producer_name=selection.producer_name
+        ):
             yield row
 
 
@@ -168,19 +232,24 @@ def export_csv(ctx: AppContext, selection: ReportFile) -> AsyncIterator[bytes]:
 
 async def export_xlsx(ctx: AppContext, selection: ReportFile) -> tuple[IO[bytes], int]:
     """An XLSX workbook in a spooled temporary file (written in a worker thread) and its size."""
-    return await exports.build_xlsx(iter_rows(ctx, selection), _file_columns(selection),
-                                    sheet_title=selection.run.definition.title)
+    return await exports.build_xlsx(
+        iter_rows(ctx, selection), _file_columns(selection), sheet_title=selection.run.definition.title
+    )
 
 
 # --- saved reports ("View My Custom Reports", R-REP-3) ------------------------------------------------------
+
 
 def _not_found(report_id: int) -> NotFound:
     return NotFound(f"Saved report {report_id} is not among your saved reports.")  # plain code, as every id (R-BOOK-1)
 
 
 def _name_taken(name: str) -> Conflict:
-    return Conflict(f"You already have a saved report named {name!r}; choose another name.",
-                    code="saved_report.name_taken", field="name")
+    return Conflict(
+        f"You already have a saved report named {name!r}; choose another name.",
+        code="saved_report.name_taken",
+        field="name",
+    )
 
 
 def saved_definition(report: SavedReport) -> ReportDefinition:
@@ -188,9 +257,17 @@ def saved_definition(report: SavedReport) -> ReportDefinition:
     return build_definition(report.report_type, report.date_from, report.date_to, report.filters or {})
 
 
-async def create_saved_report(*, ctx: AppContext, principal: Principal, name: str, report_type: str,
-                              date_from: object, date_to: object, filters: dict[str, object],
-                              request: RequestContext) -> SavedReport:
+async def create_saved_report(
+    *,
+    ctx: AppContext,
+    principal: Principal,
+    name: str,
+    report_type: str,
+    date_from: object,
+    date_to: object,
+    filters: dict[str, object],
+    request: RequestContext,
+) -> SavedReport:
     """R-REP-3: save a report definition, validated like a run; names are unique per producer (any case: 409).
 
     The name is checked first for a plain answer; the unique index on (producer, lower(name)) decides a race
@@ -211,17 +288,34 @@ async def create_saved_report(*, ctx: AppContext, principal: Principal, name: st
             raise _name_taken(clean_name)
         _, total = await saved.list_for_producer(producer_id, sort=(("created_at", False),), page=1, page_size=1)
         if total >= SAVED_REPORTS_MAX:
-            raise ValidationFailed(f"You can keep at most {SAVED_REPORTS_MAX} saved reports; delete some first.",
-                                   code="saved_report.too_many")
-        report = saved.add(SavedReport(
-            producer_id=producer_id, name=clean_name, report_type=definition.report_type.value,
-            date_from=definition.date_from, date_to=definition.date_to, filters=definition.filters.as_dict(),
-            created_at=now))
+            raise ValidationFailed(
+                f"You can keep at most {SAVED_REPORTS_MAX} saved reports; delete some first.",
+                code="saved_report.too_many",
+            )
+        report = saved.add(
+            SavedReport(
+                producer_id=producer_id,
+                name=clean_name,
+                report_type=definition.report_type.value,
+                date_from=definition.date_from,
+                date_to=definition.date_to,
+                filters=definition.filters.as_dict(),
+                created_at=now,
+            )
+        )
         if not await saved.flush_new():
             raise _name_taken(clean_name)
-        audit.record(uow, now=now, request=request, action="saved_report.created", actor_user_id=principal.user_id,
-                     actor_username=principal.username, target_type="saved_report", target_id=report.id,
-                     details={"report_type": report.report_type})
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="saved_report.created",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="saved_report",
+            target_id=report.id,
+            details={"report_type": report.report_type},
+        )
         await uow.commit()
         return report
 
@@ -236,21 +330,26 @@ def parse_saved_sort(sort: str | None) -> tuple[tuple[str, bool], ...]:
             continue
         name = part.lstrip("+-").strip()
         if name not in SAVED_SORTABLE:
-            raise ValidationFailed(f"Cannot sort saved reports by {name[:40]!r}. Sort by: {', '.join(SAVED_SORTABLE)}.",
-                                   code="saved_report.sort_invalid", field="sort")
+            raise ValidationFailed(
+                f"Cannot sort saved reports by {name[:40]!r}. Sort by: {', '.join(SAVED_SORTABLE)}.",
+                code="saved_report.sort_invalid",
+                field="sort",
+            )
         if name not in {n for n, _ in order}:
             order.append((name, part.startswith("-")))
     return tuple(order) or (("name", False),)
 
 
-async def list_saved_reports(*, ctx: AppContext, principal: Principal, sort: str | None, page: int,
-                             page_size: int) -> tuple[list[SavedReport], int]:
+async def list_saved_reports(
+    *, ctx: AppContext, principal: Principal, sort: str | None, page: int, page_size: int
+) -> tuple[list[SavedReport], int]:
     """R-REP-3 "View My Custom Reports": the caller's saved reports, paged (by name unless sorted)."""
     producer_id, _ = _producer(principal)
     order = parse_saved_sort(sort)
     async with ctx.uow() as uow:
-        return await SavedReportRepository(uow.session).list_for_producer(producer_id, sort=order, page=page,
-                                                                          page_size=page_size)
+        return await SavedReportRepository(uow.session).list_for_producer(
+            producer_id, sort=order, page=page, page_size=page_size
+        )
 
 
 async def get_saved_report(*, ctx: AppContext, principal: Principal, report_id: int) -> SavedReport:
@@ -262,21 +361,29 @@ async def get_saved_report(*, ctx: AppContext, principal: Principal, report_id: 
         return report
 
 
-async def delete_saved_report(*, ctx: AppContext, principal: Principal, report_id: int,
-                              request: RequestContext) -> None:
+async def delete_saved_report(
+    *, ctx: AppContext, principal: Principal, report_id: int, request: RequestContext
+) -> None:
     producer_id, _ = _producer(principal)
     async with ctx.uow() as uow:
         if not await SavedReportRepository(uow.session).delete_for_producer(report_id, producer_id):
             raise _not_found(report_id)
-        audit.record(uow, now=ctx.clock.now(), request=request, action="saved_report.deleted",
-                     actor_user_id=principal.user_id, actor_username=principal.username, target_type="saved_report",
-                     target_id=report_id)
+        audit.record(
+            uow,
+            now=ctx.clock.now(),
+            request=request,
+            action="saved_report.deleted",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="saved_report",
+            target_id=report_id,
+        )
         await uow.commit()
 
 
-async def saved_run(*, ctx: AppContext, principal: Principal, report_id: int, sort: str | None,
-                    after: str | None) -> RunRequest:
+async def saved_run(
+    *, ctx: AppContext, principal: Principal, report_id: int, sort: str | None, after: str | None
+) -> RunRequest:
     """A saved report (of the caller's, else 404) as a run request with the given order and cursor."""
     report = await get_saved_report(ctx=ctx, principal=principal, report_id=report_id)
     return run_for(saved_definition(report), sort=sort, after=after)
-

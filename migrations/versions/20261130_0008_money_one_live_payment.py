@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,8 +30,13 @@ LIVE = ("Pending", "Successful")
 INDEX = "uq_payments_application_live"
 WHERE = sa.text("status IN ('Pending', 'Successful')")
 
-payments = sa.table("payments", sa.column("id", sa.Integer), sa.column("application_id", sa.Integer),
-                    sa.column("status", sa.String), sa.column("decline_reason", sa.String))
+payments = sa.table(
+    "payments",
+    sa.column("id", sa.Integer),
+    sa.column("application_id", sa.Integer),
+    sa.column("status", sa.String),
+    sa.column("decline_reason", sa.String),
+)
 applications = sa.table("applications", sa.column("id", sa.Integer), sa.column("payment_status", sa.String))
 
 
@@ -39,8 +44,10 @@ def upgrade() -> None:
     bind = op.get_bind()
     live: dict[int, list[tuple[int, str]]] = {}
     for pid, app_id, status in bind.execute(
-            sa.select(payments.c.id, payments.c.application_id, payments.c.status)
-            .where(payments.c.status.in_(LIVE)).order_by(payments.c.application_id, payments.c.id)):
+        sa.select(payments.c.id, payments.c.application_id, payments.c.status)
+        .where(payments.c.status.in_(LIVE))
+        .order_by(payments.c.application_id, payments.c.id)
+    ):
         live.setdefault(app_id, []).append((pid, status))
     charged_twice = {app_id: [pid for pid, status in rows if status == "Successful"] for app_id, rows in live.items()}
     charged_twice = {app_id: ids for app_id, ids in charged_twice.items() if len(ids) > 1}
@@ -48,7 +55,8 @@ def upgrade() -> None:
         listing = "; ".join(f"application {a}: payments {', '.join(map(str, ids))}" for a, ids in charged_twice.items())
         raise RuntimeError(
             f"Migration 0008 stops: these applications were charged more than once ({listing}). Refund the extra "
-            "charges and mark those payments Cancelled in the payments table, then run the upgrade again.")
+            "charges and mark those payments Cancelled in the payments table, then run the upgrade again."
+        )
     cancel: list[int] = []
     paid: list[int] = []
     for app_id, rows in live.items():
@@ -58,9 +66,15 @@ def upgrade() -> None:
         if successful:
             paid.append(app_id)
     if cancel:
-        bind.execute(payments.update().where(payments.c.id.in_(cancel)).values(
-            status="Cancelled", decline_reason="Cancelled by migration 0008: another payment of the application "
-                                               "was live (never charged)."))
+        bind.execute(
+            payments.update()
+            .where(payments.c.id.in_(cancel))
+            .values(
+                status="Cancelled",
+                decline_reason="Cancelled by migration 0008: another payment of the application "
+                "was live (never charged).",
+            )
+        )
     if paid:
         bind.execute(applications.update().where(applications.c.id.in_(paid)).values(payment_status="Successful"))
     op.create_index(INDEX, "payments", ["application_id"], unique=True, sqlite_where=WHERE, postgresql_where=WHERE)

@@ -18,8 +18,9 @@ from tests.helpers import (
 
 async def test_r_auth_1_registration_is_pending_until_an_admin_activates(client, demo, app) -> None:
     admin = await bearer(client, "admin", "Admin123")
-    payload = registration(state_registrations=[state_registration(state="IL"),
-                                                state_registration(state="TX", address_state="TX")])
+    payload = registration(
+        state_registrations=[state_registration(state="IL"), state_registration(state="TX", address_state="TX")]
+    )
     r = await client.post("/api/v1/registrations", json=payload)
     assert r.status_code == 201 and r.json()["status"] == "pending"
     reg_id = r.json()["id"]
@@ -27,12 +28,19 @@ async def test_r_auth_1_registration_is_pending_until_an_admin_activates(client,
         user = (await uow.session.execute(select(User).where(User.username == payload["username"]))).scalar_one()
         assert user.status == "pending" and user.role == "producer"
         assert user.password_hash.startswith("$argon2id$") and payload["password"] not in user.password_hash
-        srs = (await uow.session.execute(select(StateRegistration).where(StateRegistration.user_id == user.id)
-                                         )).scalars().all()
+        srs = (
+            (await uow.session.execute(select(StateRegistration).where(StateRegistration.user_id == user.id)))
+            .scalars()
+            .all()
+        )
         assert sorted(s.state for s in srs) == ["IL", "TX"] and {s.status for s in srs} == {"pending"}
-    assert_problem(await client.post("/api/v1/auth/token", data={"username": payload["username"],
-                                                                 "password": payload["password"]}),
-                   403, "account_pending")
+    assert_problem(
+        await client.post(
+            "/api/v1/auth/token", data={"username": payload["username"], "password": payload["password"]}
+        ),
+        403,
+        "account_pending",
+    )
     pending = (await client.get("/api/v1/admin/registrations", headers=admin)).json()
     mine = next(i for i in pending["items"] if i["id"] == reg_id)
     assert mine["user"]["username"] == payload["username"] and mine["kind"] == "new_account"
@@ -41,8 +49,11 @@ async def test_r_auth_1_registration_is_pending_until_an_admin_activates(client,
     act = await client.post(f"/api/v1/admin/registrations/{reg_id}/activate", headers=admin)
     assert act.status_code == 200 and act.json()["status"] == "active"
     assert {s["status"] for s in act.json()["state_registrations"]} == {"active"}
-    assert_problem(await client.post(f"/api/v1/admin/registrations/{reg_id}/activate", headers=admin), 409,
-                   "registration.not_pending")
+    assert_problem(
+        await client.post(f"/api/v1/admin/registrations/{reg_id}/activate", headers=admin),
+        409,
+        "registration.not_pending",
+    )
     mails = await outbox(client, admin, payload["state_registrations"][0]["email"])
     activation = [m for m in mails if m["subject"] == "Retail Producer Portal Registration Activation"]
     assert len(activation) == 1
@@ -52,12 +63,19 @@ async def test_r_auth_1_registration_is_pending_until_an_admin_activates(client,
 
 
 async def test_r_auth_1_invalid_registration_lists_every_problem(client) -> None:
-    payload = registration(password="abc", password_confirmation="abd",
-                           state_registrations=[state_registration(agent_unique_id="12345", state="CA")])
+    payload = registration(
+        password="abc",
+        password_confirmation="abd",
+        state_registrations=[state_registration(agent_unique_id="12345", state="CA")],
+    )
     body = assert_problem(await client.post("/api/v1/registrations", json=payload), 422, "validation_failed")
     fields = {e["field"] for e in body["errors"]}
-    assert {"password", "password_confirmation", "state_registrations.0.agent_unique_id",
-            "state_registrations.0.state"} <= fields
+    assert {
+        "password",
+        "password_confirmation",
+        "state_registrations.0.agent_unique_id",
+        "state_registrations.0.state",
+    } <= fields
 
 
 async def test_r_auth_1_missing_fields_are_named(client) -> None:
@@ -76,8 +94,11 @@ async def test_r_auth_1_unknown_fields_are_refused(client) -> None:
 
 async def test_r_auth_2_usernames_are_unique_across_producers_and_admins(client, demo, app) -> None:
     for taken in ("admin", "demoagent"):
-        body = assert_problem(await client.post("/api/v1/registrations", json=registration(username=taken)), 409,
-                              "registration.username_taken")
+        body = assert_problem(
+            await client.post("/api/v1/registrations", json=registration(username=taken)),
+            409,
+            "registration.username_taken",
+        )
         assert body["errors"][0]["field"] == "username"
     async with app.state.ctx.uow() as uow:
         # only the demo data's three registrations: the refused ones wrote nothing
@@ -86,21 +107,38 @@ async def test_r_auth_2_usernames_are_unique_across_producers_and_admins(client,
 
 async def test_r_auth_1_a_producer_number_already_registered_in_the_state_is_refused(client, demo) -> None:
     payload = registration(state_registrations=[state_registration(state="IL", agent_unique_id="220002580")])
-    assert_problem(await client.post("/api/v1/registrations", json=payload), 409,
-                   "registration.agent_unique_id_taken")
+    assert_problem(await client.post("/api/v1/registrations", json=payload), 409, "registration.agent_unique_id_taken")
 
 
 async def test_r_auth_6_edit_profile_changes_editable_fields(client, demo, app) -> None:
     auth = await bearer(client, "demoagent", "Demo1234")
     me = (await client.get("/api/v1/me", headers=auth)).json()
     il = next(s for s in me["state_registrations"] if s["state"] == "IL")
-    r = await client.patch("/api/v1/me", headers=auth, json={"state_registrations": [
-        {"id": il["id"], "company_name": "Demo & Sons", "address1": "200 W Adams St", "city": "Chicago",
-         "zip_code": "60606", "phone": "312-555-0111", "email": "new@agency.example"}]})
+    r = await client.patch(
+        "/api/v1/me",
+        headers=auth,
+        json={
+            "state_registrations": [
+                {
+                    "id": il["id"],
+                    "company_name": "Demo & Sons",
+                    "address1": "200 W Adams St",
+                    "city": "Chicago",
+                    "zip_code": "60606",
+                    "phone": "312-555-0111",
+                    "email": "new@agency.example",
+                }
+            ]
+        },
+    )
     assert r.status_code == 200, r.text
     updated = next(s for s in r.json()["state_registrations"] if s["id"] == il["id"])
     assert (updated["company_name"], updated["address1"], updated["zip_code"], updated["email"]) == (
-        "Demo & Sons", "200 W Adams St", "60606", "new@agency.example")
+        "Demo & Sons",
+        "200 W Adams St",
+        "60606",
+        "new@agency.example",
+    )
     again = (await client.get("/api/v1/me", headers=auth)).json()
     assert next(s for s in again["state_registrations"] if s["id"] == il["id"])["phone"] == "312-555-0111"
 
@@ -109,10 +147,18 @@ async def test_r_auth_6_name_and_producer_number_are_immutable_and_nothing_chang
     auth = await bearer(client, "demoagent", "Demo1234")
     me = (await client.get("/api/v1/me", headers=auth)).json()
     il = next(s for s in me["state_registrations"] if s["state"] == "IL")
-    body = assert_problem(await client.patch("/api/v1/me", headers=auth, json={
-        "first_name": "Changed",
-        "state_registrations": [{"id": il["id"], "agent_unique_id": "111111111", "company_name": "Sneaky"}]}),
-        422, "validation_failed")
+    body = assert_problem(
+        await client.patch(
+            "/api/v1/me",
+            headers=auth,
+            json={
+                "first_name": "Changed",
+                "state_registrations": [{"id": il["id"], "agent_unique_id": "111111111", "company_name": "Sneaky"}],
+            },
+        ),
+        422,
+        "validation_failed",
+    )
     assert {e["field"] for e in body["errors"]} == {"first_name", "state_registrations.0.agent_unique_id"}
     assert {e["code"] for e in body["errors"]} == {"profile.field_not_editable"}
     after = (await client.get("/api/v1/me", headers=auth)).json()
@@ -123,15 +169,25 @@ async def test_r_auth_6_another_producers_state_registration_is_404(client, demo
     other = await bearer(client, "otheragent", "Other123")
     mine = await bearer(client, "demoagent", "Demo1234")
     demo_reg = (await client.get("/api/v1/me", headers=mine)).json()["state_registrations"][0]["id"]
-    assert_problem(await client.patch("/api/v1/me", headers=other, json={
-        "state_registrations": [{"id": demo_reg, "company_name": "Hijack"}]}), 404)
+    assert_problem(
+        await client.patch(
+            "/api/v1/me", headers=other, json={"state_registrations": [{"id": demo_reg, "company_name": "Hijack"}]}
+        ),
+        404,
+    )
 
 
 async def test_r_auth_6_bad_edited_values_are_422(client, demo) -> None:
     auth = await bearer(client, "demoagent", "Demo1234")
     reg = (await client.get("/api/v1/me", headers=auth)).json()["state_registrations"][0]["id"]
-    body = assert_problem(await client.patch("/api/v1/me", headers=auth, json={
-        "state_registrations": [{"id": reg, "zip_code": "ABCDE", "phone": "12345"}]}), 422)
+    body = assert_problem(
+        await client.patch(
+            "/api/v1/me",
+            headers=auth,
+            json={"state_registrations": [{"id": reg, "zip_code": "ABCDE", "phone": "12345"}]},
+        ),
+        422,
+    )
     assert {e["field"] for e in body["errors"]} == {"state_registrations.0.zip_code", "state_registrations.0.phone"}
 
 
@@ -140,24 +196,38 @@ async def test_r_auth_7_change_password_revokes_every_session(client, demo) -> N
     b = await token(client, "demoagent", "Demo1234")
     auth_a = {"Authorization": f"Bearer {a['access_token']}"}
     auth_b = {"Authorization": f"Bearer {b['access_token']}"}
-    r = await client.put("/api/v1/me/password", headers=auth_a, json={
-        "current_password": "Demo1234", "new_password": "Newpw987", "new_password_confirmation": "Newpw987"})
+    r = await client.put(
+        "/api/v1/me/password",
+        headers=auth_a,
+        json={"current_password": "Demo1234", "new_password": "Newpw987", "new_password_confirmation": "Newpw987"},
+    )
     assert r.status_code == 204
     for auth in (auth_a, auth_b):
         assert_problem(await client.get("/api/v1/me", headers=auth), 401, "session_revoked")
     assert_problem(await client.post("/api/v1/auth/refresh", json={"refresh_token": b["refresh_token"]}), 401)
-    assert_problem(await client.post("/api/v1/auth/token", data={"username": "demoagent",
-                                                                 "password": "Demo1234"}), 401)
+    assert_problem(await client.post("/api/v1/auth/token", data={"username": "demoagent", "password": "Demo1234"}), 401)
     assert (await token(client, "demoagent", "Newpw987"))["access_token"]
 
 
 async def test_r_auth_7_wrong_current_or_weak_new_password_is_422(client, demo) -> None:
     auth = await bearer(client, "demoagent", "Demo1234")
-    body = assert_problem(await client.put("/api/v1/me/password", headers=auth, json={
-        "current_password": "Nope1234", "new_password": "sh0rt!", "new_password_confirmation": "sh0rt!"}), 422)
+    body = assert_problem(
+        await client.put(
+            "/api/v1/me/password",
+            headers=auth,
+            json={"current_password": "Nope1234", "new_password": "sh0rt!", "new_password_confirmation": "sh0rt!"},
+        ),
+        422,
+    )
     assert {e["code"] for e in body["errors"]} == {"password.current_wrong", "password.policy"}
-    body = assert_problem(await client.put("/api/v1/me/password", headers=auth, json={
-        "current_password": "Demo1234", "new_password": "Demo1234", "new_password_confirmation": "Demo1234"}), 422)
+    body = assert_problem(
+        await client.put(
+            "/api/v1/me/password",
+            headers=auth,
+            json={"current_password": "Demo1234", "new_password": "Demo1234", "new_password_confirmation": "Demo1234"},
+        ),
+        422,
+    )
     assert body["errors"][0]["code"] == "password.unchanged"
     assert (await client.get("/api/v1/me", headers=auth)).status_code == 200  # nothing revoked
 
@@ -165,9 +235,11 @@ async def test_r_auth_7_wrong_current_or_weak_new_password_is_422(client, demo) 
 async def test_r_auth_8_register_another_state_pending_until_activated(client, demo) -> None:
     admin = await bearer(client, "admin", "Admin123")
     auth = await bearer(client, "otheragent", "Other123")
-    r = await client.post("/api/v1/me/state-registrations", headers=auth,
-                          json=state_registration(state="TX", address_state="TX", zip_code="75201",
-                                                  agent_unique_id="330003690"))
+    r = await client.post(
+        "/api/v1/me/state-registrations",
+        headers=auth,
+        json=state_registration(state="TX", address_state="TX", zip_code="75201", agent_unique_id="330003690"),
+    )
     assert r.status_code == 201 and r.json()["status"] == "pending"
     assert r.json()["state_registration"]["state"] == "TX"
     me = (await client.get("/api/v1/me", headers=auth)).json()
@@ -182,20 +254,30 @@ async def test_r_auth_8_register_another_state_pending_until_activated(client, d
 
 async def test_r_auth_8_a_state_already_registered_with_the_same_number_is_rejected(client, demo) -> None:
     auth = await bearer(client, "otheragent", "Other123")
-    body = assert_problem(await client.post("/api/v1/me/state-registrations", headers=auth,
-                                            json=state_registration(state="IL", agent_unique_id="330003690")),
-                          409, "registration.state_already_registered")
+    body = assert_problem(
+        await client.post(
+            "/api/v1/me/state-registrations",
+            headers=auth,
+            json=state_registration(state="IL", agent_unique_id="330003690"),
+        ),
+        409,
+        "registration.state_already_registered",
+    )
     assert "already registered in IL" in body["detail"]
     # another number in the same state is fine (a producer can hold several numbers in a state)
-    r = await client.post("/api/v1/me/state-registrations", headers=auth,
-                          json=state_registration(state="IL", agent_unique_id="330003691"))
+    r = await client.post(
+        "/api/v1/me/state-registrations", headers=auth, json=state_registration(state="IL", agent_unique_id="330003691")
+    )
     assert r.status_code == 201
 
 
 async def test_admins_cannot_use_producer_profile_endpoints(client, demo) -> None:
     admin = await bearer(client, "admin", "Admin123")
-    assert_problem(await client.post("/api/v1/me/state-registrations", headers=admin, json=state_registration()),
-                   403, "forbidden_role")
+    assert_problem(
+        await client.post("/api/v1/me/state-registrations", headers=admin, json=state_registration()),
+        403,
+        "forbidden_role",
+    )
 
 
 async def test_register_and_activate_helper_round_trip(client, demo) -> None:

@@ -8,8 +8,12 @@ from sqlalchemy import select
 from app.repositories.orm import OutboxMessage
 from tests.helpers import assert_problem, bearer, outbox, registration
 
-ADMIN_GETS = ["/api/v1/admin/registrations", "/api/v1/admin/outbox", "/api/v1/admin/audit-events",
-              "/api/v1/admin/users"]
+ADMIN_GETS = [
+    "/api/v1/admin/registrations",
+    "/api/v1/admin/outbox",
+    "/api/v1/admin/audit-events",
+    "/api/v1/admin/users",
+]
 ADMIN_POSTS = ["/api/v1/admin/registrations/1/activate", "/api/v1/admin/users/1/unlock"]
 
 
@@ -68,9 +72,14 @@ async def test_r_note_2_messages_survive_an_smtp_outage(settings, clock, demo, a
     from app.adapters.notifier import SmtpTransport
     from app.services.notifications import OutboxDispatcher
 
-    dead = OutboxDispatcher(sessionmaker=app.state.ctx.db.sessionmaker,
-                            email=SmtpTransport(host="127.0.0.1", port=1, sender="x@y.example", timeout=2),
-                            sms=app.state.ctx.outbox.sms, clock=clock, retry_seconds=30, max_attempts=3)
+    dead = OutboxDispatcher(
+        sessionmaker=app.state.ctx.db.sessionmaker,
+        email=SmtpTransport(host="127.0.0.1", port=1, sender="x@y.example", timeout=2),
+        sms=app.state.ctx.outbox.sms,
+        clock=clock,
+        retry_seconds=30,
+        max_attempts=3,
+    )
     async with app.state.ctx.uow() as uow:
         from app.domain.messages import registration_received
 
@@ -78,16 +87,18 @@ async def test_r_note_2_messages_survive_an_smtp_outage(settings, clock, demo, a
         await uow.commit()
     await dead.drain()
     async with app.state.ctx.uow() as uow:
-        row = (await uow.session.execute(select(OutboxMessage).where(
-            OutboxMessage.to == "someone@agency.example"))).scalar_one()
+        row = (
+            await uow.session.execute(select(OutboxMessage).where(OutboxMessage.to == "someone@agency.example"))
+        ).scalar_one()
     assert row.status == "failed" and row.attempts == 1 and row.body.startswith("Hello Sam")
 
 
 async def test_r_note_1_sms_goes_through_the_gateway_and_matches_by_digits(client, demo, app) -> None:
     admin = await bearer(client, "admin", "Admin123")
     async with app.state.ctx.uow() as uow:
-        app.state.ctx.outbox.enqueue_sms(uow, to="+1 (312) 555-0100", body="Your verification code is K7Q2M9XA",
-                                         template="otp")
+        app.state.ctx.outbox.enqueue_sms(
+            uow, to="+1 (312) 555-0100", body="Your verification code is K7Q2M9XA", template="otp"
+        )
         await uow.commit()
     await app.state.ctx.outbox.drain()
     [row] = await outbox(client, admin, "312-555-0100")
@@ -115,8 +126,9 @@ async def test_page_size_over_200_is_refused(client, demo) -> None:
 async def test_audit_events_filter_by_action_and_newest_first(client, demo) -> None:
     admin = await bearer(client, "admin", "Admin123")
     await client.post("/api/v1/auth/token", data={"username": "demoagent", "password": "Demo1234"})
-    items = (await client.get("/api/v1/admin/audit-events", params={"action": "auth.sign_in"},
-                              headers=admin)).json()["items"]
+    items = (await client.get("/api/v1/admin/audit-events", params={"action": "auth.sign_in"}, headers=admin)).json()[
+        "items"
+    ]
     assert [e["actor_username"] for e in items] == ["demoagent", "admin"]
     assert all(e["action"] == "auth.sign_in" for e in items)
 
@@ -124,11 +136,14 @@ async def test_audit_events_filter_by_action_and_newest_first(client, demo) -> N
 async def test_audit_events_since_filter_takes_iso_dates_and_refuses_nonsense(client, demo, clock) -> None:
     admin = await bearer(client, "admin", "Admin123")
     later = (clock.now().replace(year=2027)).date().isoformat()
-    assert (await client.get("/api/v1/admin/audit-events", params={"since": later}, headers=admin)).json()[
-        "total"] == 0
-    got = (await client.get("/api/v1/admin/audit-events", params={"since": "2026-01-01T00:00:00Z"},
-                            headers=admin)).json()
+    assert (await client.get("/api/v1/admin/audit-events", params={"since": later}, headers=admin)).json()["total"] == 0
+    got = (
+        await client.get("/api/v1/admin/audit-events", params={"since": "2026-01-01T00:00:00Z"}, headers=admin)
+    ).json()
     assert got["total"] >= 1
     assert_problem(await client.get("/api/v1/admin/audit-events", params={"since": "0.5"}, headers=admin), 422)
-    assert_problem(await client.get("/api/v1/admin/audit-events", params={"since": "2026-13-45"}, headers=admin),
-                   422, "invalid_datetime")
+    assert_problem(
+        await client.get("/api/v1/admin/audit-events", params={"since": "2026-13-45"}, headers=admin),
+        422,
+        "invalid_datetime",
+    )

@@ -89,12 +89,21 @@ async def test_r_auth_9_refresh_rotates_and_reuse_revokes_the_family(client, dem
     # the old refresh token is replayed after the two-tabs grace window (issue 12, #11): the whole family
     # (session) is revoked
     clock.advance(seconds=11)
-    assert_problem(await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}),
-                   401, "refresh_token_reused")
-    assert_problem(await client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}),
-                   401, "invalid_refresh_token")
-    assert_problem(await client.get("/api/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"}),
-                   401, "session_revoked")
+    assert_problem(
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}),
+        401,
+        "refresh_token_reused",
+    )
+    assert_problem(
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}),
+        401,
+        "invalid_refresh_token",
+    )
+    assert_problem(
+        await client.get("/api/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"}),
+        401,
+        "session_revoked",
+    )
 
 
 async def test_r_auth_9_refresh_tokens_are_stored_only_as_hashes(client, demo, app) -> None:
@@ -121,16 +130,19 @@ async def test_r_auth_9_access_tokens_expire(client, demo, clock) -> None:
 
 async def test_missing_or_garbage_token_is_401(client, demo) -> None:
     assert_problem(await client.get("/api/v1/me"), 401, "not_authenticated")
-    assert_problem(await client.get("/api/v1/me", headers={"Authorization": "Bearer abc.def.ghi"}), 401,
-                   "invalid_token")
+    assert_problem(
+        await client.get("/api/v1/me", headers={"Authorization": "Bearer abc.def.ghi"}), 401, "invalid_token"
+    )
 
 
 async def test_r_auth_4_forgot_username_emails_the_user_name_and_never_reveals(client, demo, app, mail) -> None:
     admin = await bearer(client, "admin", "Admin123")
-    ok = await client.post("/api/v1/auth/forgot-username",
-                           json={"agent_unique_id": "220002580", "email": "DemoAgent@Agency.example"})
-    miss = await client.post("/api/v1/auth/forgot-username",
-                             json={"agent_unique_id": "999999999", "email": "nobody@agency.example"})
+    ok = await client.post(
+        "/api/v1/auth/forgot-username", json={"agent_unique_id": "220002580", "email": "DemoAgent@Agency.example"}
+    )
+    miss = await client.post(
+        "/api/v1/auth/forgot-username", json={"agent_unique_id": "999999999", "email": "nobody@agency.example"}
+    )
     assert ok.status_code == miss.status_code == 202
     assert ok.json() == miss.json()
     msgs = await outbox(client, admin, "demoagent@agency.example")
@@ -138,18 +150,21 @@ async def test_r_auth_4_forgot_username_emails_the_user_name_and_never_reveals(c
     assert "User Name(s) linked to your email address: demoagent" in msgs[0]["body"]
     assert await outbox(client, admin, "nobody@agency.example") == []
     await app.state.ctx.outbox.drain()
-    assert any("demoagent" in m["body"] and m["subject"] == "Retail Producer Portal User Name Request"
-               for m in mail.messages)
+    assert any(
+        "demoagent" in m["body"] and m["subject"] == "Retail Producer Portal User Name Request" for m in mail.messages
+    )
 
 
 async def test_r_auth_5_reset_emails_a_temporary_password_that_forces_a_change(client, demo, app) -> None:
     admin = await bearer(client, "admin", "Admin123")
     for pw in ("x1", "x2", "x3"):
         await sign_in(client, "demoagent", pw)  # locked
-    r = await client.post("/api/v1/auth/password-resets", json={"username": "demoagent",
-                                                                "agent_unique_id": "220002581"})
-    unknown = await client.post("/api/v1/auth/password-resets", json={"username": "ghost",
-                                                                      "email": "ghost@agency.example"})
+    r = await client.post(
+        "/api/v1/auth/password-resets", json={"username": "demoagent", "agent_unique_id": "220002581"}
+    )
+    unknown = await client.post(
+        "/api/v1/auth/password-resets", json={"username": "ghost", "email": "ghost@agency.example"}
+    )
     assert r.status_code == unknown.status_code == 202 and r.json() == unknown.json()
     [msg] = await outbox(client, admin, "demoagent@agency.example")
     assert msg["subject"] == "Retail Producer Portal Password Reset"
@@ -162,13 +177,20 @@ async def test_r_auth_5_reset_emails_a_temporary_password_that_forces_a_change(c
     auth = {"Authorization": f"Bearer {signed['access_token']}"}
     # Only GET /me, PUT /me/password and logout are allowed until the change
     assert (await client.get("/api/v1/me", headers=auth)).json()["must_change_password"] is True
-    blocked = assert_problem(await client.patch("/api/v1/me", json={"state_registrations": []}, headers=auth),
-                             403, "password_change_required")
+    blocked = assert_problem(
+        await client.patch("/api/v1/me", json={"state_registrations": []}, headers=auth),
+        403,
+        "password_change_required",
+    )
     assert "temporary password" in blocked["detail"]
-    assert_problem(await client.post("/api/v1/me/state-registrations", json={}, headers=auth), 403,
-                   "password_change_required")
-    r = await client.put("/api/v1/me/password", headers=auth, json={
-        "current_password": temp, "new_password": "Fresh123", "new_password_confirmation": "Fresh123"})
+    assert_problem(
+        await client.post("/api/v1/me/state-registrations", json={}, headers=auth), 403, "password_change_required"
+    )
+    r = await client.put(
+        "/api/v1/me/password",
+        headers=auth,
+        json={"current_password": temp, "new_password": "Fresh123", "new_password_confirmation": "Fresh123"},
+    )
     assert r.status_code == 204
     assert_problem(await client.get("/api/v1/me", headers=auth), 401, "session_revoked")
     again = await token(client, "demoagent", "Fresh123")
@@ -178,8 +200,9 @@ async def test_r_auth_5_reset_emails_a_temporary_password_that_forces_a_change(c
 
 async def test_r_auth_5_temporary_password_expires_after_60_minutes(client, demo, clock) -> None:
     admin = await bearer(client, "admin", "Admin123")
-    await client.post("/api/v1/auth/password-resets", json={"username": "demoagent",
-                                                            "email": "demoagent@agency.example"})
+    await client.post(
+        "/api/v1/auth/password-resets", json={"username": "demoagent", "email": "demoagent@agency.example"}
+    )
     [msg] = await outbox(client, admin, "demoagent@agency.example")
     temp = msg["body"].split("Your temporary password is: ")[1].split(".")[0]
     clock.advance(minutes=61)
@@ -189,25 +212,29 @@ async def test_r_auth_5_temporary_password_expires_after_60_minutes(client, demo
 
 async def test_r_auth_5_reset_with_a_wrong_email_sends_nothing(client, demo) -> None:
     admin = await bearer(client, "admin", "Admin123")
-    r = await client.post("/api/v1/auth/password-resets", json={"username": "demoagent",
-                                                                "email": "attacker@evil.example"})
+    r = await client.post(
+        "/api/v1/auth/password-resets", json={"username": "demoagent", "email": "attacker@evil.example"}
+    )
     assert r.status_code == 202
     assert await outbox(client, admin, "attacker@evil.example") == []
     assert await outbox(client, admin, "demoagent@agency.example") == []
 
 
 async def test_r_auth_5_reset_needs_email_or_agent_id(client) -> None:
-    body = assert_problem(await client.post("/api/v1/auth/password-resets", json={"username": "x"}), 422,
-                          "validation_failed")
+    body = assert_problem(
+        await client.post("/api/v1/auth/password-resets", json={"username": "x"}), 422, "validation_failed"
+    )
     assert "email" in body["errors"][0]["message"]
 
 
 async def test_r_auth_10_sign_in_events_are_audited_with_who_what_when_where(client, demo) -> None:
-    await client.post(TOKEN, data={"username": "demoagent", "password": "bad123"},
-                      headers={"User-Agent": "pytest-agent"})
+    await client.post(
+        TOKEN, data={"username": "demoagent", "password": "bad123"}, headers={"User-Agent": "pytest-agent"}
+    )
     admin = await bearer(client, "admin", "Admin123")
-    events = (await client.get("/api/v1/admin/audit-events", params={"action": "auth.sign_in"},
-                               headers=admin)).json()["items"]
+    events = (await client.get("/api/v1/admin/audit-events", params={"action": "auth.sign_in"}, headers=admin)).json()[
+        "items"
+    ]
     failure = next(e for e in events if e["outcome"] == "failure")
     assert failure["actor_username"] == "demoagent" and failure["user_agent"] == "pytest-agent"
     assert failure["details"] == {"reason": "invalid_credentials"} and failure["request_id"]
@@ -220,13 +247,11 @@ async def test_sign_in_rate_limit_answers_429_with_retry_after(settings, clock) 
 
     from tests.conftest import make_app
 
-    limited = make_app(settings.model_copy(update={"auth_rate_limit_per_minute": 5, "auth_rate_limit_burst": 3}),
-                       clock)
+    limited = make_app(settings.model_copy(update={"auth_rate_limit_per_minute": 5, "auth_rate_limit_burst": 3}), clock)
     async with LifespanManager(limited):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as c:
             # a different name each time: a third failure of one name would lock it (423, issue 12 #5)
-            codes = [(await c.post(TOKEN, data={"username": f"a{i}", "password": "b"})).status_code
-                     for i in range(4)]
+            codes = [(await c.post(TOKEN, data={"username": f"a{i}", "password": "b"})).status_code for i in range(4)]
             assert codes == [401, 401, 401, 429]
             r = await c.post("/api/v1/auth/forgot-username", json={"email": "a@b.example"})
             body = assert_problem(r, 429, "rate_limited")

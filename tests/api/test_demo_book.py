@@ -27,8 +27,20 @@ from app.repositories.orm import (
 )
 from app.repositories.uow import UnitOfWork
 
-BOOK_TABLES = (Account, Member, Policy, PolicyMember, PcpAssignment, Prospect, Plan, PlanRate, County, Network,
-               MedicalGroup, MedicalGroupNetwork)
+BOOK_TABLES = (
+    Account,
+    Member,
+    Policy,
+    PolicyMember,
+    PcpAssignment,
+    Prospect,
+    Plan,
+    PlanRate,
+    County,
+    Network,
+    MedicalGroup,
+    MedicalGroupNetwork,
+)
 
 
 async def rows(app: Any, stmt: Any) -> list[Any]:
@@ -66,15 +78,15 @@ async def test_demoagent_book_covers_every_status_exchange_coverage_and_network_
     policies = await rows(app, select(Policy).where(Policy.producer_id == demo_id))
     state_of = {a.id: a.state for a in accounts}
     assert {p.account_id for p in policies} == set(state_of)
-    assert all(p.producer_number == {"IL": "220002580", "TX": "220002581"}[state_of[p.account_id]]
-               for p in policies)
+    assert all(p.producer_number == {"IL": "220002580", "TX": "220002581"}[state_of[p.account_id]] for p in policies)
     assert {p.status for p in policies} == {"Active", "Grace Period", "Termed"}
     assert {p.exchange for p in policies} == {"on", "off"}
     assert {p.coverage for p in policies} == {"medical", "dental"}
     assert {p.network_type for p in policies if p.coverage == "medical"} == {"HMO", "POS", "PPO", "EPO"}
     assert all(p.requires_pcp == (p.network_type in ("HMO", "POS")) for p in policies)
-    both = {p.account_id for p in policies if p.coverage == "medical"} & \
-        {p.account_id for p in policies if p.coverage == "dental"}
+    both = {p.account_id for p in policies if p.coverage == "medical"} & {
+        p.account_id for p in policies if p.coverage == "dental"
+    }
     assert len(both) >= 3
     assert any(p.grandfathered for p in policies) and any(p.temporary_plan for p in policies)
     for p in policies:
@@ -91,8 +103,9 @@ async def test_demoagent_book_covers_every_status_exchange_coverage_and_network_
 
 async def test_families_birthdays_and_unpaid_premiums_for_the_reports(app, demo) -> None:
     demo_id = await producer_id(app, "demoagent")
-    members = await rows(app, select(Member).join(Account, Account.id == Member.account_id)
-                         .where(Account.producer_id == demo_id))
+    members = await rows(
+        app, select(Member).join(Account, Account.id == Member.account_id).where(Account.producer_id == demo_id)
+    )
     on = today(app)
     by_account: dict[int, list[Any]] = {}
     for m in members:
@@ -103,8 +116,7 @@ async def test_families_birthdays_and_unpaid_premiums_for_the_reports(app, demo)
         assert [m.relationship for m in family if m.suffix == "01"] == ["primary"]
         assert all(m.relationship == "spouse" for m in family if m.suffix == "02")
         assert all(m.relationship == "child" for m in family if m.suffix >= "03")
-    assert sum(1 for f in by_account.values()
-               if {"spouse", "child"} <= {m.relationship for m in f}) >= 5
+    assert sum(1 for f in by_account.values() if {"spouse", "child"} <= {m.relationship for m in f}) >= 5
     # R-REP-1: members approaching 65 (primary or spouse) and dependents approaching 26, within the year.
     assert sum(1 for m in members if m.relationship != "child" and turns_within_a_year(m.date_of_birth, 65, on)) >= 3
     assert sum(1 for m in members if m.relationship == "child" and turns_within_a_year(m.date_of_birth, 26, on)) >= 3
@@ -112,16 +124,18 @@ async def test_families_birthdays_and_unpaid_premiums_for_the_reports(app, demo)
     policies = await rows(app, select(Policy).where(Policy.producer_id == demo_id))
     unpaid = [p for p in policies if not p.initial_payment_received]
     assert len(unpaid) >= 3
-    assert all(p.application_status == "Submitted" and p.coverage_effective_date >= on.replace(day=1)
-               for p in unpaid)
+    assert all(p.application_status == "Submitted" and p.coverage_effective_date >= on.replace(day=1) for p in unpaid)
     # R-ID-4: one on-exchange policy submitted less than 24 hours ago, all others earlier.
     now = app.state.ctx.clock.now()
     recent = [p for p in policies if p.application_submitted_at > now - timedelta(hours=24)]
     assert [(p.exchange, p.product_name) for p in recent] == [("on", "Blue Advantage Gold HMO 207")]
 
-    jessica = await rows(app, select(Account).where(Account.producer_id == demo_id,
-                                                    Account.last_name_key == "tester",
-                                                    Account.first_name_key == "jessica"))
+    jessica = await rows(
+        app,
+        select(Account).where(
+            Account.producer_id == demo_id, Account.last_name_key == "tester", Account.first_name_key == "jessica"
+        ),
+    )
     assert len(jessica) == 1
     assert (jessica[0].date_of_birth, jessica[0].zip_code, jessica[0].county) == (date(1988, 2, 10), "60601", "Cook")
 
@@ -139,7 +153,8 @@ async def test_reference_data_has_plans_and_rates_for_every_demo_county(app, dem
     for state in ("IL", "TX"):
         mine = [p for p in plans if p.state == state and p.plan_year == year]
         assert {(p.network_type, p.exchange) for p in mine if p.coverage == "medical"} == {
-            (t, e) for t in ("HMO", "POS", "PPO", "EPO") for e in ("on", "off")}
+            (t, e) for t in ("HMO", "POS", "PPO", "EPO") for e in ("on", "off")
+        }
         assert {p.metal_level for p in mine if p.coverage == "medical"} == {"bronze", "silver", "gold", "platinum"}
         assert any(p.coverage == "dental" and not p.requires_pcp and p.metal_level is None for p in mine)
     rates = {(r.plan_id, r.rating_area): r.base_rate for r in await rows(app, select(PlanRate))}
@@ -152,17 +167,26 @@ async def test_reference_data_has_plans_and_rates_for_every_demo_county(app, dem
 async def test_provider_directory_and_pcp_history(app, demo) -> None:
     g124 = (await rows(app, select(MedicalGroup).where(MedicalGroup.medical_group_number == "124")))[0]
     assert g124.accepting_new_patients and g124.state == "IL"
-    networks = {n for (n,) in await rows(app, select(MedicalGroupNetwork.network_code)
-                                          .where(MedicalGroupNetwork.medical_group_id == g124.id))}
-    il_hmo = {n for (n,) in await rows(app, select(Plan.network_code).where(Plan.state == "IL",
-                                                                           Plan.network_type == "HMO"))}
+    networks = {
+        n
+        for (n,) in await rows(
+            app, select(MedicalGroupNetwork.network_code).where(MedicalGroupNetwork.medical_group_id == g124.id)
+        )
+    }
+    il_hmo = {
+        n for (n,) in await rows(app, select(Plan.network_code).where(Plan.state == "IL", Plan.network_type == "HMO"))
+    }
     assert il_hmo and il_hmo <= networks
     groups = await rows(app, select(MedicalGroup))
     assert len(groups) >= 25 and any(not g.accepting_new_patients for g in groups)
 
     # R-PCP-6: every member of an HMO/POS policy has one current assignment (term 9999-12-31).
-    covered = await rows(app, select(PolicyMember.policy_id, PolicyMember.member_id)
-                         .join(Policy, Policy.id == PolicyMember.policy_id).where(Policy.requires_pcp))
+    covered = await rows(
+        app,
+        select(PolicyMember.policy_id, PolicyMember.member_id)
+        .join(Policy, Policy.id == PolicyMember.policy_id)
+        .where(Policy.requires_pcp),
+    )
     pcps = await rows(app, select(PcpAssignment))
     current = {(a.policy_id, a.member_id) for a in pcps if a.term_date == OPEN_END_DATE}
     assert covered and set(map(tuple, covered)) == current
@@ -170,11 +194,15 @@ async def test_provider_directory_and_pcp_history(app, demo) -> None:
     assert {a.reason for a in pcps if a.term_date == OPEN_END_DATE} >= {"New Enrollee"}
 
     # R-PCP-4: the documented Asked Out history (demo/book.py).
-    asked_out = await rows(app, select(Account.account_number, Member.suffix, MedicalGroup.medical_group_number)
-                           .select_from(PcpAssignment).join(Member, Member.id == PcpAssignment.member_id)
-                           .join(Account, Account.id == Member.account_id)
-                           .join(MedicalGroup, MedicalGroup.id == PcpAssignment.medical_group_id)
-                           .where(PcpAssignment.end_reason == "Asked Out"))
+    asked_out = await rows(
+        app,
+        select(Account.account_number, Member.suffix, MedicalGroup.medical_group_number)
+        .select_from(PcpAssignment)
+        .join(Member, Member.id == PcpAssignment.member_id)
+        .join(Account, Account.id == Member.account_id)
+        .join(MedicalGroup, MedicalGroup.id == PcpAssignment.medical_group_id)
+        .where(PcpAssignment.end_reason == "Asked Out"),
+    )
     assert [tuple(r) for r in asked_out] == [("730031415", "01", "126")]
 
 
@@ -183,8 +211,9 @@ async def test_otheragent_has_a_separate_book_and_both_have_prospects(app, demo)
     other = await rows(app, select(Account).where(Account.producer_id == other_id))
     assert 8 <= len(other) <= 15
     assert all(a.account_number.startswith("7400") and a.state == "IL" for a in other)
-    policies = await rows(app, select(Policy.producer_id, Policy.producer_number)
-                          .where(Policy.account_id.in_([a.id for a in other])))
+    policies = await rows(
+        app, select(Policy.producer_id, Policy.producer_number).where(Policy.account_id.in_([a.id for a in other]))
+    )
     assert {tuple(p) for p in policies} == {(other_id, "330003690")}
     assert any(a.last_name == "Tester" for a in other)  # same name as demoagent's clients: isolation checks
 

@@ -28,8 +28,9 @@ BOUNDARY = "portal-test-boundary-7d3f"
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
-GIF_BODY = (b"\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff,\x00\x00\x00\x00\x01\x00\x01\x00"
-            b"\x00\x02\x02D\x01\x00;")
+GIF_BODY = (
+    b"\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
 GIF89 = b"GIF89a" + GIF_BODY
 GIF87 = b"GIF87a" + GIF_BODY
 TIFF_LE = b"II*\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00"
@@ -61,9 +62,16 @@ def storage_dir(settings) -> Path:  # type: ignore[no-untyped-def]
     return Path(settings.storage_dir)
 
 
-async def upload(client: httpx.AsyncClient, headers: dict[str, str], name: str = "card.png", content: bytes = PNG,
-                 *, document_type: str | None = "other_documents", mime: str = "application/octet-stream",
-                 **fields: str) -> httpx.Response:
+async def upload(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    name: str = "card.png",
+    content: bytes = PNG,
+    *,
+    document_type: str | None = "other_documents",
+    mime: str = "application/octet-stream",
+    **fields: str,
+) -> httpx.Response:
     data = {k: v for k, v in {"document_type": document_type, **fields}.items() if v is not None}
     return await client.post(DOCS, headers=headers, files={"file": (name, content, mime)}, data=data)
 
@@ -77,8 +85,15 @@ async def my_e_app(app) -> str:  # type: ignore[no-untyped-def]
     """An e-app number of demoagent's book (issue 12 #10: a document's e-app number must be the producer's)."""
     async with app.state.ctx.uow() as uow:
         pid = await producer_id(uow, "demoagent")
-        return str((await uow.session.execute(select(Policy.e_app_number).where(
-            Policy.producer_id == pid, Policy.e_app_number.is_not(None)).limit(1))).scalar_one())
+        return str(
+            (
+                await uow.session.execute(
+                    select(Policy.e_app_number)
+                    .where(Policy.producer_id == pid, Policy.e_app_number.is_not(None))
+                    .limit(1)
+                )
+            ).scalar_one()
+        )
 
 
 def stored_files(storage_dir: Path) -> list[Path]:
@@ -86,9 +101,11 @@ def stored_files(storage_dir: Path) -> list[Path]:
 
 
 def multipart_head(file_name: str = "big.pdf", document_type: str = "other_documents") -> bytes:
-    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"document_type\"\r\n\r\n{document_type}\r\n"
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n"
-            "Content-Type: application/pdf\r\n\r\n").encode()
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="document_type"\r\n\r\n{document_type}\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
 
 
 MULTIPART_TAIL = f"\r\n--{BOUNDARY}--\r\n".encode()
@@ -121,9 +138,11 @@ class Source:
 
 # --- R-DOC-1: file kinds by content and name ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("name", "content", "content_type"), ALLOWED, ids=[a[0] for a in ALLOWED])
-async def test_r_doc_1_every_allowed_kind_is_stored_under_a_generated_name(client, app, producer, storage_dir,
-                                                                          name, content, content_type) -> None:
+async def test_r_doc_1_every_allowed_kind_is_stored_under_a_generated_name(
+    client, app, producer, storage_dir, name, content, content_type
+) -> None:
     r = await upload(client, producer, name, content, document_type="new_business_application")
     assert r.status_code == 201, r.text
     body = r.json()
@@ -146,22 +165,27 @@ async def test_r_doc_1_every_allowed_kind_is_stored_under_a_generated_name(clien
 
 async def test_r_doc_1_content_and_name_must_agree(client, app, producer, storage_dir) -> None:
     body = assert_problem(await upload(client, producer, "application.pdf", PNG), 422, "document.file_type_mismatch")
-    assert body["detail"] == "The file's content is PNG but its name ends in .pdf. Rename the file or choose the " \
-                             "right one."
+    assert (
+        body["detail"] == "The file's content is PNG but its name ends in .pdf. Rename the file or choose the "
+        "right one."
+    )
     assert body["errors"][0]["field"] == "file"
     assert_problem(await upload(client, producer, "card.png", JPEG), 422, "document.file_type_mismatch")
     assert_problem(await upload(client, producer, "scan.gif", TIFF_LE), 422, "document.file_type_mismatch")
     assert await rows(app) == [] and stored_files(storage_dir) == []
 
 
-@pytest.mark.parametrize(("name", "content", "code"), [
-    ("setup.exe", EXE, "document.file_type_not_allowed"),
-    ("archive.zip", ZIP, "document.file_type_not_allowed"),
-    ("archive.pdf", ZIP, "document.file_type_not_allowed"),
-    ("notes.txt", b"just some text", "document.file_type_not_allowed"),
-    ("card.exe", PNG, "document.file_extension_not_allowed"),
-    ("card", PNG, "document.file_extension_not_allowed"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("setup.exe", EXE, "document.file_type_not_allowed"),
+        ("archive.zip", ZIP, "document.file_type_not_allowed"),
+        ("archive.pdf", ZIP, "document.file_type_not_allowed"),
+        ("notes.txt", b"just some text", "document.file_type_not_allowed"),
+        ("card.exe", PNG, "document.file_extension_not_allowed"),
+        ("card", PNG, "document.file_extension_not_allowed"),
+    ],
+)
 async def test_r_doc_1_other_kinds_are_refused(client, app, producer, storage_dir, name, content, code) -> None:
     body = assert_problem(await upload(client, producer, name, content), 422, code)
     assert body["errors"] == [{"field": "file", "code": code, "message": body["detail"]}]
@@ -186,6 +210,7 @@ async def test_r_doc_1_only_the_base_name_of_the_client_file_name_is_kept(client
 
 # --- R-DOC-1: 10 MB, refused without reading the whole body -------------------------------------------------
 
+
 async def test_r_doc_1_exactly_10_mb_is_accepted(client, app, producer, storage_dir) -> None:
     content = b"%PDF-1.7\n" + b"\0" * (MAX - 9)
     r = await upload(client, producer, "big.pdf", content)
@@ -204,12 +229,14 @@ async def test_r_doc_1_one_byte_over_10_mb_is_413_with_nothing_kept(client, app,
     assert stored_files(storage_dir) == []  # the temporary file is gone too
 
 
-async def test_r_doc_1_declared_length_over_the_cap_is_refused_before_reading(client, app, producer,
-                                                                               storage_dir) -> None:
+async def test_r_doc_1_declared_length_over_the_cap_is_refused_before_reading(
+    client, app, producer, storage_dir
+) -> None:
     source = Source(MAX + 200_000)
     size = len(multipart_head()) + source.file_size + len(MULTIPART_TAIL)
-    r = await client.post(DOCS, headers={**producer, "Content-Type": MULTIPART_TYPE, "Content-Length": str(size)},
-                          content=source)
+    r = await client.post(
+        DOCS, headers={**producer, "Content-Type": MULTIPART_TYPE, "Content-Length": str(size)}, content=source
+    )
     assert_problem(r, 413, "document.too_large")
     assert source.pulled == 0  # not one byte of the body was read
     assert await rows(app) == [] and stored_files(storage_dir) == []
@@ -236,8 +263,9 @@ async def test_r_doc_1_a_chunked_body_within_the_cap_is_accepted(client, app, pr
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["one-chunk", "64k-chunks"])
-async def test_quality_memory_10_mb_upload_peak_growth_under_twice_the_file(client, app, producer, storage_dir,
-                                                                          streamed) -> None:
+async def test_quality_memory_10_mb_upload_peak_growth_under_twice_the_file(
+    client, app, producer, storage_dir, streamed
+) -> None:
     """quality.md "memory": a 10 MB upload grows the process's peak by less than 2x the file (here: far less)."""
     content = b"%PDF-1.7\n" + b"\0" * (MAX - 9)
     head, tail = multipart_head(), MULTIPART_TAIL
@@ -246,7 +274,7 @@ async def test_quality_memory_10_mb_upload_peak_growth_under_twice_the_file(clie
     async def chunks() -> AsyncIterator[bytes]:
         yield head
         for i in range(0, len(content), 64 * 1024):
-            yield bytes(view[i:i + 64 * 1024])
+            yield bytes(view[i : i + 64 * 1024])
         yield tail
 
     await upload(client, producer, "warm.png", PNG)  # first-request imports and caches are not the upload's
@@ -272,6 +300,7 @@ async def test_quality_memory_10_mb_upload_peak_growth_under_twice_the_file(clie
 
 # --- R-DOC-2: the form ---------------------------------------------------------------------------------------
 
+
 async def test_r_doc_2_file_and_document_type_are_required_each_named(client, app, producer, storage_dir) -> None:
     r = await client.post(DOCS, headers=producer, files={"account_number": (None, "")}, data={"e_app_number": ""})
     body = assert_problem(r, 422, "validation_failed")
@@ -287,8 +316,14 @@ async def test_r_doc_2_document_type_by_code_or_name_from_the_fixed_list(client,
     assert r.status_code == 200, r.text
     listed = r.json()
     names = [t["name"] for t in listed["items"]]
-    for expected in ("New Business Application", "Add Dependents", "HIPAA Authorization Forms",
-                     "Proof of Special Enrollment", "Change Request", "Other Documents"):
+    for expected in (
+        "New Business Application",
+        "Add Dependents",
+        "HIPAA Authorization Forms",
+        "Proof of Special Enrollment",
+        "Change Request",
+        "Other Documents",
+    ):
         assert expected in names
     assert listed["total"] == len(listed["items"]) and listed["page"] == 1
     assert all(re.fullmatch(r"[a-z_]+", t["code"]) for t in listed["items"])
@@ -313,10 +348,12 @@ async def test_r_doc_2_account_number_must_be_in_my_book(client, app, producer, 
     assert r.json()["account_number"] == mine.account_number
     assert r.json()["e_app_number"] == e_app
     for number in (theirs.account_number, "99999999"):
-        body = assert_problem(await upload(client, producer, account_number=number), 422,
-                              "document.account_not_in_book")
-        assert body["errors"] == [{"field": "account_number", "code": "document.account_not_in_book",
-                                   "message": body["detail"]}]
+        body = assert_problem(
+            await upload(client, producer, account_number=number), 422, "document.account_not_in_book"
+        )
+        assert body["errors"] == [
+            {"field": "account_number", "code": "document.account_not_in_book", "message": body["detail"]}
+        ]
     [row] = await rows(app)
     assert row.account_number == mine.account_number
     assert len(stored_files(storage_dir)) == 1  # the refused uploads left nothing behind
@@ -333,8 +370,9 @@ async def test_r_doc_2_optional_numbers_are_checked_and_empty_means_absent(clien
     assert len(await rows(app)) == 1
 
 
-async def test_r_doc_2_unknown_fields_wrong_media_types_and_broken_bodies_are_4xx(client, app, producer,
-                                                                                   storage_dir) -> None:
+async def test_r_doc_2_unknown_fields_wrong_media_types_and_broken_bodies_are_4xx(
+    client, app, producer, storage_dir
+) -> None:
     body = assert_problem(await upload(client, producer, producer_id="7"), 422, "document.unknown_field")
     assert body["errors"][0]["field"] == "producer_id"
     body = assert_problem(await upload(client, producer, e_app_number="1" * 5000), 422, "document.field_too_long")
@@ -343,21 +381,27 @@ async def test_r_doc_2_unknown_fields_wrong_media_types_and_broken_bodies_are_4x
     assert_problem(r, 415, "document.unsupported_media_type")
     r = await client.post(DOCS, headers={**producer, "Content-Type": "multipart/form-data"}, content=b"x")
     assert_problem(r, 400, "document.malformed_body")
-    r = await client.post(DOCS, headers={**producer, "Content-Type": "multipart/form-data; boundary=" + "b" * 300},
-                          content=b"x")
+    r = await client.post(
+        DOCS, headers={**producer, "Content-Type": "multipart/form-data; boundary=" + "b" * 300}, content=b"x"
+    )
     assert_problem(r, 400, "document.malformed_body")
     truncated = multipart_head() + PDF  # no closing boundary
     r = await client.post(DOCS, headers={**producer, "Content-Type": MULTIPART_TYPE}, content=truncated)
     assert_problem(r, 400, "document.malformed_body")
-    two = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n").encode() + \
-        PDF + (f"\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.pdf\"\r\n\r\n"
-               ).encode() + PDF + MULTIPART_TAIL
+    two = (
+        (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n').encode()
+        + PDF
+        + (f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="b.pdf"\r\n\r\n').encode()
+        + PDF
+        + MULTIPART_TAIL
+    )
     r = await client.post(DOCS, headers={**producer, "Content-Type": MULTIPART_TYPE}, content=two)
     assert_problem(r, 422, "document.one_file_only")
     assert await rows(app) == [] and stored_files(storage_dir) == []
 
 
 # --- R-DOC-3: tracking numbers ----------------------------------------------------------------------------
+
 
 async def test_r_doc_3_tracking_numbers_are_numeric_unique_and_increasing(client, app, producer) -> None:
     numbers = []
@@ -372,8 +416,10 @@ async def test_r_doc_3_tracking_numbers_are_numeric_unique_and_increasing(client
 
 # --- R-DOC-4: the history --------------------------------------------------------------------------------
 
-async def test_r_doc_4_history_newest_first_and_delete_removes_the_row(client, app, producer, other, clock,
-                                                                        storage_dir) -> None:
+
+async def test_r_doc_4_history_newest_first_and_delete_removes_the_row(
+    client, app, producer, other, clock, storage_dir
+) -> None:
     first = (await upload(client, producer, "one.pdf", PDF, document_type="change_request")).json()
     clock.advance(minutes=5)
     second = (await upload(client, producer, "two.png", PNG, e_app_number=await my_e_app(app))).json()
@@ -400,8 +446,9 @@ async def test_r_doc_4_history_newest_first_and_delete_removes_the_row(client, a
     assert by_number[theirs["tracking_number"]].deleted_at is None
     # the carrier keeps what it received: the file stays in storage, only the history row is gone
     assert len(stored_files(storage_dir)) == 3
-    assert [i["tracking_number"] for i in (await client.get(DOCS, headers=other)).json()["items"]] == \
-        [theirs["tracking_number"]]
+    assert [i["tracking_number"] for i in (await client.get(DOCS, headers=other)).json()["items"]] == [
+        theirs["tracking_number"]
+    ]
 
 
 async def test_r_doc_4_content_can_never_be_downloaded(client, producer) -> None:
@@ -418,17 +465,26 @@ async def test_r_doc_audit_log_records_uploads_and_deletes(client, app, producer
     tracking = (await upload(client, producer, account_number="")).json()["tracking_number"]
     assert (await client.delete(f"{DOCS}/{tracking}", headers=producer)).status_code == 204
     async with app.state.ctx.uow() as uow:
-        events = list((await uow.session.execute(
-            select(AuditEvent).where(AuditEvent.target_type == "document").order_by(AuditEvent.id))).scalars())
+        events = list(
+            (
+                await uow.session.execute(
+                    select(AuditEvent).where(AuditEvent.target_type == "document").order_by(AuditEvent.id)
+                )
+            ).scalars()
+        )
     assert [(e.action, e.target_id, e.actor_username) for e in events] == [
-        ("document.uploaded", tracking, "demoagent"), ("document.deleted", tracking, "demoagent")]
+        ("document.uploaded", tracking, "demoagent"),
+        ("document.deleted", tracking, "demoagent"),
+    ]
     assert events[0].details["content_type"] == "image/png" and events[0].details["size_bytes"] == len(PNG)
 
 
 # --- Idempotency-Key ------------------------------------------------------------------------------------
 
-async def test_idempotency_key_returns_the_first_confirmation_and_stores_nothing_more(client, app, producer,
-                                                                                       storage_dir) -> None:
+
+async def test_idempotency_key_returns_the_first_confirmation_and_stores_nothing_more(
+    client, app, producer, storage_dir
+) -> None:
     key = {"Idempotency-Key": "upload-2026-11-22-001"}
     e_app = await my_e_app(app)
     first = await upload(client, {**producer, **key}, "card.png", PNG, e_app_number=e_app)
@@ -437,11 +493,15 @@ async def test_idempotency_key_returns_the_first_confirmation_and_stores_nothing
     assert again.status_code == 201 and again.json() == first.json()
     assert len(await rows(app)) == 1 and len(stored_files(storage_dir)) == 1
     # the same key for a different file is a client error, and stores nothing
-    body = assert_problem(await upload(client, {**producer, **key}, "card.png", PNG + b"\0", e_app_number=e_app),
-                          422, "idempotency.key_reused")
+    body = assert_problem(
+        await upload(client, {**producer, **key}, "card.png", PNG + b"\0", e_app_number=e_app),
+        422,
+        "idempotency.key_reused",
+    )
     assert body["errors"][0]["field"] == "Idempotency-Key"
-    assert_problem(await upload(client, {**producer, **key}, "card.png", PNG, e_app_number="43"), 422,
-                   "idempotency.key_reused")
+    assert_problem(
+        await upload(client, {**producer, **key}, "card.png", PNG, e_app_number="43"), 422, "idempotency.key_reused"
+    )
     assert len(await rows(app)) == 1 and len(stored_files(storage_dir)) == 1
     # without a key every POST is a new submission
     assert (await upload(client, producer)).status_code == 201
@@ -450,22 +510,27 @@ async def test_idempotency_key_returns_the_first_confirmation_and_stores_nothing
 
 async def test_idempotency_key_is_not_claimed_by_a_refused_upload(client, app, producer) -> None:
     key = {"Idempotency-Key": "retry-after-fixing"}
-    assert_problem(await upload(client, {**producer, **key}, account_number="99999999"), 422,
-                   "document.account_not_in_book")
+    assert_problem(
+        await upload(client, {**producer, **key}, account_number="99999999"), 422, "document.account_not_in_book"
+    )
     r = await upload(client, {**producer, **key})
     assert r.status_code == 201, r.text
 
 
 # --- who may --------------------------------------------------------------------------------------------
 
+
 async def test_r_del_9_delegates_cannot_submit_or_list_documents(client, app, producer, clock, storage_dir) -> None:
     admin = await bearer(client, "admin", "Admin123")
     d = await ready_delegate(client, admin, producer, clock)
     auth = {"Authorization": f"Bearer {(await mfa_sign_in(client, admin, d, clock))['access_token']}"}
     tracking = (await upload(client, producer)).json()["tracking_number"]
-    for r in (await upload(client, auth), await client.get(DOCS, headers=auth),
-              await client.get("/api/v1/document-types", headers=auth),
-              await client.delete(f"{DOCS}/{tracking}", headers=auth)):
+    for r in (
+        await upload(client, auth),
+        await client.get(DOCS, headers=auth),
+        await client.get("/api/v1/document-types", headers=auth),
+        await client.delete(f"{DOCS}/{tracking}", headers=auth),
+    ):
         body = assert_problem(r, 403, "delegate_not_permitted")
         assert "quotes and off-exchange enrollment" in body["detail"]
     assert len(await rows(app)) == 1 and len(stored_files(storage_dir)) == 1
@@ -482,10 +547,21 @@ async def make_document(client, app, producer) -> str:  # type: ignore[no-untype
     """Isolation-matrix maker: a submission in demoagent's history (a row only, so no file is written)."""
     async with app.state.ctx.uow() as uow:
         owner = await producer_id(uow, "demoagent")
-        doc = Document(tracking_number="pending", producer_id=owner, uploaded_by_id=owner,
-                       document_type="other_documents", account_number=None, e_app_number=None, file_name="x.pdf",
-                       storage_key="0" * 32, content_type="application/pdf", size_bytes=1, sha256="0" * 64,
-                       submitted_at=app.state.ctx.clock.now(), deleted_at=None)
+        doc = Document(
+            tracking_number="pending",
+            producer_id=owner,
+            uploaded_by_id=owner,
+            document_type="other_documents",
+            account_number=None,
+            e_app_number=None,
+            file_name="x.pdf",
+            storage_key="0" * 32,
+            content_type="application/pdf",
+            size_bytes=1,
+            sha256="0" * 64,
+            submitted_at=app.state.ctx.clock.now(),
+            deleted_at=None,
+        )
         uow.session.add(doc)
         await uow.flush()
         doc.tracking_number = str(195_000 + doc.id)
@@ -501,14 +577,22 @@ async def test_trust_3_nul_in_an_upload_form_field_is_422_not_500(client, app, p
     assert not any(storage_dir.rglob("*.*")) if storage_dir.exists() else True  # nothing was stored
 
 
-async def test_trust_3_nul_in_an_upload_file_name_is_dropped_from_the_kept_name(client, app, producer,
-                                                                                 storage_dir) -> None:
+async def test_trust_3_nul_in_an_upload_file_name_is_dropped_from_the_kept_name(
+    client, app, producer, storage_dir
+) -> None:
     boundary = "trust3boundary"
-    raw = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"document_type\"\r\n\r\nother_documents\r\n"
-           f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"card\x00.png\"\r\n"
-           "Content-Type: image/png\r\n\r\n").encode() + PNG + f"\r\n--{boundary}--\r\n".encode()
-    r = await client.post(DOCS, content=raw, headers={**producer,
-                                                       "content-type": f"multipart/form-data; boundary={boundary}"})
+    raw = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="document_type"\r\n\r\nother_documents\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="card\x00.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + PNG
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    r = await client.post(
+        DOCS, content=raw, headers={**producer, "content-type": f"multipart/form-data; boundary={boundary}"}
+    )
     # The client's file name is only kept for display (R-DOC-1: stored under a generated name); control characters
     # are dropped from it rather than refusing the upload.
     assert r.status_code == 201, r.text

@@ -22,9 +22,16 @@ def general(**overrides: Any) -> dict[str, Any]:
 
 
 def member_specific(**overrides: Any) -> dict[str, Any]:
-    return {"kind": "member_specific", "subject": "Needs ID Card", "question": "Please mail a new ID card.",
-            "client_first_name": "Jane", "client_middle_initial": "q", "client_last_name": "Doe",
-            "client_id": "730075112", **overrides}  # demoagent's client (issue 12 #10: in the asker's book)
+    return {
+        "kind": "member_specific",
+        "subject": "Needs ID Card",
+        "question": "Please mail a new ID card.",
+        "client_first_name": "Jane",
+        "client_middle_initial": "q",
+        "client_last_name": "Doe",
+        "client_id": "730075112",
+        **overrides,
+    }  # demoagent's client (issue 12 #10: in the asker's book)
 
 
 async def ask(client, headers, body) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -45,6 +52,7 @@ async def make_e_question(client, app, producer) -> str:  # type: ignore[no-unty
 
 # --- R-EQ-1 / R-EQ-3: asking ---------------------------------------------------------------------------------
 
+
 async def test_r_eq_1_general_question_needs_subject_and_question_only(client, app, producer) -> None:
     q = await ask(client, producer, general())
     assert re.fullmatch(r"EQU\d+", q["tracking_number"])
@@ -54,16 +62,21 @@ async def test_r_eq_1_general_question_needs_subject_and_question_only(client, a
     assert q["client_id"] is None and q["client_name"] is None and q["client_first_name"] is None
     assert q["submitted_at"].startswith(START.strftime("%Y-%m-%dT%H:%M:%S"))
     [row] = await stored(app)
-    assert (row.id, row.tracking_number, row.status, row.kind) == (q["id"], q["tracking_number"], "In Progress",
-                                                                   "general")
+    assert (row.id, row.tracking_number, row.status, row.kind) == (
+        q["id"],
+        q["tracking_number"],
+        "In Progress",
+        "general",
+    )
     async with app.state.ctx.uow() as uow:
         me = await producer_id(uow, "demoagent")
     assert row.producer_id == me and row.asked_by_id == me and row.deleted_at is None
 
 
 async def test_r_eq_1_a_general_question_carries_no_client_fields(client, app, producer) -> None:
-    body = assert_problem(await client.post(EQ, json=general(client_id="1231231234", client_last_name="Doe"),
-                                            headers=producer), 422)
+    body = assert_problem(
+        await client.post(EQ, json=general(client_id="1231231234", client_last_name="Doe"), headers=producer), 422
+    )
     assert {e["field"] for e in body["errors"]} == {"client_id", "client_last_name"}
     assert {e["code"] for e in body["errors"]} == {"e_question.not_for_general"}
     q = await ask(client, producer, general(client_id=None, client_first_name=None))  # null is fine
@@ -77,15 +90,23 @@ async def test_r_eq_1_member_specific_needs_the_client(client, app, producer) ->
     assert q["client_middle_initial"] == "Q" and q["client_name"] == "Jane Q Doe"
     q = await ask(client, producer, member_specific(client_middle_initial=None))  # middle initial optional
     assert q["client_name"] == "Jane Doe"
-    body = assert_problem(await client.post(EQ, json={k: v for k, v in member_specific().items()
-                                                      if not k.startswith("client_")}, headers=producer), 422)
+    body = assert_problem(
+        await client.post(
+            EQ, json={k: v for k, v in member_specific().items() if not k.startswith("client_")}, headers=producer
+        ),
+        422,
+    )
     assert {e["field"] for e in body["errors"]} == {"client_first_name", "client_last_name", "client_id"}
     assert all(e["code"] == "e_question.client_required" for e in body["errors"])
-    body = assert_problem(await client.post(EQ, json=member_specific(client_last_name="  "), headers=producer), 422,
-                          "e_question.client_required")
+    body = assert_problem(
+        await client.post(EQ, json=member_specific(client_last_name="  "), headers=producer),
+        422,
+        "e_question.client_required",
+    )
     assert body["errors"][0]["field"] == "client_last_name"
-    body = assert_problem(await client.post(EQ, json=member_specific(client_middle_initial="AB"), headers=producer),
-                          422)
+    body = assert_problem(
+        await client.post(EQ, json=member_specific(client_middle_initial="AB"), headers=producer), 422
+    )
     assert body["errors"][0]["field"] == "client_middle_initial"
     body = assert_problem(await client.post(EQ, json=member_specific(client_id="12-34"), headers=producer), 422)
     assert body["errors"][0]["field"] == "client_id"
@@ -125,6 +146,7 @@ async def test_r_eq_3_tracking_numbers_are_unique_equ_digits(client, producer, o
 
 # --- R-EQ-4: My E-Questions -----------------------------------------------------------------------------------
 
+
 async def test_r_eq_4_my_e_questions_newest_first_with_the_guides_columns(client, producer, other, clock) -> None:
     first = await ask(client, producer, general())
     clock.advance(minutes=1)
@@ -138,7 +160,11 @@ async def test_r_eq_4_my_e_questions_newest_first_with_the_guides_columns(client
     assert top["number"] == 1 and bottom["number"] == 2
     assert top["tracking_number"] == second["tracking_number"] and bottom["id"] == first["id"]
     assert (top["subject"], top["status"], top["client_id"], top["client_name"]) == (
-        "Needs ID Card", "In Progress", "730075112", "Jane Q Doe")
+        "Needs ID Card",
+        "In Progress",
+        "730075112",
+        "Jane Q Doe",
+    )
     assert top["responded_at"] is None and bottom["client_name"] is None
     assert top["submitted_at"] > bottom["submitted_at"]
     page2 = (await client.get(EQ, headers=producer, params={"page": 2, "page_size": 1})).json()
@@ -164,37 +190,51 @@ async def test_r_eq_4_get_and_delete_my_own_others_are_404(client, app, producer
 
 # --- R-EQ-3: the carrier's answer --------------------------------------------------------------------------
 
-async def test_r_eq_3_admin_answer_sets_responded_once_and_emails_the_producer(client, app, producer, admin,
-                                                                                clock) -> None:
+
+async def test_r_eq_3_admin_answer_sets_responded_once_and_emails_the_producer(
+    client, app, producer, admin, clock
+) -> None:
     q = await ask(client, producer, member_specific())
     clock.advance(minutes=10)
     queue = (await client.get("/api/v1/admin/e-questions", headers=admin, params={"status": "In Progress"})).json()
     assert [i["id"] for i in queue["items"]] == [q["id"]]
-    r = await client.post(f"/api/v1/admin/e-questions/{q['id']}/response", headers=admin,
-                          json={"response": "A new card is in the mail."})
+    r = await client.post(
+        f"/api/v1/admin/e-questions/{q['id']}/response", headers=admin, json={"response": "A new card is in the mail."}
+    )
     assert r.status_code == 200, r.text
     answered = r.json()
     assert answered["status"] == "Responded" and answered["response"] == "A new card is in the mail."
     assert answered["responded_at"].startswith("2026-11-22T15:10:00")
     mine = (await client.get(f"{EQ}/{q['id']}", headers=producer)).json()
     assert (mine["status"], mine["response"], mine["responded_at"]) == (
-        "Responded", "A new card is in the mail.", answered["responded_at"])
+        "Responded",
+        "A new card is in the mail.",
+        answered["responded_at"],
+    )
     listed = (await client.get(EQ, headers=producer)).json()["items"][0]
     assert listed["status"] == "Responded" and listed["responded_at"] == answered["responded_at"]
     [row] = await stored(app)
     async with app.state.ctx.uow() as uow:
         admin_id = await producer_id(uow, "admin")
     assert row.responded_by_id == admin_id and row.status == "Responded"
-    [mail] = [m for m in await outbox(client, admin, "demoagent@agency.example")
-              if m["template"] == "e_question_responded"]
+    [mail] = [
+        m for m in await outbox(client, admin, "demoagent@agency.example") if m["template"] == "e_question_responded"
+    ]
     assert q["tracking_number"] in mail["subject"] and "My E-Questions" in mail["body"]
     assert "A new card is in the mail." not in mail["body"]  # the answer stays in the portal
-    body = assert_problem(await client.post(f"/api/v1/admin/e-questions/{q['id']}/response", headers=admin,
-                                            json={"response": "Again"}), 409, "e_question.already_answered")
+    body = assert_problem(
+        await client.post(f"/api/v1/admin/e-questions/{q['id']}/response", headers=admin, json={"response": "Again"}),
+        409,
+        "e_question.already_answered",
+    )
     assert "already" in body["detail"]
     assert (await stored(app))[0].response == "A new card is in the mail."
-    assert [i["id"] for i in (await client.get("/api/v1/admin/e-questions", headers=admin,
-                                               params={"status": "In Progress"})).json()["items"]] == []
+    assert [
+        i["id"]
+        for i in (
+            await client.get("/api/v1/admin/e-questions", headers=admin, params={"status": "In Progress"})
+        ).json()["items"]
+    ] == []
 
 
 async def test_r_eq_3_answer_rules_unknown_deleted_empty_too_long(client, producer, admin) -> None:
@@ -206,14 +246,20 @@ async def test_r_eq_3_answer_rules_unknown_deleted_empty_too_long(client, produc
     body = assert_problem(await client.post(url.format(q["id"]), headers=admin, json={"response": "x" * 4001}), 422)
     assert body["errors"][0]["field"] == "response"
     assert (await client.delete(f"{EQ}/{q['id']}", headers=producer)).status_code == 204
-    assert_problem(await client.post(url.format(q["id"]), headers=admin, json={"response": "Hi"}), 409,
-                   "e_question.deleted")
+    assert_problem(
+        await client.post(url.format(q["id"]), headers=admin, json={"response": "Hi"}), 409, "e_question.deleted"
+    )
 
 
 async def test_r_eq_3_producers_cannot_answer(client, producer) -> None:
     q = await ask(client, producer, general())
-    assert_problem(await client.post(f"/api/v1/admin/e-questions/{q['id']}/response", headers=producer,
-                                     json={"response": "Answering myself"}), 403, "forbidden_role")
+    assert_problem(
+        await client.post(
+            f"/api/v1/admin/e-questions/{q['id']}/response", headers=producer, json={"response": "Answering myself"}
+        ),
+        403,
+        "forbidden_role",
+    )
     assert_problem(await client.get("/api/v1/admin/e-questions", headers=producer), 403, "forbidden_role")
     assert (await client.get(f"{EQ}/{q['id']}", headers=producer)).json()["status"] == "In Progress"
 
@@ -224,11 +270,19 @@ async def test_r_eq_audit_log_records_ask_delete_and_answer(client, app, produce
     await client.delete(f"{EQ}/{q1['id']}", headers=producer)
     await client.post(f"/api/v1/admin/e-questions/{q2['id']}/response", headers=admin, json={"response": "Done"})
     async with app.state.ctx.uow() as uow:
-        events = list((await uow.session.execute(select(AuditEvent).where(
-            AuditEvent.target_type == "e_question").order_by(AuditEvent.id))).scalars())
+        events = list(
+            (
+                await uow.session.execute(
+                    select(AuditEvent).where(AuditEvent.target_type == "e_question").order_by(AuditEvent.id)
+                )
+            ).scalars()
+        )
     assert [(e.action, e.target_id, e.actor_username) for e in events] == [
-        ("e_question.created", str(q1["id"]), "demoagent"), ("e_question.created", str(q2["id"]), "demoagent"),
-        ("e_question.deleted", str(q1["id"]), "demoagent"), ("e_question.responded", str(q2["id"]), "admin")]
+        ("e_question.created", str(q1["id"]), "demoagent"),
+        ("e_question.created", str(q2["id"]), "demoagent"),
+        ("e_question.deleted", str(q1["id"]), "demoagent"),
+        ("e_question.responded", str(q2["id"]), "admin"),
+    ]
     assert events[0].details["tracking_number"] == q1["tracking_number"]
 
 
@@ -243,14 +297,20 @@ async def test_idempotency_key_on_e_questions(client, app, producer) -> None:
 
 # --- who may ----------------------------------------------------------------------------------------------
 
+
 async def test_r_del_9_delegates_cannot_use_e_questions(client, app, producer, admin, clock) -> None:
     d = await ready_delegate(client, admin, producer, clock)
     auth = {"Authorization": f"Bearer {(await mfa_sign_in(client, admin, d, clock))['access_token']}"}
     q = await ask(client, producer, general())
-    for method, path, body in [("POST", EQ, general()), ("GET", EQ, None), ("GET", f"{EQ}/{q['id']}", None),
-                               ("DELETE", f"{EQ}/{q['id']}", None)]:
-        problem = assert_problem(await client.request(method, path, json=body, headers=auth), 403,
-                                 "delegate_not_permitted")
+    for method, path, body in [
+        ("POST", EQ, general()),
+        ("GET", EQ, None),
+        ("GET", f"{EQ}/{q['id']}", None),
+        ("DELETE", f"{EQ}/{q['id']}", None),
+    ]:
+        problem = assert_problem(
+            await client.request(method, path, json=body, headers=auth), 403, "delegate_not_permitted"
+        )
         assert "quotes and off-exchange enrollment" in problem["detail"]
     assert len(await stored(app)) == 1 and (await stored(app))[0].deleted_at is None
 

@@ -344,17 +344,22 @@ async def test_r_enr_18_retried_submission_makes_one_application(client, produce
     assert completed["total"] == 1 and completed["items"][0]["record_number"] == first.json()["record_number"]
 
 
-async def test_r_enr_15_a_submitted_applicant_is_found_by_the_member_search_name_key(client, producer,
-                                                                                     reference) -> None:
+async def test_r_enr_15_a_submitted_applicant_is_found_by_the_member_search_name_key(
+    client, producer, reference
+) -> None:
     """The stored applicant key is the member search's name key: spacing and case do not matter."""
     person = {**applicant()["applicant"], "last_name": "Van   Der  Enroller"}
     app_id = await complete_application(client, producer, app_=applicant(applicant=person))
     sub = await client.post(f"{URL}/{app_id}/submit", headers={**producer, "Idempotency-Key": "name-key-1"})
     assert sub.status_code == 200, sub.text
-    found = (await client.get("/api/v1/members", params={"last_name": " van der  ENR", "date_of_birth": "1987-01-01"},
-                              headers=producer)).json()
-    assert [(r["record_type"], r["e_app_number"]) for r in found["items"]] == [("Application",
-                                                                                 sub.json()["record_number"])]
+    found = (
+        await client.get(
+            "/api/v1/members", params={"last_name": " van der  ENR", "date_of_birth": "1987-01-01"}, headers=producer
+        )
+    ).json()
+    assert [(r["record_type"], r["e_app_number"]) for r in found["items"]] == [
+        ("Application", sub.json()["record_number"])
+    ]
 
 
 async def test_optimistic_concurrency_stale_version_gets_409(client, producer, reference) -> None:

@@ -22,22 +22,27 @@ async def test_wrong_method_is_405_problem(client) -> None:
 
 
 async def test_malformed_json_is_400(client) -> None:
-    r = await client.post("/api/v1/registrations", content=b'{"first_name": ', headers={"content-type":
-                                                                                         "application/json"})
+    r = await client.post(
+        "/api/v1/registrations", content=b'{"first_name": ', headers={"content-type": "application/json"}
+    )
     assert_problem(r, 400, "malformed_json")
 
 
 async def test_wrong_types_and_huge_strings_are_422(client) -> None:
-    body = assert_problem(await client.post("/api/v1/registrations",
-                                            json=registration(first_name=12, last_name="x" * 10_000)), 422)
+    body = assert_problem(
+        await client.post("/api/v1/registrations", json=registration(first_name=12, last_name="x" * 10_000)), 422
+    )
     assert {e["field"] for e in body["errors"]} == {"first_name", "last_name"}
     assert all(e["message"] for e in body["errors"])
 
 
 async def test_body_over_the_cap_is_413_without_reading_it(client) -> None:
     big = b'{"x": "' + b"a" * (1024 * 1024 + 10) + b'"}'
-    assert_problem(await client.post("/api/v1/registrations", content=big,
-                                     headers={"content-type": "application/json"}), 413, "content_too_large")
+    assert_problem(
+        await client.post("/api/v1/registrations", content=big, headers={"content-type": "application/json"}),
+        413,
+        "content_too_large",
+    )
 
 
 async def test_wrong_media_type_is_4xx_problem(client) -> None:
@@ -73,8 +78,9 @@ async def test_request_id_is_echoed_or_generated(client) -> None:
 
 
 async def test_database_down_gives_503_and_readyz_fails(settings, clock, tmp_path) -> None:
-    down = settings.model_copy(update={
-        "database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/none", "db_timeout_seconds": 2.0})
+    down = settings.model_copy(
+        update={"database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/none", "db_timeout_seconds": 2.0}
+    )
     app = make_app(down, clock)
     async with LifespanManager(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
@@ -88,8 +94,9 @@ async def test_database_down_gives_503_and_readyz_fails(settings, clock, tmp_pat
 async def test_logs_carry_request_ids_and_no_secrets_or_query_strings(client, demo, caplog) -> None:
     caplog.set_level(logging.INFO)
     await client.post("/api/v1/auth/token", data={"username": "demoagent", "password": "Demo1234"})
-    await client.get("/api/v1/admin/outbox?to=secret-phi@example.com",
-                     headers=await bearer(client, "admin", "Admin123"))
+    await client.get(
+        "/api/v1/admin/outbox?to=secret-phi@example.com", headers=await bearer(client, "admin", "Admin123")
+    )
     ours = [r for r in caplog.records if not r.name.startswith("httpx")]  # httpx logs the test client side
     text = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in ours)
     assert "Demo1234" not in text and "secret-phi" not in text

@@ -32,8 +32,9 @@ async def order(client, producer, fam, kind, policy="medical", **extra):  # type
 
 
 async def test_r_id_2_pcp_plan_one_card_per_chosen_member_with_their_own_pcp(client, producer, fam) -> None:
-    r = await order(client, producer, fam, "temporary",
-                    member_ids=[str(fam.member_ids["primary"]), str(fam.member_ids["child0"])])
+    r = await order(
+        client, producer, fam, "temporary", member_ids=[str(fam.member_ids["primary"]), str(fam.member_ids["child0"])]
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["status"] == "Generated" and body["pdf_url"] == f"{URL}/{body['id']}/pdf"
@@ -62,22 +63,32 @@ async def test_r_id_2_plan_without_pcp_carries_only_the_primary_name(client, pro
     assert [c["relationship"] for c in r.json()["cards"]] == ["primary"]
     text = PdfReader(BytesIO((await client.get(r.json()["pdf_url"], headers=producer)).content)).pages[0].extract_text()
     assert "JESSICA TESTER" in text and "PCP" not in text
-    assert_problem(await order(client, producer, fam, "temporary", policy="dental",
-                               member_ids=[str(fam.member_ids["spouse"])]), 422, "id_card.no_member_choice")
+    assert_problem(
+        await order(client, producer, fam, "temporary", policy="dental", member_ids=[str(fam.member_ids["spouse"])]),
+        422,
+        "id_card.no_member_choice",
+    )
 
 
 async def test_r_id_3_permanent_cards_one_per_member_or_several_copies(client, producer, fam, app) -> None:
     r = await order(client, producer, fam, "permanent", member_ids=[str(fam.member_ids["spouse"])])
     assert r.status_code == 201 and r.json()["status"] == "Requested" and r.json()["pdf_url"] is None
-    assert_problem(await order(client, producer, fam, "permanent", member_ids=[str(fam.member_ids["spouse"])],
-                               quantity=2), 422, "id_card.one_per_member")
+    assert_problem(
+        await order(client, producer, fam, "permanent", member_ids=[str(fam.member_ids["spouse"])], quantity=2),
+        422,
+        "id_card.one_per_member",
+    )
     r = await order(client, producer, fam, "permanent", policy="dental", quantity=5)
     assert r.status_code == 201 and r.json()["cards"][0]["quantity"] == 5
-    assert_problem(await order(client, producer, fam, "permanent", policy="dental", quantity=6), 422,
-                   "id_card.quantity_range")
+    assert_problem(
+        await order(client, producer, fam, "permanent", policy="dental", quantity=6), 422, "id_card.quantity_range"
+    )
     async with app.state.ctx.uow() as uow:
-        items = (await uow.session.execute(select(IdCardRequestItem).where(
-            IdCardRequestItem.member_id.in_(list(fam.member_ids.values()))))).scalars()
+        items = (
+            await uow.session.execute(
+                select(IdCardRequestItem).where(IdCardRequestItem.member_id.in_(list(fam.member_ids.values())))
+            )
+        ).scalars()
         assert sorted(i.quantity for i in items) == [1, 5]
     assert_problem(await client.get(f"{URL}/{r.json()['id']}/pdf", headers=producer), 409, "id_card.not_temporary")
 
@@ -91,8 +102,13 @@ async def test_r_id_4_termed_policies_get_no_cards(client, producer, app, demo) 
 
 async def test_r_id_4_on_exchange_waits_24_hours_after_submission(client, producer, app, demo, clock) -> None:
     async with app.state.ctx.uow() as uow:
-        f = await make_family(uow, await producer_id(uow, "demoagent"), exchange="on", plan_id="T-PPO-1",
-                              application_submitted_at=clock.now() - timedelta(hours=23))
+        f = await make_family(
+            uow,
+            await producer_id(uow, "demoagent"),
+            exchange="on",
+            plan_id="T-PPO-1",
+            application_submitted_at=clock.now() - timedelta(hours=23),
+        )
         await uow.commit()
     body = assert_problem(await order(client, producer, f, "temporary"), 422, "id_card.too_soon")
     assert "24 hours" in body["detail"] and body["available_at"]
@@ -105,14 +121,25 @@ async def test_members_not_on_the_policy_and_foreign_accounts(client, producer, 
     async with app.state.ctx.uow() as uow:
         theirs = await make_family(uow, await producer_id(uow, "otheragent"))
         await uow.commit()
-    assert_problem(await order(client, producer, fam, "temporary", member_ids=[str(theirs.member_ids["primary"])]),
-                   422, "id_card.member_not_on_policy")
-    assert_problem(await order(client, producer, theirs, "temporary",
-                               member_ids=[str(theirs.member_ids["primary"])]), 404)
+    assert_problem(
+        await order(client, producer, fam, "temporary", member_ids=[str(theirs.member_ids["primary"])]),
+        422,
+        "id_card.member_not_on_policy",
+    )
+    assert_problem(
+        await order(client, producer, theirs, "temporary", member_ids=[str(theirs.member_ids["primary"])]), 404
+    )
     other = {**fam.__dict__}
     other["policy_ids"] = {"medical": theirs.policy_ids["medical"]}
-    r = await client.post(URL, headers=producer, json={"account_number": fam.account_number, "kind": "temporary",
-                                                       "policy_id": str(theirs.policy_ids["medical"])})
+    r = await client.post(
+        URL,
+        headers=producer,
+        json={
+            "account_number": fam.account_number,
+            "kind": "temporary",
+            "policy_id": str(theirs.policy_ids["medical"]),
+        },
+    )
     assert_problem(r, 404)
 
 
@@ -120,8 +147,9 @@ async def test_r_mem_6_temporary_card_pdf_is_an_audited_read(client, producer, f
     r = await order(client, producer, fam, "temporary", member_ids=[str(fam.member_ids["primary"])])
     await client.get(r.json()["pdf_url"], headers=producer)
     async with app.state.ctx.uow() as uow:
-        ev = (await uow.session.execute(select(AuditEvent).where(AuditEvent.action == "member.id_card_pdf"))
-              ).scalar_one()
+        ev = (
+            await uow.session.execute(select(AuditEvent).where(AuditEvent.action == "member.id_card_pdf"))
+        ).scalar_one()
     assert ev.target_id == fam.account_number and ev.details["pages"] == 1
 
 

@@ -33,8 +33,11 @@ async def make_account(client, app, producer) -> str:  # type: ignore[no-untyped
 
 
 async def make_prospect(client, app, producer) -> str:  # type: ignore[no-untyped-def]
-    r = await client.post("/api/v1/prospects", headers=producer,
-                          json={"first_name": "Pat", "last_name": "Prospect", "state": "IL", "zip_code": "60601"})
+    r = await client.post(
+        "/api/v1/prospects",
+        headers=producer,
+        json={"first_name": "Pat", "last_name": "Prospect", "state": "IL", "zip_code": "60601"},
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
@@ -53,29 +56,64 @@ RESOURCES = [
     Resource("delegate", "GET", "/api/v1/delegates/{id}", make_delegate),
     Resource("delegate-remove", "DELETE", "/api/v1/delegates/{id}", make_delegate),
     Resource("client-detail", "GET", "/api/v1/members/{id}", make_account),
-    Resource("contact-change", "POST", "/api/v1/members/{id}/contact-info-changes", make_account,
-             {"email": "changed@example.com"}),
+    Resource(
+        "contact-change",
+        "POST",
+        "/api/v1/members/{id}/contact-info-changes",
+        make_account,
+        {"email": "changed@example.com"},
+    ),
     Resource("prospect", "GET", "/api/v1/prospects/{id}", make_prospect),
     Resource("prospect-update", "PATCH", "/api/v1/prospects/{id}", make_prospect, {"city": "Peoria"}),
     Resource("prospect-delete", "DELETE", "/api/v1/prospects/{id}", make_prospect),
     # Saved reports (R-REP-3); the maker lives with the report tests.
-    Resource("saved-report", "GET", "/api/v1/saved-reports/{id}",
-             __import__("tests.api.test_reports", fromlist=["make_saved_report"]).make_saved_report),
-    Resource("saved-report-run", "GET", "/api/v1/saved-reports/{id}/run",
-             __import__("tests.api.test_reports", fromlist=["make_saved_report"]).make_saved_report),
-    Resource("saved-report-delete", "DELETE", "/api/v1/saved-reports/{id}",
-             __import__("tests.api.test_reports", fromlist=["make_saved_report"]).make_saved_report),
+    Resource(
+        "saved-report",
+        "GET",
+        "/api/v1/saved-reports/{id}",
+        __import__("tests.api.test_reports", fromlist=["make_saved_report"]).make_saved_report,
+    ),
+    Resource(
+        "saved-report-run",
+        "GET",
+        "/api/v1/saved-reports/{id}/run",
+        __import__("tests.api.test_reports", fromlist=["make_saved_report"]).make_saved_report,
+    ),
+    Resource(
+        "saved-report-delete",
+        "DELETE",
+        "/api/v1/saved-reports/{id}",
+        __import__("tests.api.test_reports", fromlist=["make_saved_report"]).make_saved_report,
+    ),
     # Documents (R-DOC-4) and e-questions (R-EQ-4); the makers live with their API tests.
-    Resource("document-delete", "DELETE", "/api/v1/documents/{id}",
-             __import__("tests.api.test_documents", fromlist=["make_document"]).make_document),
-    Resource("e-question", "GET", "/api/v1/e-questions/{id}",
-             __import__("tests.api.test_e_questions", fromlist=["make_e_question"]).make_e_question),
-    Resource("e-question-delete", "DELETE", "/api/v1/e-questions/{id}",
-             __import__("tests.api.test_e_questions", fromlist=["make_e_question"]).make_e_question),
+    Resource(
+        "document-delete",
+        "DELETE",
+        "/api/v1/documents/{id}",
+        __import__("tests.api.test_documents", fromlist=["make_document"]).make_document,
+    ),
+    Resource(
+        "e-question",
+        "GET",
+        "/api/v1/e-questions/{id}",
+        __import__("tests.api.test_e_questions", fromlist=["make_e_question"]).make_e_question,
+    ),
+    Resource(
+        "e-question-delete",
+        "DELETE",
+        "/api/v1/e-questions/{id}",
+        __import__("tests.api.test_e_questions", fromlist=["make_e_question"]).make_e_question,
+    ),
     Resource("quote", "GET", "/api/v1/quotes/{id}", make_quote, delegate_forbidden=False),
     Resource("quote-plans", "GET", "/api/v1/quotes/{id}/plans", make_quote, delegate_forbidden=False),
-    Resource("quote-selection", "PUT", "/api/v1/quotes/{id}/selection", make_quote,
-             {"medical_plan_id": None, "dental_plan_id": None}, delegate_forbidden=False),
+    Resource(
+        "quote-selection",
+        "PUT",
+        "/api/v1/quotes/{id}/selection",
+        make_quote,
+        {"medical_plan_id": None, "dental_plan_id": None},
+        delegate_forbidden=False,
+    ),
     # R-ENR-2 / R-DEL-9: on-exchange enrollment is for producers only (the owner gets the exchange's URL)
     Resource("quote-enroll-on-exchange", "POST", "/api/v1/quotes/{id}/enrollments", make_on_exchange_quote, {}),
 ]

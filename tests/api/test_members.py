@@ -22,20 +22,61 @@ async def book(app, demo):  # type: ignore[no-untyped-def]
         me = await producer_id(uow, "demoagent")
         other = await producer_id(uow, "otheragent")
         # names, zip and numbers chosen not to collide with the demo book loaded by the `demo` fixture
-        jt = await make_family(uow, me, last_name="Qtester", first_name="Jessica", dob=date(1961, 7, 13),
-                               ssn_last4="0412", children=[date(2015, 3, 3), date(2000, 12, 1)], dental=True,
-                               client_app_id="PP97127", pending_application_id="AB12CD", zip_code="60698",
-                               email="qjessica@example.com", phone_home="3125559100")
-        tt = await make_family(uow, me, last_name="Qtesterman", first_name="Tess", dob=date(1960, 1, 1),
-                               ssn_last4="0413", spouse=False, email="qtess@example.com", phone_home="2145559123",
-                               zip_code="60698")
-        ss = await make_family(uow, me, last_name="Qsmith", first_name="Sam", dob=date(1950, 6, 6), ssn_last4="0414",
-                               spouse=False, plan_id="T-PPO-1", status="Termed", exchange="on",
-                               termination_date=date(2026, 6, 30), exchange_assigned_id="EX123QQ",
-                               producer_number="220002581", zip_code="60698", email="qsam@example.com",
-                               phone_home="3125559102")
-        theirs = await make_family(uow, other, last_name="Qtester", first_name="Jessica", dob=date(1961, 7, 13),
-                                   ssn_last4="0412", producer_number="330003690", zip_code="60698")
+        jt = await make_family(
+            uow,
+            me,
+            last_name="Qtester",
+            first_name="Jessica",
+            dob=date(1961, 7, 13),
+            ssn_last4="0412",
+            children=[date(2015, 3, 3), date(2000, 12, 1)],
+            dental=True,
+            client_app_id="PP97127",
+            pending_application_id="AB12CD",
+            zip_code="60698",
+            email="qjessica@example.com",
+            phone_home="3125559100",
+        )
+        tt = await make_family(
+            uow,
+            me,
+            last_name="Qtesterman",
+            first_name="Tess",
+            dob=date(1960, 1, 1),
+            ssn_last4="0413",
+            spouse=False,
+            email="qtess@example.com",
+            phone_home="2145559123",
+            zip_code="60698",
+        )
+        ss = await make_family(
+            uow,
+            me,
+            last_name="Qsmith",
+            first_name="Sam",
+            dob=date(1950, 6, 6),
+            ssn_last4="0414",
+            spouse=False,
+            plan_id="T-PPO-1",
+            status="Termed",
+            exchange="on",
+            termination_date=date(2026, 6, 30),
+            exchange_assigned_id="EX123QQ",
+            producer_number="220002581",
+            zip_code="60698",
+            email="qsam@example.com",
+            phone_home="3125559102",
+        )
+        theirs = await make_family(
+            uow,
+            other,
+            last_name="Qtester",
+            first_name="Jessica",
+            dob=date(1961, 7, 13),
+            ssn_last4="0412",
+            producer_number="330003690",
+            zip_code="60698",
+        )
         await uow.commit()
     return {"jt": jt, "tt": tt, "ss": ss, "theirs": theirs}
 
@@ -96,9 +137,14 @@ async def test_r_mem_3_searches_are_scoped_to_the_book_first(client, demo, book)
 
 async def test_r_mem_3_at_least_one_criterion_and_valid_values(client, producer, book) -> None:
     assert_problem(await client.get(SEARCH, headers=producer), 422, "search.criteria_required")
-    body = assert_problem(await client.get(SEARCH, params={"ssn_last4": "12a4", "date_of_birth": "31/31/2020",
-                                                           "phone": "123", "zip_code": "abcde"},
-                                           headers=producer), 422)
+    body = assert_problem(
+        await client.get(
+            SEARCH,
+            params={"ssn_last4": "12a4", "date_of_birth": "31/31/2020", "phone": "123", "zip_code": "abcde"},
+            headers=producer,
+        ),
+        422,
+    )
     assert {e["field"] for e in body["errors"]} == {"ssn_last4", "date_of_birth", "phone", "zip_code"}
 
 
@@ -108,24 +154,43 @@ async def test_r_mem_4_result_rows_paging_sorting_and_column_filters(client, pro
     assert res["total"] == 4 and res["page_size"] == 2 and len(res["items"]) == 2
     first = res["items"][0]
     assert first["last_name"] == "Qsmith" and first["record_type"] == "Policy"
-    assert set(first) >= {"last_name", "first_name", "record_type", "e_app_number", "client_app_id", "member_count",
-                          "group_number", "account_number", "status", "product_type", "product_name",
-                          "coverage_effective_date", "paid_to_date", "termed_date", "producer_name",
-                          "producer_number"}
+    assert set(first) >= {
+        "last_name",
+        "first_name",
+        "record_type",
+        "e_app_number",
+        "client_app_id",
+        "member_count",
+        "group_number",
+        "account_number",
+        "status",
+        "product_type",
+        "product_name",
+        "coverage_effective_date",
+        "paid_to_date",
+        "termed_date",
+        "producer_name",
+        "producer_number",
+    }
     assert first["status"] == "Termed" and first["termed_date"] == "2026-06-30"
     assert first["product_type"] == "ON-EXCHANGE" and first["producer_name"] == "Dana Demo"
     assert (res["items"][1]["account_number"], res["items"][1]["coverage"]) == (jt.account_number, "medical")
     page2 = await search(client, producer, zip_code="60698", sort="last_name,-coverage", page_size=2, page=2)
-    assert [(r["last_name"], r["coverage"]) for r in page2["items"]] == [("Qtester", "dental"),
-                                                                         ("Qtesterman", "medical")]
+    assert [(r["last_name"], r["coverage"]) for r in page2["items"]] == [
+        ("Qtester", "dental"),
+        ("Qtesterman", "medical"),
+    ]
     assert page2["items"][0]["member_count"] == 4
     filtered = await search(client, producer, zip_code="60698", filter_status="termed")
     assert [r["account_number"] for r in filtered["items"]] == [ss.account_number]
     filtered = await search(client, producer, zip_code="60698", filter_product_name="dental")
     assert [r["coverage"] for r in filtered["items"]] == ["dental"]
     assert (await search(client, producer, zip_code="60698", filter_record_type="Application"))["total"] == 0
-    assert_problem(await client.get(SEARCH, params={"zip_code": "60601", "sort": "ssn"}, headers=producer), 422,
-                   "sort.unknown_field")
+    assert_problem(
+        await client.get(SEARCH, params={"zip_code": "60601", "sort": "ssn"}, headers=producer),
+        422,
+        "sort.unknown_field",
+    )
 
 
 async def test_r_mem_5_client_detail_with_policies_members_and_current_pcp(client, producer, book, app) -> None:
@@ -140,8 +205,9 @@ async def test_r_mem_5_client_detail_with_policies_members_and_current_pcp(clien
     dental = next(p for p in d["policies"] if p["coverage"] == "dental")
     assert medical["requires_pcp"] is True and medical["network_type"] == "HMO"
     assert [m["relationship"] for m in medical["members"]] == ["primary", "spouse", "child", "child"]
-    assert all(m["pcp"]["medical_group_number"] == "T124" and m["pcp"]["term_date"] == "9999-12-31"
-               for m in medical["members"])
+    assert all(
+        m["pcp"]["medical_group_number"] == "T124" and m["pcp"]["term_date"] == "9999-12-31" for m in medical["members"]
+    )
     assert all(m["pcp"] is None for m in dental["members"])
     assert d["pending_contact_changes"] == []
     assert "ssn" not in r.text.replace("ssn_last4", "")  # R-MEM-7: never a full SSN
@@ -159,8 +225,15 @@ async def test_r_mem_6_every_phi_read_is_audited(client, producer, book, app) ->
     await search(client, producer, ssn_last4="0412", date_of_birth="1961-07-13")
     await client.get(f"{SEARCH}/{jt.account_number}", headers=producer)
     async with app.state.ctx.uow() as uow:
-        events = (await uow.session.execute(select(AuditEvent).where(AuditEvent.action.like("member.%"))
-                                            .order_by(AuditEvent.id))).scalars().all()
+        events = (
+            (
+                await uow.session.execute(
+                    select(AuditEvent).where(AuditEvent.action.like("member.%")).order_by(AuditEvent.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert [e.action for e in events] == ["member.search", "member.detail"]
     s, d = events
     assert s.actor_username == "demoagent" and s.details["accounts"] == [jt.account_number]
@@ -172,8 +245,14 @@ async def test_r_mem_6_every_phi_read_is_audited(client, producer, book, app) ->
 async def test_r_cic_4_change_is_pending_then_applied_after_four_hours(client, producer, book, app, clock) -> None:
     jt = book["jt"]
     url = f"{SEARCH}/{jt.account_number}/contact-info-changes"
-    r = await client.post(url, headers=producer, json={
-        "phones": [{"type": "cellular", "number": "(312) 555-0199", "send_text": True}], "email": "qnew@example.com"})
+    r = await client.post(
+        url,
+        headers=producer,
+        json={
+            "phones": [{"type": "cellular", "number": "(312) 555-0199", "send_text": True}],
+            "email": "qnew@example.com",
+        },
+    )
     assert r.status_code == 202, r.text
     change = r.json()
     assert change["status"] == "pending"
@@ -200,48 +279,79 @@ async def test_r_cic_4_the_background_job_applies_due_changes(client, producer, 
     from app.services.members import apply_due_contact_changes
 
     jt = book["jt"]
-    await client.post(f"{SEARCH}/{jt.account_number}/contact-info-changes", headers=producer,
-                      json={"phones": [{"type": "work", "number": "3125550777", "extension": "12"}]})
+    await client.post(
+        f"{SEARCH}/{jt.account_number}/contact-info-changes",
+        headers=producer,
+        json={"phones": [{"type": "work", "number": "3125550777", "extension": "12"}]},
+    )
     assert await apply_due_contact_changes(ctx=app.state.ctx) == 0
     clock.advance(hours=4, seconds=1)
     assert await apply_due_contact_changes(ctx=app.state.ctx) == 1
     async with app.state.ctx.uow() as uow:
-        acc = (await uow.session.execute(select(Account).where(Account.account_number == jt.account_number))
-               ).scalar_one()
+        acc = (
+            await uow.session.execute(select(Account).where(Account.account_number == jt.account_number))
+        ).scalar_one()
     assert acc.phone_work == "3125550777" and acc.phone_details["work"] == {"extension": "12", "send_text": False}
 
 
 async def test_r_cic_1_only_the_primary_insured(client, producer, book) -> None:
     jt = book["jt"]
-    body = assert_problem(await client.post(
-        f"{SEARCH}/{jt.account_number}/contact-info-changes", headers=producer,
-        json={"member_id": jt.member_ids["spouse"], "email": "spouse@example.com"}), 422, "cic.not_primary")
+    body = assert_problem(
+        await client.post(
+            f"{SEARCH}/{jt.account_number}/contact-info-changes",
+            headers=producer,
+            json={"member_id": jt.member_ids["spouse"], "email": "spouse@example.com"},
+        ),
+        422,
+        "cic.not_primary",
+    )
     assert "primary insured" in body["detail"]
-    ok = await client.post(f"{SEARCH}/{jt.account_number}/contact-info-changes", headers=producer,
-                           json={"member_id": jt.member_ids["primary"], "email": "primary@example.com"})
+    ok = await client.post(
+        f"{SEARCH}/{jt.account_number}/contact-info-changes",
+        headers=producer,
+        json={"member_id": jt.member_ids["primary"], "email": "primary@example.com"},
+    )
     assert ok.status_code == 202
 
 
 async def test_r_cic_2_every_phone_needs_a_type(client, producer, book) -> None:
     jt = book["jt"]
-    body = assert_problem(await client.post(f"{SEARCH}/{jt.account_number}/contact-info-changes", headers=producer,
-                                            json={"phones": [{"number": "3125550101"},
-                                                             {"type": "pager", "number": "3125550102"}]}), 422)
+    body = assert_problem(
+        await client.post(
+            f"{SEARCH}/{jt.account_number}/contact-info-changes",
+            headers=producer,
+            json={"phones": [{"number": "3125550101"}, {"type": "pager", "number": "3125550102"}]},
+        ),
+        422,
+    )
     assert [(e["field"], e["code"]) for e in body["errors"]] == [
-        ("phones.0.type", "cic.phone_type_required"), ("phones.1.type", "cic.phone_type_invalid")]
+        ("phones.0.type", "cic.phone_type_required"),
+        ("phones.1.type", "cic.phone_type_invalid"),
+    ]
 
 
 async def test_r_cic_3_a_request_that_changes_nothing(client, producer, book, app) -> None:
     jt = book["jt"]
-    body = assert_problem(await client.post(
-        f"{SEARCH}/{jt.account_number}/contact-info-changes", headers=producer,
-        json={"phones": [{"type": "home", "number": "312-555-9100"}], "email": "QJESSICA@example.com"}), 422,
-        "cic.no_change")
+    body = assert_problem(
+        await client.post(
+            f"{SEARCH}/{jt.account_number}/contact-info-changes",
+            headers=producer,
+            json={"phones": [{"type": "home", "number": "312-555-9100"}], "email": "QJESSICA@example.com"},
+        ),
+        422,
+        "cic.no_change",
+    )
     assert body["detail"] == "No change to the existing record"
     async with app.state.ctx.uow() as uow:
         assert (await uow.session.execute(select(ContactInfoChange))).first() is None
 
 
 async def test_contact_change_on_another_producers_account_is_404(client, producer, book) -> None:
-    assert_problem(await client.post(f"{SEARCH}/{book['theirs'].account_number}/contact-info-changes",
-                                     headers=producer, json={"email": "x@example.com"}), 404)
+    assert_problem(
+        await client.post(
+            f"{SEARCH}/{book['theirs'].account_number}/contact-info-changes",
+            headers=producer,
+            json={"email": "x@example.com"},
+        ),
+        404,
+    )

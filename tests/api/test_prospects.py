@@ -22,14 +22,30 @@ from tests.conftest import START
 from tests.helpers import assert_problem, bearer, rand_username, register_and_activate
 
 BASE = "/api/v1/prospects"
-HEADERS = ["First Name", "MI", "Last Name", "Address 1", "Address 2", "City", "State", "Zip Code", "Phone Number",
-           "Cell Phone", "Email Address", "Created"]
+HEADERS = [
+    "First Name",
+    "MI",
+    "Last Name",
+    "Address 1",
+    "Address 2",
+    "City",
+    "State",
+    "Zip Code",
+    "Phone Number",
+    "Cell Phone",
+    "Email Address",
+    "Created",
+]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def payload(**overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"first_name": "Jessica", "last_name": "Tester" + rand_username("")[:5].title(),
-                            "state": "IL", "zip_code": "60601"}
+    data: dict[str, Any] = {
+        "first_name": "Jessica",
+        "last_name": "Tester" + rand_username("")[:5].title(),
+        "state": "IL",
+        "zip_code": "60601",
+    }
     data.update(overrides)
     return data
 
@@ -77,12 +93,33 @@ async def fresh(client, admin):  # type: ignore[no-untyped-def]
 async def book(client, fresh):  # type: ignore[no-untyped-def]
     """Five prospects that tell the seven search fields apart."""
     rows = {
-        "john": dict(first_name="John", last_name="Smith", city="Chicago", state="IL", zip_code="60601",
-                     phone="(312) 555-0100", email="john.smith@example.com"),
-        "anna": dict(first_name="Anna", last_name="Smithers", city="Springfield", state="IL", zip_code="62701",
-                     cell_phone="312.555.0100", email="anna@example.com"),
-        "bob": dict(first_name="Bob", last_name="smythe", city="Houston", state="TX", zip_code="77001",
-                    phone="713-555-0199", email="BOB@Example.com"),
+        "john": dict(
+            first_name="John",
+            last_name="Smith",
+            city="Chicago",
+            state="IL",
+            zip_code="60601",
+            phone="(312) 555-0100",
+            email="john.smith@example.com",
+        ),
+        "anna": dict(
+            first_name="Anna",
+            last_name="Smithers",
+            city="Springfield",
+            state="IL",
+            zip_code="62701",
+            cell_phone="312.555.0100",
+            email="anna@example.com",
+        ),
+        "bob": dict(
+            first_name="Bob",
+            last_name="smythe",
+            city="Houston",
+            state="TX",
+            zip_code="77001",
+            phone="713-555-0199",
+            email="BOB@Example.com",
+        ),
         "johnny": dict(first_name="Johnny", last_name="Jones", city="chicago heights", state="IL", zip_code="60411"),
         "emile": dict(first_name="Émile", last_name="Ångström", city="Dallas", state="TX", zip_code="75201"),
     }
@@ -91,25 +128,69 @@ async def book(client, fresh):  # type: ignore[no-untyped-def]
 
 # --- R-PRO-1: add, read, change, delete -----------------------------------------------------------------------
 
+
 async def test_r_pro_1_create_stores_normalised_values_and_search_keys(client, producer, app) -> None:
-    r = await client.post(BASE, headers=producer, json={
-        "first_name": "  Jessica ", "middle_initial": "k", "last_name": "McTester", "address1": "1 Main St",
-        "address2": "", "city": "Chicago", "state": "il", "zip_code": "60601", "phone": "(312) 555-0100",
-        "cell_phone": "+1 312 555 0177", "email": "Jessica.McTester@Example.COM", "assigned_agent_number": "220002580"})
+    r = await client.post(
+        BASE,
+        headers=producer,
+        json={
+            "first_name": "  Jessica ",
+            "middle_initial": "k",
+            "last_name": "McTester",
+            "address1": "1 Main St",
+            "address2": "",
+            "city": "Chicago",
+            "state": "il",
+            "zip_code": "60601",
+            "phone": "(312) 555-0100",
+            "cell_phone": "+1 312 555 0177",
+            "email": "Jessica.McTester@Example.COM",
+            "assigned_agent_number": "220002580",
+        },
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert r.headers["location"] == f"{BASE}/{body['id']}"
-    assert {k: body[k] for k in ("first_name", "middle_initial", "last_name", "address1", "address2", "city",
-                                 "state", "zip_code", "phone", "cell_phone", "email", "assigned_agent_number")} == {
-        "first_name": "Jessica", "middle_initial": "K", "last_name": "McTester", "address1": "1 Main St",
-        "address2": None, "city": "Chicago", "state": "IL", "zip_code": "60601", "phone": "3125550100",
-        "cell_phone": "3125550177", "email": "Jessica.McTester@example.com", "assigned_agent_number": "220002580"}
+    assert {
+        k: body[k]
+        for k in (
+            "first_name",
+            "middle_initial",
+            "last_name",
+            "address1",
+            "address2",
+            "city",
+            "state",
+            "zip_code",
+            "phone",
+            "cell_phone",
+            "email",
+            "assigned_agent_number",
+        )
+    } == {
+        "first_name": "Jessica",
+        "middle_initial": "K",
+        "last_name": "McTester",
+        "address1": "1 Main St",
+        "address2": None,
+        "city": "Chicago",
+        "state": "IL",
+        "zip_code": "60601",
+        "phone": "3125550100",
+        "cell_phone": "3125550177",
+        "email": "Jessica.McTester@example.com",
+        "assigned_agent_number": "220002580",
+    }
     assert body["proposal"] is None
     assert datetime.fromisoformat(body["created_at"]) == START == datetime.fromisoformat(body["updated_at"])
     row = await db_prospect(app, body["id"])
     assert row is not None and row.producer_id == await my_id(client, producer)
     assert (row.first_name_key, row.last_name_key, row.city_key, row.email_key) == (
-        "jessica", "mctester", "chicago", "jessica.mctester@example.com")
+        "jessica",
+        "mctester",
+        "chicago",
+        "jessica.mctester@example.com",
+    )
     [event] = await audit_actions(app, "prospect.created")
     assert event.target_type == "prospect" and event.target_id == str(body["id"])
     assert event.actor_username == "demoagent" and "Jessica" not in str(event.details)
@@ -118,8 +199,16 @@ async def test_r_pro_1_create_stores_normalised_values_and_search_keys(client, p
 async def test_r_pro_1_only_first_last_state_and_zip_are_required(client, producer) -> None:
     body = await add(client, producer, first_name="Ann", last_name="Lee", state="TX", zip_code="75201")
     assert body["first_name"] == "Ann" and body["state"] == "TX"
-    for optional in ("middle_initial", "address1", "address2", "city", "phone", "cell_phone", "email",
-                     "assigned_agent_number"):
+    for optional in (
+        "middle_initial",
+        "address1",
+        "address2",
+        "city",
+        "phone",
+        "cell_phone",
+        "email",
+        "assigned_agent_number",
+    ):
         assert body[optional] is None
     # an empty form field is "not given"
     blank = await add(client, producer, email="", address1=" ", phone="", middle_initial="")
@@ -127,16 +216,29 @@ async def test_r_pro_1_only_first_last_state_and_zip_are_required(client, produc
 
 
 async def test_r_pro_1_every_invalid_field_is_reported_at_once(client, producer, app) -> None:
-    bad = {"first_name": "", "last_name": "   ", "state": "ZZ", "zip_code": "6060", "middle_initial": "1",
-           "phone": "555-0100", "cell_phone": "12", "assigned_agent_number": "12345"}
+    bad = {
+        "first_name": "",
+        "last_name": "   ",
+        "state": "ZZ",
+        "zip_code": "6060",
+        "middle_initial": "1",
+        "phone": "555-0100",
+        "cell_phone": "12",
+        "assigned_agent_number": "12345",
+    }
     before = await count_prospects(app)
     problem = assert_problem(await client.post(BASE, json=bad, headers=producer), 422, "validation_failed")
     errors = {e["field"]: e["code"] for e in problem["errors"]}
     assert errors == {
-        "first_name": "prospect.required", "last_name": "prospect.required", "state": "prospect.state_invalid",
-        "zip_code": "prospect.zip_code_invalid", "middle_initial": "prospect.middle_initial_invalid",
-        "phone": "prospect.phone_invalid", "cell_phone": "prospect.phone_invalid",
-        "assigned_agent_number": "prospect.agent_number_invalid"}
+        "first_name": "prospect.required",
+        "last_name": "prospect.required",
+        "state": "prospect.state_invalid",
+        "zip_code": "prospect.zip_code_invalid",
+        "middle_initial": "prospect.middle_initial_invalid",
+        "phone": "prospect.phone_invalid",
+        "cell_phone": "prospect.phone_invalid",
+        "assigned_agent_number": "prospect.agent_number_invalid",
+    }
     assert all(e["message"] for e in problem["errors"])
     assert await count_prospects(app) == before
 
@@ -144,13 +246,19 @@ async def test_r_pro_1_every_invalid_field_is_reported_at_once(client, producer,
 async def test_r_pro_1_missing_required_fields_are_all_named(client, producer) -> None:
     problem = assert_problem(await client.post(BASE, json={"city": "Chicago"}, headers=producer), 422)
     assert {e["field"]: e["code"] for e in problem["errors"]} == {
-        "first_name": "missing", "last_name": "missing", "state": "missing", "zip_code": "missing"}
+        "first_name": "missing",
+        "last_name": "missing",
+        "state": "missing",
+        "zip_code": "missing",
+    }
 
 
 async def test_r_pro_1_unknown_or_read_only_fields_are_refused(client, producer) -> None:
     problem = assert_problem(await client.post(BASE, json=payload(producer_id=1, id=5), headers=producer), 422)
-    assert {(e["field"], e["code"]) for e in problem["errors"]} == {("producer_id", "extra_forbidden"),
-                                                                   ("id", "extra_forbidden")}
+    assert {(e["field"], e["code"]) for e in problem["errors"]} == {
+        ("producer_id", "extra_forbidden"),
+        ("id", "extra_forbidden"),
+    }
 
 
 async def test_r_pro_1_email_must_be_an_address(client, producer) -> None:
@@ -166,23 +274,32 @@ async def test_r_pro_1_get_returns_the_prospect(client, producer) -> None:
     assert_problem(await client.get(f"{BASE}/999999", headers=producer), 404, "not_found")
 
 
-async def test_r_pro_1_patch_changes_only_the_fields_sent_and_keeps_keys_in_step(client, producer, app,
-                                                                               clock) -> None:
-    created = await add(client, producer, last_name="Smith", city="Chicago", phone="3125550100",
-                        email="a@example.com")
+async def test_r_pro_1_patch_changes_only_the_fields_sent_and_keeps_keys_in_step(client, producer, app, clock) -> None:
+    created = await add(client, producer, last_name="Smith", city="Chicago", phone="3125550100", email="a@example.com")
     clock.advance(minutes=5)
-    r = await client.patch(f"{BASE}/{created['id']}", headers=producer,
-                           json={"last_name": "Zimmerman", "city": "Evanston", "phone": None, "email": "Z@Example.com"})
+    r = await client.patch(
+        f"{BASE}/{created['id']}",
+        headers=producer,
+        json={"last_name": "Zimmerman", "city": "Evanston", "phone": None, "email": "Z@Example.com"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["last_name"], body["city"], body["phone"], body["email"]) == (
-        "Zimmerman", "Evanston", None, "Z@example.com")
+        "Zimmerman",
+        "Evanston",
+        None,
+        "Z@example.com",
+    )
     assert (body["first_name"], body["state"], body["zip_code"]) == (created["first_name"], "IL", "60601")
     assert body["created_at"] == created["created_at"] and body["updated_at"] != created["updated_at"]
     row = await db_prospect(app, created["id"])
     assert row is not None
-    assert (row.last_name_key, row.city_key, row.email_key, row.phone) == ("zimmerman", "evanston", "z@example.com",
-                                                                           None)
+    assert (row.last_name_key, row.city_key, row.email_key, row.phone) == (
+        "zimmerman",
+        "evanston",
+        "z@example.com",
+        None,
+    )
     found = (await client.get(BASE, params={"last_name": "zimm"}, headers=producer)).json()["items"]
     assert [i["id"] for i in found] == [created["id"]]
     [event] = await audit_actions(app, "prospect.updated")
@@ -191,14 +308,22 @@ async def test_r_pro_1_patch_changes_only_the_fields_sent_and_keeps_keys_in_step
 
 async def test_r_pro_1_patch_cannot_clear_required_fields_and_checks_the_rules(client, producer, app) -> None:
     created = await add(client, producer)
-    problem = assert_problem(await client.patch(f"{BASE}/{created['id']}", headers=producer,
-                                                json={"first_name": None, "zip_code": None, "state": "XX"}), 422)
+    problem = assert_problem(
+        await client.patch(
+            f"{BASE}/{created['id']}", headers=producer, json={"first_name": None, "zip_code": None, "state": "XX"}
+        ),
+        422,
+    )
     assert {e["field"]: e["code"] for e in problem["errors"]} == {
-        "first_name": "prospect.required", "zip_code": "prospect.required", "state": "prospect.state_invalid"}
+        "first_name": "prospect.required",
+        "zip_code": "prospect.required",
+        "state": "prospect.state_invalid",
+    }
     row = await db_prospect(app, created["id"])
     assert row is not None and (row.first_name, row.zip_code, row.state) == ("Jessica", "60601", "IL")
-    assert_problem(await client.patch(f"{BASE}/{created['id']}", headers=producer, json={"created_at": "2020-01-01"}),
-                   422)
+    assert_problem(
+        await client.patch(f"{BASE}/{created['id']}", headers=producer, json={"created_at": "2020-01-01"}), 422
+    )
 
 
 async def test_r_pro_1_delete_removes_the_prospect(client, producer, app) -> None:
@@ -213,14 +338,29 @@ async def test_r_pro_1_delete_removes_the_prospect(client, producer, app) -> Non
 
 # --- R-PRO-2: search -----------------------------------------------------------------------------------------
 
+
 async def test_r_pro_2_show_all_lists_every_prospect_of_the_producer(client, fresh, book) -> None:
     r = await client.get(BASE, headers=fresh)
     body = r.json()
     assert body["total"] == 5 and body["page"] == 1 and body["page_size"] == 25
     assert {i["id"] for i in body["items"]} == {p["id"] for p in book.values()}
-    assert set(body["items"][0]) == {"id", "first_name", "middle_initial", "last_name", "address1", "address2",
-                                     "city", "state", "zip_code", "phone", "cell_phone", "email",
-                                     "assigned_agent_number", "created_at", "updated_at"}
+    assert set(body["items"][0]) == {
+        "id",
+        "first_name",
+        "middle_initial",
+        "last_name",
+        "address1",
+        "address2",
+        "city",
+        "state",
+        "zip_code",
+        "phone",
+        "cell_phone",
+        "email",
+        "assigned_agent_number",
+        "created_at",
+        "updated_at",
+    }
 
 
 async def test_r_pro_2_search_by_last_name_prefix_case_insensitive(client, fresh, book) -> None:
@@ -260,8 +400,9 @@ async def test_r_pro_2_search_by_phone_matches_phone_or_cell_phone(client, fresh
     assert await names(client, fresh, phone="(312) 555-0100") == ["John Smith", "Anna Smithers"]
     assert await names(client, fresh, phone="7135550199") == ["Bob smythe"]
     assert await names(client, fresh, phone="2175550100") == []
-    problem = assert_problem(await client.get(BASE, params={"phone": "555"}, headers=fresh), 422,
-                             "prospect.phone_invalid")
+    problem = assert_problem(
+        await client.get(BASE, params={"phone": "555"}, headers=fresh), 422, "prospect.phone_invalid"
+    )
     assert problem["errors"][0]["field"] == "phone"
 
 
@@ -275,8 +416,17 @@ async def test_r_pro_2_search_fields_combine_with_and(client, fresh, book) -> No
     assert await names(client, fresh, last_name="smi", state="IL", city="chic") == ["John Smith"]
     assert await names(client, fresh, last_name="smi", zip_code="62701") == ["Anna Smithers"]
     assert await names(client, fresh, first_name="jo", city="chicago") == ["Johnny Jones", "John Smith"]
-    assert await names(client, fresh, first_name="jo", phone="3125550100", email="john.smith@example.com",
-                       state="IL", zip_code="60601", city="c", last_name="s") == ["John Smith"]
+    assert await names(
+        client,
+        fresh,
+        first_name="jo",
+        phone="3125550100",
+        email="john.smith@example.com",
+        state="IL",
+        zip_code="60601",
+        city="c",
+        last_name="s",
+    ) == ["John Smith"]
     assert await names(client, fresh, last_name="smi", state="TX") == []
 
 
@@ -286,8 +436,9 @@ async def test_r_pro_2_blank_search_fields_are_ignored(client, fresh, book) -> N
 
 
 async def test_r_pro_2_invalid_search_fields_are_reported_together(client, fresh) -> None:
-    problem = assert_problem(await client.get(BASE, params={"state": "ZZ", "zip_code": "abcde", "phone": "1"},
-                                              headers=fresh), 422)
+    problem = assert_problem(
+        await client.get(BASE, params={"state": "ZZ", "zip_code": "abcde", "phone": "1"}, headers=fresh), 422
+    )
     assert {e["field"] for e in problem["errors"]} == {"state", "zip_code", "phone"}
 
 
@@ -317,50 +468,62 @@ async def test_r_pro_2_sorting_over_whitelisted_fields(client, fresh, clock) -> 
     assert await names(client, fresh, sort="zip_code") == ["Zed Adams", "Cal Baker", "Amy baker"]
     assert await names(client, fresh, sort="city") == ["Cal Baker", "Zed Adams", "Amy baker"]  # empty city last
     assert await names(client, fresh, sort="-city") == ["Zed Adams", "Cal Baker", "Amy baker"]
-    problem = assert_problem(await client.get(BASE, params={"sort": "last_name,password"}, headers=fresh), 422,
-                             "prospect.sort_invalid")
+    problem = assert_problem(
+        await client.get(BASE, params={"sort": "last_name,password"}, headers=fresh), 422, "prospect.sort_invalid"
+    )
     assert problem["errors"][0]["field"] == "sort" and "'password'" in problem["detail"]
     assert "last_name" in problem["detail"]
 
 
 # --- R-BOOK-1 / R-DEL-9: who may see what ---------------------------------------------------------------------
 
-async def test_r_book_1_another_producers_prospect_answers_404_and_stays_unchanged(client, producer, other,
-                                                                                  app) -> None:
+
+async def test_r_book_1_another_producers_prospect_answers_404_and_stays_unchanged(
+    client, producer, other, app
+) -> None:
     mine = await add(client, producer, last_name="Isolated")
     url = f"{BASE}/{mine['id']}"
     for method, body in (("GET", None), ("PATCH", {"last_name": "Hacked"}), ("DELETE", None)):
-        problem = assert_problem(await client.request(method, url, json=body, headers=other), 404,
-                                 "not_found")
+        problem = assert_problem(await client.request(method, url, json=body, headers=other), 404, "not_found")
         assert "Isolated" not in str(problem) and str(mine["id"]) not in problem["detail"]
     row = await db_prospect(app, mine["id"])
     assert row is not None and row.last_name == "Isolated"
-    assert mine["id"] not in [i["id"] for i in (await client.get(BASE, params={"page_size": 200},
-                                                                 headers=other)).json()["items"]]
+    assert mine["id"] not in [
+        i["id"] for i in (await client.get(BASE, params={"page_size": 200}, headers=other)).json()["items"]
+    ]
     assert await names(client, other, last_name="isolated") == []
 
 
 async def test_r_pro_3_bulk_delete_with_a_foreign_id_deletes_nothing(client, producer, other, app) -> None:
     mine = [await add(client, producer) for _ in range(2)]
     theirs = await add(client, other)
-    r = await client.post(f"{BASE}/bulk-delete", json={"ids": [mine[0]["id"], theirs["id"], mine[1]["id"]]},
-                          headers=producer)
+    r = await client.post(
+        f"{BASE}/bulk-delete", json={"ids": [mine[0]["id"], theirs["id"], mine[1]["id"]]}, headers=producer
+    )
     problem = assert_problem(r, 404, "not_found")
     assert problem["missing_ids"] == [theirs["id"]] and "nothing was done" in problem["detail"]
     for p in (*mine, theirs):
         assert await db_prospect(app, p["id"]) is not None
     for path in ("export", "print"):
-        assert_problem(await client.get(f"{BASE}/{path}", params={"ids": f"{mine[0]['id']},{theirs['id']}"},
-                                        headers=producer), 404, "not_found")
+        assert_problem(
+            await client.get(f"{BASE}/{path}", params={"ids": f"{mine[0]['id']},{theirs['id']}"}, headers=producer),
+            404,
+            "not_found",
+        )
 
 
 async def test_r_book_1_anonymous_callers_get_401(client, producer) -> None:
     created = await add(client, producer)
-    for method, path, body in (("POST", BASE, payload()), ("GET", BASE, None),
-                               ("GET", f"{BASE}/{created['id']}", None), ("PATCH", f"{BASE}/{created['id']}", {}),
-                               ("DELETE", f"{BASE}/{created['id']}", None),
-                               ("POST", f"{BASE}/bulk-delete", {"ids": [created["id"]]}),
-                               ("GET", f"{BASE}/export", None), ("GET", f"{BASE}/print", None)):
+    for method, path, body in (
+        ("POST", BASE, payload()),
+        ("GET", BASE, None),
+        ("GET", f"{BASE}/{created['id']}", None),
+        ("PATCH", f"{BASE}/{created['id']}", {}),
+        ("DELETE", f"{BASE}/{created['id']}", None),
+        ("POST", f"{BASE}/bulk-delete", {"ids": [created["id"]]}),
+        ("GET", f"{BASE}/export", None),
+        ("GET", f"{BASE}/print", None),
+    ):
         assert_problem(await client.request(method, path, json=body), 401, "not_authenticated")
 
 
@@ -369,18 +532,23 @@ async def test_r_del_9_delegates_cannot_use_prospects(client, admin, producer, c
     delegate = await ready_delegate(client, admin, producer, clock)
     tokens = await mfa_sign_in(client, admin, delegate, clock)
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
-    for method, path, body in (("POST", BASE, payload()), ("GET", BASE, None),
-                               ("GET", f"{BASE}/{created['id']}", None),
-                               ("PATCH", f"{BASE}/{created['id']}", {"city": "X"}),
-                               ("DELETE", f"{BASE}/{created['id']}", None),
-                               ("POST", f"{BASE}/bulk-delete", {"ids": [created["id"]]}),
-                               ("GET", f"{BASE}/export", None), ("GET", f"{BASE}/print", None)):
+    for method, path, body in (
+        ("POST", BASE, payload()),
+        ("GET", BASE, None),
+        ("GET", f"{BASE}/{created['id']}", None),
+        ("PATCH", f"{BASE}/{created['id']}", {"city": "X"}),
+        ("DELETE", f"{BASE}/{created['id']}", None),
+        ("POST", f"{BASE}/bulk-delete", {"ids": [created["id"]]}),
+        ("GET", f"{BASE}/export", None),
+        ("GET", f"{BASE}/print", None),
+    ):
         assert_problem(await client.request(method, path, json=body, headers=auth), 403, "delegate_not_permitted")
     row = await db_prospect(app, created["id"])
     assert row is not None and row.city is None
 
 
 # --- R-PRO-3: delete selected, export, print ----------------------------------------------------------------------
+
 
 async def test_r_pro_3_bulk_delete_removes_the_selected_rows_only(client, fresh, app) -> None:
     a, b, c = [await add(client, fresh) for _ in range(3)]
@@ -400,8 +568,9 @@ def _csv_rows(content: bytes) -> list[list[str]]:
 
 
 async def test_r_pro_3_export_all_as_csv(client, fresh, book, app) -> None:
-    await client.patch(f"{BASE}/{book['john']['id']}", json={"middle_initial": "Q", "address1": "1 Main St"},
-                       headers=fresh)
+    await client.patch(
+        f"{BASE}/{book['john']['id']}", json={"middle_initial": "Q", "address1": "1 Main St"}, headers=fresh
+    )
     r = await client.get(f"{BASE}/export", params={"format": "csv"}, headers=fresh)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
@@ -410,8 +579,20 @@ async def test_r_pro_3_export_all_as_csv(client, fresh, book, app) -> None:
     assert rows[0] == HEADERS
     assert [row[2] for row in rows[1:]] == ["Jones", "Smith", "Smithers", "smythe", "Ångström"]  # screen order
     john = next(row for row in rows if row[2] == "Smith")
-    assert john == ["John", "Q", "Smith", "1 Main St", "", "Chicago", "IL", "60601", "(312) 555-0100", "",
-                    "john.smith@example.com", "11/22/2026"]
+    assert john == [
+        "John",
+        "Q",
+        "Smith",
+        "1 Main St",
+        "",
+        "Chicago",
+        "IL",
+        "60601",
+        "(312) 555-0100",
+        "",
+        "john.smith@example.com",
+        "11/22/2026",
+    ]
     anna = next(row for row in rows if row[2] == "Smithers")
     assert anna[8:10] == ["", "(312) 555-0100"]
     [event] = await audit_actions(app, "prospect.exported")
@@ -420,22 +601,24 @@ async def test_r_pro_3_export_all_as_csv(client, fresh, book, app) -> None:
 
 async def test_r_pro_3_export_selected_rows_only(client, fresh, book) -> None:
     ids = [book["bob"]["id"], book["anna"]["id"]]
-    repeated = await client.get(f"{BASE}/export", params=[("format", "csv"), ("ids", ids[0]), ("ids", ids[1])],
-                                headers=fresh)
+    repeated = await client.get(
+        f"{BASE}/export", params=[("format", "csv"), ("ids", ids[0]), ("ids", ids[1])], headers=fresh
+    )
     comma = await client.get(f"{BASE}/export", params={"format": "csv", "ids": f"{ids[0]}, {ids[1]}"}, headers=fresh)
     for r in (repeated, comma):
         assert r.status_code == 200, r.text
         assert [row[2] for row in _csv_rows(r.content)[1:]] == ["Smithers", "smythe"]
-    searched = await client.get(f"{BASE}/export", params={"format": "csv", "state": "TX", "sort": "-last_name"},
-                                headers=fresh)
+    searched = await client.get(
+        f"{BASE}/export", params={"format": "csv", "state": "TX", "sort": "-last_name"}, headers=fresh
+    )
     assert [row[2] for row in _csv_rows(searched.content)[1:]] == ["Ångström", "smythe"]
     assert_problem(await client.get(f"{BASE}/export", params={"ids": "1,x"}, headers=fresh), 422)
 
 
 async def test_r_pro_3_csv_cells_are_never_spreadsheet_formulas(client, fresh) -> None:
-    await add(client, fresh, first_name="=HYPERLINK(\"http://evil\")", last_name="+Plus", address1="@SUM(A1)")
+    await add(client, fresh, first_name='=HYPERLINK("http://evil")', last_name="+Plus", address1="@SUM(A1)")
     rows = _csv_rows((await client.get(f"{BASE}/export", params={"format": "csv"}, headers=fresh)).content)
-    assert rows[1][0] == "'=HYPERLINK(\"http://evil\")" and rows[1][2] == "'+Plus" and rows[1][3] == "'@SUM(A1)"
+    assert rows[1][0] == '\'=HYPERLINK("http://evil")' and rows[1][2] == "'+Plus" and rows[1][3] == "'@SUM(A1)"
 
 
 async def test_r_pro_3_export_as_xlsx_workbook(client, fresh, book) -> None:
@@ -449,8 +632,19 @@ async def test_r_pro_3_export_as_xlsx_workbook(client, fresh, book) -> None:
     assert list(rows[0]) == HEADERS
     assert [row[2] for row in rows[1:]] == ["Jones", "Smith", "Smithers", "smythe", "Ångström"]
     john = next(row for row in rows if row[2] == "Smith")
-    assert list(john[:11]) == ["John", None, "Smith", None, None, "Chicago", "IL", "60601", "(312) 555-0100", None,
-                               "john.smith@example.com"]
+    assert list(john[:11]) == [
+        "John",
+        None,
+        "Smith",
+        None,
+        None,
+        "Chicago",
+        "IL",
+        "60601",
+        "(312) 555-0100",
+        None,
+        "john.smith@example.com",
+    ]
     assert john[11] == datetime(2026, 11, 22)
     assert sheet.cell(row=2, column=12).number_format == "MM/DD/YYYY"
     # the default format is xlsx, and a selection works the same way
@@ -482,8 +676,10 @@ async def _bulk_insert(app, producer_id: int, count: int) -> None:  # type: igno
     data = validate_prospect({"first_name": "Bulk", "last_name": "Row", "state": "IL", "zip_code": "60601"})
     row = {**data.as_dict(), **data.keys(), "producer_id": producer_id, "created_at": START, "updated_at": START}
     async with app.state.ctx.uow() as uow:
-        await uow.session.execute(insert(Prospect), [{**row, "last_name": f"Row{i:05d}",
-                                                      "last_name_key": f"row{i:05d}"} for i in range(count)])
+        await uow.session.execute(
+            insert(Prospect),
+            [{**row, "last_name": f"Row{i:05d}", "last_name_key": f"row{i:05d}"} for i in range(count)],
+        )
         await uow.commit()
 
 
@@ -510,12 +706,18 @@ async def test_r_pro_3_print_is_capped_with_a_clear_error(client, fresh, app) ->
 
 # --- R-PRO-4: save and create proposal ---------------------------------------------------------------------------
 
+
 async def test_r_pro_4_save_and_create_proposal_answers_a_quote_prefill(client, producer) -> None:
-    body = await add(client, producer, first_name="Quin", last_name="Quote", state="TX", zip_code="75201",
-                     create_proposal=True)
-    assert body["proposal"] == {"prospect_id": body["id"], "zip_code": "75201", "state": "TX",
-                                "applicant": {"first_name": "Quin", "last_name": "Quote"},
-                                "next": "POST /api/v1/quotes"}
+    body = await add(
+        client, producer, first_name="Quin", last_name="Quote", state="TX", zip_code="75201", create_proposal=True
+    )
+    assert body["proposal"] == {
+        "prospect_id": body["id"],
+        "zip_code": "75201",
+        "state": "TX",
+        "applicant": {"first_name": "Quin", "last_name": "Quote"},
+        "next": "POST /api/v1/quotes",
+    }
     plain = await add(client, producer, create_proposal=False)
     assert plain["proposal"] is None
 
@@ -527,8 +729,15 @@ class _RecordingHook:
         self.fail = fail
 
     async def create_for_prospect(self, *, uow, producer, prospect) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
-        uow.audit.add(AuditEvent(occurred_at=START, action="quote.created", outcome="success",
-                                 target_type="prospect", target_id=str(prospect.id)))
+        uow.audit.add(
+            AuditEvent(
+                occurred_at=START,
+                action="quote.created",
+                outcome="success",
+                target_type="prospect",
+                target_id=str(prospect.id),
+            )
+        )
         if self.fail:
             raise ValidationFailed("No plans are offered in this zip code.", code="quote.no_plans", field="zip_code")
         return {"quote_id": 42, "prospect_id": prospect.id}

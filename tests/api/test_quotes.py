@@ -21,31 +21,54 @@ from tests.helpers import assert_problem
 
 QUOTES = "/api/v1/quotes"
 FAMILY_DEPENDENTS = [  # ages on 2027-01-01: 16, 22, 12, 3, 8
-    {"date_of_birth": "2010-03-01", "sex": "female"}, {"date_of_birth": "2004-10-10", "sex": "male"},
-    {"date_of_birth": "2014-05-05", "sex": "female"}, {"date_of_birth": "2023-02-02", "sex": "male"},
-    {"date_of_birth": "2018-07-07", "sex": "female"}]
+    {"date_of_birth": "2010-03-01", "sex": "female"},
+    {"date_of_birth": "2004-10-10", "sex": "male"},
+    {"date_of_birth": "2014-05-05", "sex": "female"},
+    {"date_of_birth": "2023-02-02", "sex": "male"},
+    {"date_of_birth": "2018-07-07", "sex": "female"},
+]
 ENROLLMENT_PENDING = "the enrollment service (app/services/enrollments.py) is still a stub raising NotImplementedError"
 
 
 def quote_body(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "prospect_id": None, "zip_code": "60601", "county": "Cook", "effective_date": "2027-01-01",
+        "prospect_id": None,
+        "zip_code": "60601",
+        "county": "Cook",
+        "effective_date": "2027-01-01",
         "coverage": "medical_dental",
-        "applicant": {"first_name": "Jessica", "last_name": "Tester", "date_of_birth": "1988-02-10",
-                      "sex": "female", "tobacco_use": False},
-        "spouse": None, "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}]}
+        "applicant": {
+            "first_name": "Jessica",
+            "last_name": "Tester",
+            "date_of_birth": "1988-02-10",
+            "sex": "female",
+            "tobacco_use": False,
+        },
+        "spouse": None,
+        "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}],
+    }
     data.update(overrides)
     return data
 
 
 def family_body(**overrides: Any) -> dict[str, Any]:
     """A household in the test county (zip 61998, Testland, IL rating area 7)."""
-    return quote_body(**{
-        "zip_code": "61998", "county": "Testland",
-        "applicant": {"first_name": "Ada", "last_name": "Family", "date_of_birth": "1987-01-01", "sex": "female",
-                      "tobacco_use": True},
-        "spouse": {"date_of_birth": "1990-06-15", "sex": "male", "tobacco_use": False},
-        "dependents": FAMILY_DEPENDENTS, **overrides})
+    return quote_body(
+        **{
+            "zip_code": "61998",
+            "county": "Testland",
+            "applicant": {
+                "first_name": "Ada",
+                "last_name": "Family",
+                "date_of_birth": "1987-01-01",
+                "sex": "female",
+                "tobacco_use": True,
+            },
+            "spouse": {"date_of_birth": "1990-06-15", "sex": "male", "tobacco_use": False},
+            "dependents": FAMILY_DEPENDENTS,
+            **overrides,
+        }
+    )
 
 
 async def create_quote(client, headers, **overrides) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -55,8 +78,9 @@ async def create_quote(client, headers, **overrides) -> dict[str, Any]:  # type:
 
 
 async def choose(client, headers, quote_id, medical=None, dental=None) -> Any:  # type: ignore[no-untyped-def]
-    return await client.put(f"{QUOTES}/{quote_id}/selection", headers=headers,
-                            json={"medical_plan_id": medical, "dental_plan_id": dental})
+    return await client.put(
+        f"{QUOTES}/{quote_id}/selection", headers=headers, json={"medical_plan_id": medical, "dental_plan_id": dental}
+    )
 
 
 async def quote_plans(client, headers, quote_id, **params) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
@@ -80,8 +104,10 @@ async def make_on_exchange_quote(client, app, producer) -> str:  # type: ignore[
 
 
 def enrollment_is_stubbed() -> bool:
-    return any("raise NotImplementedError" in inspect.getsource(f) for f in (
-        enrollment_service.create_application_from_quote, enrollment_service.find_incomplete_for_quote))
+    return any(
+        "raise NotImplementedError" in inspect.getsource(f)
+        for f in (enrollment_service.create_application_from_quote, enrollment_service.find_incomplete_for_quote)
+    )
 
 
 @pytest.fixture
@@ -102,9 +128,13 @@ async def ref(app, demo) -> None:  # type: ignore[no-untyped-def]
     async with app.state.ctx.uow() as uow:
         s = uow.session
         s.add(Network(code="QT-NET", name="Quote test network", state="IL"))
-        s.add_all([County(zip_code="61999", fips="17998", name="Testland", state="IL", rating_area=7),
-                   County(zip_code="61999", fips="17999", name="Otherland", state="IL", rating_area=8),
-                   County(zip_code="61998", fips="17998", name="Testland", state="IL", rating_area=7)])
+        s.add_all(
+            [
+                County(zip_code="61999", fips="17998", name="Testland", state="IL", rating_area=7),
+                County(zip_code="61999", fips="17999", name="Otherland", state="IL", rating_area=8),
+                County(zip_code="61998", fips="17998", name="Testland", state="IL", rating_area=7),
+            ]
+        )
         await s.flush()
         plans = [  # plan_id, coverage, metal, network type, exchange, year, tobacco factor, {area: base rate}
             ("QT-GOLD", "medical", "gold", "HMO", "off", 2027, "1.50", {7: "400.00"}),
@@ -115,10 +145,23 @@ async def ref(app, demo) -> None:  # type: ignore[no-untyped-def]
             ("QT-2026", "medical", "gold", "HMO", "off", 2026, "1.50", {7: "280.00"}),
         ]
         for pid, cov, metal, nt, exchange, year, tobacco, _rates in plans:
-            s.add(Plan(plan_id=pid, name=f"Test {pid}", coverage=cov, metal_level=metal, network_type=nt,
-                       requires_pcp=nt == "HMO", exchange=exchange, state="IL", network_code="QT-NET",
-                       plan_year=year, group_number="QT1", tobacco_factor=Decimal(tobacco),
-                       customer_service_phone="8005550100"))
+            s.add(
+                Plan(
+                    plan_id=pid,
+                    name=f"Test {pid}",
+                    coverage=cov,
+                    metal_level=metal,
+                    network_type=nt,
+                    requires_pcp=nt == "HMO",
+                    exchange=exchange,
+                    state="IL",
+                    network_code="QT-NET",
+                    plan_year=year,
+                    group_number="QT1",
+                    tobacco_factor=Decimal(tobacco),
+                    customer_service_phone="8005550100",
+                )
+            )
         await s.flush()
         for pid, *_rest, rates in plans:
             for area, rate in rates.items():
@@ -133,11 +176,16 @@ async def count(app, model, *where) -> int:  # type: ignore[no-untyped-def]
 
 # --- counties and plans ----------------------------------------------------------------------------------
 
+
 async def test_r_quo_1_counties_by_zip_including_a_zip_in_two_counties(client, producer) -> None:
     r = await client.get("/api/v1/counties", params={"zip_code": "60601"}, headers=producer)
     assert r.status_code == 200, r.text
-    assert r.json() == {"items": [{"name": "Cook", "state": "IL", "fips": "17031", "rating_area": 1}], "total": 1,
-                        "page": 1, "page_size": 25}
+    assert r.json() == {
+        "items": [{"name": "Cook", "state": "IL", "fips": "17031", "rating_area": 1}],
+        "total": 1,
+        "page": 1,
+        "page_size": 25,
+    }
     dallas = (await client.get("/api/v1/counties", params={"zip_code": "75201"}, headers=producer)).json()
     assert [(c["name"], c["state"], c["fips"]) for c in dallas["items"]] == [("Dallas", "TX", "48113")]
     two = (await client.get("/api/v1/counties", params={"zip_code": "60010"}, headers=producer)).json()
@@ -156,8 +204,9 @@ async def test_r_quo_2_plans_available_by_county_and_date(client, producer, ref)
         return sorted(p["plan_id"] for p in r.json()["items"])
 
     # zip 61999 spans two counties: the county is needed
-    body = assert_problem(await client.get("/api/v1/plans", params={"zip_code": "61999"}, headers=producer), 422,
-                          "plans.county_required")
+    body = assert_problem(
+        await client.get("/api/v1/plans", params={"zip_code": "61999"}, headers=producer), 422, "plans.county_required"
+    )
     assert [c["name"] for c in body["counties"]] == ["Otherland", "Testland"]
     assert body["errors"][0]["field"] == "county"
     testland = await ids(zip_code="61999", county="Testland", effective_date="2027-01-01")
@@ -170,19 +219,34 @@ async def test_r_quo_2_plans_available_by_county_and_date(client, producer, ref)
     assert await ids(county="17999") == ["QT-BRONZE"]  # a county by FIPS code, any plan year
     assert await ids(zip_code="61998", state="TX") == []  # filters combine with AND
     assert await ids(zip_code="99999") == []  # a zip code outside the service area
-    assert_problem(await client.get("/api/v1/plans", params={"zip_code": "61999", "county": "Cook"},
-                                    headers=producer), 422, "plans.county_mismatch")
+    assert_problem(
+        await client.get("/api/v1/plans", params={"zip_code": "61999", "county": "Cook"}, headers=producer),
+        422,
+        "plans.county_mismatch",
+    )
 
     # the demo geography: Cook County offers every network type on and off exchange, and dental plans
-    r = await client.get("/api/v1/plans", params={"zip_code": "60601", "effective_date": "2027-01-01",
-                                                  "page_size": 200}, headers=producer)
+    r = await client.get(
+        "/api/v1/plans",
+        params={"zip_code": "60601", "effective_date": "2027-01-01", "page_size": 200},
+        headers=producer,
+    )
     items = r.json()["items"]
     assert r.json()["total"] == len(items) > 0
     assert {p["state"] for p in items} == {"IL"} and {p["plan_year"] for p in items} == {2027}
     assert {p["network_type"] for p in items if p["coverage"] == "medical"} >= {"HMO", "PPO"}
     assert {p["exchange"] for p in items} == {"on", "off"} and any(p["coverage"] == "dental" for p in items)
-    assert set(items[0]) == {"plan_id", "name", "coverage", "metal_level", "network_type", "requires_pcp",
-                             "exchange", "state", "plan_year"}
+    assert set(items[0]) == {
+        "plan_id",
+        "name",
+        "coverage",
+        "metal_level",
+        "network_type",
+        "requires_pcp",
+        "exchange",
+        "state",
+        "plan_year",
+    }
     assert all(p["requires_pcp"] == (p["network_type"] in ("HMO", "POS")) for p in items)
     tx = (await client.get("/api/v1/plans", params={"state": "tx", "page_size": 200}, headers=producer)).json()
     assert tx["total"] > 0 and {p["state"] for p in tx["items"]} == {"TX"}
@@ -192,19 +256,44 @@ async def test_r_quo_2_plans_available_by_county_and_date(client, producer, ref)
 
 # --- R-QUO-1: creating a quote ------------------------------------------------------------------------------
 
+
 async def test_r_quo_1_producer_creates_a_quote(client, app, producer) -> None:
     r = await client.post(QUOTES, json=quote_body(county="cook county"), headers=producer)
     assert r.status_code == 201, r.text
     q = r.json()
     assert r.headers["location"] == f"{QUOTES}/{q['id']}"
-    assert {k: q[k] for k in ("zip_code", "county", "state", "rating_area", "effective_date", "coverage",
-                              "member_count", "prospect_id")} == {
-        "zip_code": "60601", "county": "Cook", "state": "IL", "rating_area": 1, "effective_date": "2027-01-01",
-        "coverage": "medical_dental", "member_count": 2, "prospect_id": None}
-    assert q["applicant"] == {"first_name": "Jessica", "last_name": "Tester", "date_of_birth": "1988-02-10",
-                              "sex": "female", "tobacco_use": False}
-    assert q["dependents"] == [{"first_name": None, "last_name": None, "date_of_birth": "2015-03-03",
-                                "sex": "female", "tobacco_use": None}]
+    assert {
+        k: q[k]
+        for k in (
+            "zip_code",
+            "county",
+            "state",
+            "rating_area",
+            "effective_date",
+            "coverage",
+            "member_count",
+            "prospect_id",
+        )
+    } == {
+        "zip_code": "60601",
+        "county": "Cook",
+        "state": "IL",
+        "rating_area": 1,
+        "effective_date": "2027-01-01",
+        "coverage": "medical_dental",
+        "member_count": 2,
+        "prospect_id": None,
+    }
+    assert q["applicant"] == {
+        "first_name": "Jessica",
+        "last_name": "Tester",
+        "date_of_birth": "1988-02-10",
+        "sex": "female",
+        "tobacco_use": False,
+    }
+    assert q["dependents"] == [
+        {"first_name": None, "last_name": None, "date_of_birth": "2015-03-03", "sex": "female", "tobacco_use": None}
+    ]
     assert q["selection"] == {"medical": None, "dental": None} and q["total_monthly_premium"] is None
     assert q["created_by_username"] == "demoagent"
     async with app.state.ctx.uow() as uow:
@@ -212,35 +301,55 @@ async def test_r_quo_1_producer_creates_a_quote(client, app, producer) -> None:
         row = await uow.session.get(Quote, q["id"])
         assert row is not None and row.producer_id == owner and row.created_by_id == owner
         assert row.household["applicant"]["date_of_birth"] == "1988-02-10" and row.household["spouse"] is None
-        event = (await uow.session.execute(select(AuditEvent).where(AuditEvent.action == "quote.created"))
-                 ).scalar_one()
+        event = (await uow.session.execute(select(AuditEvent).where(AuditEvent.action == "quote.created"))).scalar_one()
         assert event.target_id == str(q["id"]) and event.actor_user_id == owner
         assert "Jessica" not in str(event.details)  # no personal data in the audit log
     assert (await client.get(f"{QUOTES}/{q['id']}", headers=producer)).json() == q
 
 
 async def test_r_quo_1_every_validation_error_at_once(client, app, producer) -> None:
-    body = quote_body(county="Lake", effective_date="2026-11-15",
-                      applicant={"first_name": "Jessica", "last_name": "", "date_of_birth": "2027-01-05",
-                                 "sex": "female", "tobacco_use": False},
-                      spouse={"date_of_birth": "1980-01-01", "sex": "male", "tobacco_use": False},
-                      dependents=[{"date_of_birth": "2012-01-01", "sex": "male"}] * 19)
+    body = quote_body(
+        county="Lake",
+        effective_date="2026-11-15",
+        applicant={
+            "first_name": "Jessica",
+            "last_name": "",
+            "date_of_birth": "2027-01-05",
+            "sex": "female",
+            "tobacco_use": False,
+        },
+        spouse={"date_of_birth": "1980-01-01", "sex": "male", "tobacco_use": False},
+        dependents=[{"date_of_birth": "2012-01-01", "sex": "male"}] * 19,
+    )
     problem = assert_problem(await client.post(QUOTES, json=body, headers=producer), 422, "validation_failed")
     assert {e["field"]: e["code"] for e in problem["errors"]} == {
-        "county": "quote.county_mismatch", "effective_date": "quote.effective_date_not_first",
-        "applicant.last_name": "quote.name_required", "applicant.date_of_birth": "quote.born_after_effective_date",
-        "dependents": "quote.too_many_dependents"}
-    past = assert_problem(await client.post(QUOTES, json=quote_body(effective_date="2026-11-01"), headers=producer),
-                          422, "quote.effective_date_past")
+        "county": "quote.county_mismatch",
+        "effective_date": "quote.effective_date_not_first",
+        "applicant.last_name": "quote.name_required",
+        "applicant.date_of_birth": "quote.born_after_effective_date",
+        "dependents": "quote.too_many_dependents",
+    }
+    past = assert_problem(
+        await client.post(QUOTES, json=quote_body(effective_date="2026-11-01"), headers=producer),
+        422,
+        "quote.effective_date_past",
+    )
     assert past["errors"][0]["field"] == "effective_date"
-    assert_problem(await client.post(QUOTES, json=quote_body(zip_code="99999"), headers=producer), 422,
-                   "quote.zip_unknown")
+    assert_problem(
+        await client.post(QUOTES, json=quote_body(zip_code="99999"), headers=producer), 422, "quote.zip_unknown"
+    )
     # a year without plans yet
-    assert_problem(await client.post(QUOTES, json=quote_body(effective_date="2029-01-01"), headers=producer), 422,
-                   "quote.no_plans_offered")
+    assert_problem(
+        await client.post(QUOTES, json=quote_body(effective_date="2029-01-01"), headers=producer),
+        422,
+        "quote.no_plans_offered",
+    )
     # shape errors come from the schema: unknown fields and values outside the lists
-    shape = assert_problem(await client.post(QUOTES, json=quote_body(coverage="vision", extra=1), headers=producer),
-                           422, "validation_failed")
+    shape = assert_problem(
+        await client.post(QUOTES, json=quote_body(coverage="vision", extra=1), headers=producer),
+        422,
+        "validation_failed",
+    )
     assert {e["field"] for e in shape["errors"]} == {"coverage", "extra"}
     # dates are ISO-8601 strings, never numbers or timestamps
     for bad in ({"effective_date": 0}, {"effective_date": "0"}, {"dependents": [{"date_of_birth": 0, "sex": "male"}]}):
@@ -249,20 +358,32 @@ async def test_r_quo_1_every_validation_error_at_once(client, app, producer) -> 
 
 
 async def test_r_quo_1_a_quote_for_a_prospect_prefills_the_names(client, app, producer, other) -> None:
-    r = await client.post("/api/v1/prospects", headers=producer,
-                          json={"first_name": "Pat", "last_name": "Prospect", "state": "IL", "zip_code": "60601"})
+    r = await client.post(
+        "/api/v1/prospects",
+        headers=producer,
+        json={"first_name": "Pat", "last_name": "Prospect", "state": "IL", "zip_code": "60601"},
+    )
     prospect = r.json()["id"]
-    q = await create_quote(client, producer, prospect_id=prospect,
-                           applicant={"date_of_birth": "1979-04-04", "sex": "male", "tobacco_use": False})
+    q = await create_quote(
+        client,
+        producer,
+        prospect_id=prospect,
+        applicant={"date_of_birth": "1979-04-04", "sex": "male", "tobacco_use": False},
+    )
     assert (q["prospect_id"], q["applicant_first_name"], q["applicant_last_name"]) == (prospect, "Pat", "Prospect")
     listed = (await client.get(QUOTES, params={"prospect_id": prospect}, headers=producer)).json()
     assert [x["id"] for x in listed["items"]] == [q["id"]]
     # someone else's prospect, or none at all: 404 (R-BOOK-1)
-    theirs = (await client.post("/api/v1/prospects", headers=other,
-                                json={"first_name": "Oz", "last_name": "Other", "state": "IL",
-                                      "zip_code": "60601"})).json()["id"]
-    body = assert_problem(await client.post(QUOTES, json=quote_body(prospect_id=theirs), headers=producer), 404,
-                          "not_found")
+    theirs = (
+        await client.post(
+            "/api/v1/prospects",
+            headers=other,
+            json={"first_name": "Oz", "last_name": "Other", "state": "IL", "zip_code": "60601"},
+        )
+    ).json()["id"]
+    body = assert_problem(
+        await client.post(QUOTES, json=quote_body(prospect_id=theirs), headers=producer), 404, "not_found"
+    )
     assert str(theirs) not in body["detail"]
     assert_problem(await client.post(QUOTES, json=quote_body(prospect_id=2**40), headers=producer), 404)
     # without a prospect the names are required
@@ -273,14 +394,19 @@ async def test_r_quo_1_a_quote_for_a_prospect_prefills_the_names(client, app, pr
 
 # --- R-QUO-2: premiums -------------------------------------------------------------------------------------
 
+
 async def test_r_quo_2_premiums_per_member_and_in_total(client, producer, ref) -> None:
     q = await create_quote(client, producer, **family_body())
     assert (q["county"], q["rating_area"], q["member_count"]) == ("Testland", 7, 7)
     items = await quote_plans(client, producer, q["id"])
     # every plan of 2027 in rating area 7, cheapest first
     assert [(p["plan_id"], p["monthly_premium"]) for p in items] == [
-        ("QT-DEN-ON", "147.44"), ("QT-DEN", "176.91"), ("QT-BRONZE", "1864.95"), ("QT-ON", "2287.60"),
-        ("QT-GOLD", "2614.40")]
+        ("QT-DEN-ON", "147.44"),
+        ("QT-DEN", "176.91"),
+        ("QT-BRONZE", "1864.95"),
+        ("QT-ON", "2287.60"),
+        ("QT-GOLD", "2614.40"),
+    ]
     gold = items[-1]
     assert gold["member_premiums"] == [
         {"relationship": "primary", "age": 40, "premium": "766.80", "charged": True},  # 400 x 1.278 x 1.50 tobacco
@@ -289,28 +415,50 @@ async def test_r_quo_2_premiums_per_member_and_in_total(client, producer, ref) -
         {"relationship": "child", "age": 22, "premium": "400.00", "charged": True},  # 21+: always charged
         {"relationship": "child", "age": 12, "premium": "306.00", "charged": True},  # 400 x 0.765
         {"relationship": "child", "age": 3, "premium": "0.00", "charged": False},  # 4th child under 21: free
-        {"relationship": "child", "age": 8, "premium": "306.00", "charged": True}]
-    assert {k: gold[k] for k in ("name", "coverage", "metal_level", "network_type", "requires_pcp", "exchange",
-                                 "state", "plan_year")} == {
-        "name": "Test QT-GOLD", "coverage": "medical", "metal_level": "gold", "network_type": "HMO",
-        "requires_pcp": True, "exchange": "off", "state": "IL", "plan_year": 2027}
+        {"relationship": "child", "age": 8, "premium": "306.00", "charged": True},
+    ]
+    assert {
+        k: gold[k]
+        for k in ("name", "coverage", "metal_level", "network_type", "requires_pcp", "exchange", "state", "plan_year")
+    } == {
+        "name": "Test QT-GOLD",
+        "coverage": "medical",
+        "metal_level": "gold",
+        "network_type": "HMO",
+        "requires_pcp": True,
+        "exchange": "off",
+        "state": "IL",
+        "plan_year": 2027,
+    }
     dental = items[1]
     # tobacco is medical only: the dental plan's factor of 1.50 does not apply
-    assert [m["premium"] for m in dental["member_premiums"]] == ["38.34", "36.90", "25.77", "30.00", "22.95",
-                                                                   "0.00", "22.95"]
+    assert [m["premium"] for m in dental["member_premiums"]] == [
+        "38.34",
+        "36.90",
+        "25.77",
+        "30.00",
+        "22.95",
+        "0.00",
+        "22.95",
+    ]
     assert [p["plan_id"] for p in await quote_plans(client, producer, q["id"], coverage="dental")] == [
-        "QT-DEN-ON", "QT-DEN"]
-    page = (await client.get(f"{QUOTES}/{q['id']}/plans", params={"page": 2, "page_size": 2},
-                             headers=producer)).json()
+        "QT-DEN-ON",
+        "QT-DEN",
+    ]
+    page = (await client.get(f"{QUOTES}/{q['id']}/plans", params={"page": 2, "page_size": 2}, headers=producer)).json()
     assert [p["plan_id"] for p in page["items"]] == ["QT-BRONZE", "QT-ON"] and page["total"] == 5
     # a medical-only quote lists medical plans only
     medical = await create_quote(client, producer, **family_body(coverage="medical"))
     assert [p["plan_id"] for p in await quote_plans(client, producer, medical["id"])] == [
-        "QT-BRONZE", "QT-ON", "QT-GOLD"]
+        "QT-BRONZE",
+        "QT-ON",
+        "QT-GOLD",
+    ]
     assert await quote_plans(client, producer, medical["id"], coverage="dental") == []
 
 
 # --- R-QUO-3: saved quotes and selection -----------------------------------------------------------------------
+
 
 async def test_r_quo_3_select_one_medical_and_one_dental_plan(client, app, producer, ref) -> None:
     q = await create_quote(client, producer, **family_body())
@@ -321,7 +469,10 @@ async def test_r_quo_3_select_one_medical_and_one_dental_plan(client, app, produ
     assert body["selection"]["medical"]["monthly_premium"] == "2614.40"
     assert body["selection"]["dental"]["monthly_premium"] == "176.91"
     assert (body["medical_premium"], body["dental_premium"], body["total_monthly_premium"]) == (
-        "2614.40", "176.91", "2791.31")
+        "2614.40",
+        "176.91",
+        "2791.31",
+    )
     assert (await client.get(f"{QUOTES}/{q['id']}", headers=producer)).json() == body
     listed = (await client.get(QUOTES, headers=producer)).json()["items"]
     assert [(x["id"], x["total_monthly_premium"]) for x in listed] == [(q["id"], "2791.31")]
@@ -330,28 +481,37 @@ async def test_r_quo_3_select_one_medical_and_one_dental_plan(client, app, produ
         assert row is not None and (row.selected_medical_plan_id, row.selected_dental_plan_id) == ("QT-GOLD", "QT-DEN")
 
     # two medical plans cannot even be expressed: one slot, one id
-    shape = assert_problem(await client.put(f"{QUOTES}/{q['id']}/selection", headers=producer,
-                                            json={"medical_plan_id": ["QT-GOLD", "QT-BRONZE"]}), 422)
+    shape = assert_problem(
+        await client.put(
+            f"{QUOTES}/{q['id']}/selection", headers=producer, json={"medical_plan_id": ["QT-GOLD", "QT-BRONZE"]}
+        ),
+        422,
+    )
     assert shape["errors"][0]["field"] == "medical_plan_id"
-    assert_problem(await client.put(f"{QUOTES}/{q['id']}/selection", headers=producer,
-                                    json={"medical_plan_ids": ["QT-GOLD"]}), 422)
+    assert_problem(
+        await client.put(f"{QUOTES}/{q['id']}/selection", headers=producer, json={"medical_plan_ids": ["QT-GOLD"]}), 422
+    )
     # wrong coverage in both slots, at once
     wrong = assert_problem(await choose(client, producer, q["id"], medical="QT-DEN", dental="QT-GOLD"), 422)
-    assert {e["field"]: e["code"] for e in wrong["errors"]} == {"medical_plan_id": "quote.plan_wrong_coverage",
-                                                                "dental_plan_id": "quote.plan_wrong_coverage"}
+    assert {e["field"]: e["code"] for e in wrong["errors"]} == {
+        "medical_plan_id": "quote.plan_wrong_coverage",
+        "dental_plan_id": "quote.plan_wrong_coverage",
+    }
     # not available for this quote: another plan year, another state, unknown
     for plan_id in ("QT-2026", "TX-2027-HMO-207-OFF", "NOPE"):
         assert_problem(await choose(client, producer, q["id"], medical=plan_id), 422, "quote.plan_unavailable")
-    assert_problem(await choose(client, producer, q["id"], medical="QT-ON", dental="QT-DEN"), 422,
-                   "quote.mixed_exchange")
+    assert_problem(
+        await choose(client, producer, q["id"], medical="QT-ON", dental="QT-DEN"), 422, "quote.mixed_exchange"
+    )
     async with app.state.ctx.uow() as uow:  # nothing changed by the refused selections
         row = await uow.session.get(Quote, q["id"])
         assert row is not None and (row.selected_medical_plan_id, row.selected_dental_plan_id) == ("QT-GOLD", "QT-DEN")
 
     # the quote's coverage decides which slots exist
     dental_only = await create_quote(client, producer, **family_body(coverage="dental"))
-    assert_problem(await choose(client, producer, dental_only["id"], medical="QT-GOLD"), 422,
-                   "quote.coverage_excludes_medical")
+    assert_problem(
+        await choose(client, producer, dental_only["id"], medical="QT-GOLD"), 422, "quote.coverage_excludes_medical"
+    )
 
     # null clears
     cleared = await choose(client, producer, q["id"], medical="QT-BRONZE", dental=None)
@@ -380,20 +540,28 @@ async def test_r_quo_3_saved_quotes_newest_first_and_paged(client, producer, oth
 
 # --- R-QUO-4 / R-ENR-2: enrolling ------------------------------------------------------------------------------
 
-async def test_r_enr_2_on_exchange_plans_redirect_to_the_illinois_exchange(client, app, producer, ref,
-                                                                            settings) -> None:
+
+async def test_r_enr_2_on_exchange_plans_redirect_to_the_illinois_exchange(
+    client, app, producer, ref, settings
+) -> None:
     q = await create_quote(client, producer, **family_body())
     assert (await choose(client, producer, q["id"], medical="QT-ON", dental="QT-DEN-ON")).status_code == 200
     r = await client.post(f"{QUOTES}/{q['id']}/enrollments", json={}, headers=producer)
     assert r.status_code == 200, r.text
-    assert r.json() == {"kind": "exchange", "quote_id": q["id"], "exchange": "state", "state": "IL",
-                        "redirect_url": settings.state_exchange_urls["IL"]}
+    assert r.json() == {
+        "kind": "exchange",
+        "quote_id": q["id"],
+        "exchange": "state",
+        "state": "IL",
+        "redirect_url": settings.state_exchange_urls["IL"],
+    }
     assert await count(app, Application) == 0  # R-ENR-2: no application is started
     assert await count(app, AuditEvent, AuditEvent.action == "enrollment.exchange_redirect") == 1
 
 
-async def test_r_enr_2_texas_on_exchange_plans_redirect_to_the_federal_platform(client, app, producer,
-                                                                                 settings) -> None:
+async def test_r_enr_2_texas_on_exchange_plans_redirect_to_the_federal_platform(
+    client, app, producer, settings
+) -> None:
     q = await create_quote(client, producer, zip_code="75201", county="Dallas", coverage="medical")
     assert q["state"] == "TX"
     plans = await quote_plans(client, producer, q["id"])
@@ -409,8 +577,9 @@ async def test_r_enr_2_texas_on_exchange_plans_redirect_to_the_federal_platform(
 async def test_r_del_9_a_delegate_cannot_enroll_on_exchange(client, app, delegate, ref) -> None:
     q = await create_quote(client, delegate, **family_body())
     assert (await choose(client, delegate, q["id"], medical="QT-ON")).status_code == 200
-    body = assert_problem(await client.post(f"{QUOTES}/{q['id']}/enrollments", json={}, headers=delegate), 403,
-                          "delegate_not_permitted")
+    body = assert_problem(
+        await client.post(f"{QUOTES}/{q['id']}/enrollments", json={}, headers=delegate), 403, "delegate_not_permitted"
+    )
     assert "on-exchange" in body["detail"] and body["on_exchange_plan_ids"] == ["QT-ON"]
     assert await count(app, Application) == 0
 
@@ -421,8 +590,7 @@ async def test_r_quo_4_enrolling_needs_a_selection(client, producer) -> None:
     assert_problem(await client.post(f"{QUOTES}/{q['id']}/enrollments", json={"mode": "later"}, headers=producer), 422)
 
 
-async def test_r_quo_4_off_exchange_starts_an_application_then_asks_new_or_resume(client, app, producer,
-                                                                                  ref) -> None:
+async def test_r_quo_4_off_exchange_starts_an_application_then_asks_new_or_resume(client, app, producer, ref) -> None:
     if enrollment_is_stubbed():
         pytest.skip(ENROLLMENT_PENDING)
     q = await create_quote(client, producer, **family_body())
@@ -431,8 +599,13 @@ async def test_r_quo_4_off_exchange_starts_an_application_then_asks_new_or_resum
     first = await client.post(url, json={}, headers=producer)
     assert first.status_code == 201, first.text
     started = first.json()
-    assert started == {"kind": "application", "quote_id": q["id"], "application_id": started["application_id"],
-                       "status": "incomplete", "mode": "new"}
+    assert started == {
+        "kind": "application",
+        "quote_id": q["id"],
+        "application_id": started["application_id"],
+        "status": "incomplete",
+        "mode": "new",
+    }
     assert first.headers["location"] == f"/api/v1/enrollments/{started['application_id']}"
     async with app.state.ctx.uow() as uow:
         application = await uow.session.get(Application, started["application_id"])
@@ -459,8 +632,9 @@ async def test_r_quo_4_resume_without_an_application_and_retried_requests(client
     q = await create_quote(client, producer, **family_body(coverage="medical"))
     assert (await choose(client, producer, q["id"], medical="QT-BRONZE")).status_code == 200
     url = f"{QUOTES}/{q['id']}/enrollments"
-    body = assert_problem(await client.post(url, json={"mode": "resume"}, headers=producer), 409,
-                          "enrollment.nothing_to_resume")
+    body = assert_problem(
+        await client.post(url, json={"mode": "resume"}, headers=producer), 409, "enrollment.nothing_to_resume"
+    )
     assert body["choices"] == ["new"]
     # a retried "new" with the same Idempotency-Key starts one application, not two
     key = {"Idempotency-Key": "enroll-once-1", **producer}
@@ -483,8 +657,7 @@ async def test_r_del_9_a_delegate_enrolls_off_exchange_for_its_producer(client, 
         assert application.created_by_id != application.producer_id  # started by the delegate
 
 
-async def test_r_quo_4_the_enroll_endpoint_calls_the_enrollment_service(client, producer, ref,
-                                                                        monkeypatch) -> None:
+async def test_r_quo_4_the_enroll_endpoint_calls_the_enrollment_service(client, producer, ref, monkeypatch) -> None:
     """The wiring alone, with the enrollment service's two functions replaced (works whatever their state)."""
     made: list[int] = []
 
@@ -508,12 +681,16 @@ async def test_r_quo_4_the_enroll_endpoint_calls_the_enrollment_service(client, 
 
 # --- R-BOOK-1 / R-DEL-9: whose quotes ---------------------------------------------------------------------------
 
+
 async def test_r_book_1_another_producers_quote_is_not_found(client, app, producer, other, ref) -> None:
     q = await create_quote(client, producer, **family_body())
     assert (await choose(client, producer, q["id"], medical="QT-ON")).status_code == 200
-    for method, path, body in (("GET", f"{QUOTES}/{q['id']}", None), ("GET", f"{QUOTES}/{q['id']}/plans", None),
-                               ("PUT", f"{QUOTES}/{q['id']}/selection", {"medical_plan_id": "QT-GOLD"}),
-                               ("POST", f"{QUOTES}/{q['id']}/enrollments", {})):
+    for method, path, body in (
+        ("GET", f"{QUOTES}/{q['id']}", None),
+        ("GET", f"{QUOTES}/{q['id']}/plans", None),
+        ("PUT", f"{QUOTES}/{q['id']}/selection", {"medical_plan_id": "QT-GOLD"}),
+        ("POST", f"{QUOTES}/{q['id']}/enrollments", {}),
+    ):
         problem = assert_problem(await client.request(method, path, json=body, headers=other), 404, "not_found")
         assert str(q["id"]) not in problem["detail"]
         assert_problem(await client.request(method, path, json=body), 401)
@@ -523,8 +700,7 @@ async def test_r_book_1_another_producers_quote_is_not_found(client, app, produc
         assert row is not None and row.selected_medical_plan_id == "QT-ON"  # the other producer changed nothing
 
 
-async def test_r_del_9_a_delegates_quotes_belong_to_its_producers_book(client, app, producer, other,
-                                                                       delegate) -> None:
+async def test_r_del_9_a_delegates_quotes_belong_to_its_producers_book(client, app, producer, other, delegate) -> None:
     q = await create_quote(client, delegate)
     assert q["created_by_username"].startswith("assist")
     listed = (await client.get(QUOTES, headers=producer)).json()

@@ -43,6 +43,7 @@ def report_url(report_type: str) -> str:
 
 # --- building a book ----------------------------------------------------------------------------------------
 
+
 @dataclass
 class Agent:
     user_id: int
@@ -56,20 +57,45 @@ async def make_producer(app, client, first: str, last: str) -> Agent:  # type: i
     ctx = app.state.ctx
     username, number = rand_username("rep"), "5" + rand_digits(8)
     async with ctx.uow() as uow:
-        user = User(role="producer", username=username, password_hash=await ctx.hasher.hash("Abc12345"),
-                    first_name=first, last_name=last, email=f"{username}@agency.example", status="active",
-                    failed_sign_ins=0, must_change_password=False, created_at=NOW, updated_at=NOW,
-                    password_changed_at=NOW, activated_at=NOW)
+        user = User(
+            role="producer",
+            username=username,
+            password_hash=await ctx.hasher.hash("Abc12345"),
+            first_name=first,
+            last_name=last,
+            email=f"{username}@agency.example",
+            status="active",
+            failed_sign_ins=0,
+            must_change_password=False,
+            created_at=NOW,
+            updated_at=NOW,
+            password_changed_at=NOW,
+            activated_at=NOW,
+        )
         uow.session.add(user)
         await uow.flush()
         reg = Registration(user_id=user.id, kind="new_account", status="active", created_at=NOW, decided_at=NOW)
         uow.session.add(reg)
         await uow.flush()
-        uow.session.add(StateRegistration(
-            user_id=user.id, registration_id=reg.id, state="IL", company_name=None, address1="1 Main St",
-            address2=None, city="Chicago", address_state="IL", zip_code="60601", agent_unique_id=number,
-            phone="3125550100", email=f"{username}@agency.example", status="active", created_at=NOW,
-            activated_at=NOW))
+        uow.session.add(
+            StateRegistration(
+                user_id=user.id,
+                registration_id=reg.id,
+                state="IL",
+                company_name=None,
+                address1="1 Main St",
+                address2=None,
+                city="Chicago",
+                address_state="IL",
+                zip_code="60601",
+                agent_unique_id=number,
+                phone="3125550100",
+                email=f"{username}@agency.example",
+                status="active",
+                created_at=NOW,
+                activated_at=NOW,
+            )
+        )
         await ensure_reference(uow)
         await uow.commit()
         user_id = user.id
@@ -87,47 +113,111 @@ class Book:
 
     async def account(self, last: str, first: str = "Casey", born: date = date(1980, 5, 5)) -> Account:
         acc = Account(
-            account_number=str(next(_accounts)), producer_id=self.agent.user_id, first_name=first,
-            middle_initial=None, last_name=last, first_name_key=first.lower(), last_name_key=last.lower(),
-            date_of_birth=born, sex="female", ssn_last4="1234", address1="1 Main St", address2=None, city="Chicago",
-            state="IL", zip_code="60601", county="Cook", email=None, email_key=None, phone_home="3125550100",
-            phone_cell=None, phone_work=None, phone_spouse_cell=None, phone_fax=None, phone_details={},
-            created_at=NOW, updated_at=NOW)
+            account_number=str(next(_accounts)),
+            producer_id=self.agent.user_id,
+            first_name=first,
+            middle_initial=None,
+            last_name=last,
+            first_name_key=first.lower(),
+            last_name_key=last.lower(),
+            date_of_birth=born,
+            sex="female",
+            ssn_last4="1234",
+            address1="1 Main St",
+            address2=None,
+            city="Chicago",
+            state="IL",
+            zip_code="60601",
+            county="Cook",
+            email=None,
+            email_key=None,
+            phone_home="3125550100",
+            phone_cell=None,
+            phone_work=None,
+            phone_spouse_cell=None,
+            phone_fax=None,
+            phone_details={},
+            created_at=NOW,
+            updated_at=NOW,
+        )
         self.uow.session.add(acc)
         await self.uow.flush()
         return acc
 
     async def member(self, acc: Account, relationship: str, first: str, born: date) -> Member:
         existing = (await self.uow.session.execute(select(Member).where(Member.account_id == acc.id))).all()
-        mem = Member(account_id=acc.id, producer_id=acc.producer_id, suffix=f"{len(existing) + 1:02d}",
-                     relationship=relationship, first_name=first, middle_initial=None, last_name=acc.last_name,
-                     date_of_birth=born, sex="male", ssn_last4=None)
+        mem = Member(
+            account_id=acc.id,
+            producer_id=acc.producer_id,
+            suffix=f"{len(existing) + 1:02d}",
+            relationship=relationship,
+            first_name=first,
+            middle_initial=None,
+            last_name=acc.last_name,
+            date_of_birth=born,
+            sex="male",
+            ssn_last4=None,
+        )
         self.uow.session.add(mem)
         await self.uow.flush()
         return mem
 
-    async def policy(self, acc: Account, members: list[Member] | None = None, *, coverage: str = "medical",
-                     product: str = "Blue Choice Preferred Bronze PPO 502", status: str = "Active",
-                     effective: date = FAR, paid_to: date | None = FAR, termed: date | None = None,
-                     signed: date | None = FAR, started: date | None = FAR, application_status: str = "Approved",
-                     initial_paid: bool = True, exchange: str = "off", grandfathered: bool = False,
-                     temporary: bool = False, producer_number: str | None = None,
-                     coverage_end: date | None = None) -> Policy:
+    async def policy(
+        self,
+        acc: Account,
+        members: list[Member] | None = None,
+        *,
+        coverage: str = "medical",
+        product: str = "Blue Choice Preferred Bronze PPO 502",
+        status: str = "Active",
+        effective: date = FAR,
+        paid_to: date | None = FAR,
+        termed: date | None = None,
+        signed: date | None = FAR,
+        started: date | None = FAR,
+        application_status: str = "Approved",
+        initial_paid: bool = True,
+        exchange: str = "off",
+        grandfathered: bool = False,
+        temporary: bool = False,
+        producer_number: str | None = None,
+        coverage_end: date | None = None,
+    ) -> Policy:
         pol = Policy(
-            account_id=acc.id, producer_id=self.agent.user_id, producer_number=producer_number or self.agent.number,
-            plan_id="T-DEN-1" if coverage == "dental" else "T-PPO-1", product_name=product, coverage=coverage,
-            network_type="PPO", requires_pcp=False, exchange=exchange, group_number="IB2121",
-            e_app_number=rand_digits(10), client_app_id=None, exchange_assigned_id=None,
-            pending_application_id="AB12CD", grandfathered=grandfathered, temporary_plan=temporary, status=status,
-            coverage_effective_date=effective, paid_to_date=paid_to, termination_date=termed,
-            app_signature_date=signed, eapp_start_date=started, application_status=application_status,
-            application_submitted_at=NOW, initial_payment_received=initial_paid, member_count=len(members or []) or 1,
-            created_at=NOW)
+            account_id=acc.id,
+            producer_id=self.agent.user_id,
+            producer_number=producer_number or self.agent.number,
+            plan_id="T-DEN-1" if coverage == "dental" else "T-PPO-1",
+            product_name=product,
+            coverage=coverage,
+            network_type="PPO",
+            requires_pcp=False,
+            exchange=exchange,
+            group_number="IB2121",
+            e_app_number=rand_digits(10),
+            client_app_id=None,
+            exchange_assigned_id=None,
+            pending_application_id="AB12CD",
+            grandfathered=grandfathered,
+            temporary_plan=temporary,
+            status=status,
+            coverage_effective_date=effective,
+            paid_to_date=paid_to,
+            termination_date=termed,
+            app_signature_date=signed,
+            eapp_start_date=started,
+            application_status=application_status,
+            application_submitted_at=NOW,
+            initial_payment_received=initial_paid,
+            member_count=len(members or []) or 1,
+            created_at=NOW,
+        )
         self.uow.session.add(pol)
         await self.uow.flush()
         for mem in members or []:
-            self.uow.session.add(PolicyMember(policy_id=pol.id, member_id=mem.id, coverage_start=effective,
-                                              coverage_end=coverage_end))
+            self.uow.session.add(
+                PolicyMember(policy_id=pol.id, member_id=mem.id, coverage_start=effective, coverage_end=coverage_end)
+            )
         await self.uow.flush()
         return pol
 
@@ -161,11 +251,18 @@ def last_names(page: dict[str, Any]) -> list[str]:
 
 # --- R-REP-1: policy reports and their date ranges ------------------------------------------------------------
 
-async def test_r_rep_1_coverage_effective_date_range_is_inclusive_and_scoped_to_the_book(client, app, rita,
-                                                                                         otto) -> None:
+
+async def test_r_rep_1_coverage_effective_date_range_is_inclusive_and_scoped_to_the_book(
+    client, app, rita, otto
+) -> None:
     async def mine(b: Book) -> None:
-        for last, day in (("Before", date(2026, 10, 31)), ("First", date(2026, 11, 1)), ("Middle", date(2026, 11, 15)),
-                          ("Last", date(2026, 11, 30)), ("After", date(2026, 12, 1))):
+        for last, day in (
+            ("Before", date(2026, 10, 31)),
+            ("First", date(2026, 11, 1)),
+            ("Middle", date(2026, 11, 15)),
+            ("Last", date(2026, 11, 30)),
+            ("After", date(2026, 12, 1)),
+        ):
             await b.policy(await b.account(last), effective=day)
 
     async def theirs(b: Book) -> None:
@@ -199,9 +296,14 @@ POLICY_DATE_REPORTS = [
 @pytest.mark.parametrize(("report_type", "keyword"), POLICY_DATE_REPORTS, ids=[r for r, _ in POLICY_DATE_REPORTS])
 async def test_r_rep_1_each_policy_report_ranges_over_its_own_date(client, app, rita, report_type, keyword) -> None:
     """The first and last day count, the day before and after do not, other dates in the range do not matter."""
+
     async def recipe(b: Book) -> None:
-        for last, day in (("Before", date(2026, 10, 31)), ("First", date(2026, 11, 1)), ("Last", date(2026, 11, 30)),
-                          ("After", date(2026, 12, 1))):
+        for last, day in (
+            ("Before", date(2026, 10, 31)),
+            ("First", date(2026, 11, 1)),
+            ("Last", date(2026, 11, 30)),
+            ("After", date(2026, 12, 1)),
+        ):
             await b.policy(await b.account(last), **{keyword: day})
         # every other date of this one is in the range, its own is not
         others = {k: date(2026, 11, 15) for _, k in POLICY_DATE_REPORTS if k != keyword}
@@ -210,16 +312,22 @@ async def test_r_rep_1_each_policy_report_ranges_over_its_own_date(client, app, 
     await build(app, rita, recipe)
     page = await run(client, rita, report_type)
     assert last_names(page) == ["First", "Last"], report_type
-    column = {"started": "eapp_start_date", "signed": "app_signature_date", "effective": "coverage_effective_date",
-              "paid_to": "paid_to_date", "termed": "termed_date"}[keyword]
+    column = {
+        "started": "eapp_start_date",
+        "signed": "app_signature_date",
+        "effective": "coverage_effective_date",
+        "paid_to": "paid_to_date",
+        "termed": "termed_date",
+    }[keyword]
     assert [r[column] for r in page["items"]] == ["2026-11-01", "2026-11-30"]
     assert page["columns"][3]["key"] == column  # the report's own date right after the client
 
 
 async def test_r_rep_1_policy_term_date_lists_terminated_policies_with_their_term_date(client, app, rita) -> None:
     async def recipe(b: Book) -> None:
-        await b.policy(await b.account("Termed"), status="Termed", termed=date(2026, 11, 10),
-                       paid_to=date(2026, 11, 10))
+        await b.policy(
+            await b.account("Termed"), status="Termed", termed=date(2026, 11, 10), paid_to=date(2026, 11, 10)
+        )
         await b.policy(await b.account("Active"), status="Active", termed=None, paid_to=date(2026, 11, 10))
 
     await build(app, rita, recipe)
@@ -230,8 +338,13 @@ async def test_r_rep_1_policy_term_date_lists_terminated_policies_with_their_ter
 
 async def test_r_rep_1_initial_payment_not_received_by_coverage_effective_date(client, app, rita) -> None:
     async def recipe(b: Book) -> None:
-        await b.policy(await b.account("UnpaidFirst"), initial_paid=False, effective=date(2026, 11, 1), paid_to=None,
-                       application_status="Submitted")
+        await b.policy(
+            await b.account("UnpaidFirst"),
+            initial_paid=False,
+            effective=date(2026, 11, 1),
+            paid_to=None,
+            application_status="Submitted",
+        )
         await b.policy(await b.account("UnpaidLast"), initial_paid=False, effective=date(2026, 11, 30), paid_to=None)
         await b.policy(await b.account("UnpaidLater"), initial_paid=False, effective=date(2026, 12, 1), paid_to=None)
         await b.policy(await b.account("UnpaidEarlier"), initial_paid=False, effective=date(2026, 10, 31))
@@ -247,17 +360,23 @@ async def test_r_rep_1_initial_payment_not_received_by_coverage_effective_date(c
 
 # --- R-REP-1: member reports ----------------------------------------------------------------------------------
 
-async def test_r_rep_1_members_approaching_65_primary_and_spouse_with_birthdays_on_the_bounds(client, app,
-                                                                                             rita) -> None:
+
+async def test_r_rep_1_members_approaching_65_primary_and_spouse_with_birthdays_on_the_bounds(
+    client, app, rita
+) -> None:
     async def recipe(b: Book) -> None:
         acc = await b.account("Senior")
-        people = [await b.member(acc, "primary", "OnFirstDay", date(1961, 11, 1)),
-                  await b.member(acc, "spouse", "OnLastDay", date(1961, 11, 30))]
+        people = [
+            await b.member(acc, "primary", "OnFirstDay", date(1961, 11, 1)),
+            await b.member(acc, "spouse", "OnLastDay", date(1961, 11, 30)),
+        ]
         await b.policy(acc, people)
         acc2 = await b.account("Outside")
-        people2 = [await b.member(acc2, "primary", "DayBefore", date(1961, 10, 31)),
-                   await b.member(acc2, "spouse", "DayAfter", date(1961, 12, 1)),
-                   await b.member(acc2, "child", "ChildSameAge", date(1961, 11, 15))]  # dependents never count
+        people2 = [
+            await b.member(acc2, "primary", "DayBefore", date(1961, 10, 31)),
+            await b.member(acc2, "spouse", "DayAfter", date(1961, 12, 1)),
+            await b.member(acc2, "child", "ChildSameAge", date(1961, 11, 15)),
+        ]  # dependents never count
         await b.policy(acc2, people2)
         acc3 = await b.account("Younger")
         await b.policy(acc3, [await b.member(acc3, "primary", "Turns64", date(1962, 11, 15))])
@@ -267,16 +386,27 @@ async def test_r_rep_1_members_approaching_65_primary_and_spouse_with_birthdays_
     assert [r["member_first_name"] for r in page["items"]] == ["OnFirstDay", "OnLastDay"]
     first, last = page["items"]
     assert (first["relationship"], first["date_of_birth"], first["birthday"], first["turning_age"]) == (
-        "primary", "1961-11-01", "2026-11-01", 65)
+        "primary",
+        "1961-11-01",
+        "2026-11-01",
+        65,
+    )
     assert (last["relationship"], last["birthday"]) == ("spouse", "2026-11-30")
     assert first["last_name"] == "Senior" and first["member_id"] and first["policy_id"]
     headers = [c["header"] for c in page["columns"]]
-    assert headers[:8] == ["Account Number", "Last Name", "First Name", "Member Last Name", "Member First Name",
-                           "Relationship", "Date of Birth", "Turns 65 On"]
+    assert headers[:8] == [
+        "Account Number",
+        "Last Name",
+        "First Name",
+        "Member Last Name",
+        "Member First Name",
+        "Relationship",
+        "Date of Birth",
+        "Turns 65 On",
+    ]
 
 
-async def test_r_rep_1_members_born_on_february_29_turn_65_on_february_28_in_common_years(client, app,
-                                                                                          rita) -> None:
+async def test_r_rep_1_members_born_on_february_29_turn_65_on_february_28_in_common_years(client, app, rita) -> None:
     async def recipe(b: Book) -> None:
         acc = await b.account("Leapling")
         await b.policy(acc, [await b.member(acc, "primary", "Leap", date(1964, 2, 29))])
@@ -295,12 +425,14 @@ async def test_r_rep_1_members_born_on_february_29_turn_65_on_february_28_in_com
 async def test_r_rep_1_members_approaching_26_are_dependents_never_the_spouse(client, app, rita) -> None:
     async def recipe(b: Book) -> None:
         acc = await b.account("Family", born=date(1975, 1, 1))
-        people = [await b.member(acc, "primary", "Parent", date(2000, 11, 15)),  # a 26-year-old primary: no
-                  await b.member(acc, "spouse", "Spouse", date(2000, 11, 15)),  # a 26-year-old spouse: no
-                  await b.member(acc, "child", "FirstDay", date(2000, 11, 1)),
-                  await b.member(acc, "child", "LastDay", date(2000, 11, 30)),
-                  await b.member(acc, "child", "DayBefore", date(2000, 10, 31)),
-                  await b.member(acc, "child", "DayAfter", date(2000, 12, 1))]
+        people = [
+            await b.member(acc, "primary", "Parent", date(2000, 11, 15)),  # a 26-year-old primary: no
+            await b.member(acc, "spouse", "Spouse", date(2000, 11, 15)),  # a 26-year-old spouse: no
+            await b.member(acc, "child", "FirstDay", date(2000, 11, 1)),
+            await b.member(acc, "child", "LastDay", date(2000, 11, 30)),
+            await b.member(acc, "child", "DayBefore", date(2000, 10, 31)),
+            await b.member(acc, "child", "DayAfter", date(2000, 12, 1)),
+        ]
         await b.policy(acc, people)
         acc2 = await b.account("Ended")
         kid = await b.member(acc2, "child", "CoverageEnded", date(2000, 11, 20))
@@ -329,6 +461,7 @@ async def test_r_rep_1_member_rows_are_per_member_and_policy(client, app, rita) 
 
 # --- R-REP-2: filters -------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 async def varied(app, rita, otto) -> dict[str, str]:
     """Five policies effective in November 2026 that differ in every filtered attribute (and one of Otto's)."""
@@ -338,13 +471,32 @@ async def varied(app, rita, otto) -> dict[str, str]:
         nov = date(2026, 11, 10)
         await b.policy(await b.account("Alpha"), effective=nov)  # medical, Active, off, PPO 502, Approved
         await b.policy(await b.account("Bravo"), effective=nov, coverage="dental", product="BlueCare Dental 1B")
-        await b.policy(await b.account("Charlie"), effective=nov, status="Grace Period", exchange="on",
-                       product="Blue Advantage Silver HMO 206", producer_number=second)
-        await b.policy(await b.account("Delta"), effective=nov, status="Termed", termed=date(2026, 11, 30),
-                       grandfathered=True, product="Blue Choice Gold PPO 100", application_status="Submitted")
-        await b.policy(await b.account("Echo"), effective=nov, exchange="on", temporary=True,
-                       product="Blue Precision Bronze HMO 205", application_status="Submitted",
-                       producer_number=second)
+        await b.policy(
+            await b.account("Charlie"),
+            effective=nov,
+            status="Grace Period",
+            exchange="on",
+            product="Blue Advantage Silver HMO 206",
+            producer_number=second,
+        )
+        await b.policy(
+            await b.account("Delta"),
+            effective=nov,
+            status="Termed",
+            termed=date(2026, 11, 30),
+            grandfathered=True,
+            product="Blue Choice Gold PPO 100",
+            application_status="Submitted",
+        )
+        await b.policy(
+            await b.account("Echo"),
+            effective=nov,
+            exchange="on",
+            temporary=True,
+            product="Blue Precision Bronze HMO 205",
+            application_status="Submitted",
+            producer_number=second,
+        )
 
     async def theirs(b: Book) -> None:
         await b.policy(await b.account("Zulu"), effective=date(2026, 11, 10))
@@ -385,8 +537,11 @@ FILTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("params", "expected"), FILTER_CASES,
-                         ids=["-".join(f"{k}={v}" for k, v in p.items()) or "none" for p, _ in FILTER_CASES])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    FILTER_CASES,
+    ids=["-".join(f"{k}={v}" for k, v in p.items()) or "none" for p, _ in FILTER_CASES],
+)
 async def test_r_rep_2_filters_narrow_the_report(client, rita, varied, params, expected) -> None:
     page = await run(client, rita, "coverage_effective_date", sort="last_name", **params)
     assert last_names(page) == expected
@@ -407,29 +562,51 @@ async def test_r_rep_2_status_column_only_when_all(client, rita, varied) -> None
     assert [r["status"] for r in every["items"]] == ["Active", "Active", "Grace Period", "Termed", "Active"]
     assert every["filters"]["policy_status"] == "all"
     grace = await run(client, rita, "coverage_effective_date", policy_status="grace_period")
-    assert "status" not in [c["key"] for c in grace["columns"]] and "Status" not in [c["header"] for c in
-                                                                                    grace["columns"]]
+    assert "status" not in [c["key"] for c in grace["columns"]] and "Status" not in [
+        c["header"] for c in grace["columns"]
+    ]
     assert all("status" not in r for r in grace["items"]) and last_names(grace) == ["Charlie"]
-    r = await client.get(report_url("coverage_effective_date"),
-                         params={**NOV, "policy_status": "termed", "format": "csv"}, headers=rita.headers)
+    r = await client.get(
+        report_url("coverage_effective_date"),
+        params={**NOV, "policy_status": "termed", "format": "csv"},
+        headers=rita.headers,
+    )
     header = next(csv.reader(io.StringIO(r.text)))
     assert "Status" not in header and "Policy Term Date" in header
 
 
 # --- validation -------------------------------------------------------------------------------------------------
 
+
 async def test_r_rep_2_every_invalid_parameter_is_reported_at_once(client, rita) -> None:
-    r = await client.get(report_url("coverage_effective_date"), headers=rita.headers, params={
-        "date_from": "2026-12-01", "date_to": "2026-11-01", "policy_status": "lapsed", "exchange": "maybe",
-        "grandfathered": "yes", "coverage": "vision", "temporary_plan": "1", "application_status": "lost",
-        "producer_number": "12345", "sort": "ssn"})
+    r = await client.get(
+        report_url("coverage_effective_date"),
+        headers=rita.headers,
+        params={
+            "date_from": "2026-12-01",
+            "date_to": "2026-11-01",
+            "policy_status": "lapsed",
+            "exchange": "maybe",
+            "grandfathered": "yes",
+            "coverage": "vision",
+            "temporary_plan": "1",
+            "application_status": "lost",
+            "producer_number": "12345",
+            "sort": "ssn",
+        },
+    )
     body = assert_problem(r, 422, "validation_failed")
     assert {(e["field"], e["code"]) for e in body["errors"]} == {
-        ("date_to", "report.range_reversed"), ("policy_status", "report.filter_invalid"),
-        ("exchange", "report.filter_invalid"), ("grandfathered", "report.filter_invalid"),
-        ("coverage", "report.filter_invalid"), ("temporary_plan", "report.filter_invalid"),
-        ("application_status", "report.filter_invalid"), ("producer_number", "report.producer_number_invalid"),
-        ("sort", "report.sort_invalid")}
+        ("date_to", "report.range_reversed"),
+        ("policy_status", "report.filter_invalid"),
+        ("exchange", "report.filter_invalid"),
+        ("grandfathered", "report.filter_invalid"),
+        ("coverage", "report.filter_invalid"),
+        ("temporary_plan", "report.filter_invalid"),
+        ("application_status", "report.filter_invalid"),
+        ("producer_number", "report.producer_number_invalid"),
+        ("sort", "report.sort_invalid"),
+    }
     policy_status = next(e for e in body["errors"] if e["field"] == "policy_status")
     assert "grace_period" in policy_status["message"]
 
@@ -437,32 +614,64 @@ async def test_r_rep_2_every_invalid_parameter_is_reported_at_once(client, rita)
 async def test_r_rep_2_dates_are_iso_and_the_range_is_at_most_366_days(client, rita) -> None:
     ok = await run(client, rita, "coverage_effective_date", date_from="2028-01-01", date_to="2028-12-31")  # 366
     assert ok["total"] == 0
-    body = assert_problem(await client.get(report_url("coverage_effective_date"), headers=rita.headers,
-                                           params={"date_from": "2026-01-01", "date_to": "2027-01-02"}), 422,
-                          "report.range_too_long")  # 367 days
+    body = assert_problem(
+        await client.get(
+            report_url("coverage_effective_date"),
+            headers=rita.headers,
+            params={"date_from": "2026-01-01", "date_to": "2027-01-02"},
+        ),
+        422,
+        "report.range_too_long",
+    )  # 367 days
     assert (await run(client, rita, "coverage_effective_date", date_from="2026-01-01", date_to="2027-01-01"))[
-        "total"] == 0  # 366 days in a common year
+        "total"
+    ] == 0  # 366 days in a common year
     assert "366" in body["detail"]
-    body = assert_problem(await client.get(report_url("eapp_start_date"), headers=rita.headers,
-                                           params={"date_from": "11/01/2026", "date_to": "2026-02-30"}), 422)
-    assert {(e["field"], e["code"]) for e in body["errors"]} == {("date_from", "report.date_invalid"),
-                                                                 ("date_to", "report.date_invalid")}
-    assert_problem(await client.get(report_url("eapp_start_date"), headers=rita.headers,
-                                    params={"date_from": "0001-01-01", "date_to": "0001-01-02"}), 422)
+    body = assert_problem(
+        await client.get(
+            report_url("eapp_start_date"),
+            headers=rita.headers,
+            params={"date_from": "11/01/2026", "date_to": "2026-02-30"},
+        ),
+        422,
+    )
+    assert {(e["field"], e["code"]) for e in body["errors"]} == {
+        ("date_from", "report.date_invalid"),
+        ("date_to", "report.date_invalid"),
+    }
+    assert_problem(
+        await client.get(
+            report_url("eapp_start_date"),
+            headers=rita.headers,
+            params={"date_from": "0001-01-01", "date_to": "0001-01-02"},
+        ),
+        422,
+    )
     missing = assert_problem(await client.get(report_url("eapp_start_date"), headers=rita.headers), 422)
     assert {e["field"] for e in missing["errors"]} == {"date_from", "date_to"}
 
 
 async def test_r_rep_1_unknown_report_type_is_404_naming_the_types(client, rita) -> None:
-    body = assert_problem(await client.get(report_url("members_approaching_70"), params=NOV, headers=rita.headers),
-                          404, "report.unknown_type")
-    assert body["report_types"] == ["eapp_start_date", "app_signature_date", "coverage_effective_date",
-                                    "policy_term_date", "current_paid_to_date", "initial_payment_not_received",
-                                    "members_approaching_65", "members_approaching_26"]
+    body = assert_problem(
+        await client.get(report_url("members_approaching_70"), params=NOV, headers=rita.headers),
+        404,
+        "report.unknown_type",
+    )
+    assert body["report_types"] == [
+        "eapp_start_date",
+        "app_signature_date",
+        "coverage_effective_date",
+        "policy_term_date",
+        "current_paid_to_date",
+        "initial_payment_not_received",
+        "members_approaching_65",
+        "members_approaching_26",
+    ]
     assert "members_approaching_26" in body["detail"]
 
 
 # --- R-REP-3: paging, sorting, cursors -------------------------------------------------------------------------
+
 
 @pytest.fixture
 async def seven(app, rita) -> list[str]:
@@ -471,8 +680,11 @@ async def seven(app, rita) -> list[str]:
 
     async def recipe(b: Book) -> None:
         for day, last in enumerate(names, start=1):
-            await b.policy(await b.account(last), effective=date(2026, 11, day * 2),
-                           paid_to=None if last == "Bravo" else date(2026, 12, day))
+            await b.policy(
+                await b.account(last),
+                effective=date(2026, 11, day * 2),
+                paid_to=None if last == "Bravo" else date(2026, 12, day),
+            )
 
     await build(app, rita, recipe)
     return names
@@ -488,8 +700,13 @@ async def test_r_rep_3_pages_carry_the_total_and_follow_the_sort(client, rita, s
     # an empty paid-to date sorts last ascending, first descending
     assert last_names(await run(client, rita, "coverage_effective_date", sort="paid_to_date"))[-1] == "Bravo"
     assert last_names(await run(client, rita, "coverage_effective_date", sort="-paid_to_date"))[0] == "Bravo"
-    body = assert_problem(await client.get(report_url("coverage_effective_date"), headers=rita.headers,
-                                           params={**NOV, "sort": "member_first_name"}), 422, "report.sort_invalid")
+    body = assert_problem(
+        await client.get(
+            report_url("coverage_effective_date"), headers=rita.headers, params={**NOV, "sort": "member_first_name"}
+        ),
+        422,
+        "report.sort_invalid",
+    )
     assert "account_number" in body["detail"]
 
 
@@ -512,13 +729,27 @@ async def test_r_rep_3_a_cursor_only_fits_its_own_report(client, rita, seven) ->
     first = await run(client, rita, "coverage_effective_date", page_size=2)
     cursor = first["next_after"]
     for params in ({"policy_status": "active"}, {"sort": "last_name"}, {"date_to": "2026-11-29"}):
-        assert_problem(await client.get(report_url("coverage_effective_date"), headers=rita.headers,
-                                        params={**NOV, "page_size": 2, "after": cursor, **params}), 422,
-                       "report.cursor_invalid")
-    assert_problem(await client.get(report_url("current_paid_to_date"), headers=rita.headers,
-                                    params={**NOV, "after": cursor}), 422, "report.cursor_invalid")
-    assert_problem(await client.get(report_url("coverage_effective_date"), headers=rita.headers,
-                                    params={**NOV, "after": "not-a-cursor!"}), 422, "report.cursor_invalid")
+        assert_problem(
+            await client.get(
+                report_url("coverage_effective_date"),
+                headers=rita.headers,
+                params={**NOV, "page_size": 2, "after": cursor, **params},
+            ),
+            422,
+            "report.cursor_invalid",
+        )
+    assert_problem(
+        await client.get(report_url("current_paid_to_date"), headers=rita.headers, params={**NOV, "after": cursor}),
+        422,
+        "report.cursor_invalid",
+    )
+    assert_problem(
+        await client.get(
+            report_url("coverage_effective_date"), headers=rita.headers, params={**NOV, "after": "not-a-cursor!"}
+        ),
+        422,
+        "report.cursor_invalid",
+    )
 
 
 async def test_r_rep_3_member_report_cursor_pages(client, app, rita) -> None:
@@ -542,17 +773,33 @@ async def test_r_rep_3_member_report_cursor_pages(client, app, rita) -> None:
 
 # --- R-REP-3: files -------------------------------------------------------------------------------------------
 
+
 async def test_r_rep_3_csv_has_every_row_headers_as_on_screen_and_mm_dd_yyyy(client, rita, seven) -> None:
-    r = await client.get(report_url("coverage_effective_date"), headers=rita.headers,
-                         params={**NOV, "format": "csv", "page_size": 2})
+    r = await client.get(
+        report_url("coverage_effective_date"), headers=rita.headers, params={**NOV, "format": "csv", "page_size": 2}
+    )
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/csv")
     assert r.headers["content-disposition"] == 'attachment; filename="coverage_effective_date-20261101-20261130.csv"'
     rows = list(csv.reader(io.StringIO(r.text)))
-    assert rows[0] == ["Account Number", "Last Name", "First Name", "Coverage Effective Date", "Paid To Date",
-                       "Policy Term Date", "E-App Number", "Client App ID", "Member Count", "Group Number",
-                       "Product Type", "Product Name", "Coverage", "Status", "Producer Name",
-                       "Nine Digit Producer Number"]
+    assert rows[0] == [
+        "Account Number",
+        "Last Name",
+        "First Name",
+        "Coverage Effective Date",
+        "Paid To Date",
+        "Policy Term Date",
+        "E-App Number",
+        "Client App ID",
+        "Member Count",
+        "Group Number",
+        "Product Type",
+        "Product Name",
+        "Coverage",
+        "Status",
+        "Producer Name",
+        "Nine Digit Producer Number",
+    ]
     assert len(rows) == 8  # every row, not one page
     assert [row[1] for row in rows[1:]] == seven
     assert rows[1][3:6] == ["11/02/2026", "12/01/2026", ""]
@@ -572,8 +819,16 @@ async def test_r_rep_3_xlsx_opens_with_dates_as_mm_dd_yyyy(client, app, rita) ->
     sheet = load_workbook(io.BytesIO(r.content)).active
     assert sheet.title == "Members Approaching 65"
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:8] == ("Account Number", "Last Name", "First Name", "Member Last Name", "Member First Name",
-                           "Relationship", "Date of Birth", "Turns 65 On")
+    assert rows[0][:8] == (
+        "Account Number",
+        "Last Name",
+        "First Name",
+        "Member Last Name",
+        "Member First Name",
+        "Relationship",
+        "Date of Birth",
+        "Turns 65 On",
+    )
     assert len(rows) == 2
     assert rows[1][1:6] == ("Senior", "Casey", "Senior", "Pat", "Spouse")
     assert rows[1][6].date() == date(1961, 11, 20) and rows[1][7].date() == date(2026, 11, 20)
@@ -589,17 +844,30 @@ async def test_r_rep_3_an_empty_report_is_a_file_with_headers(client, rita) -> N
 
 # --- R-MEM-6: report runs are audit-logged -----------------------------------------------------------------------
 
+
 async def test_r_mem_6_every_report_run_is_audit_logged(client, app, rita, seven) -> None:
     await run(client, rita, "coverage_effective_date", page_size=3, policy_status="active")
     r = await client.get(report_url("coverage_effective_date"), headers=rita.headers, params={**NOV, "format": "csv"})
     assert r.status_code == 200
     async with app.state.ctx.uow() as uow:
-        events = (await uow.session.execute(select(AuditEvent).where(AuditEvent.action == "report.run")
-                                            .order_by(AuditEvent.id))).scalars().all()
+        events = (
+            (
+                await uow.session.execute(
+                    select(AuditEvent).where(AuditEvent.action == "report.run").order_by(AuditEvent.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert [e.actor_user_id for e in events] == [rita.user_id, rita.user_id]
     page, file = events[0].details, events[1].details
     assert (page["report_type"], page["date_from"], page["date_to"], page["rows"], page["format"]) == (
-        "coverage_effective_date", "2026-11-01", "2026-11-30", 7, "json")
+        "coverage_effective_date",
+        "2026-11-01",
+        "2026-11-30",
+        7,
+        "json",
+    )
     assert page["filters"] == {"policy_status": "active"} and len(page["accounts"]) == 3
     assert (file["format"], file["rows"]) == ("csv", 7)
 
@@ -610,9 +878,13 @@ SAVED = "/api/v1/saved-reports"
 
 
 def saved_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": "Grace period in November", "report_type": "coverage_effective_date",
-                            "date_from": "2026-11-01", "date_to": "2026-11-30",
-                            "filters": {"policy_status": "grace_period"}}
+    body: dict[str, Any] = {
+        "name": "Grace period in November",
+        "report_type": "coverage_effective_date",
+        "date_from": "2026-11-01",
+        "date_to": "2026-11-30",
+        "filters": {"policy_status": "grace_period"},
+    }
     body.update(overrides)
     return body
 
@@ -630,11 +902,24 @@ async def test_r_rep_3_save_get_list_run_and_delete_a_report(client, rita, varie
     saved = r.json()
     assert r.headers["location"] == f"{SAVED}/{saved['id']}"
     assert (saved["name"], saved["report_type"], saved["title"], saved["date_from"], saved["date_to"]) == (
-        "Grace period in November", "coverage_effective_date", "Coverage Effective Date", "2026-11-01", "2026-11-30")
-    assert saved["filters"] == {"application_status": "all", "policy_status": "grace_period", "product_name": None,
-                                "exchange": "all", "grandfathered": "all", "coverage": "both",
-                                "temporary_plan": "all", "producer_first_name": None, "producer_last_name": None,
-                                "producer_number": None}
+        "Grace period in November",
+        "coverage_effective_date",
+        "Coverage Effective Date",
+        "2026-11-01",
+        "2026-11-30",
+    )
+    assert saved["filters"] == {
+        "application_status": "all",
+        "policy_status": "grace_period",
+        "product_name": None,
+        "exchange": "all",
+        "grandfathered": "all",
+        "coverage": "both",
+        "temporary_plan": "all",
+        "producer_first_name": None,
+        "producer_last_name": None,
+        "producer_number": None,
+    }
     one = await client.get(f"{SAVED}/{saved['id']}", headers=rita.headers)
     assert one.status_code == 200 and one.json() == saved
     listed = (await client.get(SAVED, headers=rita.headers)).json()
@@ -663,23 +948,31 @@ async def test_r_rep_3_a_saved_member_report_runs_with_paging_and_cursor(client,
             await b.policy(acc, [await b.member(acc, "child", f"Kid{i}", date(2000, 11, 5 + i))])
 
     await build(app, rita, recipe)
-    r = await client.post(SAVED, json=saved_body(name="Aging out", report_type="members_approaching_26",
-                                                 filters={"coverage": "medical", "grandfathered": False}),
-                          headers=rita.headers)
+    r = await client.post(
+        SAVED,
+        json=saved_body(
+            name="Aging out",
+            report_type="members_approaching_26",
+            filters={"coverage": "medical", "grandfathered": False},
+        ),
+        headers=rita.headers,
+    )
     assert r.status_code == 201, r.text
     assert r.json()["filters"]["grandfathered"] == "false"
     url = f"{SAVED}/{r.json()['id']}/run"
     first = (await client.get(url, params={"page_size": 2}, headers=rita.headers)).json()
     assert first["total"] == 3 and [x["member_first_name"] for x in first["items"]] == ["Kid0", "Kid1"]
-    second = (await client.get(url, params={"page_size": 2, "after": first["next_after"]},
-                               headers=rita.headers)).json()
+    second = (await client.get(url, params={"page_size": 2, "after": first["next_after"]}, headers=rita.headers)).json()
     assert [x["member_first_name"] for x in second["items"]] == ["Kid2"] and second["next_after"] is None
 
 
 async def test_r_rep_3_saved_report_names_are_unique_per_producer(client, rita, otto) -> None:
     assert (await client.post(SAVED, json=saved_body(), headers=rita.headers)).status_code == 201
-    body = assert_problem(await client.post(SAVED, json=saved_body(name="GRACE period in november"),
-                                            headers=rita.headers), 409, "saved_report.name_taken")
+    body = assert_problem(
+        await client.post(SAVED, json=saved_body(name="GRACE period in november"), headers=rita.headers),
+        409,
+        "saved_report.name_taken",
+    )
     assert body["errors"][0]["field"] == "name"
     assert (await client.post(SAVED, json=saved_body(), headers=otto.headers)).status_code == 201  # another book
 
@@ -688,24 +981,42 @@ async def test_r_rep_3_the_unique_name_index_answers_409_when_the_name_check_mis
     # SQLite's lower() folds ASCII only, so the name check (Python's lower()) misses "ÄRGER" against "Ärger";
     # the unique index on lower(name) still catches it, and the caller gets the same 409 (PostgreSQL: the check).
     assert (await client.post(SAVED, json=saved_body(name="Ärger list"), headers=rita.headers)).status_code == 201
-    body = assert_problem(await client.post(SAVED, json=saved_body(name="ÄRGER LIST"), headers=rita.headers), 409,
-                          "saved_report.name_taken")
+    body = assert_problem(
+        await client.post(SAVED, json=saved_body(name="ÄRGER LIST"), headers=rita.headers),
+        409,
+        "saved_report.name_taken",
+    )
     assert body["errors"][0]["field"] == "name" and "ÄRGER LIST" in body["detail"]
     listed = (await client.get(SAVED, headers=rita.headers)).json()
     assert [item["name"] for item in listed["items"]] == ["Ärger list"]
 
 
 async def test_r_rep_3_a_saved_report_is_validated_like_a_run(client, rita) -> None:
-    body = assert_problem(await client.post(SAVED, headers=rita.headers, json=saved_body(
-        report_type="members_approaching_70", date_from="2026-12-01", date_to="2026-11-01",
-        filters={"policy_status": "lapsed", "producer_number": "12", "grandfathered": "maybe"})), 422)
+    body = assert_problem(
+        await client.post(
+            SAVED,
+            headers=rita.headers,
+            json=saved_body(
+                report_type="members_approaching_70",
+                date_from="2026-12-01",
+                date_to="2026-11-01",
+                filters={"policy_status": "lapsed", "producer_number": "12", "grandfathered": "maybe"},
+            ),
+        ),
+        422,
+    )
     assert {(e["field"], e["code"]) for e in body["errors"]} == {
-        ("report_type", "report.unknown_type"), ("date_to", "report.range_reversed"),
-        ("filters.policy_status", "report.filter_invalid"), ("filters.producer_number",
-                                                             "report.producer_number_invalid"),
-        ("filters.grandfathered", "report.filter_invalid")}
-    too_long = assert_problem(await client.post(SAVED, headers=rita.headers, json=saved_body(
-        date_from="2026-01-01", date_to="2027-06-30")), 422, "report.range_too_long")
+        ("report_type", "report.unknown_type"),
+        ("date_to", "report.range_reversed"),
+        ("filters.policy_status", "report.filter_invalid"),
+        ("filters.producer_number", "report.producer_number_invalid"),
+        ("filters.grandfathered", "report.filter_invalid"),
+    }
+    too_long = assert_problem(
+        await client.post(SAVED, headers=rita.headers, json=saved_body(date_from="2026-01-01", date_to="2027-06-30")),
+        422,
+        "report.range_too_long",
+    )
     assert too_long["errors"][0]["field"] == "date_to"
     for bad in ({"name": ""}, {"name": "x" * 101}, {"filters": {"ssn": "1234"}}, {"date_from": 20261101}):
         assert_problem(await client.post(SAVED, headers=rita.headers, json=saved_body(**bad)), 422)
@@ -722,23 +1033,29 @@ async def test_r_rep_3_saved_reports_are_listed_by_name_and_paged(client, rita, 
     assert [x["name"] for x in second["items"]] == ["Charlie report"]
     newest = (await client.get(SAVED, params={"sort": "-created_at"}, headers=rita.headers)).json()
     assert [x["name"] for x in newest["items"]] == ["Bravo report", "alpha report", "Charlie report"]
-    assert_problem(await client.get(SAVED, params={"sort": "owner"}, headers=rita.headers), 422,
-                   "saved_report.sort_invalid")
+    assert_problem(
+        await client.get(SAVED, params={"sort": "owner"}, headers=rita.headers), 422, "saved_report.sort_invalid"
+    )
 
 
 # --- R-BOOK-1, R-DEL-9: who may see what ---------------------------------------------------------------------------
 
+
 async def test_r_book_1_another_producers_saved_report_is_not_found(client, rita, otto) -> None:
     report_id = await make_saved_report(client, None, rita.headers)
-    for method, path in (("GET", f"{SAVED}/{report_id}"), ("GET", f"{SAVED}/{report_id}/run"),
-                         ("DELETE", f"{SAVED}/{report_id}")):
+    for method, path in (
+        ("GET", f"{SAVED}/{report_id}"),
+        ("GET", f"{SAVED}/{report_id}/run"),
+        ("DELETE", f"{SAVED}/{report_id}"),
+    ):
         assert_problem(await client.request(method, path, headers=otto.headers), 404, "not_found")
     assert (await client.get(SAVED, headers=otto.headers)).json()["total"] == 0
     assert (await client.get(f"{SAVED}/{report_id}", headers=rita.headers)).status_code == 200  # still there
 
 
-async def test_r_del_9_delegates_cannot_use_reports_and_anonymous_callers_must_sign_in(client, app, demo, rita,
-                                                                                        clock) -> None:
+async def test_r_del_9_delegates_cannot_use_reports_and_anonymous_callers_must_sign_in(
+    client, app, demo, rita, clock
+) -> None:
     from tests.api.test_delegates import mfa_sign_in, ready_delegate
 
     admin = await bearer(client, "admin", "Admin123")
@@ -746,12 +1063,20 @@ async def test_r_del_9_delegates_cannot_use_reports_and_anonymous_callers_must_s
     tokens = await mfa_sign_in(client, admin, delegate, clock)
     as_delegate = {"Authorization": f"Bearer {tokens['access_token']}"}
     report_id = await make_saved_report(client, app, rita.headers)
-    calls = [("GET", report_url("coverage_effective_date"), None), ("POST", SAVED, saved_body(name="By delegate")),
-             ("GET", SAVED, None), ("GET", f"{SAVED}/{report_id}", None), ("GET", f"{SAVED}/{report_id}/run", None),
-             ("DELETE", f"{SAVED}/{report_id}", None)]
+    calls = [
+        ("GET", report_url("coverage_effective_date"), None),
+        ("POST", SAVED, saved_body(name="By delegate")),
+        ("GET", SAVED, None),
+        ("GET", f"{SAVED}/{report_id}", None),
+        ("GET", f"{SAVED}/{report_id}/run", None),
+        ("DELETE", f"{SAVED}/{report_id}", None),
+    ]
     for method, path, body in calls:
         params = NOV if path.startswith("/api/v1/reports") else None
-        assert_problem(await client.request(method, path, params=params, json=body, headers=as_delegate), 403,
-                       "delegate_not_permitted")
+        assert_problem(
+            await client.request(method, path, params=params, json=body, headers=as_delegate),
+            403,
+            "delegate_not_permitted",
+        )
         assert_problem(await client.request(method, path, params=params, json=body), 401)
     assert (await client.get(f"{SAVED}/{report_id}", headers=rita.headers)).status_code == 200

@@ -91,6 +91,7 @@ def settings(settings):  # type: ignore[no-untyped-def]
 
 # --- the walk ---------------------------------------------------------------------------------------------------
 
+
 async def test_trust_7_every_get_route_is_audited_or_declared_phi_free(app) -> None:
     routes = get_routes(app)
     assert len(routes) >= 40, sorted(routes)  # the walk reaches into the included routers
@@ -126,36 +127,70 @@ def test_trust_7_the_walk_finds_an_undeclared_get_route() -> None:
 
 # --- the reads write their rows ------------------------------------------------------------------------------
 
+
 async def _book(client, app, producer) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """One of everything in demoagent's book, made through the API where it can be."""
     async with app.state.ctx.uow() as uow:
         pid = await producer_id(uow, "demoagent")
         fam = await make_family(uow, pid, children=[date(2015, 3, 3)], dental=True)
         await uow.commit()
-    change = await client.post(f"{API}/pcp-changes", headers=producer, json={
-        "account_number": fam.account_number, "policy_id": str(fam.policy_ids["medical"]), "provider_number": "T127",
-        "effective_date": "2026-12-01", "dry_run": False,
-        "members": [{"member_id": str(fam.member_ids["primary"]), "reason": "Concern With Service"}]})
+    change = await client.post(
+        f"{API}/pcp-changes",
+        headers=producer,
+        json={
+            "account_number": fam.account_number,
+            "policy_id": str(fam.policy_ids["medical"]),
+            "provider_number": "T127",
+            "effective_date": "2026-12-01",
+            "dry_run": False,
+            "members": [{"member_id": str(fam.member_ids["primary"]), "reason": "Concern With Service"}],
+        },
+    )
     assert change.status_code == 201, change.text
     application = await client.post(f"{API}/enrollments", headers=producer)
     assert application.status_code == 201, application.text
     async with app.state.ctx.uow() as uow:
-        payment = Payment(application_id=application.json()["id"], producer_id=pid, method="card",
-                          amount=Decimal("410.00"), payment_date=date(2026, 12, 1), autopay=False, status="Pending",
-                          processor_token="tok_trust7", last4="4242", account_type=None,
-                          confirmation_number="TRUST7-0001", decline_reason=None, created_at=NOW, submitted_at=None)
+        payment = Payment(
+            application_id=application.json()["id"],
+            producer_id=pid,
+            method="card",
+            amount=Decimal("410.00"),
+            payment_date=date(2026, 12, 1),
+            autopay=False,
+            status="Pending",
+            processor_token="tok_trust7",
+            last4="4242",
+            account_type=None,
+            confirmation_number="TRUST7-0001",
+            decline_reason=None,
+            created_at=NOW,
+            submitted_at=None,
+        )
         uow.session.add(payment)
         await uow.commit()
-    prospect = await client.post(f"{API}/prospects", headers=producer, json={
-        "first_name": "Pat", "last_name": "Prospect", "state": "IL", "zip_code": "60601"})
+    prospect = await client.post(
+        f"{API}/prospects",
+        headers=producer,
+        json={"first_name": "Pat", "last_name": "Prospect", "state": "IL", "zip_code": "60601"},
+    )
     assert prospect.status_code == 201, prospect.text
-    question = await client.post(f"{API}/e-questions", headers=producer, json={
-        "kind": "general", "subject": "Audit", "question": "Is every read audited?"})
+    question = await client.post(
+        f"{API}/e-questions",
+        headers=producer,
+        json={"kind": "general", "subject": "Audit", "question": "Is every read audited?"},
+    )
     assert question.status_code == 201, question.text
-    return {"producer_id": pid, "fam": fam, "application_id": application.json()["id"], "payment_id": payment.id,
-            "quote_id": (await create_quote(client, producer))["id"], "prospect_id": prospect.json()["id"],
-            "change_id": change.json()["id"], "card_id": change.json()["id_card_request_ids"][0],
-            "question_id": question.json()["id"]}
+    return {
+        "producer_id": pid,
+        "fam": fam,
+        "application_id": application.json()["id"],
+        "payment_id": payment.id,
+        "quote_id": (await create_quote(client, producer))["id"],
+        "prospect_id": prospect.json()["id"],
+        "change_id": change.json()["id"],
+        "card_id": change.json()["id_card_request_ids"][0],
+        "question_id": question.json()["id"],
+    }
 
 
 async def test_trust_7_each_unaudited_read_now_writes_its_row(client, app, producer, admin) -> None:
@@ -170,13 +205,23 @@ async def test_trust_7_each_unaudited_read_now_writes_its_row(client, app, produ
         (f"{API}/quotes/{b['quote_id']}/plans", "quote.plans_read", "quote", b["quote_id"], None),
         (f"{API}/prospects?last_name=Pro", "prospect.list", None, None, None),
         (f"{API}/prospects/{b['prospect_id']}", "prospect.read", "prospect", b["prospect_id"], None),
-        (f"{API}/id-card-requests?account_number={fam.account_number}", "id_card.list", None, None,
-         {"account_number": fam.account_number}),
+        (
+            f"{API}/id-card-requests?account_number={fam.account_number}",
+            "id_card.list",
+            None,
+            None,
+            {"account_number": fam.account_number},
+        ),
         (f"{API}/id-card-requests/{b['card_id']}", "id_card.read", "id_card_request", b["card_id"], None),
         (f"{API}/pcp-changes", "pcp_change.list", None, None, None),
         (f"{API}/pcp-changes/{b['change_id']}", "pcp_change.read", "pcp_change", b["change_id"], None),
-        (f"{API}/members/{fam.account_number}/members/{fam.member_ids['primary']}/pcp-history",
-         "member.pcp_history", "member", fam.member_ids["primary"], {"account_number": fam.account_number}),
+        (
+            f"{API}/members/{fam.account_number}/members/{fam.member_ids['primary']}/pcp-history",
+            "member.pcp_history",
+            "member",
+            fam.member_ids["primary"],
+            {"account_number": fam.account_number},
+        ),
         (f"{API}/documents", "document.list", None, None, None),
         (f"{API}/e-questions", "e_question.list", None, None, None),
         (f"{API}/e-questions/{b['question_id']}", "e_question.read", "e_question", b["question_id"], None),
@@ -200,8 +245,9 @@ async def test_trust_7_each_unaudited_read_now_writes_its_row(client, app, produ
     assert row.actor_username == "admin" and row.request_id == r.headers["x-request-id"]
 
 
-async def test_trust_7_a_refused_read_records_failure_and_an_anonymous_one_nothing(client, app, producer,
-                                                                                   other) -> None:
+async def test_trust_7_a_refused_read_records_failure_and_an_anonymous_one_nothing(
+    client, app, producer, other
+) -> None:
     quote_id = (await create_quote(client, producer))["id"]
     assert_problem(await client.get(f"{API}/quotes/{quote_id}", headers=other), 404)
     [row] = await events(app, "quote.read")
@@ -231,16 +277,34 @@ async def test_trust_7_no_audit_row_no_answer(client, app, producer, monkeypatch
 
 # --- on whose behalf ------------------------------------------------------------------------------------------
 
-async def test_trust_7_delegate_rows_name_the_producer_for_reads_and_writes(client, app, admin, producer,
-                                                                           clock) -> None:
+
+async def test_trust_7_delegate_rows_name_the_producer_for_reads_and_writes(
+    client, app, admin, producer, clock
+) -> None:
     d = await ready_delegate(client, admin, producer, clock)
     delegate = {"Authorization": f"Bearer {(await mfa_sign_in(client, admin, d, clock))['access_token']}"}
     async with app.state.ctx.uow() as uow:
         pid = await producer_id(uow, "demoagent")
-    quote = await client.post(f"{API}/quotes", headers=delegate, json={
-        "prospect_id": None, "zip_code": "60601", "county": "Cook", "effective_date": "2027-01-01",
-        "coverage": "medical", "applicant": {"first_name": "Del", "last_name": "Egate", "date_of_birth": "1980-01-01",
-                                             "sex": "female", "tobacco_use": False}, "spouse": None, "dependents": []})
+    quote = await client.post(
+        f"{API}/quotes",
+        headers=delegate,
+        json={
+            "prospect_id": None,
+            "zip_code": "60601",
+            "county": "Cook",
+            "effective_date": "2027-01-01",
+            "coverage": "medical",
+            "applicant": {
+                "first_name": "Del",
+                "last_name": "Egate",
+                "date_of_birth": "1980-01-01",
+                "sex": "female",
+                "tobacco_use": False,
+            },
+            "spouse": None,
+            "dependents": [],
+        },
+    )
     assert quote.status_code == 201, quote.text
     assert (await client.get(f"{API}/quotes/{quote.json()['id']}", headers=delegate)).status_code == 200
     application = await client.post(f"{API}/enrollments", headers=delegate)
@@ -253,25 +317,33 @@ async def test_trust_7_delegate_rows_name_the_producer_for_reads_and_writes(clie
     # even validated - so only plain identifiers of them are kept, and junk never breaks the audit insert.
     junk = "9" * 80
     assert_problem(await client.get(f"{API}/prospects/{junk}", headers=delegate), 403, "delegate_not_permitted")
-    assert_problem(await client.get(f"{API}/id-card-requests", params={"account_number": "12' OR 1=1 " + junk},
-                                    headers=delegate), 403, "delegate_not_permitted")
+    assert_problem(
+        await client.get(f"{API}/id-card-requests", params={"account_number": "12' OR 1=1 " + junk}, headers=delegate),
+        403,
+        "delegate_not_permitted",
+    )
     [prospect_read] = await events(app, "prospect.read")
     [card_list] = await events(app, "id_card.list")
-    assert (prospect_read.outcome, prospect_read.target_id, prospect_read.on_behalf_of_user_id) == ("failure", None,
-                                                                                                   pid)
+    assert (prospect_read.outcome, prospect_read.target_id, prospect_read.on_behalf_of_user_id) == (
+        "failure",
+        None,
+        pid,
+    )
     assert card_list.details == {"account_number": None, "code": "delegate_not_permitted"}
     # The same client (one task, as in these tests) then serves the producer: nothing of the delegate lingers.
     assert (await client.get(f"{API}/quotes/{quote.json()['id']}", headers=producer)).status_code == 200
     rows = await events(app, "quote.read")
     assert (rows[-1].actor_user_id, rows[-1].on_behalf_of_user_id) == (pid, None)
     # The admin's audit log shows it.
-    r = await client.get(f"{API}/admin/audit-events", headers=admin,
-                         params={"actor_user_id": d["id"], "action": "quote.created"})
+    r = await client.get(
+        f"{API}/admin/audit-events", headers=admin, params={"actor_user_id": d["id"], "action": "quote.created"}
+    )
     assert r.status_code == 200, r.text
     [listed] = r.json()["items"]
     assert listed["on_behalf_of_user_id"] == pid and listed["actor_user_id"] == d["id"]
-    first = (await client.get(f"{API}/admin/audit-events", headers=admin, params={"action": "auth.sign_in"})
-             ).json()["items"]
+    first = (await client.get(f"{API}/admin/audit-events", headers=admin, params={"action": "auth.sign_in"})).json()[
+        "items"
+    ]
     assert first and all("on_behalf_of_user_id" in e for e in first)
 
 
@@ -285,8 +357,10 @@ def test_trust_7_on_behalf_of_is_set_for_the_request_and_undone_after() -> None:
     token = act_for(42)
     try:
         assert row()["on_behalf_of_user_id"] == 42
-        assert event_row(now=NOW, request=RequestContext(), action="probe", on_behalf_of_user_id=7
-                         )["on_behalf_of_user_id"] == 7  # given wins
+        assert (
+            event_row(now=NOW, request=RequestContext(), action="probe", on_behalf_of_user_id=7)["on_behalf_of_user_id"]
+            == 7
+        )  # given wins
     finally:
         stop_acting(token)
     assert row()["on_behalf_of_user_id"] is None

@@ -51,6 +51,7 @@ async def audit_rows(app, action: str) -> list[AuditEvent]:  # type: ignore[no-u
 
 # --- #4 admins are locked for a while, and unlocked from the server -------------------------------------------
 
+
 async def test_trust_4_an_admin_lock_runs_out_after_15_minutes(client, demo, app, clock) -> None:
     for pw in ("Wrong1x1", "Wrong2x2"):
         assert_problem(await sign_in(client, "admin", pw), 401, "invalid_credentials")
@@ -71,8 +72,9 @@ async def test_trust_4_an_admin_lock_runs_out_after_15_minutes(client, demo, app
     assert_problem(await sign_in(client, "demoagent", "Demo1234"), 423, "account_locked")
 
 
-async def test_trust_4_portal_users_unlock_clears_an_admin_lock_and_is_audited(client, demo, app, settings,
-                                                                                monkeypatch) -> None:
+async def test_trust_4_portal_users_unlock_clears_an_admin_lock_and_is_audited(
+    client, demo, app, settings, monkeypatch
+) -> None:
     for pw in ("Wrong1x1", "Wrong2x2", "Wrong3x3"):
         await sign_in(client, "admin", pw)
     assert_problem(await sign_in(client, "admin", "Admin123"), 423, "account_locked")
@@ -94,8 +96,8 @@ async def test_trust_4_portal_users_unlock_clears_an_admin_lock_and_is_audited(c
 
 # --- #5 unknown user names and recovery endpoints answer like known ones ---------------------------------------
 
-async def test_trust_5_unknown_user_names_answer_exactly_like_known_ones_including_the_423(client, demo,
-                                                                                           app) -> None:
+
+async def test_trust_5_unknown_user_names_answer_exactly_like_known_ones_including_the_423(client, demo, app) -> None:
     seen: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for name in ("demoagent", "admin", "ghostagent"):
         seen[name] = [stable(await sign_in(client, name, f"Wrong{i}x")) for i in range(5)]
@@ -105,8 +107,7 @@ async def test_trust_5_unknown_user_names_answer_exactly_like_known_ones_includi
     # the unknown name is counted under a keyed hash, never stored as typed
     async with app.state.ctx.uow() as uow:
         rows = (await uow.session.execute(select(SignInFailure))).scalars().all()
-    assert [(r.username_hash, r.failed_sign_ins) for r in rows] == [
-        (app.state.ctx.tokens.hash_secret("ghostagent"), 3)]
+    assert [(r.username_hash, r.failed_sign_ins) for r in rows] == [(app.state.ctx.tokens.hash_secret("ghostagent"), 3)]
     assert rows[0].locked_at is not None and "ghostagent" not in rows[0].username_hash
     # R-AUTH-2: names are case sensitive, so another spelling is another name
     assert_problem(await sign_in(client, "GhostAgent", "Wrong0x"), 401, "invalid_credentials")
@@ -137,8 +138,9 @@ class AnswerRecorder:
         monkeypatch.setattr(cls, name, looked_up)
 
 
-async def test_trust_5_recovery_endpoints_answer_before_looking_the_account_up(app, client, demo, admin, producer,
-                                                                               monkeypatch) -> None:
+async def test_trust_5_recovery_endpoints_answer_before_looking_the_account_up(
+    app, client, demo, admin, producer, monkeypatch
+) -> None:
     d = await add_delegate(client, producer)
     await verify_link(client, admin, d)
     recorder = AnswerRecorder(app)
@@ -149,12 +151,16 @@ async def test_trust_5_recovery_endpoints_answer_before_looking_the_account_up(a
     cases = {
         "/api/v1/auth/forgot-username": (
             {"agent_unique_id": "220002580", "email": "demoagent@agency.example"},
-            {"agent_unique_id": "999999999", "email": "nobody@agency.example"}),
+            {"agent_unique_id": "999999999", "email": "nobody@agency.example"},
+        ),
         "/api/v1/auth/password-resets": (
             {"username": "demoagent", "email": "demoagent@agency.example"},
-            {"username": "ghostagent", "email": "ghost@agency.example"}),
-        "/api/v1/auth/otp": ({"username": d["username"], "channel": "email"},
-                             {"username": "nosuchdelegate1", "channel": "email"}),
+            {"username": "ghostagent", "email": "ghost@agency.example"},
+        ),
+        "/api/v1/auth/otp": (
+            {"username": d["username"], "channel": "email"},
+            {"username": "nosuchdelegate1", "channel": "email"},
+        ),
     }
     transport = httpx.ASGITransport(app=recorder, raise_app_exceptions=True)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
@@ -176,13 +182,15 @@ async def test_trust_5_recovery_endpoints_answer_before_looking_the_account_up(a
 
 
 async def test_trust_5_recovery_work_that_fails_after_the_answer_is_logged_without_parameters(
-        client, demo, monkeypatch, caplog) -> None:
+    client, demo, monkeypatch, caplog
+) -> None:
     async def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom with secret@agency.example")
 
     monkeypatch.setattr(UserRepository, "usernames_for_producer", broken)
-    r = await client.post("/api/v1/auth/forgot-username",
-                          json={"agent_unique_id": "220002580", "email": "secret@agency.example"})
+    r = await client.post(
+        "/api/v1/auth/forgot-username", json={"agent_unique_id": "220002580", "email": "secret@agency.example"}
+    )
     assert r.status_code == 202
     [record] = [r for r in caplog.records if r.name == "portal.auth"]
     assert record.error == "RuntimeError" and record.action == "auth.forgot_username"  # type: ignore[attr-defined]
@@ -190,7 +198,8 @@ async def test_trust_5_recovery_work_that_fails_after_the_answer_is_logged_witho
 
 
 async def test_trust_5_delegate_set_password_answers_the_same_with_or_without_an_account(
-        client, admin, producer, app, clock) -> None:
+    client, admin, producer, app, clock
+) -> None:
     d = await add_delegate(client, producer)
     await verify_link(client, admin, d)
     floor = app.state.ctx.settings.otp_failure_floor_seconds
@@ -198,8 +207,9 @@ async def test_trust_5_delegate_set_password_answers_the_same_with_or_without_an
 
     async def attempt(username: str, code: str = "WRONG123") -> tuple[tuple[int, dict[str, Any]], float]:
         started = time.perf_counter()
-        r = await client.post("/api/v1/auth/password", json={"username": username, "code": code,
-                                                             "new_password": STRONG})
+        r = await client.post(
+            "/api/v1/auth/password", json={"username": username, "code": code, "new_password": STRONG}
+        )
         return stable(r), time.perf_counter() - started
 
     unknown, t_unknown = await attempt("nosuchdelegate1")
@@ -225,6 +235,7 @@ async def test_trust_5_delegate_set_password_answers_the_same_with_or_without_an
 
 # --- #6 the current password of a password change --------------------------------------------------------------
 
+
 def change(current: str, new: str = "Newpw987") -> dict[str, str]:
     return {"current_password": current, "new_password": new, "new_password_confirmation": new}
 
@@ -235,19 +246,24 @@ async def test_trust_6_wrong_current_passwords_lock_the_account_and_are_audited(
         body = assert_problem(await client.put("/api/v1/me/password", headers=auth, json=change(guess)), 422)
         assert body["errors"][0]["code"] == "password.current_wrong"
     assert (await user_row(app, "demoagent")).failed_sign_ins == 2
-    body = assert_problem(await client.put("/api/v1/me/password", headers=auth, json=change("Guess003")), 423,
-                          "account_locked")
+    body = assert_problem(
+        await client.put("/api/v1/me/password", headers=auth, json=change("Guess003")), 423, "account_locked"
+    )
     assert "temporarily locked" in body["detail"]
     # locked: the right current password no longer changes it, and sign-in is locked too (R-AUTH-3)
-    assert_problem(await client.put("/api/v1/me/password", headers=auth, json=change("Demo1234")), 423,
-                   "account_locked")
+    assert_problem(
+        await client.put("/api/v1/me/password", headers=auth, json=change("Demo1234")), 423, "account_locked"
+    )
     assert_problem(await sign_in(client, "demoagent", "Demo1234"), 423, "account_locked")
     row = await user_row(app, "demoagent")
     assert row.failed_sign_ins == 3 and row.locked_at is not None
     failures = await audit_rows(app, "auth.password_change")
     assert [(e.outcome, e.details["reason"]) for e in failures] == [  # type: ignore[index]
-        ("failure", "password.current_wrong"), ("failure", "password.current_wrong"),
-        ("failure", "account_locked"), ("failure", "account_locked")]
+        ("failure", "password.current_wrong"),
+        ("failure", "password.current_wrong"),
+        ("failure", "account_locked"),
+        ("failure", "account_locked"),
+    ]
     assert all(e.actor_username == "demoagent" and e.target_id == str(row.id) and e.ip for e in failures)
     [locked] = await audit_rows(app, "auth.account_locked")
     assert locked.details == {"failed_sign_ins": 3, "by": "password_change"}
@@ -266,23 +282,29 @@ async def test_trust_6_a_right_current_password_resets_the_count(client, demo, a
 async def test_trust_6_an_admins_wrong_current_passwords_lock_it_for_a_while(client, demo, app, clock) -> None:
     auth = await bearer(client, "admin", "Admin123")
     for guess, status in (("Guess0001", 422), ("Guess0002", 422), ("Guess0003", 423)):
-        assert (await client.put("/api/v1/me/password", headers=auth, json=change(guess, "Better2026x"))
-                ).status_code == status
+        assert (
+            await client.put("/api/v1/me/password", headers=auth, json=change(guess, "Better2026x"))
+        ).status_code == status
     assert_problem(await sign_in(client, "admin", "Admin123"), 423, "account_locked")
     clock.advance(minutes=15)
     assert (await sign_in(client, "admin", "Admin123")).status_code == 200
 
 
-async def test_trust_6_a_delegates_wrong_current_passwords_count_toward_its_lockout(client, admin, producer, app,
-                                                                                   clock) -> None:
+async def test_trust_6_a_delegates_wrong_current_passwords_count_toward_its_lockout(
+    client, admin, producer, app, clock
+) -> None:
     d = await ready_delegate(client, admin, producer, clock)
     auth = {"Authorization": f"Bearer {(await mfa_sign_in(client, admin, d, clock))['access_token']}"}
     for i in range(4):
-        body = assert_problem(await client.put("/api/v1/me/password", headers=auth,
-                                               json=change(f"Guess{i}2026x", "Fresh2026pw")), 422)
+        body = assert_problem(
+            await client.put("/api/v1/me/password", headers=auth, json=change(f"Guess{i}2026x", "Fresh2026pw")), 422
+        )
         assert body["errors"][0]["code"] == "password.current_wrong"
-    assert_problem(await client.put("/api/v1/me/password", headers=auth, json=change("Guess52026x", "Fresh2026pw")),
-                   423, "account_locked")
+    assert_problem(
+        await client.put("/api/v1/me/password", headers=auth, json=change("Guess52026x", "Fresh2026pw")),
+        423,
+        "account_locked",
+    )
     assert_problem(await sign_in(client, d["username"], STRONG), 423, "account_locked")  # R-DEL-5
     assert len(await audit_rows(app, "auth.password_change")) == 5
 
@@ -290,8 +312,9 @@ async def test_trust_6_a_delegates_wrong_current_passwords_count_toward_its_lock
 async def test_trust_6_password_changes_are_rate_limited(client, demo, app) -> None:
     auth = await bearer(client, "demoagent", "Demo1234")
     app.state.ctx.auth_rate_limiter = RateLimiter(per_minute=5, burst=2)
-    codes = [(await client.put("/api/v1/me/password", headers=auth, json=change("Guess001"))).status_code
-             for _ in range(3)]
+    codes = [
+        (await client.put("/api/v1/me/password", headers=auth, json=change("Guess001"))).status_code for _ in range(3)
+    ]
     assert codes == [422, 422, 429]
     assert (await user_row(app, "demoagent")).failed_sign_ins == 2  # the refused try was not even checked
 
@@ -320,8 +343,9 @@ async def test_trust_11_two_tabs_refreshing_at_once_get_the_same_successor(clien
     assert tab_a.status_code == tab_b.status_code == 200, tab_b.text
     assert tab_b.json()["refresh_token"] == tab_a.json()["refresh_token"] != first["refresh_token"]
     for pair in (tab_a.json(), tab_b.json()):
-        assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
-                ).status_code == 200
+        assert (
+            await client.get("/api/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+        ).status_code == 200
     session = await only_session(app)
     assert session.revoked_at is None
     rows = await session_tokens(app, session.id)
@@ -334,26 +358,31 @@ async def test_trust_11_two_tabs_refreshing_at_once_get_the_same_successor(clien
 
 async def test_trust_11_concurrent_refreshes_with_one_token_both_succeed(client, demo, app) -> None:
     first = await token(client, "demoagent", "Demo1234")
-    answers = await asyncio.gather(*(client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
-                                     for _ in range(2)))
+    answers = await asyncio.gather(
+        *(client.post(REFRESH, json={"refresh_token": first["refresh_token"]}) for _ in range(2))
+    )
     assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
     assert answers[0].json()["refresh_token"] == answers[1].json()["refresh_token"]
     assert (await only_session(app)).revoked_at is None
 
 
-async def test_trust_11_reuse_after_the_successor_was_used_still_revokes_the_family(client, demo, app,
-                                                                                    clock) -> None:
+async def test_trust_11_reuse_after_the_successor_was_used_still_revokes_the_family(client, demo, app, clock) -> None:
     first = await token(client, "demoagent", "Demo1234")
     second = (await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})).json()
     third = (await client.post(REFRESH, json={"refresh_token": second["refresh_token"]})).json()
     clock.advance(seconds=2)  # inside the window, but the successor has been used: a stolen token
-    assert_problem(await client.post(REFRESH, json={"refresh_token": first["refresh_token"]}), 401,
-                   "refresh_token_reused")
+    assert_problem(
+        await client.post(REFRESH, json={"refresh_token": first["refresh_token"]}), 401, "refresh_token_reused"
+    )
     assert (await only_session(app)).revoked_reason == "refresh_reuse"
-    assert_problem(await client.post(REFRESH, json={"refresh_token": third["refresh_token"]}), 401,
-                   "invalid_refresh_token")
-    assert_problem(await client.get("/api/v1/me", headers={"Authorization": f"Bearer {third['access_token']}"}),
-                   401, "session_revoked")
+    assert_problem(
+        await client.post(REFRESH, json={"refresh_token": third["refresh_token"]}), 401, "invalid_refresh_token"
+    )
+    assert_problem(
+        await client.get("/api/v1/me", headers={"Authorization": f"Bearer {third['access_token']}"}),
+        401,
+        "session_revoked",
+    )
 
 
 @pytest.mark.parametrize("wait", [11, 600])
@@ -361,13 +390,18 @@ async def test_trust_11_reuse_after_the_window_still_revokes_the_family(client, 
     first = await token(client, "demoagent", "Demo1234")
     second = (await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})).json()
     clock.advance(seconds=wait)
-    assert_problem(await client.post(REFRESH, json={"refresh_token": first["refresh_token"]}), 401,
-                   "refresh_token_reused")
-    assert_problem(await client.post(REFRESH, json={"refresh_token": second["refresh_token"]}), 401,
-                   "invalid_refresh_token")
+    assert_problem(
+        await client.post(REFRESH, json={"refresh_token": first["refresh_token"]}), 401, "refresh_token_reused"
+    )
+    assert_problem(
+        await client.post(REFRESH, json={"refresh_token": second["refresh_token"]}), 401, "invalid_refresh_token"
+    )
     async with app.state.ctx.uow() as uow:
-        assert (await uow.session.execute(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "auth.refresh_reuse_detected"))).scalar_one() == 1
+        assert (
+            await uow.session.execute(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "auth.refresh_reuse_detected")
+            )
+        ).scalar_one() == 1
 
 
 async def test_portal_users_create_admin_creates_a_signable_admin_once(client, demo, settings, monkeypatch) -> None:

@@ -29,8 +29,12 @@ def _nul_requests(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], s
     return [
         ("POST", f"{API}/auth/token", {"data": {"username": f"demo{NUL}agent", "password": "x"}}, "username"),
         ("POST", f"{API}/auth/forgot-username", {"json": {"email": f"a{NUL}@example.com"}}, "email"),
-        ("POST", f"{API}/auth/password-resets", {"json": {"username": f"x{NUL}", "email": "a@example.com"}},
-         "username"),
+        (
+            "POST",
+            f"{API}/auth/password-resets",
+            {"json": {"username": f"x{NUL}", "email": "a@example.com"}},
+            "username",
+        ),
         ("GET", f"{API}/members", {"params": {"last_name": f"Sm{NUL}ith"}}, "last_name"),
         ("GET", f"{API}/members", {"params": {"first_name": f"J{NUL}"}}, "first_name"),
         ("GET", f"{API}/members", {"params": {"email": f"x{NUL}@y.com"}}, "email"),
@@ -42,12 +46,20 @@ def _nul_requests(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], s
         ("GET", f"{API}/plans", {"params": {"state": "IL", "zip_code": "60601", "county": f"Co{NUL}ok"}}, "county"),
         ("GET", f"{API}/prospects", {"params": {"last_name": f"Sm{NUL}"}}, "last_name"),
         ("POST", f"{API}/e-questions", {"json": {"question": f"Why{NUL}?", "subject": "s"}}, "question"),
-        ("POST", f"{API}/delegates", {"json": {"first_name": f"A{NUL}", "last_name": "B", "email": "a@b.com"}},
-         "first_name"),
+        (
+            "POST",
+            f"{API}/delegates",
+            {"json": {"first_name": f"A{NUL}", "last_name": "B", "email": "a@b.com"}},
+            "first_name",
+        ),
         ("PATCH", f"{API}/me", {"json": {"first_name": f"Jes{NUL}sica"}}, "first_name"),
         ("POST", f"{API}/pcp-changes", {"json": {"provider_number": f"12{NUL}3", "members": []}}, "provider_number"),
-        ("PUT", f"{API}/enrollments/{app_id}/applicant",
-         {"json": {"data": {"first_name": f"Jane{NUL}", "last_name": "Doe"}}}, "data.first_name"),
+        (
+            "PUT",
+            f"{API}/enrollments/{app_id}/applicant",
+            {"json": {"data": {"first_name": f"Jane{NUL}", "last_name": "Doe"}}},
+            "data.first_name",
+        ),
         ("GET", f"{API}/admin/users", {"params": {"username": f"adm{NUL}"}}, "username"),
         ("GET", f"{API}/admin/audit-events", {"params": {"action": f"auth{NUL}"}}, "action"),
         ("GET", f"{API}/admin/outbox", {"params": {"to": f"a{NUL}@b.com"}}, "to"),
@@ -72,8 +84,7 @@ async def test_trust_3_nul_bytes_in_any_input_are_422_naming_the_field_never_500
         assert "control characters" in body["detail"]
 
 
-async def test_trust_3_other_control_characters_are_refused_but_line_breaks_in_bodies_are_not(client,
-                                                                                             producer) -> None:
+async def test_trust_3_other_control_characters_are_refused_but_line_breaks_in_bodies_are_not(client, producer) -> None:
     r = await client.get(f"{API}/members", params={"last_name": "Sm\x1bith"}, headers=producer)
     assert assert_problem(r, 422)["errors"][0]["field"] == "last_name"
     r = await client.patch(f"{API}/me", json={"first_name": "Jes\x07sica"}, headers=producer)
@@ -82,8 +93,9 @@ async def test_trust_3_other_control_characters_are_refused_but_line_breaks_in_b
     r = await client.patch(f"{API}/me", json={"first\x00name": "x"}, headers=producer)
     assert_problem(r, 422)
     # Tab, CR and LF are allowed in bodies; the field's own rules decide (e-question text may have line breaks).
-    r = await client.post(f"{API}/e-questions", headers=producer,
-                          json={"question": "Line one\r\nline two\tend", "subject": "Billing"})
+    r = await client.post(
+        f"{API}/e-questions", headers=producer, json={"question": "Line one\r\nline two\tend", "subject": "Billing"}
+    )
     assert r.status_code != 500 and (r.status_code == 201 or r.json()["errors"][0]["code"] != "control_character")
 
 
@@ -93,8 +105,11 @@ async def test_trust_3_nothing_sensitive_reaches_the_log(client, producer, app, 
     name, dob, ssn = "Zebedeemarker", "1961-02-03", "987-65-4321"
     caplog.set_level(logging.DEBUG)
 
-    r = await client.get(f"{API}/members", headers=producer,
-                         params={"last_name": f"{name}{NUL}", "date_of_birth": dob, "ssn_last4": ssn[-4:]})
+    r = await client.get(
+        f"{API}/members",
+        headers=producer,
+        params={"last_name": f"{name}{NUL}", "date_of_birth": dob, "ssn_last4": ssn[-4:]},
+    )
     assert_problem(r, 422)
 
     async def exploding_search(**kwargs: Any) -> Any:
@@ -108,8 +123,9 @@ async def test_trust_3_nothing_sensitive_reaches_the_log(client, producer, app, 
 
     async def failing_statement(**kwargs: Any) -> Any:
         async with app.state.ctx.db.engine.connect() as conn:
-            await conn.execute(text("SELECT no_such_column FROM users WHERE username = :n AND email = :s"),
-                               {"n": name, "s": ssn})
+            await conn.execute(
+                text("SELECT no_such_column FROM users WHERE username = :n AND email = :s"), {"n": name, "s": ssn}
+            )
 
     monkeypatch.setattr(member_service, "search_members", failing_statement)
     r = await client.get(f"{API}/members", params={"last_name": name}, headers=producer)
@@ -119,8 +135,11 @@ async def test_trust_3_nothing_sensitive_reaches_the_log(client, producer, app, 
     logged = "\n".join(f"{rec.getMessage()} {rec.__dict__}" for rec in server)
     assert "RuntimeError" in logged and request_id in logged  # the error is still traceable
     for marker in (name, dob, ssn, ssn[-4:], name.lower()):
-        leaks = [f"{rec.name}: {rec.getMessage()} {rec.__dict__}" for rec in server
-                 if marker in f"{rec.getMessage()} {rec.__dict__}"]
+        leaks = [
+            f"{rec.name}: {rec.getMessage()} {rec.__dict__}"
+            for rec in server
+            if marker in f"{rec.getMessage()} {rec.__dict__}"
+        ]
         assert not leaks, leaks
 
 
@@ -133,22 +152,28 @@ async def test_trust_8_deeply_nested_json_is_422_not_500(client, producer) -> No
     deep: Any = "x"
     for _ in range(300):
         deep = {"a": deep}
-    r = await client.put(f"{API}/enrollments/{app_id}/language_ethnicity", headers=producer,
-                         json={"data": {"language": deep}})
+    r = await client.put(
+        f"{API}/enrollments/{app_id}/language_ethnicity", headers=producer, json={"data": {"language": deep}}
+    )
     body = assert_problem(r, 422, "validation_failed")
     assert body["errors"][0]["code"] == "too_deep"
     # Deeper than the parser itself can go: still a 422, never a RecursionError.
     raw = b'{"data":' + b"[" * 200_000 + b"]" * 200_000 + b"}"
-    r = await client.put(f"{API}/enrollments/{app_id}/language_ethnicity", headers={
-        **producer, "content-type": "application/json"}, content=raw)
+    r = await client.put(
+        f"{API}/enrollments/{app_id}/language_ethnicity",
+        headers={**producer, "content-type": "application/json"},
+        content=raw,
+    )
     assert assert_problem(r, 422)["errors"][0]["code"] == "too_deep"
 
 
 async def test_trust_9_security_headers_on_api_responses(client, producer) -> None:
-    for r in (await client.get(f"{API}/me", headers=producer),
-              await client.get(f"{API}/members", params={"last_name": "Smith"}, headers=producer),
-              await client.post(f"{API}/auth/token", data={"username": "demoagent", "password": "Demo1234"}),
-              await client.get(f"{API}/members/000", headers=producer)):
+    for r in (
+        await client.get(f"{API}/me", headers=producer),
+        await client.get(f"{API}/members", params={"last_name": "Smith"}, headers=producer),
+        await client.post(f"{API}/auth/token", data={"username": "demoagent", "password": "Demo1234"}),
+        await client.get(f"{API}/members/000", headers=producer),
+    ):
         assert r.headers["cache-control"] == "no-store", r.request.url
         assert r.headers["x-content-type-options"] == "nosniff"
         assert "strict-transport-security" not in r.headers  # only when the service is behind HTTPS
@@ -166,8 +191,15 @@ async def test_trust_9_pdfs_and_exports_are_not_stored(client, producer) -> None
 async def _production_client(settings: Settings, clock, **overrides: Any):  # type: ignore[no-untyped-def]
     from asgi_lifespan import LifespanManager
 
-    prod = settings.model_copy(update={"mode": "production", "secret_key": "p" * 40,
-                                       "field_encryption_key": "f" * 40, "smtp_host": "127.0.0.1", **overrides})
+    prod = settings.model_copy(
+        update={
+            "mode": "production",
+            "secret_key": "p" * 40,
+            "field_encryption_key": "f" * 40,
+            "smtp_host": "127.0.0.1",
+            **overrides,
+        }
+    )
     application = make_app(prod, clock)
     manager = LifespanManager(application)
     await manager.__aenter__()
@@ -192,7 +224,8 @@ async def test_trust_9_production_hides_docs_guards_metrics_and_sends_hsts(setti
             assert (await c.get("/metrics", headers={"Authorization": "Bearer "})).status_code == 401
         else:
             assert docs.status_code == 200 and "persistAuthorization" not in docs.text.replace(
-                '"persistAuthorization": false', "")
+                '"persistAuthorization": false', ""
+            )
             assert docs.headers["strict-transport-security"].startswith("max-age=31536000")
             wrong = await c.get("/metrics", headers={"Authorization": "Bearer " + "x" * 32})
             assert_problem(wrong, 401)
@@ -228,26 +261,36 @@ async def test_trust_11_a_chunked_body_over_the_limit_is_413(client, producer) -
         for part in parts[1:]:
             yield part
 
-    r = await client.patch(f"{API}/me", content=chunks(b'{"first_name": "', b'"}', filler=80),
-                           headers={**producer, "content-type": "application/json"})
+    r = await client.patch(
+        f"{API}/me",
+        content=chunks(b'{"first_name": "', b'"}', filler=80),
+        headers={**producer, "content-type": "application/json"},
+    )
     assert "content-length" not in r.request.headers and r.request.headers["transfer-encoding"] == "chunked"
     assert_problem(r, 413, "content_too_large")
-    small = await client.patch(f"{API}/me", headers={**producer, "content-type": "application/json"},
-                               content=chunks(b'{"first_name":', b' "Jessica"}'))
+    small = await client.patch(
+        f"{API}/me",
+        headers={**producer, "content-type": "application/json"},
+        content=chunks(b'{"first_name":', b' "Jessica"}'),
+    )
     # A small chunked body reaches the route whole: its own rule answers (first name is not editable, R-AUTH-7).
     assert_problem(small, 422, "profile.field_not_editable")
 
 
 async def test_trust_11_ignored_bodies_and_fields_are_refused(client, producer) -> None:
-    body = assert_problem(await client.post(f"{API}/enrollments", json={"quote_id": 5}, headers=producer), 422,
-                          "enrollment.use_quote_enrollment")
+    body = assert_problem(
+        await client.post(f"{API}/enrollments", json={"quote_id": 5}, headers=producer),
+        422,
+        "enrollment.use_quote_enrollment",
+    )
     assert "/quotes/5/enrollments" in body["detail"]
     apps = (await client.get(f"{API}/enrollments", headers=producer)).json()
     assert apps["total"] == 0  # nothing was started
     app_id = await _application_id(client, producer)
     # An operation that reads no body refuses one instead of ignoring it...
-    r = await client.post(f"{API}/enrollments/{app_id}/effective-date", headers=producer,
-                          json={"effective_date": "2027-01-01"})
+    r = await client.post(
+        f"{API}/enrollments/{app_id}/effective-date", headers=producer, json={"effective_date": "2027-01-01"}
+    )
     assert_problem(r, 422, "body_not_allowed")
     # ...but an empty object is what many clients send with every POST.
     r = await client.post(f"{API}/enrollments/{app_id}/effective-date", headers=producer, json={})

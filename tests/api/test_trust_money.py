@@ -46,6 +46,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         async def wrapper(self: Any, **kwargs: Any) -> Any:
             counted[name] += 1
             return await original(self, **kwargs)
+
         return wrapper
 
     monkeypatch.setattr(SimulatedEnrollmentGateway, "submit", counting("submit", SimulatedEnrollmentGateway.submit))
@@ -53,8 +54,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return counted
 
 
-async def _ready(client: httpx.AsyncClient, app: Any, producer: dict[str, str], clock: Any, *,
-                 submitted: bool = True) -> int:
+async def _ready(
+    client: httpx.AsyncClient, app: Any, producer: dict[str, str], clock: Any, *, submitted: bool = True
+) -> int:
     ready = await ready_application(client, producer, app.state.ctx.db.engine, clock.now().date())
     if submitted:
         r = await client.post(f"{URL}/{ready['id']}/submit", headers=producer)
@@ -70,39 +72,58 @@ async def _state(app: Any, app_id: int) -> dict[str, Any]:
     async with app.state.ctx.uow() as uow:
         s = uow.session
         application = await s.get(Application, app_id)
-        payments = (await s.execute(select(Payment.id, Payment.status).where(Payment.application_id == app_id)
-                                    .order_by(Payment.id))).all()
-        audits = dict((await s.execute(select(AuditEvent.action, func.count()).where(
-            AuditEvent.target_type == "application", AuditEvent.target_id == str(app_id))
-            .group_by(AuditEvent.action))).all())
+        payments = (
+            await s.execute(
+                select(Payment.id, Payment.status).where(Payment.application_id == app_id).order_by(Payment.id)
+            )
+        ).all()
+        audits = dict(
+            (
+                await s.execute(
+                    select(AuditEvent.action, func.count())
+                    .where(AuditEvent.target_type == "application", AuditEvent.target_id == str(app_id))
+                    .group_by(AuditEvent.action)
+                )
+            ).all()
+        )
         assert application is not None
-        return {"status": application.status, "payment_status": application.payment_status,
-                "version": application.version, "payments": [tuple(p) for p in payments], "audits": audits}
+        return {
+            "status": application.status,
+            "payment_status": application.payment_status,
+            "version": application.version,
+            "payments": [tuple(p) for p in payments],
+            "audits": audits,
+        }
 
 
-async def _at_once(client: httpx.AsyncClient, url: str, headers: dict[str, str], body: Any = None
-                   ) -> list[httpx.Response]:
+async def _at_once(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], body: Any = None
+) -> list[httpx.Response]:
     return list(await asyncio.gather(*(client.post(url, headers=headers, json=body) for _ in range(AT_ONCE))))
 
 
 # --- finding 1: one live payment per application ---------------------------------------------------------------
 
-async def test_trust_1_second_payment_create_is_409_naming_the_live_payment(client, app, producer, clock,
-                                                                          calls) -> None:
+
+async def test_trust_1_second_payment_create_is_409_naming_the_live_payment(
+    client, app, producer, clock, calls
+) -> None:
     app_id = await _ready(client, app, producer, clock)
     first = await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock))
     assert first.status_code == 201, first.text
     pending = first.json()
 
-    body = assert_problem(await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock)),
-                          409, "payment.exists")
+    body = assert_problem(
+        await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock)), 409, "payment.exists"
+    )
     assert (body["payment_id"], body["payment_status"]) == (pending["id"], "Pending"), body
     assert str(pending["id"]) in body["detail"]
 
     paid = await client.post(f"/api/v1/payments/{pending['id']}/submit", headers=producer, json={"agreement": True})
     assert paid.status_code == 200 and paid.json()["status"] == "Successful", paid.text
-    body = assert_problem(await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock)),
-                          409, "payment.exists")
+    body = assert_problem(
+        await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock)), 409, "payment.exists"
+    )
     assert (body["payment_id"], body["payment_status"]) == (pending["id"], "Successful"), body
 
     state = await _state(app, app_id)
@@ -113,8 +134,9 @@ async def test_trust_1_second_payment_create_is_409_naming_the_live_payment(clie
 
 async def test_trust_1_a_declined_or_cancelled_payment_allows_a_new_one(client, app, producer, clock) -> None:
     app_id = await _ready(client, app, producer, clock)
-    declined = (await client.post(f"{URL}/{app_id}/payments", headers=producer,
-                                  json=_card(clock, DECLINING_CARD))).json()
+    declined = (
+        await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock, DECLINING_CARD))
+    ).json()
     r = await client.post(f"/api/v1/payments/{declined['id']}/submit", headers=producer, json={"agreement": True})
     assert r.status_code == 200 and r.json()["status"] == "Declined", r.text
 
@@ -126,8 +148,11 @@ async def test_trust_1_a_declined_or_cancelled_payment_allows_a_new_one(client, 
     third = await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock))
     assert third.status_code == 201, third.text
     state = await _state(app, app_id)
-    assert state["payments"] == [(declined["id"], "Declined"), (cancelled.json()["id"], "Cancelled"),
-                                 (third.json()["id"], "Pending")]
+    assert state["payments"] == [
+        (declined["id"], "Declined"),
+        (cancelled.json()["id"], "Cancelled"),
+        (third.json()["id"], "Pending"),
+    ]
     assert state["payment_status"] == "Pending"
 
 
@@ -145,24 +170,35 @@ async def test_trust_1_twenty_concurrent_creates_make_one_payment(client, app, p
     assert state["audits"]["payment.captured"] == 1
 
 
-async def test_trust_1_the_database_refuses_a_second_live_payment(client, app, producer, clock,
-                                                                monkeypatch) -> None:
+async def test_trust_1_the_database_refuses_a_second_live_payment(client, app, producer, clock, monkeypatch) -> None:
     """uq_payments_application_live: were the check under the lock ever skipped, the insert fails and the answer
     is the same 409, naming the payment that is live."""
     app_id = await _ready(client, app, producer, clock)
     first = (await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock))).json()
     monkeypatch.setattr(payment_service, "check_capture", lambda **_: None)
-    body = assert_problem(await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock)),
-                          409, "payment.exists")
+    body = assert_problem(
+        await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock)), 409, "payment.exists"
+    )
     assert body["payment_id"] == first["id"]
     assert (await _state(app, app_id))["payments"] == [(first["id"], "Pending")]
 
     async with app.state.ctx.uow() as uow:  # straight to the table: a second live row is refused there too
         template = await uow.session.get(Payment, first["id"])
         assert template is not None
-        columns = {c: getattr(template, c) for c in ("application_id", "producer_id", "method", "amount",
-                                                     "payment_date", "autopay", "processor_token", "last4",
-                                                     "created_at")}
+        columns = {
+            c: getattr(template, c)
+            for c in (
+                "application_id",
+                "producer_id",
+                "method",
+                "amount",
+                "payment_date",
+                "autopay",
+                "processor_token",
+                "last4",
+                "created_at",
+            )
+        }
     for status in ("Pending", "Successful"):
         async with app.state.ctx.uow() as uow:
             uow.session.add(Payment(**columns, status=status, confirmation_number=f"PCDUP{status}"))
@@ -174,22 +210,28 @@ async def test_trust_1_the_database_refuses_a_second_live_payment(client, app, p
         await uow.commit()
 
 
-async def test_trust_1_a_payment_is_not_charged_when_the_application_is_already_paid(client, app, producer, clock,
-                                                                                    calls) -> None:
+async def test_trust_1_a_payment_is_not_charged_when_the_application_is_already_paid(
+    client, app, producer, clock, calls
+) -> None:
     """Capture/submit re-checks the application's payment state under the lock."""
     app_id = await _ready(client, app, producer, clock)
     pending = (await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock))).json()
     async with app.state.ctx.uow() as uow:  # paid elsewhere (e.g. before issue 12 a second payment went through)
-        await uow.session.execute(text("UPDATE applications SET payment_status = 'Successful' WHERE id = :id"),
-                                  {"id": app_id})
+        await uow.session.execute(
+            text("UPDATE applications SET payment_status = 'Successful' WHERE id = :id"), {"id": app_id}
+        )
         await uow.commit()
-    assert_problem(await client.post(f"/api/v1/payments/{pending['id']}/submit", headers=producer,
-                                     json={"agreement": True}), 409, "payment.already_paid")
+    assert_problem(
+        await client.post(f"/api/v1/payments/{pending['id']}/submit", headers=producer, json={"agreement": True}),
+        409,
+        "payment.already_paid",
+    )
     assert calls["charge"] == 0
     assert (await _state(app, app_id))["payments"] == [(pending["id"], "Pending")]
 
 
 # --- finding 2: exactly once on SQLite too -----------------------------------------------------------------------
+
 
 async def test_trust_2_twenty_concurrent_submits_make_one_submission(client, app, producer, clock, calls) -> None:
     app_id = await _ready(client, app, producer, clock, submitted=False)
@@ -212,8 +254,7 @@ async def test_trust_2_twenty_concurrent_payment_submits_charge_once(client, app
     pending = (await client.post(f"{URL}/{app_id}/payments", headers=producer, json=_card(clock))).json()
     answers = await _at_once(client, f"/api/v1/payments/{pending['id']}/submit", producer, {"agreement": True})
     done = [r for r in answers if r.status_code == 200]
-    assert len(done) == 1 and done[0].json()["status"] == "Successful", [(r.status_code, r.text[:200])
-                                                                          for r in answers]
+    assert len(done) == 1 and done[0].json()["status"] == "Successful", [(r.status_code, r.text[:200]) for r in answers]
     for r in answers:
         if r is not done[0]:
             assert_problem(r, 409, "payment.not_pending")
@@ -223,8 +264,9 @@ async def test_trust_2_twenty_concurrent_payment_submits_charge_once(client, app
     assert calls["charge"] == 1
 
 
-async def test_trust_2_a_locking_transaction_makes_the_next_one_wait_and_plain_reads_do_not(client, app, producer,
-                                                                                           clock) -> None:
+async def test_trust_2_a_locking_transaction_makes_the_next_one_wait_and_plain_reads_do_not(
+    client, app, producer, clock
+) -> None:
     """SELECT ... FOR UPDATE holds what it read until commit, on SQLite (the database write lock, app/db.py) as on
     PostgreSQL (the row lock); reads on the autocommit read engine go on meanwhile."""
     app_id = await _ready(client, app, producer, clock, submitted=False)

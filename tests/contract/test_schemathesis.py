@@ -28,8 +28,10 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.contract
 BIN = Path(sys.executable).parent
-CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
-          "response_schema_conformance,negative_data_rejection,ignored_auth")
+CHECKS = (
+    "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
+    "response_schema_conformance,negative_data_rejection,ignored_auth"
+)
 STATEFUL_CHECKS = f"{CHECKS},use_after_free,ensure_resource_availability"
 # Settings without CLI flags, in a config file. Error feedback (constraints learned from 4xx answers) is off:
 # a 422 for a bad prospect email teaches Schemathesis 4.32.5 `format: email` for the whole field, and it then
@@ -73,12 +75,20 @@ def _free_port() -> int:
 @contextmanager
 def _serve(database_url: str):  # type: ignore[no-untyped-def]
     port = _free_port()
-    env = {**os.environ, "PORT": str(port), "DATABASE_URL": database_url,
-           "PORTAL_AUTH_RATE_LIMIT_PER_MINUTE": "100000", "PORTAL_AUTH_RATE_LIMIT_BURST": "100000",
-           "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_MODE": "demo", "PORTAL_SMTP_HOST": ""}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "DATABASE_URL": database_url,
+        "PORTAL_AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+        "PORTAL_AUTH_RATE_LIMIT_BURST": "100000",
+        "PORTAL_LOG_LEVEL": "WARNING",
+        "PORTAL_MODE": "demo",
+        "PORTAL_SMTP_HOST": "",
+    }
     env.pop("PORTAL_TEST_DATABASE", None)
-    proc = subprocess.Popen([str(BIN / "portal"), "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(BIN / "portal"), "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -140,10 +150,31 @@ def _run(base: str, config_dir: Path, *extra: str, stateful: tuple[int, int] | N
         settings += STATEFUL_CONFIG.format(scenarios=scenarios, steps=steps)
     config = config_dir / "schemathesis.toml"
     config.write_text(settings, encoding="utf-8")
-    cmd = [str(BIN / "st"), "--config-file", str(config), "run", f"{base}/openapi.json", "--checks", checks,
-           "--max-examples", "25", "--seed", "20261122", "--no-color", "--phases", phases,
-           "--suppress-health-check", "all", "--warnings", "off", "--workers", "1",
-           "--generation-database", "none", *extra]
+    cmd = [
+        str(BIN / "st"),
+        "--config-file",
+        str(config),
+        "run",
+        f"{base}/openapi.json",
+        "--checks",
+        checks,
+        "--max-examples",
+        "25",
+        "--seed",
+        "20261122",
+        "--no-color",
+        "--phases",
+        phases,
+        "--suppress-health-check",
+        "all",
+        "--warnings",
+        "off",
+        "--workers",
+        "1",
+        "--generation-database",
+        "none",
+        *extra,
+    ]
     env = {**os.environ, "COLUMNS": "200"}  # no wrapped summary lines
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT, env=env)
     output = result.stdout + result.stderr
@@ -163,14 +194,32 @@ def _assert_links_followed(output: str, explicit: int) -> None:
 
 
 def test_schemathesis_as_a_producer(server: str, tmp_path: Path) -> None:
-    output = _run(server, tmp_path, "-H", f"Authorization: Bearer {_token(server, 'demoagent', 'Demo1234')}",
-                  "--exclude-operation-id", "logout", "--exclude-tag", "admin", stateful=(100, 40))
+    output = _run(
+        server,
+        tmp_path,
+        "-H",
+        f"Authorization: Bearer {_token(server, 'demoagent', 'Demo1234')}",
+        "--exclude-operation-id",
+        "logout",
+        "--exclude-tag",
+        "admin",
+        stateful=(100, 40),
+    )
     _assert_links_followed(output, len(LINKS))
 
 
 def test_schemathesis_as_an_admin(server: str, tmp_path: Path) -> None:
-    output = _run(server, tmp_path, "-H", f"Authorization: Bearer {_token(server, 'admin', 'Admin123')}",
-                  "--exclude-operation-id", "logout", "--include-tag", "admin", stateful=(30, 6))
+    output = _run(
+        server,
+        tmp_path,
+        "-H",
+        f"Authorization: Bearer {_token(server, 'admin', 'Admin123')}",
+        "--exclude-operation-id",
+        "logout",
+        "--include-tag",
+        "admin",
+        stateful=(30, 6),
+    )
     _assert_links_followed(output, len(LINKS))
 
 
@@ -178,9 +227,26 @@ def test_schemathesis_anonymous(server: str, tmp_path: Path) -> None:
     _run(server, tmp_path)
 
 
-def test_trust_3_schemathesis_with_nul_bytes_on_postgresql_finds_no_server_error(pg_server: str,
-                                                                               tmp_path: Path) -> None:
-    _run(pg_server, tmp_path, "-H", f"Authorization: Bearer {_token(pg_server, 'demoagent', 'Demo1234')}",
-         "--exclude-operation-id", "logout", "--exclude-tag", "admin")
-    _run(pg_server, tmp_path, "-H", f"Authorization: Bearer {_token(pg_server, 'admin', 'Admin123')}",
-         "--exclude-operation-id", "logout", "--include-tag", "admin")
+def test_trust_3_schemathesis_with_nul_bytes_on_postgresql_finds_no_server_error(
+    pg_server: str, tmp_path: Path
+) -> None:
+    _run(
+        pg_server,
+        tmp_path,
+        "-H",
+        f"Authorization: Bearer {_token(pg_server, 'demoagent', 'Demo1234')}",
+        "--exclude-operation-id",
+        "logout",
+        "--exclude-tag",
+        "admin",
+    )
+    _run(
+        pg_server,
+        tmp_path,
+        "-H",
+        f"Authorization: Bearer {_token(pg_server, 'admin', 'Admin123')}",
+        "--exclude-operation-id",
+        "logout",
+        "--include-tag",
+        "admin",
+    )

@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from tests.conftest import BACKEND, POSTGRES_URL, ROOT, _pg_admin
 
 BIN = Path(sys.executable).parent
-needs_postgres = pytest.mark.skipif(BACKEND != "postgresql",
-                                    reason="fault tests need PostgreSQL (PORTAL_TEST_DATABASE=postgresql)")
+needs_postgres = pytest.mark.skipif(
+    BACKEND != "postgresql", reason="fault tests need PostgreSQL (PORTAL_TEST_DATABASE=postgresql)"
+)
 
 
 def free_port() -> int:
@@ -43,17 +44,27 @@ class PortalServer:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self.env = {**os.environ, "PORT": str(self.port), "DATABASE_URL": database_url, "PORTAL_MODE": "demo",
-                    "PORTAL_AUTH_RATE_LIMIT_PER_MINUTE": "100000", "PORTAL_AUTH_RATE_LIMIT_BURST": "100000",
-                    "PORTAL_LOG_LEVEL": "INFO", "PORTAL_SMTP_HOST": "", "PORTAL_WORKERS": "1", **env}
+        self.env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "DATABASE_URL": database_url,
+            "PORTAL_MODE": "demo",
+            "PORTAL_AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+            "PORTAL_AUTH_RATE_LIMIT_BURST": "100000",
+            "PORTAL_LOG_LEVEL": "INFO",
+            "PORTAL_SMTP_HOST": "",
+            "PORTAL_WORKERS": "1",
+            **env,
+        }
         self.env.pop("PORTAL_TEST_DATABASE", None)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> PortalServer:
         """Migrate, load the demo sign-ins on first start, serve; returns once /readyz answers 200."""
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen([str(BIN / "portal"), "serve"], env=self.env, cwd=ROOT, stdout=out,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [str(BIN / "portal"), "serve"], env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:

@@ -86,8 +86,10 @@ class TcpProxy:
             return
         self.accepted += 1
         self._writers.update((client_writer, up_writer))
-        pair = (asyncio.ensure_future(self._pipe(client_reader, up_writer)),
-                asyncio.ensure_future(self._pipe(up_reader, client_writer)))
+        pair = (
+            asyncio.ensure_future(self._pipe(client_reader, up_writer)),
+            asyncio.ensure_future(self._pipe(up_reader, client_writer)),
+        )
         self._pipes.update(pair)
         try:
             await asyncio.wait(pair, return_when=asyncio.FIRST_COMPLETED)

@@ -70,9 +70,17 @@ class Load:
             started = time.monotonic()
             try:
                 if kind == "write":
-                    r = await self.client.post("/api/v1/prospects", json={
-                        "first_name": "Fault", "last_name": tag, "state": "IL", "zip_code": "60601",
-                        "city": "Chicago", "email": f"{tag.lower()}@example.com"})
+                    r = await self.client.post(
+                        "/api/v1/prospects",
+                        json={
+                            "first_name": "Fault",
+                            "last_name": tag,
+                            "state": "IL",
+                            "zip_code": "60601",
+                            "city": "Chicago",
+                            "email": f"{tag.lower()}@example.com",
+                        },
+                    )
                 else:
                     r = await self.client.get("/api/v1/prospects", params={"last_name": "Outage", "page_size": 5})
                 self.calls.append(Call(kind, tag, started, time.monotonic(), r.status_code, r))
@@ -111,12 +119,15 @@ async def _wait_for_recovery(load: Load, since: float) -> float:
 
 
 async def test_database_outage_gives_quick_503s_and_the_same_server_recovers_without_partial_writes(
-        fresh_database: str, pg: AsyncEngine, servers: list[PortalServer], tmp_path: Path) -> None:
+    fresh_database: str, pg: AsyncEngine, servers: list[PortalServer], tmp_path: Path
+) -> None:
     upstream = make_url(fresh_database)
     proxy = TcpProxy(upstream.host or "127.0.0.1", upstream.port or 5432).start()
     try:
-        server = PortalServer(upstream.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
-                              tmp_path / "server.log")
+        server = PortalServer(
+            upstream.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
+            tmp_path / "server.log",
+        )
         servers.append(server)
         server.start()
         assert server.proc is not None
@@ -182,12 +193,26 @@ async def test_database_outage_gives_quick_503s_and_the_same_server_recovers_wit
     assert created and failed, (len(created), len(failed))
     async with pg.connect() as conn:
         producer = (await conn.execute(select(User.id).where(User.username == "demoagent"))).scalar_one()
-        rows = {r.last_name: r for r in (await conn.execute(
-            select(Prospect.id, Prospect.last_name, Prospect.producer_id, Prospect.email)
-            .where(Prospect.last_name.like("Outage-%")))).all()}
-        audits: dict[str, int] = {str(t): int(n) for t, n in (await conn.execute(
-            select(AuditEvent.target_id, func.count()).where(AuditEvent.action == "prospect.created")
-            .group_by(AuditEvent.target_id))).all()}
+        rows = {
+            r.last_name: r
+            for r in (
+                await conn.execute(
+                    select(Prospect.id, Prospect.last_name, Prospect.producer_id, Prospect.email).where(
+                        Prospect.last_name.like("Outage-%")
+                    )
+                )
+            ).all()
+        }
+        audits: dict[str, int] = {
+            str(t): int(n)
+            for t, n in (
+                await conn.execute(
+                    select(AuditEvent.target_id, func.count())
+                    .where(AuditEvent.action == "prospect.created")
+                    .group_by(AuditEvent.target_id)
+                )
+            ).all()
+        }
     for tag, prospect_id in created.items():
         row = rows.get(tag)
         assert row is not None, f"{tag} was answered 201 but is not in the database"
@@ -213,8 +238,9 @@ async def test_tcp_proxy_refuses_while_down_and_forwards_again_when_up() -> None
         conn = await asyncpg.connect(dsn, timeout=5)
         assert await conn.fetchval("SELECT 41 + 1") == 42
         assert proxy.down() == 1
-        with pytest.raises((asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError,
-                            ConnectionError)):
+        with pytest.raises(
+            (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError, ConnectionError)
+        ):
             await conn.fetchval("SELECT 1")
         started = time.monotonic()
         with pytest.raises(OSError):

@@ -36,8 +36,9 @@ async def producer(client, demo) -> dict[str, str]:  # type: ignore[no-untyped-d
     return await bearer(client, "demoagent", "Demo1234")
 
 
-async def _at_once(client: httpx.AsyncClient, url: str, headers: dict[str, str], body: Any = None
-                   ) -> tuple[dict[str, Any], int]:
+async def _at_once(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], body: Any = None
+) -> tuple[dict[str, Any], int]:
     """RETRIES identical POSTs at the same time: one does the work, the others get its answer or 409 while it runs.
     Returns the answer and how many were told to retry."""
     answers = await asyncio.gather(*(client.post(url, headers=headers, json=body) for _ in range(RETRIES)))
@@ -56,16 +57,22 @@ async def _db(app, app_id: int) -> dict[str, Any]:  # type: ignore[no-untyped-de
         s = uow.session
         application = await s.get(Application, app_id)
         payments = (await s.execute(select(Payment).where(Payment.application_id == app_id))).scalars().all()
-        audits = dict((await s.execute(select(AuditEvent.action, func.count()).where(
-            AuditEvent.target_type == "application", AuditEvent.target_id == str(app_id))
-            .group_by(AuditEvent.action))).all())
-        keys = {k.key: (k.status_code, k.response_body)
-                for k in (await s.execute(select(IdempotencyKey))).scalars()}
+        audits = dict(
+            (
+                await s.execute(
+                    select(AuditEvent.action, func.count())
+                    .where(AuditEvent.target_type == "application", AuditEvent.target_id == str(app_id))
+                    .group_by(AuditEvent.action)
+                )
+            ).all()
+        )
+        keys = {k.key: (k.status_code, k.response_body) for k in (await s.execute(select(IdempotencyKey))).scalars()}
         return {"app": application, "payments": payments, "audits": audits, "keys": keys}
 
 
-async def test_concurrent_and_sequential_retries_make_one_submission_and_one_payment(client, app, producer, clock
-                                                                                     ) -> None:
+async def test_concurrent_and_sequential_retries_make_one_submission_and_one_payment(
+    client, app, producer, clock
+) -> None:
     ready = await ready_application(client, producer, app.state.ctx.db.engine, clock.now().date())
     app_id = ready["id"]
 
@@ -97,25 +104,47 @@ async def test_concurrent_and_sequential_retries_make_one_submission_and_one_pay
     assert state["app"].client_app_id == submitted["client_app_id"] and state["app"].payment_status == "Successful"
     [payment] = state["payments"]  # one payment, charged once
     assert (payment.id, payment.status, payment.confirmation_number) == (
-        captured["id"], "Successful", captured["confirmation_number"])
-    assert state["audits"] == {"enrollment.started": 1, "enrollment.section_saved": 6, "enrollment.submitted": 1,
-                               "payment.captured": 1, "payment.submitted": 1,
-                               "enrollment.read": 1}  # the one GET of the application (issue 12 #7)
-    assert state["keys"] == {"submit-double-click": (200, submitted), "capture-double-click": (201, captured),
-                             "pay-double-click": (200, paid)}
+        captured["id"],
+        "Successful",
+        captured["confirmation_number"],
+    )
+    assert state["audits"] == {
+        "enrollment.started": 1,
+        "enrollment.section_saved": 6,
+        "enrollment.submitted": 1,
+        "payment.captured": 1,
+        "payment.submitted": 1,
+        "enrollment.read": 1,
+    }  # the one GET of the application (issue 12 #7)
+    assert state["keys"] == {
+        "submit-double-click": (200, submitted),
+        "capture-double-click": (201, captured),
+        "pay-double-click": (200, paid),
+    }
 
 
-async def test_a_claim_left_by_a_request_that_died_is_taken_over_once_it_lapses(client, app, producer, clock,
-                                                                                settings) -> None:
+async def test_a_claim_left_by_a_request_that_died_is_taken_over_once_it_lapses(
+    client, app, producer, clock, settings
+) -> None:
     """What a killed server leaves behind (tests/faults/test_killed_submission.py) is a claim in progress: retries
     get 409 until it lapses, then one retry runs the submission."""
     ready = await ready_application(client, producer, app.state.ctx.db.engine, clock.now().date())
     app_id, path = ready["id"], f"{URL}/{ready['id']}/submit"
     async with app.state.ctx.uow() as uow:
         now = clock.now()
-        uow.session.add(IdempotencyKey(user_id=await producer_id(uow, "demoagent"), key="died-1", method="POST",
-                                       path=path, request_hash=request_fingerprint(path), status_code=IN_PROGRESS,
-                                       response_body=None, created_at=now, expires_at=now + timedelta(hours=24)))
+        uow.session.add(
+            IdempotencyKey(
+                user_id=await producer_id(uow, "demoagent"),
+                key="died-1",
+                method="POST",
+                path=path,
+                request_hash=request_fingerprint(path),
+                status_code=IN_PROGRESS,
+                response_body=None,
+                created_at=now,
+                expires_at=now + timedelta(hours=24),
+            )
+        )
         await uow.commit()
     key = {**producer, "Idempotency-Key": "died-1"}
     clock.advance(seconds=settings.idempotency_claim_seconds - 1)

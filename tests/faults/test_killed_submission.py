@@ -58,26 +58,40 @@ async def _state(pg: AsyncEngine, app_id: int) -> dict[str, Any]:
     """Everything a submission writes: the application's columns, audit events, payments, outbox, the key."""
     async with pg.connect() as conn:
         app = (await conn.execute(select(Application).where(Application.id == app_id))).one()
-        audits = (await conn.execute(select(AuditEvent.action, AuditEvent.outcome, AuditEvent.details).where(
-            AuditEvent.target_type == "application", AuditEvent.target_id == str(app_id),
-            AuditEvent.action == "enrollment.submitted"))).all()
-        keys = (await conn.execute(select(IdempotencyKey.key, IdempotencyKey.status_code, IdempotencyKey.response_body)
-                                   )).all()
+        audits = (
+            await conn.execute(
+                select(AuditEvent.action, AuditEvent.outcome, AuditEvent.details).where(
+                    AuditEvent.target_type == "application",
+                    AuditEvent.target_id == str(app_id),
+                    AuditEvent.action == "enrollment.submitted",
+                )
+            )
+        ).all()
+        keys = (
+            await conn.execute(select(IdempotencyKey.key, IdempotencyKey.status_code, IdempotencyKey.response_body))
+        ).all()
         return {
-            "status": app.status, "version": app.version, "record_number": app.record_number,
-            "client_app_id": app.client_app_id, "date_submitted": app.date_submitted,
-            "payment_status": app.payment_status, "failure_reason": app.failure_reason,
-            "product_name": app.product_name, "member_count": app.member_count,
+            "status": app.status,
+            "version": app.version,
+            "record_number": app.record_number,
+            "client_app_id": app.client_app_id,
+            "date_submitted": app.date_submitted,
+            "payment_status": app.payment_status,
+            "failure_reason": app.failure_reason,
+            "product_name": app.product_name,
+            "member_count": app.member_count,
             "submitted_audits": [tuple(a) for a in audits],
-            "payments": (await conn.execute(select(func.count()).select_from(Payment)
-                                            .where(Payment.application_id == app_id))).scalar_one(),
+            "payments": (
+                await conn.execute(select(func.count()).select_from(Payment).where(Payment.application_id == app_id))
+            ).scalar_one(),
             "outbox": (await conn.execute(select(func.count()).select_from(OutboxMessage))).scalar_one(),
             "keys": {k.key: (k.status_code, k.response_body) for k in keys},
         }
 
 
 async def test_kill_9_during_a_submission_leaves_it_unsubmitted_and_a_restarted_server_submits_it(
-        fresh_database: str, pg: AsyncEngine, servers: list[PortalServer], tmp_path: Path) -> None:
+    fresh_database: str, pg: AsyncEngine, servers: list[PortalServer], tmp_path: Path
+) -> None:
     first = PortalServer(fresh_database, tmp_path / "first.log", PORTAL_GATEWAY_DELAY_SECONDS=str(GATEWAY_DELAY))
     servers.append(first)
     first.start()
@@ -107,8 +121,12 @@ async def test_kill_9_during_a_submission_leaves_it_unsubmitted_and_a_restarted_
         await asyncio.sleep(0.05)
     after_kill = await _state(pg, app_id)
     assert after_kill["status"] == "incomplete" and after_kill["version"] == before["version"]
-    assert (after_kill["client_app_id"], after_kill["date_submitted"], after_kill["payment_status"],
-            after_kill["failure_reason"]) == (None, None, None, None)
+    assert (
+        after_kill["client_app_id"],
+        after_kill["date_submitted"],
+        after_kill["payment_status"],
+        after_kill["failure_reason"],
+    ) == (None, None, None, None)
     assert after_kill["submitted_audits"] == [] and after_kill["payments"] == 0
     assert {k: v for k, v in after_kill.items() if k != "keys"} == {k: v for k, v in before.items() if k != "keys"}
     assert after_kill["keys"] == {key["Idempotency-Key"]: (0, None)}  # the claim of the request that died
@@ -130,13 +148,17 @@ async def test_kill_9_during_a_submission_leaves_it_unsubmitted_and_a_restarted_
         assert_problem(await client.post(f"{URL}/{app_id}/submit", headers=headers), 409, "enrollment.submitted")
         read = (await client.get(f"{URL}/{app_id}", headers=headers)).json()
         assert (read["status"], read["client_app_id"], read["version"]) == (
-            "submitted", answer["client_app_id"], before["version"] + 1)
+            "submitted",
+            answer["client_app_id"],
+            before["version"] + 1,
+        )
 
     done = await _state(pg, app_id)
     assert done["status"] == "submitted" and done["version"] == before["version"] + 1
     assert done["client_app_id"] == answer["client_app_id"] and done["payment_status"] == "Pending"
     assert done["date_submitted"] is not None and done["record_number"] == ready["record_number"]
     assert done["product_name"] and done["member_count"] == 3
-    assert done["submitted_audits"] == [("enrollment.submitted", "success",
-                                         {"record_number": ready["record_number"], "reason": None})]
+    assert done["submitted_audits"] == [
+        ("enrollment.submitted", "success", {"record_number": ready["record_number"], "reason": None})
+    ]
     assert done["keys"] == {key["Idempotency-Key"]: (200, answer)} and done["payments"] == 0

@@ -22,14 +22,24 @@ async def test_schema_at_head_matches_the_models(database_url: str) -> None:
     try:
         async with engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}),
-                                              Base.metadata))
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                )
+            )
             tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     finally:
         await engine.dispose()
     assert diff == []
-    assert {"users", "registrations", "state_registrations", "auth_sessions", "refresh_tokens", "outbox",
-            "audit_events", "alembic_version"} <= tables
+    assert {
+        "users",
+        "registrations",
+        "state_registrations",
+        "auth_sessions",
+        "refresh_tokens",
+        "outbox",
+        "audit_events",
+        "alembic_version",
+    } <= tables
 
 
 def test_upgrade_is_idempotent_and_downgrade_works(tmp_path) -> None:
@@ -54,13 +64,18 @@ async def test_upgrading_an_older_database_keeps_its_rows(tmp_path) -> None:
     engine = make_engine(Settings(DATABASE_URL=url))  # type: ignore[call-arg]
     try:
         async with engine.begin() as conn:
-            await conn.execute(text(
-                "INSERT INTO users (id, role, username, password_hash, first_name, last_name, status, "
-                "failed_sign_ins, must_change_password, created_at, updated_at) VALUES "
-                "(1, 'producer', 'olduser', 'x', 'O', 'U', 'active', 0, 0, :now, :now)"), {"now": now})
-            await conn.execute(text(
-                "INSERT INTO auth_sessions (id, user_id, created_at, expires_at) VALUES ('s1', 1, :now, :now)"),
-                {"now": now})
+            await conn.execute(
+                text(
+                    "INSERT INTO users (id, role, username, password_hash, first_name, last_name, status, "
+                    "failed_sign_ins, must_change_password, created_at, updated_at) VALUES "
+                    "(1, 'producer', 'olduser', 'x', 'O', 'U', 'active', 0, 0, :now, :now)"
+                ),
+                {"now": now},
+            )
+            await conn.execute(
+                text("INSERT INTO auth_sessions (id, user_id, created_at, expires_at) VALUES ('s1', 1, :now, :now)"),
+                {"now": now},
+            )
         await asyncio.to_thread(command.upgrade, _alembic_config(url), "head")
         async with engine.connect() as conn:
             assert (await conn.execute(text("SELECT count(*) FROM auth_sessions"))).scalar_one() == 1
@@ -83,23 +98,32 @@ async def test_0007_gives_existing_members_their_accounts_producer(tmp_path) -> 
     try:
         async with engine.begin() as conn:
             for user_id in (7, 8):
-                await conn.execute(text(
-                    "INSERT INTO users (id, role, username, password_hash, first_name, last_name, status, "
-                    "failed_sign_ins, must_change_password, created_at, updated_at) VALUES "
-                    "(:id, 'producer', :name, 'x', 'O', 'U', 'active', 0, 0, :now, :now)"),
-                    {"id": user_id, "name": f"user{user_id}", "now": now})
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (id, role, username, password_hash, first_name, last_name, status, "
+                        "failed_sign_ins, must_change_password, created_at, updated_at) VALUES "
+                        "(:id, 'producer', :name, 'x', 'O', 'U', 'active', 0, 0, :now, :now)"
+                    ),
+                    {"id": user_id, "name": f"user{user_id}", "now": now},
+                )
             for account_id, producer_id in ((1, 7), (2, 8)):
-                await conn.execute(text(
-                    "INSERT INTO accounts (id, account_number, producer_id, first_name, last_name, first_name_key, "
-                    "last_name_key, date_of_birth, sex, ssn_last4, address1, city, state, zip_code, created_at, "
-                    "updated_at) VALUES (:id, :number, :producer, 'A', 'B', 'a', 'b', '1960-01-01', 'female', "
-                    "'1234', '1 Main St', 'Chicago', 'IL', '60601', :now, :now)"),
-                    {"id": account_id, "number": f"73000000{account_id}", "producer": producer_id, "now": now})
+                await conn.execute(
+                    text(
+                        "INSERT INTO accounts (id, account_number, producer_id, first_name, last_name, first_name_key, "
+                        "last_name_key, date_of_birth, sex, ssn_last4, address1, city, state, zip_code, created_at, "
+                        "updated_at) VALUES (:id, :number, :producer, 'A', 'B', 'a', 'b', '1960-01-01', 'female', "
+                        "'1234', '1 Main St', 'Chicago', 'IL', '60601', :now, :now)"
+                    ),
+                    {"id": account_id, "number": f"73000000{account_id}", "producer": producer_id, "now": now},
+                )
             for member_id, account_id in ((10, 1), (11, 1), (12, 2)):
-                await conn.execute(text(
-                    "INSERT INTO members (id, account_id, suffix, relationship, first_name, last_name, "
-                    "date_of_birth, sex) VALUES (:id, :account, '01', 'primary', 'A', 'B', '1960-01-01', 'female')"),
-                    {"id": member_id, "account": account_id})
+                await conn.execute(
+                    text(
+                        "INSERT INTO members (id, account_id, suffix, relationship, first_name, last_name, "
+                        "date_of_birth, sex) VALUES (:id, :account, '01', 'primary', 'A', 'B', '1960-01-01', 'female')"
+                    ),
+                    {"id": member_id, "account": account_id},
+                )
         await asyncio.to_thread(command.upgrade, _alembic_config(url), "head")
         async with engine.connect() as conn:
             rows = (await conn.execute(text("SELECT id, producer_id FROM members ORDER BY id"))).all()

@@ -63,8 +63,9 @@ async def fetch(engine: AsyncEngine, stmt: Any) -> list[Any]:
 
 async def test_synthetic_book_has_the_members_asked_for_with_consistent_rows(engine, hasher) -> None:
     messages: list[str] = []
-    result = await seed_synthetic(engine, hasher=hasher, members=2000, producers=5, seed=7, now=NOW,
-                                  progress=messages.append)
+    result = await seed_synthetic(
+        engine, hasher=hasher, members=2000, producers=5, seed=7, now=NOW, progress=messages.append
+    )
     assert result.rows["members"] == 2000 and result.producers == 5
     assert messages and messages[-1].startswith("done: 2,000 members")
 
@@ -76,19 +77,21 @@ async def test_synthetic_book_has_the_members_asked_for_with_consistent_rows(eng
     ids = [p.id for p in producers]
     regs = await fetch(engine, select(StateRegistration).where(StateRegistration.user_id.in_(ids)))
     assert sorted((r.user_id, r.state) for r in regs) == sorted((i, s) for i in ids for s in ("IL", "TX"))
-    assert all(r.agent_unique_id.startswith("5") and len(r.agent_unique_id) == 9 and r.status == "active"
-               for r in regs)
+    assert all(r.agent_unique_id.startswith("5") and len(r.agent_unique_id) == 9 and r.status == "active" for r in regs)
     numbers = {(r.user_id, r.state): r.agent_unique_id for r in regs}
 
     accounts = await fetch(engine, select(Account).where(Account.producer_id.in_(ids)))
     members = await fetch(engine, select(Member).join(Account).where(Account.producer_id.in_(ids)))
     policies = await fetch(engine, select(Policy).join(Account).where(Account.producer_id.in_(ids)))
-    covered = await fetch(engine, select(PolicyMember).join(Policy).join(Account)
-                          .where(Account.producer_id.in_(ids)))
+    covered = await fetch(engine, select(PolicyMember).join(Policy).join(Account).where(Account.producer_id.in_(ids)))
     pcps = await fetch(engine, select(PcpAssignment).join(Policy).join(Account).where(Account.producer_id.in_(ids)))
     assert (len(accounts), len(members), len(policies), len(covered), len(pcps)) == (
-        result.rows["accounts"], 2000, result.rows["policies"], result.rows["policy_members"],
-        result.rows["pcp_assignments"])
+        result.rows["accounts"],
+        2000,
+        result.rows["policies"],
+        result.rows["policy_members"],
+        result.rows["pcp_assignments"],
+    )
     assert {a.producer_id for a in accounts} == set(ids)  # every producer got a book
 
     # Account numbers: 9 digits in the 8xxxxxxxx-9xxxxxxxx range, unique, derived from the id.
@@ -102,7 +105,11 @@ async def test_synthetic_book_has_the_members_asked_for_with_consistent_rows(eng
     for account_id, m in primaries.items():
         a = account_of[account_id]
         assert (m.suffix, m.first_name, m.last_name, m.date_of_birth) == (
-            "01", a.first_name, a.last_name, a.date_of_birth)
+            "01",
+            a.first_name,
+            a.last_name,
+            a.date_of_birth,
+        )
 
     # Books are disjoint: a member and a policy belong to their account's producer; a policy carries the
     # producer's number for the state.
@@ -134,16 +141,38 @@ async def test_synthetic_ids_leave_room_for_ordinary_inserts_and_the_schema_inta
     await seed_synthetic(engine, hasher=hasher, members=300, producers=2, seed=1, now=NOW)
     again = await seed_synthetic(engine, hasher=hasher, members=200, producers=2, seed=2, now=NOW)
     assert again.rows["members"] == 200
-    count = (await fetch(engine, select(func.count()).select_from(Member).join(Account).join(
-        User, User.id == Account.producer_id).where(SYNTH)))[0][0]
+    count = (
+        await fetch(
+            engine,
+            select(func.count())
+            .select_from(Member)
+            .join(Account)
+            .join(User, User.id == Account.producer_id)
+            .where(SYNTH),
+        )
+    )[0][0]
     assert count == 500  # the second run added to the same two producers' books
     producer = (await fetch(engine, select(User.id).where(User.username == "synth00001")))[0][0]
     async with engine.begin() as conn:  # a row without an explicit id takes the next one from the sequence
-        await conn.execute(insert(Account).values(
-            account_number="100000001", producer_id=producer, first_name="Ordinary", last_name="Insert",
-            first_name_key="ordinary", last_name_key="insert", date_of_birth=date(1980, 1, 1), sex="female",
-            ssn_last4="1234", address1="1 Main St", city="Chicago", state="IL", zip_code="60601",
-            created_at=NOW, updated_at=NOW))
+        await conn.execute(
+            insert(Account).values(
+                account_number="100000001",
+                producer_id=producer,
+                first_name="Ordinary",
+                last_name="Insert",
+                first_name_key="ordinary",
+                last_name_key="insert",
+                date_of_birth=date(1980, 1, 1),
+                sex="female",
+                ssn_last4="1234",
+                address1="1 Main St",
+                city="Chicago",
+                state="IL",
+                zip_code="60601",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
     if engine.dialect.name == "postgresql":  # indexes and keys dropped for the load are back, as the models say
         async with engine.connect() as conn:
             diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
@@ -152,10 +181,21 @@ async def test_synthetic_ids_leave_room_for_ordinary_inserts_and_the_schema_inta
 
 async def test_same_seed_and_day_give_the_same_book(engine, hasher) -> None:
     async def content() -> list[tuple[Any, ...]]:
-        stmt = (select(User.username, Member.suffix, Member.first_name, Member.last_name, Member.date_of_birth,
-                       Account.zip_code, Account.email)
-                .join(Account, Account.id == Member.account_id).join(User, User.id == Account.producer_id)
-                .where(SYNTH).order_by(Member.id))
+        stmt = (
+            select(
+                User.username,
+                Member.suffix,
+                Member.first_name,
+                Member.last_name,
+                Member.date_of_birth,
+                Account.zip_code,
+                Account.email,
+            )
+            .join(Account, Account.id == Member.account_id)
+            .join(User, User.id == Account.producer_id)
+            .where(SYNTH)
+            .order_by(Member.id)
+        )
         return [tuple(r) for r in await fetch(engine, stmt)]
 
     await seed_synthetic(engine, hasher=hasher, members=400, producers=3, seed=11, now=NOW)

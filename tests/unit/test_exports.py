@@ -87,8 +87,14 @@ def test_csv_stream_of_no_rows_is_just_the_header() -> None:
 
 def test_xlsx_builder_writes_typed_cells_and_a_bold_frozen_header() -> None:
     builder = XlsxBuilder(COLUMNS, sheet_title="Report: 2026/01", widths=[20, 12, 10])
-    builder.append([Row("Jess", datetime(2026, 3, 4, 15, tzinfo=UTC), Decimal("9.99")), Row("=1+1", None, None),
-                    Row("bad\x07char", date(2026, 3, 5)), Row("#N/A", None)])
+    builder.append(
+        [
+            Row("Jess", datetime(2026, 3, 4, 15, tzinfo=UTC), Decimal("9.99")),
+            Row("=1+1", None, None),
+            Row("bad\x07char", date(2026, 3, 5)),
+            Row("#N/A", None),
+        ]
+    )
     file = builder.finish()
     sheet = load_workbook(file).active
     file.close()

@@ -42,8 +42,11 @@ def test_tokens_signed_with_another_key_or_algorithm_are_refused() -> None:
     other = TokenService("x" * 40, access_minutes=15).issue_access(user_id=1, session_id="s", role="admin", now=NOW)
     with pytest.raises(AuthenticationFailed):
         TokenService("k" * 40, access_minutes=15).decode_access(other, now=NOW)
-    unsigned = jwt.encode({"sub": "1", "sid": "s", "role": "admin", "jti": "j", "iat": 1, "exp": 2**40,
-                           "iss": "producer-portal"}, "k" * 40, algorithm="HS512")
+    unsigned = jwt.encode(
+        {"sub": "1", "sid": "s", "role": "admin", "jti": "j", "iat": 1, "exp": 2**40, "iss": "producer-portal"},
+        "k" * 40,
+        algorithm="HS512",
+    )
     with pytest.raises(AuthenticationFailed):
         TokenService("k" * 40, access_minutes=15).decode_access(unsigned, now=NOW)
 
@@ -64,8 +67,12 @@ def test_r_note_1_outbox_keys_match_email_any_case_and_phone_by_digits() -> None
 def test_production_mode_refuses_default_secrets() -> None:
     with pytest.raises(ValueError, match="PORTAL_SECRET_KEY"):
         Settings(mode="production", smtp_host="mail")  # type: ignore[call-arg]
-    ok = Settings(mode="production", secret_key="s" * 40, field_encryption_key="f" * 40,  # type: ignore[call-arg]
-                  smtp_host="mail")
+    ok = Settings(
+        mode="production",
+        secret_key="s" * 40,
+        field_encryption_key="f" * 40,  # type: ignore[call-arg]
+        smtp_host="mail",
+    )
     assert ok.secret_key != DEMO_SECRET_KEY
 
 
@@ -80,8 +87,11 @@ def test_port_and_database_url_are_read_under_their_plain_names(monkeypatch: pyt
 def test_r_auth_10_password_rules_are_settings() -> None:
     from app.context import AppContext
 
-    strict = Settings(producer_password_min=12, producer_password_max=64,  # type: ignore[call-arg]
-                      producer_password_letters_and_digits_only=False)
+    strict = Settings(
+        producer_password_min=12,
+        producer_password_max=64,  # type: ignore[call-arg]
+        producer_password_letters_and_digits_only=False,
+    )
     policy = AppContext.producer_password_policy.fget(type("C", (), {"settings": strict})())  # type: ignore[attr-defined]
     assert policy.problems("Abc123") != []
     assert policy.problems("correct horse 42") == []
@@ -132,11 +142,11 @@ async def test_s6_a_full_hash_pool_is_refused_before_any_work_and_hash_threads_r
             hasher.check_capacity()
         await first
         nice = await asyncio.get_running_loop().run_in_executor(
-            hasher._pool, lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            hasher._pool, lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        )
         assert nice == os.getpriority(os.PRIO_PROCESS, 0) + 7 or nice == 19
     finally:
         hasher.shutdown()
-
 
 
 class _ShiftedDatetime(datetime):

@@ -42,11 +42,18 @@ def _match(names: tuple[Engine, Table], where: ColumnElement[bool], **binds: str
         return sorted(conn.execute(select(table.c.v).where(where), binds).scalars())
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("50%", ["gold 50% plan"]), ("_", ["a_b"]), ("c/d", ["c/d"]), ("smith", ["blacksmith", "smith", "smiths"]),
-])
-def test_a_bound_contains_pattern_matches_the_text_literally(names: tuple[Engine, Table], text: str,
-                                                            expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("50%", ["gold 50% plan"]),
+        ("_", ["a_b"]),
+        ("c/d", ["c/d"]),
+        ("smith", ["blacksmith", "smith", "smiths"]),
+    ],
+)
+def test_a_bound_contains_pattern_matches_the_text_literally(
+    names: tuple[Engine, Table], text: str, expected: list[str]
+) -> None:
     table = names[1]
     assert _match(names, like_bound(table.c.v, "p"), p=contains_pattern(text)) == expected
     assert _match(names, like_text(table.c.v, contains_pattern(text))) == expected

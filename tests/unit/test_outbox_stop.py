@@ -28,9 +28,14 @@ class _NoDatabase:
 
 async def test_stop_while_a_wake_lands_in_the_same_tick_returns_at_once() -> None:
     for _ in range(50):
-        dispatcher = OutboxDispatcher(sessionmaker=_NoDatabase(), email=None, sms=RecordingSmsGateway(),  # type: ignore[arg-type]
-                                      clock=FrozenClock(datetime(2026, 11, 22, tzinfo=UTC)), retry_seconds=60,
-                                      max_attempts=3)
+        dispatcher = OutboxDispatcher(
+            sessionmaker=_NoDatabase(),
+            email=None,
+            sms=RecordingSmsGateway(),  # type: ignore[arg-type]
+            clock=FrozenClock(datetime(2026, 11, 22, tzinfo=UTC)),
+            retry_seconds=60,
+            max_attempts=3,
+        )
         dispatcher.start()
         await asyncio.sleep(0)  # the loop is waiting for a wake-up
         dispatcher.wake()  # a message committed as the app shuts down...

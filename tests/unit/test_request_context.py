@@ -20,6 +20,7 @@ def test_the_request_context_holds_the_user_agent_as_stored() -> None:
 
 
 def test_audit_rows_store_that_user_agent() -> None:
-    row = event_row(now=datetime(2026, 11, 22, tzinfo=UTC), request=RequestContext(user_agent="z" * 400),
-                    action="probe")
+    row = event_row(
+        now=datetime(2026, 11, 22, tzinfo=UTC), request=RequestContext(user_agent="z" * 400), action="probe"
+    )
     assert row["user_agent"] == "z" * 300

@@ -24,7 +24,7 @@ async def test_commit_moves_the_temporary_file_to_a_generated_name(tmp_path: Pat
     assert temp.startswith(".upload-") and temp.endswith(".part")
     data = b"%PDF-" + bytes(range(256)) * (FLUSH_BYTES // 256 + 7)
     for i in range(0, len(data), 10_000):
-        await writer.write(data[i:i + 10_000])
+        await writer.write(data[i : i + 10_000])
     key = await writer.commit()
     assert re.fullmatch(r"[0-9a-f]{32}", key)
     assert files(root) == [key]  # no extension, no temporary file left

@@ -19,8 +19,7 @@ GROUPS = bd.medical_groups()
 
 
 def generator(seed: int = 1, **kwargs: object) -> bd.BookGenerator:
-    return bd.BookGenerator(random.Random(seed), today=TODAY, now=NOW, plans=PLANS, groups=GROUPS,
-                            **kwargs)  # type: ignore[arg-type]
+    return bd.BookGenerator(random.Random(seed), today=TODAY, now=NOW, plans=PLANS, groups=GROUPS, **kwargs)  # type: ignore[arg-type]
 
 
 def book(seed: int = 1, accounts: int = 4000) -> list[bd.AccountDraft]:
@@ -156,8 +155,9 @@ def test_pcp_plans_give_every_covered_member_one_current_pcp_in_the_plans_networ
 def test_plan_catalogue_covers_every_network_type_on_and_off_exchange_at_every_metal_level() -> None:
     plans = bd.plan_catalogue(2026)
     for state in ("IL", "TX"):
-        medical = {(p.network_type, p.exchange, p.metal_level) for p in plans
-                   if p.state == state and p.coverage == "medical"}
+        medical = {
+            (p.network_type, p.exchange, p.metal_level) for p in plans if p.state == state and p.coverage == "medical"
+        }
         assert medical == {(t, e, m) for t in bd.NETWORK_TYPES for e in ("on", "off") for m in bd.METAL_LEVELS}
         dental = [p for p in plans if p.state == state and p.coverage == "dental"]
         assert {p.exchange for p in dental} == {"on", "off"}
@@ -185,8 +185,10 @@ def test_rates_exist_for_every_plan_in_every_rating_area_of_its_state() -> None:
     medical = {p.plan_id for p in plans if p.coverage == "medical"}
     assert all(240 <= rate <= 660 for plan_id, _, _, rate in rates if plan_id in medical)
     assert all(25 <= rate <= 50 for plan_id, _, _, rate in rates if plan_id not in medical)
-    assert next(p for p in bd.plan_catalogue(2027) if p.plan_id.endswith("205-OFF")).base_rate > \
-        next(p for p in plans if p.plan_id.endswith("205-OFF")).base_rate
+    assert (
+        next(p for p in bd.plan_catalogue(2027) if p.plan_id.endswith("205-OFF")).base_rate
+        > next(p for p in plans if p.plan_id.endswith("205-OFF")).base_rate
+    )
 
 
 def test_demo_counties_include_cook_dallas_and_a_zip_in_two_counties() -> None:

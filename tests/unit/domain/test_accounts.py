@@ -32,17 +32,31 @@ PRODUCER_LOCKOUT = LockoutPolicy(max_failures=3, lock_minutes=None)
 
 
 def state_reg(**kw: str) -> StateRegistrationInput:
-    data = dict(state="IL", company_name=None, address1="1 Main St", address2=None, city="Chicago",
-                address_state="IL", zip_code="60601", agent_unique_id="220002580", phone="312-555-0100",
-                email="a@b.example")
+    data = dict(
+        state="IL",
+        company_name=None,
+        address1="1 Main St",
+        address2=None,
+        city="Chicago",
+        address_state="IL",
+        zip_code="60601",
+        agent_unique_id="220002580",
+        phone="312-555-0100",
+        email="a@b.example",
+    )
     data.update(kw)
     return StateRegistrationInput(**data)  # type: ignore[arg-type]
 
 
 def registration(**kw: object) -> RegistrationInput:
-    data: dict[str, object] = dict(first_name="Jessica", last_name="Camp", username="jessicacamp",
-                                   password="Abc123", password_confirmation="Abc123",
-                                   state_registrations=[state_reg()])
+    data: dict[str, object] = dict(
+        first_name="Jessica",
+        last_name="Camp",
+        username="jessicacamp",
+        password="Abc123",
+        password_confirmation="Abc123",
+        state_registrations=[state_reg()],
+    )
     data.update(kw)
     return RegistrationInput(**data)  # type: ignore[arg-type]
 
@@ -52,6 +66,7 @@ def active_state() -> SignInState:
 
 
 # --- R-AUTH-1 registration -----------------------------------------------------------------------
+
 
 def test_r_auth_1_valid_registration_passes() -> None:
     validate_registration(registration(), policy=PasswordPolicy(), carrier_states=STATES)
@@ -66,31 +81,43 @@ def test_r_auth_1_registration_needs_a_state_registration() -> None:
 def test_r_auth_1_agent_unique_id_is_exactly_nine_digits() -> None:
     for bad in ("12345678", "1234567890", "12345678a"):
         with pytest.raises(ValidationFailed) as e:
-            validate_registration(registration(state_registrations=[state_reg(agent_unique_id=bad)]),
-                                  policy=PasswordPolicy(), carrier_states=STATES)
+            validate_registration(
+                registration(state_registrations=[state_reg(agent_unique_id=bad)]),
+                policy=PasswordPolicy(),
+                carrier_states=STATES,
+            )
         assert e.value.errors[0].field == "state_registrations.0.agent_unique_id"
         assert e.value.errors[0].code == "registration.agent_unique_id_invalid"
 
 
 def test_r_auth_1_state_must_be_a_carrier_state() -> None:
     with pytest.raises(ValidationFailed) as e:
-        validate_registration(registration(state_registrations=[state_reg(state="CA")]),
-                              policy=PasswordPolicy(), carrier_states=STATES)
+        validate_registration(
+            registration(state_registrations=[state_reg(state="CA")]), policy=PasswordPolicy(), carrier_states=STATES
+        )
     assert e.value.errors[0].code == "registration.state_not_offered"
 
 
 def test_r_auth_1_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ValidationFailed) as e:
         validate_registration(
-            registration(password="ab", password_confirmation="cd",
-                         state_registrations=[state_reg(zip_code="6060", phone="12")]),
-            policy=PasswordPolicy(), carrier_states=STATES)
+            registration(
+                password="ab", password_confirmation="cd", state_registrations=[state_reg(zip_code="6060", phone="12")]
+            ),
+            policy=PasswordPolicy(),
+            carrier_states=STATES,
+        )
     fields = {x.field for x in e.value.errors}
-    assert {"password", "password_confirmation", "state_registrations.0.zip_code",
-            "state_registrations.0.phone"} <= fields
+    assert {
+        "password",
+        "password_confirmation",
+        "state_registrations.0.zip_code",
+        "state_registrations.0.phone",
+    } <= fields
 
 
 # --- R-AUTH-2 password policy -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("password", ["abc123", "ABCdef123", "AbCdEf"])
 def test_r_auth_2_six_to_nine_letters_and_digits_any_case(password: str) -> None:
@@ -109,6 +136,7 @@ def test_admin_policy_is_stronger_than_the_producer_policy() -> None:
 
 
 # --- R-AUTH-3 lockout ---------------------------------------------------------------------------
+
 
 def test_r_auth_3_first_two_failures_answer_invalid_credentials() -> None:
     state = active_state()
@@ -132,8 +160,9 @@ def test_r_auth_3_locked_account_refuses_even_the_right_password() -> None:
     state = active_state()
     state.locked_at, state.failed_sign_ins = NOW, 3
     with pytest.raises(AccountLocked):
-        decide_sign_in(state, password_ok=True, temporary_ok=False, now=NOW + timedelta(days=30),
-                       policy=PRODUCER_LOCKOUT)
+        decide_sign_in(
+            state, password_ok=True, temporary_ok=False, now=NOW + timedelta(days=30), policy=PRODUCER_LOCKOUT
+        )
 
 
 def test_r_auth_3_unknown_user_looks_like_a_wrong_password() -> None:
@@ -148,8 +177,10 @@ def test_r_auth_3_unknown_user_looks_like_a_wrong_password() -> None:
 def test_r_auth_3_success_resets_the_counter() -> None:
     state = active_state()
     state.failed_sign_ins = 2
-    assert decide_sign_in(state, password_ok=True, temporary_ok=False, now=NOW,
-                          policy=PRODUCER_LOCKOUT) is SignInOutcome.ok
+    assert (
+        decide_sign_in(state, password_ok=True, temporary_ok=False, now=NOW, policy=PRODUCER_LOCKOUT)
+        is SignInOutcome.ok
+    )
     assert state.failed_sign_ins == 0
 
 
@@ -163,6 +194,7 @@ def test_timed_lock_unlocks_by_itself_when_policy_has_minutes() -> None:
 
 # --- R-AUTH-1 pending / inactive ------------------------------------------------------------------
 
+
 def test_r_auth_1_pending_account_gets_a_clear_error_only_with_the_right_password() -> None:
     pending = SignInState(role=Role.producer, status=AccountStatus.pending)
     with pytest.raises(Forbidden) as e:
@@ -174,10 +206,13 @@ def test_r_auth_1_pending_account_gets_a_clear_error_only_with_the_right_passwor
 
 # --- R-AUTH-5 temporary password ----------------------------------------------------------------------
 
+
 def test_r_auth_5_temporary_password_forces_a_change() -> None:
     state = active_state()
-    assert decide_sign_in(state, password_ok=False, temporary_ok=True, now=NOW,
-                          policy=PRODUCER_LOCKOUT) is SignInOutcome.ok_temporary
+    assert (
+        decide_sign_in(state, password_ok=False, temporary_ok=True, now=NOW, policy=PRODUCER_LOCKOUT)
+        is SignInOutcome.ok_temporary
+    )
     assert state.must_change_password is True
 
 
@@ -191,10 +226,12 @@ def test_r_auth_5_temporary_password_meets_the_producer_policy_and_mixes_case() 
 
 # --- R-AUTH-6 immutable fields ----------------------------------------------------------------------
 
+
 def test_r_auth_6_name_and_producer_number_cannot_change() -> None:
     with pytest.raises(ValidationFailed) as e:
-        check_immutable_profile_fields({"first_name": ("Jessica", "Jess"),
-                                        "state_registrations.0.agent_unique_id": ("220002580", "999999999")})
+        check_immutable_profile_fields(
+            {"first_name": ("Jessica", "Jess"), "state_registrations.0.agent_unique_id": ("220002580", "999999999")}
+        )
     assert {x.code for x in e.value.errors} == {"profile.field_not_editable"}
     assert len(e.value.errors) == 2
 
@@ -205,20 +242,25 @@ def test_r_auth_6_sending_the_same_value_is_not_a_change() -> None:
 
 # --- R-AUTH-7 change password -----------------------------------------------------------------------
 
+
 def test_r_auth_7_new_password_must_differ_and_match_and_follow_policy() -> None:
     with pytest.raises(ValidationFailed) as e:
-        validate_password_change(current_ok=True, current="Abc123", new="Abc123", confirmation="Abc123",
-                                 policy=PasswordPolicy())
+        validate_password_change(
+            current_ok=True, current="Abc123", new="Abc123", confirmation="Abc123", policy=PasswordPolicy()
+        )
     assert e.value.errors[0].code == "password.unchanged"
     with pytest.raises(ValidationFailed) as e:
-        validate_password_change(current_ok=False, current="x", new="New123", confirmation="New124",
-                                 policy=PasswordPolicy())
+        validate_password_change(
+            current_ok=False, current="x", new="New123", confirmation="New124", policy=PasswordPolicy()
+        )
     assert {x.code for x in e.value.errors} == {"password.current_wrong", "password.mismatch"}
-    validate_password_change(current_ok=True, current="Abc123", new="New123", confirmation="New123",
-                             policy=PasswordPolicy())
+    validate_password_change(
+        current_ok=True, current="Abc123", new="New123", confirmation="New123", policy=PasswordPolicy()
+    )
 
 
 # --- R-AUTH-8 another state -----------------------------------------------------------------------------
+
 
 def test_r_auth_8_same_state_and_number_is_rejected() -> None:
     with pytest.raises(Conflict):
@@ -236,8 +278,9 @@ def test_r_del_9_a_delegate_works_on_its_producers_book_and_an_admin_has_none() 
     from app.domain.accounts import Principal, Role
 
     def who(role: Role, producer_id: int | None = None) -> Principal:
-        return Principal(user_id=7, username="u", role=role, first_name="A", last_name="B", session_id="s",
-                         producer_id=producer_id)
+        return Principal(
+            user_id=7, username="u", role=role, first_name="A", last_name="B", session_id="s", producer_id=producer_id
+        )
 
     assert who(Role.producer).book_id == 7
     assert who(Role.delegate, producer_id=3).book_id == 3

@@ -80,22 +80,34 @@ def test_r_del_3_a_few_wrong_tries_burn_the_code() -> None:
 
 
 def test_r_del_3_resends_are_throttled() -> None:
-    assert check_send_allowed(sent_last_hour=0, last_sent_at=None, now=NOW, max_per_hour=5,
-                              min_interval_seconds=30) == 0
-    assert check_send_allowed(sent_last_hour=1, last_sent_at=NOW - timedelta(seconds=10), now=NOW,
-                              max_per_hour=5, min_interval_seconds=30) == 21
-    assert check_send_allowed(sent_last_hour=5, last_sent_at=NOW - timedelta(minutes=5), now=NOW,
-                              max_per_hour=5, min_interval_seconds=30) == 3600
+    assert (
+        check_send_allowed(sent_last_hour=0, last_sent_at=None, now=NOW, max_per_hour=5, min_interval_seconds=30) == 0
+    )
+    assert (
+        check_send_allowed(
+            sent_last_hour=1, last_sent_at=NOW - timedelta(seconds=10), now=NOW, max_per_hour=5, min_interval_seconds=30
+        )
+        == 21
+    )
+    assert (
+        check_send_allowed(
+            sent_last_hour=5, last_sent_at=NOW - timedelta(minutes=5), now=NOW, max_per_hour=5, min_interval_seconds=30
+        )
+        == 3600
+    )
 
 
-@pytest.mark.parametrize(("password", "codes"), [
-    ("Assist2026", set()),
-    ("short1", {"password.policy"}),
-    ("onlyletters", {"password.policy"}),
-    ("1234567890", {"password.policy"}),
-    ("MYjessassist9", {"password.contains_username"}),
-    ("a1" * 33, {"password.policy"}),
-])
+@pytest.mark.parametrize(
+    ("password", "codes"),
+    [
+        ("Assist2026", set()),
+        ("short1", {"password.policy"}),
+        ("onlyletters", {"password.policy"}),
+        ("1234567890", {"password.policy"}),
+        ("MYjessassist9", {"password.contains_username"}),
+        ("a1" * 33, {"password.policy"}),
+    ],
+)
 def test_r_del_4_password_must_have_and_cant_have(password: str, codes: set[str]) -> None:
     found = {code for code, _ in DelegatePasswordPolicy().problems(password, "jessassist")}
     assert found == codes

@@ -49,15 +49,28 @@ def test_r_eq_1_member_specific_needs_first_last_and_client_id_middle_initial_op
     with pytest.raises(ValidationFailed) as e:
         check_e_question(draft(EQuestionKind.member_specific))
     assert fields_of(e.value) == {"client_first_name", "client_last_name", "client_id"}
-    ok = check_e_question(draft(EQuestionKind.member_specific, client_first_name=" Jane ", client_last_name="Doe",
-                                client_id="1231231234", client_middle_initial="q"))
+    ok = check_e_question(
+        draft(
+            EQuestionKind.member_specific,
+            client_first_name=" Jane ",
+            client_last_name="Doe",
+            client_id="1231231234",
+            client_middle_initial="q",
+        )
+    )
     assert (ok.client_first_name, ok.client_middle_initial, ok.client_id) == ("Jane", "Q", "1231231234")
-    assert check_e_question(draft(EQuestionKind.member_specific, client_first_name="Jane", client_last_name="Doe",
-                                  client_id="1")).client_middle_initial is None
+    assert (
+        check_e_question(
+            draft(EQuestionKind.member_specific, client_first_name="Jane", client_last_name="Doe", client_id="1")
+        ).client_middle_initial
+        is None
+    )
 
 
-@pytest.mark.parametrize(("field", "value"), [("client_middle_initial", "AB"), ("client_middle_initial", "1"),
-                                              ("client_id", "12-34"), ("client_id", "1" * 21)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("client_middle_initial", "AB"), ("client_middle_initial", "1"), ("client_id", "12-34"), ("client_id", "1" * 21)],
+)
 def test_r_eq_1_bad_client_values(field: str, value: str) -> None:
     base = {"client_first_name": "Jane", "client_last_name": "Doe", "client_id": "123", field: value}
     with pytest.raises(ValidationFailed) as e:

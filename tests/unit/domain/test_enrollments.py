@@ -122,17 +122,30 @@ def test_r_enr_10_11_plans() -> None:
 def test_r_enr_1_r_enr_10_an_application_from_a_quote_rates_the_prefilled_household() -> None:
     """Before the household section is saved, the quote's spouse and children are charged too (R-QUO-2)."""
     prefill = {
-        "applicant": {"first_name": "Riley", "last_name": "E", "date_of_birth": "1987-01-01", "sex": "female",
-                      "tobacco_use": False},
+        "applicant": {
+            "first_name": "Riley",
+            "last_name": "E",
+            "date_of_birth": "1987-01-01",
+            "sex": "female",
+            "tobacco_use": False,
+        },
         "spouse": {"date_of_birth": "1987-05-01", "sex": "male", "tobacco_use": True},
         "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}],
         "home": {"zip_code": "60699", "county": "Testcook", "state": "IL"},
     }
-    family = [Person("primary", date(1987, 1, 1)), Person("spouse", date(1987, 5, 1), tobacco_use=True),
-              Person("child", date(2015, 3, 3))]
+    family = [
+        Person("primary", date(1987, 1, 1)),
+        Person("spouse", date(1987, 5, 1), tobacco_use=True),
+        Person("child", date(2015, 3, 3)),
+    ]
     assert rated_people({"prefill": prefill, "plans": {"medical_plan_id": "HMO"}}) == family
-    _, total = premiums(base_rate=Decimal("400"), tobacco_factor=Decimal("1.5"), coverage="medical",
-                        people=rated_people({"prefill": prefill}), effective_date=date(2027, 1, 1))
+    _, total = premiums(
+        base_rate=Decimal("400"),
+        tobacco_factor=Decimal("1.5"),
+        coverage="medical",
+        people=rated_people({"prefill": prefill}),
+        effective_date=date(2027, 1, 1),
+    )
     assert total == Decimal("1574.40")  # 400 x 1.278 + 400 x 1.262 x 1.5 + 400 x 0.765, not 511.20 (primary only)
     # the saved sections win: the saved applicant, and a saved household without a spouse means no spouse
     smoker = {"first_name": "A", "last_name": "B", "date_of_birth": "1980-01-01", "sex": "female", "tobacco_use": True}

@@ -19,13 +19,22 @@ from app.domain.members import (
     prefix_upper_bound,
 )
 
-CURRENT = ContactSnapshot(phones={"home": "3125550100", "cell": None, "work": None, "spouse_cell": None,
-                                  "fax": None}, email="a@example.com")
+CURRENT = ContactSnapshot(
+    phones={"home": "3125550100", "cell": None, "work": None, "spouse_cell": None, "fax": None}, email="a@example.com"
+)
 
 
 def test_r_mem_3_inputs_are_normalised() -> None:
-    q = build_member_query({"last_name": "  Van  Der Berg ", "phone": "(312) 555-0100", "email": "A@B.COM",
-                            "date_of_birth": "02/10/1988", "client_app_id": "pp97127", "zip_code": "60601-1234"})
+    q = build_member_query(
+        {
+            "last_name": "  Van  Der Berg ",
+            "phone": "(312) 555-0100",
+            "email": "A@B.COM",
+            "date_of_birth": "02/10/1988",
+            "client_app_id": "pp97127",
+            "zip_code": "60601-1234",
+        }
+    )
     assert q.last_name_prefix == "van der berg" and q.phone == "3125550100" and q.email == "a@b.com"
     assert q.date_of_birth == date(1988, 2, 10) and q.client_app_id == "PP97127" and q.zip_code == "60601"
 
@@ -64,18 +73,19 @@ def test_r_cic_2_phone_needs_a_type() -> None:
 
 def test_r_cic_3_no_change_is_refused() -> None:
     with pytest.raises(ValidationFailed) as e:
-        plan_contact_change(CURRENT, [PhoneInput(type="home", number="312.555.0100")], "A@example.com",
-                            is_primary=True)
+        plan_contact_change(CURRENT, [PhoneInput(type="home", number="312.555.0100")], "A@example.com", is_primary=True)
     assert e.value.message == NO_CHANGE
 
 
 def test_r_cic_2_types_map_to_slots_and_texts_only_to_cells() -> None:
-    updated = plan_contact_change(CURRENT, [PhoneInput(type="cellular", number="3125550199", send_text=True)], None,
-                                  is_primary=True)
+    updated = plan_contact_change(
+        CURRENT, [PhoneInput(type="cellular", number="3125550199", send_text=True)], None, is_primary=True
+    )
     assert updated.phones["cell"] == "3125550199" and updated.details["cell"]["send_text"] is True
     with pytest.raises(ValidationFailed):
-        plan_contact_change(CURRENT, [PhoneInput(type="home", number="3125550199", send_text=True)], None,
-                            is_primary=True)
+        plan_contact_change(
+            CURRENT, [PhoneInput(type="home", number="3125550199", send_text=True)], None, is_primary=True
+        )
 
 
 def test_r_cic_4_effective_after_the_delay() -> None:

@@ -25,17 +25,26 @@ def test_trust_1_a_capture_while_a_payment_is_live_is_payment_exists_naming_it()
 
 
 def test_trust_1_only_a_pending_payment_of_an_unpaid_application_is_charged() -> None:
-    check_charge(payment_id=1, payment_status="Pending", application_payment_status="Pending",
-                 successful_payment_id=None)
+    check_charge(
+        payment_id=1, payment_status="Pending", application_payment_status="Pending", successful_payment_id=None
+    )
     cases = [
-        ({"payment_status": "Successful", "application_payment_status": "Successful", "successful_payment_id": 1},
-         "payment.not_pending"),
-        ({"payment_status": "Cancelled", "application_payment_status": "Cancelled", "successful_payment_id": None},
-         "payment.not_pending"),
-        ({"payment_status": "Pending", "application_payment_status": "Pending", "successful_payment_id": 9},
-         "payment.already_paid"),
-        ({"payment_status": "Pending", "application_payment_status": "Successful", "successful_payment_id": None},
-         "payment.already_paid"),
+        (
+            {"payment_status": "Successful", "application_payment_status": "Successful", "successful_payment_id": 1},
+            "payment.not_pending",
+        ),
+        (
+            {"payment_status": "Cancelled", "application_payment_status": "Cancelled", "successful_payment_id": None},
+            "payment.not_pending",
+        ),
+        (
+            {"payment_status": "Pending", "application_payment_status": "Pending", "successful_payment_id": 9},
+            "payment.already_paid",
+        ),
+        (
+            {"payment_status": "Pending", "application_payment_status": "Successful", "successful_payment_id": None},
+            "payment.already_paid",
+        ),
     ]
     for kwargs, code in cases:
         with pytest.raises(Conflict) as caught:

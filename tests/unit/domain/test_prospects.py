@@ -34,34 +34,72 @@ def errors_of(exc: pytest.ExceptionInfo[ValidationFailed]) -> dict[str, str]:
 
 # --- R-PRO-1 ---------------------------------------------------------------------------------------------------
 
+
 def test_r_pro_1_required_fields_alone_make_a_prospect() -> None:
     data = validate_prospect(REQUIRED)
     assert data == ProspectData(first_name="Jessica", last_name="Tester", state="IL", zip_code="60601")
-    assert data.keys() == {"first_name_key": "jessica", "last_name_key": "tester", "city_key": None,
-                           "email_key": None}
+    assert data.keys() == {"first_name_key": "jessica", "last_name_key": "tester", "city_key": None, "email_key": None}
 
 
 def test_r_pro_1_values_are_normalised() -> None:
-    data = validate_prospect({**REQUIRED, "first_name": "  Mary  Ann ", "last_name": "O'Neil", "state": "tx",
-                              "middle_initial": "q", "city": " Fort  Worth ", "phone": "(312) 555-0100",
-                              "cell_phone": "1-312-555-0177", "email": " Mary@Example.COM ", "address2": "  "})
+    data = validate_prospect(
+        {
+            **REQUIRED,
+            "first_name": "  Mary  Ann ",
+            "last_name": "O'Neil",
+            "state": "tx",
+            "middle_initial": "q",
+            "city": " Fort  Worth ",
+            "phone": "(312) 555-0100",
+            "cell_phone": "1-312-555-0177",
+            "email": " Mary@Example.COM ",
+            "address2": "  ",
+        }
+    )
     assert (data.first_name, data.state, data.middle_initial, data.phone, data.cell_phone, data.address2) == (
-        "Mary  Ann", "TX", "Q", "3125550100", "3125550177", None)
+        "Mary  Ann",
+        "TX",
+        "Q",
+        "3125550100",
+        "3125550177",
+        None,
+    )
     assert data.email == "Mary@Example.COM"
-    assert data.keys() == {"first_name_key": "mary ann", "last_name_key": "o'neil", "city_key": "fort worth",
-                           "email_key": "mary@example.com"}
+    assert data.keys() == {
+        "first_name_key": "mary ann",
+        "last_name_key": "o'neil",
+        "city_key": "fort worth",
+        "email_key": "mary@example.com",
+    }
 
 
 def test_r_pro_1_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ValidationFailed) as exc:
-        validate_prospect({"first_name": " ", "state": "XX", "zip_code": "606011", "middle_initial": "AB",
-                           "phone": "555", "cell_phone": "31255501001", "email": "nobody",
-                           "assigned_agent_number": "22000258A", "city": "x" * 101})
+        validate_prospect(
+            {
+                "first_name": " ",
+                "state": "XX",
+                "zip_code": "606011",
+                "middle_initial": "AB",
+                "phone": "555",
+                "cell_phone": "31255501001",
+                "email": "nobody",
+                "assigned_agent_number": "22000258A",
+                "city": "x" * 101,
+            }
+        )
     assert errors_of(exc) == {
-        "first_name": "prospect.required", "last_name": "prospect.required", "state": "prospect.state_invalid",
-        "zip_code": "prospect.zip_code_invalid", "middle_initial": "prospect.middle_initial_invalid",
-        "phone": "prospect.phone_invalid", "cell_phone": "prospect.phone_invalid", "email": "prospect.email_invalid",
-        "assigned_agent_number": "prospect.agent_number_invalid", "city": "prospect.too_long"}
+        "first_name": "prospect.required",
+        "last_name": "prospect.required",
+        "state": "prospect.state_invalid",
+        "zip_code": "prospect.zip_code_invalid",
+        "middle_initial": "prospect.middle_initial_invalid",
+        "phone": "prospect.phone_invalid",
+        "cell_phone": "prospect.phone_invalid",
+        "email": "prospect.email_invalid",
+        "assigned_agent_number": "prospect.agent_number_invalid",
+        "city": "prospect.too_long",
+    }
     assert exc.value.code == "validation_failed"
     assert all(e.message for e in exc.value.errors)
 
@@ -74,8 +112,9 @@ def test_r_pro_1_zip_code_is_five_digits(zip_code: str) -> None:
     assert exc.value.code == "prospect.zip_code_invalid"  # a single problem keeps its own code
 
 
-@pytest.mark.parametrize("number,ok", [("220002580", True), ("22000258", False), ("2200025801", False),
-                                       ("22000258O", False)])
+@pytest.mark.parametrize(
+    "number,ok", [("220002580", True), ("22000258", False), ("2200025801", False), ("22000258O", False)]
+)
 def test_r_pro_1_assigned_agent_is_a_nine_digit_producer_number(number: str, ok: bool) -> None:
     if ok:
         assert validate_prospect({**REQUIRED, "assigned_agent_number": number}).assigned_agent_number == number
@@ -93,8 +132,7 @@ def test_r_pro_1_control_characters_are_refused() -> None:
 def test_r_pro_1_patch_merges_changes_and_names_what_changed() -> None:
     current = validate_prospect({**REQUIRED, "city": "Chicago", "phone": "3125550100"})
     updated, changed = merge_update(current, {"last_name": "Smith", "phone": None, "city": "Chicago"})
-    assert (updated.last_name, updated.phone, updated.city, updated.first_name) == ("Smith", None, "Chicago",
-                                                                                   "Jessica")
+    assert (updated.last_name, updated.phone, updated.city, updated.first_name) == ("Smith", None, "Chicago", "Jessica")
     assert changed == ["last_name", "phone"]
     assert merge_update(current, {}) == (current, [])
 
@@ -114,42 +152,76 @@ def test_r_pro_1_patch_refuses_fields_that_are_not_editable() -> None:
 
 # --- R-PRO-2 ---------------------------------------------------------------------------------------------------
 
+
 def test_r_pro_2_no_criteria_means_show_all() -> None:
     assert build_prospect_query({}).is_show_all
     assert build_prospect_query({"last_name": " ", "email": "", "state": None}).is_show_all
 
 
 def test_r_pro_2_criteria_are_normalised() -> None:
-    query = build_prospect_query({"first_name": " JO ", "last_name": "Mc  Don", "city": "CHIC", "state": "il",
-                                  "zip_code": "60601", "phone": "(312) 555-0100", "email": " Bob@Example.COM"})
-    assert query == ProspectQuery(first_name_prefix="jo", last_name_prefix="mc don", city_prefix="chic", state="IL",
-                                  zip_code="60601", phone="3125550100", email="bob@example.com")
+    query = build_prospect_query(
+        {
+            "first_name": " JO ",
+            "last_name": "Mc  Don",
+            "city": "CHIC",
+            "state": "il",
+            "zip_code": "60601",
+            "phone": "(312) 555-0100",
+            "email": " Bob@Example.COM",
+        }
+    )
+    assert query == ProspectQuery(
+        first_name_prefix="jo",
+        last_name_prefix="mc don",
+        city_prefix="chic",
+        state="IL",
+        zip_code="60601",
+        phone="3125550100",
+        email="bob@example.com",
+    )
     assert not query.is_show_all
 
 
 def test_r_pro_2_invalid_criteria_are_reported_together() -> None:
     with pytest.raises(ValidationFailed) as exc:
         build_prospect_query({"state": "Illinois", "zip_code": "606", "phone": "555-0100", "last_name": "a\x00"})
-    assert errors_of(exc) == {"state": "prospect.state_invalid", "zip_code": "prospect.zip_code_invalid",
-                              "phone": "prospect.phone_invalid", "last_name": "prospect.invalid_characters"}
+    assert errors_of(exc) == {
+        "state": "prospect.state_invalid",
+        "zip_code": "prospect.zip_code_invalid",
+        "phone": "prospect.phone_invalid",
+        "last_name": "prospect.invalid_characters",
+    }
 
 
-@pytest.mark.parametrize("prefix,bounds", [
-    ("smi", ("smi", "smj")),
-    ("a", ("a", "b")),
-    ("o'", ("o'", "o(")),
-    ("z", ("z", "{")),
-    ("ång", ("ång", "ånh")),
-    ("ab\U0010ffff", ("ab\U0010ffff", "ac")),
-    ("\U0010ffff", ("\U0010ffff", None)),
-    ("a\ud7ff", ("a\ud7ff", "a\ue000")),
-])
+@pytest.mark.parametrize(
+    "prefix,bounds",
+    [
+        ("smi", ("smi", "smj")),
+        ("a", ("a", "b")),
+        ("o'", ("o'", "o(")),
+        ("z", ("z", "{")),
+        ("ång", ("ång", "ånh")),
+        ("ab\U0010ffff", ("ab\U0010ffff", "ac")),
+        ("\U0010ffff", ("\U0010ffff", None)),
+        ("a\ud7ff", ("a\ud7ff", "a\ue000")),
+    ],
+)
 def test_r_pro_2_a_prefix_is_a_half_open_range(prefix: str, bounds: tuple[str, str | None]) -> None:
     assert prefix_bounds(prefix) == bounds
 
 
-@pytest.mark.parametrize("key,inside", [("smi", True), ("smith", True), ("smi\U0010ffff", True), ("smj", False),
-                                        ("sm", False), ("smh~", False), ("sn", False)])
+@pytest.mark.parametrize(
+    "key,inside",
+    [
+        ("smi", True),
+        ("smith", True),
+        ("smi\U0010ffff", True),
+        ("smj", False),
+        ("sm", False),
+        ("smh~", False),
+        ("sn", False),
+    ],
+)
 def test_r_pro_2_the_range_holds_exactly_the_keys_with_the_prefix(key: str, inside: bool) -> None:
     lower, upper = prefix_bounds("smi")
     assert upper is not None
@@ -173,6 +245,7 @@ def test_r_pro_2_sort_is_a_whitelist_with_descending_fields() -> None:
 
 # --- R-PRO-3 ---------------------------------------------------------------------------------------------------
 
+
 def test_r_pro_3_ids_repeated_or_comma_separated() -> None:
     assert parse_ids(None, limit=10) is None
     assert parse_ids(["", " , "], limit=10) is None
@@ -187,18 +260,52 @@ def test_r_pro_3_ids_repeated_or_comma_separated() -> None:
 
 
 def test_r_pro_3_export_columns_are_the_screens_with_formatted_values() -> None:
-    assert [h for h, _ in EXPORT_COLUMNS] == ["First Name", "MI", "Last Name", "Address 1", "Address 2", "City",
-                                              "State", "Zip Code", "Phone Number", "Cell Phone", "Email Address",
-                                              "Created"]
+    assert [h for h, _ in EXPORT_COLUMNS] == [
+        "First Name",
+        "MI",
+        "Last Name",
+        "Address 1",
+        "Address 2",
+        "City",
+        "State",
+        "Zip Code",
+        "Phone Number",
+        "Cell Phone",
+        "Email Address",
+        "Created",
+    ]
     assert len(EXPORT_WIDTHS) == len(PRINT_WIDTHS) == len(EXPORT_COLUMNS)
-    record = ProspectRecord(id=1, first_name="Jess", middle_initial="K", last_name="Tester", address1="1 Main",
-                            address2=None, city="Chicago", state="IL", zip_code="60601", phone="3125550100",
-                            cell_phone=None, email="j@example.com", assigned_agent_number=None,
-                            created_at=datetime(2026, 1, 2, 23, 30, tzinfo=UTC),
-                            updated_at=datetime(2026, 1, 3, tzinfo=UTC))
+    record = ProspectRecord(
+        id=1,
+        first_name="Jess",
+        middle_initial="K",
+        last_name="Tester",
+        address1="1 Main",
+        address2=None,
+        city="Chicago",
+        state="IL",
+        zip_code="60601",
+        phone="3125550100",
+        cell_phone=None,
+        email="j@example.com",
+        assigned_agent_number=None,
+        created_at=datetime(2026, 1, 2, 23, 30, tzinfo=UTC),
+        updated_at=datetime(2026, 1, 3, tzinfo=UTC),
+    )
     values = [value(record) for _, value in EXPORT_COLUMNS]
-    assert values[:11] == ["Jess", "K", "Tester", "1 Main", None, "Chicago", "IL", "60601", "(312) 555-0100", None,
-                           "j@example.com"]
+    assert values[:11] == [
+        "Jess",
+        "K",
+        "Tester",
+        "1 Main",
+        None,
+        "Chicago",
+        "IL",
+        "60601",
+        "(312) 555-0100",
+        None,
+        "j@example.com",
+    ]
     assert values[11] == datetime(2026, 1, 2).date()
 
 

@@ -39,16 +39,39 @@ DALLAS = CountyInfo("75201", "Dallas", "TX", "48113", 1)
 
 
 def quote(**overrides: object) -> QuoteInput:
-    data = QuoteInput(zip_code="60010", county="Lake", effective_date=EFFECTIVE, coverage="medical_dental",
-                      applicant=ApplicantInput("Jessica", "Tester", date(1988, 2, 10), "female", False))
+    data = QuoteInput(
+        zip_code="60010",
+        county="Lake",
+        effective_date=EFFECTIVE,
+        coverage="medical_dental",
+        applicant=ApplicantInput("Jessica", "Tester", date(1988, 2, 10), "female", False),
+    )
     return replace(data, **overrides)  # type: ignore[arg-type]
 
 
-def offer(plan_id: str = "P1", *, coverage: str = "medical", exchange: str = "off", rate: str | None = "400.00",
-          state: str = "IL", year: int = 2027, tobacco: str = "1.50") -> PlanOffer:
-    return PlanOffer(plan_id=plan_id, name=f"Plan {plan_id}", coverage=coverage, metal_level="gold",
-                     network_type="HMO", requires_pcp=True, exchange=exchange, state=state, plan_year=year,
-                     tobacco_factor=Decimal(tobacco), base_rate=None if rate is None else Decimal(rate))
+def offer(
+    plan_id: str = "P1",
+    *,
+    coverage: str = "medical",
+    exchange: str = "off",
+    rate: str | None = "400.00",
+    state: str = "IL",
+    year: int = 2027,
+    tobacco: str = "1.50",
+) -> PlanOffer:
+    return PlanOffer(
+        plan_id=plan_id,
+        name=f"Plan {plan_id}",
+        coverage=coverage,
+        metal_level="gold",
+        network_type="HMO",
+        requires_pcp=True,
+        exchange=exchange,
+        state=state,
+        plan_year=year,
+        tobacco_factor=Decimal(tobacco),
+        base_rate=None if rate is None else Decimal(rate),
+    )
 
 
 def codes(exc: pytest.ExceptionInfo[ValidationFailed]) -> dict[str, str]:
@@ -57,30 +80,49 @@ def codes(exc: pytest.ExceptionInfo[ValidationFailed]) -> dict[str, str]:
 
 # --- R-QUO-1 ----------------------------------------------------------------------------------------------
 
+
 def test_r_quo_1_a_valid_quote_stores_the_household_the_county_and_the_coverage() -> None:
-    checked = check_quote(quote(spouse=SpouseInput(date(1987, 5, 1), "male", True),
-                                dependents=(DependentInput(date(2015, 3, 3), "female"),)),
-                          counties=[COOK, LAKE], today=TODAY, max_dependents=19)
+    checked = check_quote(
+        quote(
+            spouse=SpouseInput(date(1987, 5, 1), "male", True), dependents=(DependentInput(date(2015, 3, 3), "female"),)
+        ),
+        counties=[COOK, LAKE],
+        today=TODAY,
+        max_dependents=19,
+    )
     assert checked.county == LAKE and checked.coverage is QuoteCoverage.medical_dental
     assert checked.household == {
-        "applicant": {"first_name": "Jessica", "last_name": "Tester", "date_of_birth": "1988-02-10", "sex": "female",
-                      "tobacco_use": False},
+        "applicant": {
+            "first_name": "Jessica",
+            "last_name": "Tester",
+            "date_of_birth": "1988-02-10",
+            "sex": "female",
+            "tobacco_use": False,
+        },
         "spouse": {"date_of_birth": "1987-05-01", "sex": "male", "tobacco_use": True},
-        "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}]}
+        "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}],
+    }
 
 
 def test_r_quo_1_every_error_is_reported_at_once() -> None:
-    bad = quote(county="DuPage", effective_date=date(2026, 11, 1),
-                applicant=ApplicantInput(None, " ", date(2027, 2, 1), "female"),
-                spouse=SpouseInput(date(2026, 12, 1), "male"),
-                dependents=tuple(DependentInput(date(2010, 1, 1), "male") for _ in range(19)))
+    bad = quote(
+        county="DuPage",
+        effective_date=date(2026, 11, 1),
+        applicant=ApplicantInput(None, " ", date(2027, 2, 1), "female"),
+        spouse=SpouseInput(date(2026, 12, 1), "male"),
+        dependents=tuple(DependentInput(date(2010, 1, 1), "male") for _ in range(19)),
+    )
     with pytest.raises(ValidationFailed) as exc:
         check_quote(bad, counties=[COOK, LAKE], today=TODAY, max_dependents=19)
     assert codes(exc) == {
-        "county": "quote.county_mismatch", "effective_date": "quote.effective_date_past",
-        "applicant.first_name": "quote.name_required", "applicant.last_name": "quote.name_required",
+        "county": "quote.county_mismatch",
+        "effective_date": "quote.effective_date_past",
+        "applicant.first_name": "quote.name_required",
+        "applicant.last_name": "quote.name_required",
         "applicant.date_of_birth": "quote.born_after_effective_date",
-        "spouse.date_of_birth": "quote.born_after_effective_date", "dependents": "quote.too_many_dependents"}
+        "spouse.date_of_birth": "quote.born_after_effective_date",
+        "dependents": "quote.too_many_dependents",
+    }
     assert exc.value.code == "validation_failed"
 
 
@@ -97,26 +139,42 @@ def test_r_quo_1_effective_date_is_the_first_of_a_month_today_or_later() -> None
     with pytest.raises(ValidationFailed) as exc:
         check_quote(quote(effective_date=date(2027, 1, 2)), counties=[LAKE], today=TODAY, max_dependents=19)
     assert codes(exc) == {"effective_date": "quote.effective_date_not_first"}
-    assert check_quote(quote(effective_date=date(2026, 12, 1)), counties=[LAKE], today=date(2026, 12, 1),
-                       max_dependents=19).effective_date == date(2026, 12, 1)
+    assert check_quote(
+        quote(effective_date=date(2026, 12, 1)), counties=[LAKE], today=date(2026, 12, 1), max_dependents=19
+    ).effective_date == date(2026, 12, 1)
 
 
 def test_r_quo_1_nineteen_dependents_including_the_spouse_is_the_limit() -> None:
     kids = tuple(DependentInput(date(2010, 1, 1), "male") for _ in range(18))
-    check_quote(quote(spouse=SpouseInput(date(1980, 1, 1), "male"), dependents=kids), counties=[LAKE], today=TODAY,
-                max_dependents=19)
+    check_quote(
+        quote(spouse=SpouseInput(date(1980, 1, 1), "male"), dependents=kids),
+        counties=[LAKE],
+        today=TODAY,
+        max_dependents=19,
+    )
     with pytest.raises(ValidationFailed) as exc:
-        check_quote(quote(spouse=SpouseInput(date(1980, 1, 1), "male"), dependents=(*kids, kids[0])),
-                    counties=[LAKE], today=TODAY, max_dependents=19)
+        check_quote(
+            quote(spouse=SpouseInput(date(1980, 1, 1), "male"), dependents=(*kids, kids[0])),
+            counties=[LAKE],
+            today=TODAY,
+            max_dependents=19,
+        )
     assert codes(exc) == {"dependents": "quote.too_many_dependents"}
 
 
 def test_r_quo_1_names_prefill_from_the_prospect_unless_given() -> None:
     names = ProspectNames("Pat", "Prospect")
-    checked = check_quote(quote(applicant=ApplicantInput(None, None, date(1980, 1, 1), "male")), counties=[LAKE],
-                          today=TODAY, max_dependents=19, prospect=names)
-    assert (checked.household["applicant"]["first_name"], checked.household["applicant"]["last_name"]) == \
-        ("Pat", "Prospect")
+    checked = check_quote(
+        quote(applicant=ApplicantInput(None, None, date(1980, 1, 1), "male")),
+        counties=[LAKE],
+        today=TODAY,
+        max_dependents=19,
+        prospect=names,
+    )
+    assert (checked.household["applicant"]["first_name"], checked.household["applicant"]["last_name"]) == (
+        "Pat",
+        "Prospect",
+    )
     checked = check_quote(quote(), counties=[LAKE], today=TODAY, max_dependents=19, prospect=names)
     assert checked.household["applicant"]["first_name"] == "Jessica"
 
@@ -128,6 +186,7 @@ def test_r_quo_1_county_matches_by_name_any_case_or_fips() -> None:
 
 
 # --- plans by county -------------------------------------------------------------------------------------
+
 
 def test_r_quo_2_a_zip_spanning_two_counties_needs_the_county() -> None:
     with pytest.raises(ValidationFailed) as exc:
@@ -146,32 +205,42 @@ def test_r_quo_2_plan_filters_combine_with_and() -> None:
     assert choose_plan_area(candidates=[DALLAS], zip_code="75201", county=None, state="IL").nothing
     assert choose_plan_area(candidates=[DALLAS], zip_code=None, county="Dallas", state=None).county == DALLAS
     with pytest.raises(ValidationFailed) as exc:
-        choose_plan_area(candidates=[LAKE, replace(LAKE, state="IN", fips="18089")], zip_code=None, county="Lake",
-                         state=None)
+        choose_plan_area(
+            candidates=[LAKE, replace(LAKE, state="IN", fips="18089")], zip_code=None, county="Lake", state=None
+        )
     assert exc.value.code == "plans.county_ambiguous"
 
 
 # --- R-QUO-2: premiums ---------------------------------------------------------------------------------------
 
 FAMILY = {
-    "applicant": {"first_name": "A", "last_name": "B", "date_of_birth": "1987-01-01", "sex": "female",
-                  "tobacco_use": True},
+    "applicant": {
+        "first_name": "A",
+        "last_name": "B",
+        "date_of_birth": "1987-01-01",
+        "sex": "female",
+        "tobacco_use": True,
+    },
     "spouse": {"date_of_birth": "1990-06-15", "sex": "male", "tobacco_use": False},
-    "dependents": [{"date_of_birth": d, "sex": "female"} for d in
-                   ("2010-03-01", "2004-10-10", "2014-05-05", "2023-02-02", "2018-07-07")],
+    "dependents": [
+        {"date_of_birth": d, "sex": "female"}
+        for d in ("2010-03-01", "2004-10-10", "2014-05-05", "2023-02-02", "2018-07-07")
+    ],
 }
 
 
 def test_r_quo_2_medical_premium_per_member_with_tobacco_and_free_fourth_child() -> None:
     priced = price(offer(), household_people(FAMILY), EFFECTIVE)
     got = [(m.relationship, m.age, str(m.premium), m.charged) for m in priced.members]
-    assert got == [("primary", 40, "766.80", True),  # 400 x 1.278 x 1.5 tobacco
-                   ("spouse", 36, "492.00", True),  # 400 x 1.230
-                   ("child", 16, "343.60", True),  # 400 x 0.859
-                   ("child", 22, "400.00", True),  # 21 and older: charged as an adult, not counted as a child
-                   ("child", 12, "306.00", True),  # 400 x 0.765
-                   ("child", 3, "0.00", False),  # the fourth child under 21: free
-                   ("child", 8, "306.00", True)]
+    assert got == [
+        ("primary", 40, "766.80", True),  # 400 x 1.278 x 1.5 tobacco
+        ("spouse", 36, "492.00", True),  # 400 x 1.230
+        ("child", 16, "343.60", True),  # 400 x 0.859
+        ("child", 22, "400.00", True),  # 21 and older: charged as an adult, not counted as a child
+        ("child", 12, "306.00", True),  # 400 x 0.765
+        ("child", 3, "0.00", False),  # the fourth child under 21: free
+        ("child", 8, "306.00", True),
+    ]
     assert priced.total == Decimal("2614.40")
 
 
@@ -188,33 +257,71 @@ def test_r_quo_2_plans_are_sorted_by_premium_and_unrated_plans_left_out() -> Non
 
 # --- R-QUO-3: selection ---------------------------------------------------------------------------------------
 
+
 def test_r_quo_3_selection_must_fit_the_coverage_and_be_available() -> None:
-    offers = {"M": offer("M"), "D": offer("D", coverage="dental"), "OLD": offer("OLD", year=2026),
-              "NORATE": offer("NORATE", rate=None)}
-    check_selection(coverage=QuoteCoverage.medical_dental, state="IL", year=2027, medical_plan_id="M",
-                    dental_plan_id="D", offers=offers)
-    check_selection(coverage=QuoteCoverage.medical, state="IL", year=2027, medical_plan_id=None, dental_plan_id=None,
-                    offers=offers)
+    offers = {
+        "M": offer("M"),
+        "D": offer("D", coverage="dental"),
+        "OLD": offer("OLD", year=2026),
+        "NORATE": offer("NORATE", rate=None),
+    }
+    check_selection(
+        coverage=QuoteCoverage.medical_dental,
+        state="IL",
+        year=2027,
+        medical_plan_id="M",
+        dental_plan_id="D",
+        offers=offers,
+    )
+    check_selection(
+        coverage=QuoteCoverage.medical, state="IL", year=2027, medical_plan_id=None, dental_plan_id=None, offers=offers
+    )
     with pytest.raises(ValidationFailed) as exc:
-        check_selection(coverage=QuoteCoverage.medical_dental, state="IL", year=2027, medical_plan_id="D",
-                        dental_plan_id="OLD", offers=offers)
+        check_selection(
+            coverage=QuoteCoverage.medical_dental,
+            state="IL",
+            year=2027,
+            medical_plan_id="D",
+            dental_plan_id="OLD",
+            offers=offers,
+        )
     assert codes(exc) == {"medical_plan_id": "quote.plan_wrong_coverage", "dental_plan_id": "quote.plan_wrong_coverage"}
     with pytest.raises(ValidationFailed) as exc:
-        check_selection(coverage=QuoteCoverage.medical, state="IL", year=2027, medical_plan_id="NORATE",
-                        dental_plan_id="D", offers=offers)
-    assert codes(exc) == {"medical_plan_id": "quote.plan_unavailable",
-                          "dental_plan_id": "quote.coverage_excludes_dental"}
+        check_selection(
+            coverage=QuoteCoverage.medical,
+            state="IL",
+            year=2027,
+            medical_plan_id="NORATE",
+            dental_plan_id="D",
+            offers=offers,
+        )
+    assert codes(exc) == {
+        "medical_plan_id": "quote.plan_unavailable",
+        "dental_plan_id": "quote.coverage_excludes_dental",
+    }
     with pytest.raises(ValidationFailed) as exc:
-        check_selection(coverage=QuoteCoverage.medical, state="IL", year=2027, medical_plan_id="OLD",
-                        dental_plan_id=None, offers=offers)
+        check_selection(
+            coverage=QuoteCoverage.medical,
+            state="IL",
+            year=2027,
+            medical_plan_id="OLD",
+            dental_plan_id=None,
+            offers=offers,
+        )
     assert codes(exc) == {"medical_plan_id": "quote.plan_unavailable"}
 
 
 def test_r_quo_3_medical_and_dental_both_on_or_both_off_exchange() -> None:
     offers = {"M": offer("M", exchange="on"), "D": offer("D", coverage="dental")}
     with pytest.raises(ValidationFailed) as exc:
-        check_selection(coverage=QuoteCoverage.medical_dental, state="IL", year=2027, medical_plan_id="M",
-                        dental_plan_id="D", offers=offers)
+        check_selection(
+            coverage=QuoteCoverage.medical_dental,
+            state="IL",
+            year=2027,
+            medical_plan_id="M",
+            dental_plan_id="D",
+            offers=offers,
+        )
     assert codes(exc) == {"dental_plan_id": "quote.mixed_exchange"}
 
 

@@ -33,6 +33,7 @@ NOV = (date(2026, 11, 1), date(2026, 11, 30))
 
 # --- R-REP-1: birthdays -----------------------------------------------------------------------------------------
 
+
 def test_r_rep_1_the_65th_birthday_is_the_same_day_65_years_later() -> None:
     assert anniversary(date(1961, 11, 1), 65) == date(2026, 11, 1)
     assert anniversary(date(2000, 12, 31), 26) == date(2026, 12, 31)
@@ -62,8 +63,12 @@ def test_r_rep_1_a_range_ending_on_february_28_of_a_common_year_includes_februar
 def test_r_rep_1_birth_ranges_match_a_day_by_day_check(age: int) -> None:
     """Every range starting or ending around February in leap and common years, against brute force."""
     starts = [date(2026, 1, 1) + timedelta(days=d) for d in range(0, 1200, 7)]
-    starts += [date(y, m, d) for y in (2027, 2028, 2029) for m, d in ((2, 27), (2, 28), (2, 29), (3, 1))
-               if not (m == 2 and d == 29 and y % 4)]
+    starts += [
+        date(y, m, d)
+        for y in (2027, 2028, 2029)
+        for m, d in ((2, 27), (2, 28), (2, 29), (3, 1))
+        if not (m == 2 and d == 29 and y % 4)
+    ]
     for start in starts:
         for length in (0, 1, 2, 29, 30, 365):
             end = start + timedelta(days=length)
@@ -77,10 +82,18 @@ def test_r_rep_1_birth_ranges_match_a_day_by_day_check(age: int) -> None:
 
 # --- R-REP-1/2: definitions ---------------------------------------------------------------------------------------
 
+
 def test_r_rep_1_report_types_are_the_eight_of_the_screen() -> None:
-    assert REPORT_TYPES == ("eapp_start_date", "app_signature_date", "coverage_effective_date", "policy_term_date",
-                            "current_paid_to_date", "initial_payment_not_received", "members_approaching_65",
-                            "members_approaching_26")
+    assert REPORT_TYPES == (
+        "eapp_start_date",
+        "app_signature_date",
+        "coverage_effective_date",
+        "policy_term_date",
+        "current_paid_to_date",
+        "initial_payment_not_received",
+        "members_approaching_65",
+        "members_approaching_26",
+    )
     with pytest.raises(NotFound) as exc:
         parse_report_type("members_approaching_70")
     assert exc.value.code == "report.unknown_type" and exc.value.extra["report_types"] == list(REPORT_TYPES)
@@ -88,13 +101,19 @@ def test_r_rep_1_report_types_are_the_eight_of_the_screen() -> None:
 
 def test_r_rep_2_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ValidationFailed) as exc:
-        build_definition("coverage_effective_date", "2026-12-01", "2026-11-01",
-                         {"policy_status": "lapsed", "coverage": "vision", "producer_number": "12345",
-                          "favourite_color": "blue"})
+        build_definition(
+            "coverage_effective_date",
+            "2026-12-01",
+            "2026-11-01",
+            {"policy_status": "lapsed", "coverage": "vision", "producer_number": "12345", "favourite_color": "blue"},
+        )
     assert {(e.field, e.code) for e in exc.value.errors} == {
-        ("date_to", "report.range_reversed"), ("policy_status", "report.filter_invalid"),
-        ("coverage", "report.filter_invalid"), ("producer_number", "report.producer_number_invalid"),
-        ("favourite_color", "report.filter_unknown")}
+        ("date_to", "report.range_reversed"),
+        ("policy_status", "report.filter_invalid"),
+        ("coverage", "report.filter_invalid"),
+        ("producer_number", "report.producer_number_invalid"),
+        ("favourite_color", "report.filter_unknown"),
+    }
 
 
 def test_r_rep_2_the_range_is_inclusive_and_at_most_366_days() -> None:
@@ -115,20 +134,36 @@ def test_r_rep_2_dates_are_iso_and_bounded(value: str | None) -> None:
 
 
 def test_r_rep_2_filters_normalise_and_defaults_narrow_nothing() -> None:
-    d = build_definition("coverage_effective_date", "2026-11-01", "2026-11-30",
-                         {"policy_status": "grace_period", "grandfathered": True, "temporary_plan": False,
-                          "product_name": "  PPO ", "exchange": "", "coverage": None})
-    assert d.filters == ReportFilters(policy_status="grace_period", grandfathered="true", temporary_plan="false",
-                                      product_name="PPO")
-    assert d.filters.as_dict() == {"policy_status": "grace_period", "grandfathered": "true",
-                                   "temporary_plan": "false", "product_name": "PPO"}
+    d = build_definition(
+        "coverage_effective_date",
+        "2026-11-01",
+        "2026-11-30",
+        {
+            "policy_status": "grace_period",
+            "grandfathered": True,
+            "temporary_plan": False,
+            "product_name": "  PPO ",
+            "exchange": "",
+            "coverage": None,
+        },
+    )
+    assert d.filters == ReportFilters(
+        policy_status="grace_period", grandfathered="true", temporary_plan="false", product_name="PPO"
+    )
+    assert d.filters.as_dict() == {
+        "policy_status": "grace_period",
+        "grandfathered": "true",
+        "temporary_plan": "false",
+        "product_name": "PPO",
+    }
     assert d.filters.policy_status_value() == "Grace Period" and d.filters.grandfathered_value() is True
     assert ReportFilters().as_dict() == {} and ReportFilters().coverage_value() is None
 
 
 def test_r_rep_2_producer_name_filters_match_the_producer_of_record_in_any_case() -> None:
-    assert ReportFilters(producer_first_name="RITA", producer_last_name=" reporter").producer_matches("Rita",
-                                                                                                   "Reporter")
+    assert ReportFilters(producer_first_name="RITA", producer_last_name=" reporter").producer_matches(
+        "Rita", "Reporter"
+    )
     assert not ReportFilters(producer_last_name="Other").producer_matches("Rita", "Reporter")
     assert ReportFilters().producer_matches("Rita", "Reporter")
 
@@ -152,17 +187,22 @@ def test_r_rep_3_saved_report_names_are_1_to_100_characters() -> None:
     assert check_saved_name("  My   report ", errors) == "My report"
     assert check_saved_name("   ", errors) is None and check_saved_name("x" * 101, errors) is None
     assert check_saved_name("bad\x00name", errors) is None
-    assert [e.code for e in errors.errors] == ["saved_report.name_required", "saved_report.name_too_long",
-                                               "saved_report.name_invalid"]
+    assert [e.code for e in errors.errors] == [
+        "saved_report.name_required",
+        "saved_report.name_too_long",
+        "saved_report.name_invalid",
+    ]
     assert check_saved_name("x" * 100, ErrorCollector()) == "x" * 100
 
 
 # --- columns ---------------------------------------------------------------------------------------------------
 
+
 def test_r_rep_2_all_shows_the_status_column_and_a_single_status_does_not() -> None:
     every = columns_for(ReportDefinition(ReportType.coverage_effective_date, *NOV))
-    active = columns_for(ReportDefinition(ReportType.coverage_effective_date, *NOV,
-                                          ReportFilters(policy_status="active")))
+    active = columns_for(
+        ReportDefinition(ReportType.coverage_effective_date, *NOV, ReportFilters(policy_status="active"))
+    )
     assert "Status" in [c.header for c in every] and "Status" not in [c.header for c in active]
     assert [c.header for c in every][:4] == ["Account Number", "Last Name", "First Name", "Coverage Effective Date"]
     assert [c.header for c in every][-2:] == ["Producer Name", "Nine Digit Producer Number"]
@@ -183,14 +223,16 @@ def test_r_rep_3_file_cells_use_screen_labels() -> None:
 
 # --- sorting and cursors -----------------------------------------------------------------------------------------
 
+
 def test_r_rep_3_default_order_is_the_reports_date_then_names() -> None:
     assert default_sort(ReportType.current_paid_to_date)[0] == ("paid_to_date", False)
     assert default_sort(ReportType.members_approaching_65)[0] == ("birthday", False)
 
 
 def test_r_rep_3_sorting_is_over_a_whitelist() -> None:
-    run = build_run("coverage_effective_date", "2026-11-01", "2026-11-30", {}, sort="-paid_to_date, last_name,"
-                                                                                   "last_name")
+    run = build_run(
+        "coverage_effective_date", "2026-11-01", "2026-11-30", {}, sort="-paid_to_date, last_name,last_name"
+    )
     assert run.sort == (("paid_to_date", True), ("last_name", False))
     with pytest.raises(ValidationFailed) as exc:
         build_run("coverage_effective_date", "2026-11-01", "2026-11-30", {}, sort="birthday")  # member-only key

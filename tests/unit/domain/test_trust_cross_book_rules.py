@@ -11,8 +11,13 @@ from app.domain.quotes import check_delegate_prospect, check_delegate_state
 
 
 def submission(account: str | None, e_app: str | None) -> Submission:
-    return Submission(document_type=DOCUMENT_TYPES[0], account_number=account, e_app_number=e_app,
-                      file_name="scan.pdf", kind=FILE_KINDS[0])
+    return Submission(
+        document_type=DOCUMENT_TYPES[0],
+        account_number=account,
+        e_app_number=e_app,
+        file_name="scan.pdf",
+        kind=FILE_KINDS[0],
+    )
 
 
 def test_trust_10_document_references_must_be_in_the_book() -> None:

@@ -37,7 +37,11 @@ def test_trust_5_r_auth_3_an_unknown_user_name_answers_like_a_producer() -> None
     unknown = SignInState.for_unknown_username(0, None)
     assert answers(unknown, PRODUCER, 5) == answers(producer, PRODUCER, 5)
     assert [code for code, _ in answers(SignInState.for_unknown_username(0, None), PRODUCER, 4)] == [
-        "invalid_credentials", "invalid_credentials", "account_locked", "account_locked"]
+        "invalid_credentials",
+        "invalid_credentials",
+        "account_locked",
+        "account_locked",
+    ]
     assert unknown.failed_sign_ins == 3 and unknown.locked_at == NOW
 
 
