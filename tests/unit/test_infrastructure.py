@@ -42,13 +42,20 @@ def test_tokens_signed_with_another_key_or_algorithm_are_refused() -> None:
     other = TokenService("x" * 40, access_minutes=15).issue_access(user_id=1, session_id="s", role="admin", now=NOW)
     with pytest.raises(AuthenticationFailed):
         TokenService("k" * 40, access_minutes=15).decode_access(other, now=NOW)
-    unsigned = jwt.encode(
+    other_algorithm = jwt.encode(
         {"sub": "1", "sid": "s", "role": "admin", "jti": "j", "iat": 1, "exp": 2**40, "iss": "producer-portal"},
-        "k" * 40,
+        "k" * 64,
         algorithm="HS512",
     )
     with pytest.raises(AuthenticationFailed):
-        TokenService("k" * 40, access_minutes=15).decode_access(unsigned, now=NOW)
+        TokenService("k" * 64, access_minutes=15).decode_access(other_algorithm, now=NOW)
+    unsigned = jwt.encode(
+        {"sub": "1", "sid": "s", "role": "admin", "jti": "j", "iat": 1, "exp": 2**40, "iss": "producer-portal"},
+        None,
+        algorithm="none",
+    )
+    with pytest.raises(AuthenticationFailed):
+        TokenService("k" * 64, access_minutes=15).decode_access(unsigned, now=NOW)
 
 
 def test_secret_hashes_are_keyed_and_compared_in_constant_time() -> None:
