@@ -12,9 +12,9 @@ from app.config import Settings
 from app.db import Database
 from app.domain.accounts import ADMIN_PASSWORD_POLICY, LockoutPolicy, PasswordPolicy, Role
 from app.domain.delegates import DelegatePasswordPolicy
+from app.outbox import OutboxDispatcher
 from app.repositories.uow import UnitOfWork
 from app.security import TokenService
-from app.services.notifications import OutboxDispatcher
 
 
 @dataclass

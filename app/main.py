@@ -19,6 +19,8 @@ from app.domain.errors import ValidationFailed
 from app.errors import install_error_handlers
 from app.observability import Metrics, RequestMiddleware, configure_logging
 from app.openapi import API_DESCRIPTION, TAGS, build_openapi
+from app.outbox import OutboxDispatcher
+from app.periodic import Periodic
 from app.routers import (
     accounts,
     admin,
@@ -35,9 +37,7 @@ from app.routers import (
     servicing,
 )
 from app.security import TokenService
-from app.services.jobs import Periodic
 from app.services.members import apply_due_contact_changes
-from app.services.notifications import OutboxDispatcher
 
 # Bodies larger than this are refused with 413 before they are read. Document uploads are exempt here and
 # enforce their own 10 MB cap while streaming (R-DOC-1).

@@ -1,5 +1,5 @@
 """A background task that runs a pass every so often, or at once when woken; used by the periodic jobs and the
-outbox dispatcher (one per server process each)."""
+outbox dispatcher (one per server process each). Infrastructure, not a service: it owns no business rule."""
 
 from __future__ import annotations
 
@@ -65,3 +65,21 @@ class PeriodicTask:
                 await self._run_pass()
             except Exception as exc:  # a database outage must not end the loop
                 self._log.warning(self._failure_message, extra={**self._log_extra, **exception_fields(exc)})
+
+
+_jobs_log = logging.getLogger("portal.jobs")
+
+
+class Periodic(PeriodicTask):
+    """The job `name`: `fn` every `every_seconds`."""
+
+    def __init__(self, name: str, every_seconds: float, fn: Callable[[], Awaitable[Any]]) -> None:
+        super().__init__(
+            f"job-{name}",
+            every_seconds,
+            fn,
+            log=_jobs_log,
+            failure_message="background job failed",
+            log_extra={"job": name},
+        )
+        self.name = name

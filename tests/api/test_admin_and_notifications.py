@@ -70,7 +70,7 @@ async def test_r_note_2_a_failed_send_is_kept_and_retried(client, demo, app, mai
 async def test_r_note_2_messages_survive_an_smtp_outage(settings, clock, demo, app) -> None:
     """With no SMTP server at all, the message is still in the outbox, marked failed."""
     from app.adapters.notifier import SmtpTransport
-    from app.services.notifications import OutboxDispatcher
+    from app.outbox import OutboxDispatcher
 
     dead = OutboxDispatcher(
         sessionmaker=app.state.ctx.db.sessionmaker,

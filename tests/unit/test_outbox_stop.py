@@ -13,7 +13,7 @@ from typing import Any
 
 from app.adapters.notifier import RecordingSmsGateway
 from app.clock import FrozenClock
-from app.services.notifications import OutboxDispatcher
+from app.outbox import OutboxDispatcher
 
 
 class _NoDatabase:

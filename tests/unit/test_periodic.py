@@ -7,8 +7,7 @@ import logging
 
 import pytest
 
-from app.periodic import PeriodicTask
-from app.services.jobs import Periodic
+from app.periodic import Periodic, PeriodicTask
 
 log = logging.getLogger("tests.periodic")
 

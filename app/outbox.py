@@ -1,5 +1,8 @@
 """Notifier: every message is written to the outbox in the caller's transaction, then dispatched.
 
+Infrastructure beside `app/db.py` (services call `ctx.outbox.enqueue_*` inside their unit of work; the dispatcher
+runs as a background task of each server process), so `app/context.py` no longer imports from `app/services/`.
+
 A failed send never loses the message: it stays in the outbox marked failed and is retried with
 backoff until `outbox_max_attempts` (R-NOTE-2).
 """
