@@ -28,6 +28,7 @@ from app.schemas.delegates import (
 )
 from app.services import auth as auth_service
 from app.services import delegates as delegate_service
+from app.services.sessions import TokenPair
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -37,7 +38,7 @@ RECOVERY_ACCEPTED = (
 )
 
 
-def _tokens(pair: auth_service.TokenPair) -> TokenResponse:
+def _tokens(pair: TokenPair) -> TokenResponse:
     return TokenResponse(
         access_token=pair.access_token,
         expires_in=pair.expires_in,

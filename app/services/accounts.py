@@ -23,7 +23,7 @@ from app.repositories.orm import Registration, StateRegistration, User
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
-from app.services.auth import check_current_password_attempt
+from app.services.sessions import check_current_password_attempt
 
 USERNAME_TAKEN = "This User Name is already in use. Please choose another."
 

@@ -41,7 +41,7 @@ from app.repositories.uow import UnitOfWork
 from app.security import new_opaque_token
 from app.services import audit
 from app.services.audit import RequestContext
-from app.services.auth import TokenPair, check_current_password_attempt, open_session
+from app.services.sessions import TokenPair, check_current_password_attempt, open_session
 
 USERNAME_TAKEN = "This username is already in use (by a producer or a delegate). Choose another."
 MFA_EXPIRED = "This verification step has expired. Sign in again with your username and password."
