@@ -127,7 +127,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
+def field_path(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
         parts = parts[1:]
@@ -147,7 +147,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         errors.append(
-            {"field": _field_path(tuple(e.get("loc", ()))), "code": str(e.get("type", "invalid")), "message": msg}
+            {"field": field_path(tuple(e.get("loc", ()))), "code": str(e.get("type", "invalid")), "message": msg}
         )
     detail = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} fields are missing or invalid."
     if len(errors) == 1 and errors[0]["field"] not in ("body", ""):

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from app.deps import Ctx, PageParams, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
-from app.domain.errors import BadRequest, ValidationFailed
-from app.errors import error_responses
+from app.domain.errors import BadRequest, FieldError, ValidationFailed
+from app.errors import error_responses, field_path
 from app.schemas.common import Page
 from app.schemas.enrollments import (
     SECTION_MODELS,
@@ -250,10 +251,6 @@ async def save_section(
 
 async def enrollment_service_body(request: Request, section: str) -> dict[str, Any]:
     """Parse and shape-check the section body with its own model (unknown fields refused)."""
-    from pydantic import ValidationError
-
-    from app.errors import _field_path
-
     try:
         raw = await request.json()
     except ValueError as exc:
@@ -261,9 +258,7 @@ async def enrollment_service_body(request: Request, section: str) -> dict[str, A
     try:
         model = SECTION_MODELS[section].model_validate(raw)
     except ValidationError as exc:
-        from app.domain.errors import FieldError
-
-        errors = [FieldError(_field_path(("body", *e["loc"])), str(e["type"]), str(e["msg"])) for e in exc.errors()]
+        errors = [FieldError(field_path(("body", *e["loc"])), str(e["type"]), str(e["msg"])) for e in exc.errors()]
         raise ValidationFailed(f"The {section} section has missing or invalid fields.", errors=errors) from exc
     return model.model_dump(mode="json")
 

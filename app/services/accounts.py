@@ -23,6 +23,7 @@ from app.repositories.orm import Registration, StateRegistration, User
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
+from app.services.delegates import change_own_password
 from app.services.sessions import check_current_password_attempt
 
 USERNAME_TAKEN = "This User Name is already in use. Please choose another."
@@ -196,8 +197,6 @@ async def change_password(
 ) -> None:
     """R-AUTH-7: change the password; every session issued before is revoked (R-AUTH-5 ends here too)."""
     if principal.role is Role.delegate:
-        from app.services.delegates import change_own_password
-
         await change_own_password(
             ctx=ctx, principal=principal, current=current, new=new, confirmation=confirmation, request=request
         )
