@@ -36,20 +36,17 @@ def _audit_row(
     target_id: str | None,
     details: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    return {
-        "occurred_at": ctx.clock.now(),
-        "action": action,
-        "outcome": "success",
-        "actor_user_id": principal.user_id,
-        "actor_username": principal.username,
-        "on_behalf_of_user_id": audit.on_behalf_of(principal),
-        "target_type": "account" if target_id else None,
-        "target_id": target_id,
-        "ip": request.ip,
-        "user_agent": request.user_agent,
-        "request_id": request.request_id,
-        "details": details,
-    }
+    return audit.event_row(
+        now=ctx.clock.now(),
+        request=request,
+        action=action,
+        actor_user_id=principal.user_id,
+        actor_username=principal.username,
+        on_behalf_of_user_id=audit.on_behalf_of(principal),
+        target_type="account" if target_id else None,
+        target_id=target_id,
+        details=details,
+    )
 
 
 async def search_members(

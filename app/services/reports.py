@@ -77,20 +77,18 @@ def _producer(principal: Principal) -> tuple[int, str]:
 def _audit_row(
     ctx: AppContext, principal: Principal, request: RequestContext, details: dict[str, Any]
 ) -> dict[str, Any]:
-    return {
-        "occurred_at": ctx.clock.now(),
-        "action": "report.run",
-        "outcome": "success",
-        "actor_user_id": principal.user_id,
-        "actor_username": principal.username,
-        "on_behalf_of_user_id": audit.on_behalf_of(principal),
-        "target_type": "saved_report" if details.get("saved_report_id") else None,
-        "target_id": str(details["saved_report_id"]) if details.get("saved_report_id") else None,
-        "ip": request.ip,
-        "user_agent": request.user_agent,
-        "request_id": request.request_id,
-        "details": details,
-    }
+    saved = details.get("saved_report_id")
+    return audit.event_row(
+        now=ctx.clock.now(),
+        request=request,
+        action="report.run",
+        actor_user_id=principal.user_id,
+        actor_username=principal.username,
+        on_behalf_of_user_id=audit.on_behalf_of(principal),
+        target_type="saved_report" if saved else None,
+        target_id=saved or None,
+        details=details,
+    )
 
 
 def _details(
