@@ -40,12 +40,12 @@ async def _seed_demo(settings: Settings) -> list[str]:
     from app.clock import SystemClock
     from app.db import make_database
     from app.demo.seed import seed_demo
-    from app.repositories.uow import UnitOfWork
+    from app.repositories.uow import SqlUnitOfWork
 
     db = make_database(settings)
     hasher = _hasher(settings)
     try:
-        return await seed_demo(UnitOfWork(db.sessionmaker), hasher, SystemClock())
+        return await seed_demo(SqlUnitOfWork(db.sessionmaker), hasher, SystemClock())
     finally:
         hasher.shutdown()
         await db.dispose()
@@ -66,11 +66,11 @@ def _hasher(settings: Settings):  # type: ignore[no-untyped-def]
 async def _has_users(settings: Settings) -> bool:
     from app.db import make_database
     from app.demo.seed import has_users
-    from app.repositories.uow import UnitOfWork
+    from app.repositories.uow import SqlUnitOfWork
 
     db = make_database(settings)
     try:
-        return await has_users(UnitOfWork(db.sessionmaker))
+        return await has_users(SqlUnitOfWork(db.sessionmaker))
     finally:
         await db.dispose()
 
@@ -161,7 +161,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from app.clock import SystemClock
-    from app.repositories.uow import UnitOfWork
+    from app.repositories.uow import SqlUnitOfWork
     from app.services.admin import create_admin
 
     settings = get_settings()
@@ -171,7 +171,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         hasher = _hasher(settings)
         try:
             user_id = await create_admin(
-                UnitOfWork(db.sessionmaker),
+                SqlUnitOfWork(db.sessionmaker),
                 hasher,
                 username=args.username,
                 password=password,
@@ -211,7 +211,7 @@ def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[st
 def cmd_unlock(args: argparse.Namespace) -> int:
     """Issue 12, #4: unlock an account (an admin's included) from the server, audited."""
     from app.clock import SystemClock
-    from app.repositories.uow import UnitOfWork
+    from app.repositories.uow import SqlUnitOfWork
     from app.security import TokenService
     from app.services.admin import unlock_username
 
@@ -224,7 +224,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
     async def run(db: Database) -> str:
         return await unlock_username(
-            UnitOfWork(db.sessionmaker),
+            SqlUnitOfWork(db.sessionmaker),
             username=args.username,
             username_hash=key,
             operator=operator,

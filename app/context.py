@@ -13,7 +13,7 @@ from app.db import Database
 from app.domain.accounts import ADMIN_PASSWORD_POLICY, LockoutPolicy, PasswordPolicy, Role
 from app.domain.delegates import DelegatePasswordPolicy
 from app.outbox import OutboxDispatcher
-from app.repositories.uow import UnitOfWork
+from app.repositories.uow import SqlUnitOfWork, UnitOfWork, UnitOfWorkFactory
 from app.security import TokenService
 
 
@@ -26,6 +26,9 @@ class AppContext:
     tokens: TokenService
     outbox: OutboxDispatcher
     auth_rate_limiter: RateLimiter
+    # The units of work services open. Default: SQL on `db`; service unit tests pass tests/fakes.FakeUnitOfWork.
+    uow_factory: UnitOfWorkFactory | None = None
+    reads_factory: UnitOfWorkFactory | None = None
     _cipher: FieldCipher | None = None
 
     @property
@@ -36,7 +39,14 @@ class AppContext:
         return self._cipher
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.db.sessionmaker)
+        """A write unit of work: one transaction on the primary."""
+        return self.uow_factory() if self.uow_factory else SqlUnitOfWork(self.db.sessionmaker)
+
+    def reads(self) -> UnitOfWork:
+        """A read unit of work on the AUTOCOMMIT read engine (hot read paths; statements stand alone)."""
+        if self.reads_factory:
+            return self.reads_factory()
+        return SqlUnitOfWork(self.db.read_sessionmaker, role="read")
 
     @property
     def producer_password_policy(self) -> PasswordPolicy:

@@ -21,6 +21,7 @@ class Database:
     engine: AsyncEngine
     read_engine: AsyncEngine  # AUTOCOMMIT, no reset-on-return: for hot read paths (quality.md "Speed")
     sessionmaker: async_sessionmaker[Any]
+    read_sessionmaker: async_sessionmaker[Any]  # sessions on read_engine (the read role of the unit of work)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -116,4 +117,5 @@ def make_database(settings: Settings) -> Database:
         engine=engine,
         read_engine=read_engine,
         sessionmaker=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
+        read_sessionmaker=async_sessionmaker(read_engine, expire_on_commit=False, autoflush=False),
     )

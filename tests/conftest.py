@@ -27,7 +27,7 @@ from app.config import Settings
 from app.demo.seed import seed_demo
 from app.main import create_app
 from app.repositories.orm import Base
-from app.repositories.uow import UnitOfWork
+from app.repositories.uow import SqlUnitOfWork
 
 BACKEND = os.environ.get("PORTAL_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
@@ -183,7 +183,7 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-un
 async def demo(app) -> list[str]:  # type: ignore[no-untyped-def]
     """The demo sign-ins of api.md: admin, demoagent, otheragent (+ newagent, pending)."""
     ctx = app.state.ctx
-    return await seed_demo(UnitOfWork(ctx.db.sessionmaker), ctx.hasher, ctx.clock)
+    return await seed_demo(SqlUnitOfWork(ctx.db.sessionmaker), ctx.hasher, ctx.clock)
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from app.clock import Clock
 from app.demo.book import load_demo_book
 from app.domain.accounts import AccountStatus, Role
 from app.repositories.orm import Registration, StateRegistration, User
-from app.repositories.uow import UnitOfWork
+from app.repositories.uow import SqlUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ DEMO_USERS = (
 )
 
 
-async def seed_demo(uow: UnitOfWork, hasher: PasswordHasher, clock: Clock) -> list[str]:
+async def seed_demo(uow: SqlUnitOfWork, hasher: PasswordHasher, clock: Clock) -> list[str]:
     """Create the demo sign-ins that do not exist yet, then the demo book unless it is there; returns the user
     names created."""
     now = clock.now()
@@ -146,6 +146,6 @@ async def seed_demo(uow: UnitOfWork, hasher: PasswordHasher, clock: Clock) -> li
     return created
 
 
-async def has_users(uow: UnitOfWork) -> bool:
+async def has_users(uow: SqlUnitOfWork) -> bool:
     async with uow:
         return (await uow.session.execute(select(User.id).limit(1))).first() is not None

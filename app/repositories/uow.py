@@ -1,10 +1,22 @@
-"""Unit of work: one transaction; rolls back unless committed (services own it)."""
+"""Unit of work: the one way services reach the database.
+
+`UnitOfWork` is the port services are written against: one transaction, the repositories on it, commit and
+after-commit hooks. `SqlUnitOfWork` is the SQLAlchemy implementation, in one of two roles:
+
+- **write** (`AppContext.uow()`): one transaction on the primary; rolls back unless committed (services own
+  the commit);
+- **read** (`AppContext.reads()`): a session on the AUTOCOMMIT read engine for the hot read paths (member
+  search, client detail, reports, session checks): no BEGIN/COMMIT round trips, each statement stands alone.
+
+Tests of services use `tests/fakes.FakeUnitOfWork`, an in-memory implementation of the same port.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,34 +42,92 @@ from app.repositories.users import (
     UserRepository,
 )
 
+Role = Literal["write", "read"]
 
-class UnitOfWork:
-    session: AsyncSession
 
-    def __init__(self, sessionmaker: async_sessionmaker[Any]) -> None:
-        self._sessionmaker = sessionmaker
+class UnitOfWork(ABC):
+    """The port: repositories of one transaction. Enter it, use the repositories, commit (or not)."""
+
+    role: Role
+    users: UserRepository
+    registrations: RegistrationRepository
+    state_registrations: StateRegistrationRepository
+    auth_sessions: AuthSessionRepository
+    refresh_tokens: RefreshTokenRepository
+    outbox: OutboxRepository
+    audit: AuditRepository
+    delegates: DelegateRepository
+    email_verifications: EmailVerificationRepository
+    otp_codes: OtpRepository
+    mfa_challenges: MfaChallengeRepository
+    devices: RememberedDeviceRepository
+    password_history: PasswordHistoryRepository
+    prospects: ProspectRepository
+    contact_changes: ContactChangeRepository
+    servicing: ServicingRepository
+    applications: ApplicationRepository
+    payments: PaymentRepository
+
+    def __init__(self) -> None:
         self._after_commit: list[Callable[[], None]] = []
 
-    async def __aenter__(self) -> UnitOfWork:
-        self.session = self._sessionmaker()
-        self.users = UserRepository(self.session)
-        self.registrations = RegistrationRepository(self.session)
-        self.state_registrations = StateRegistrationRepository(self.session)
-        self.auth_sessions = AuthSessionRepository(self.session)
-        self.refresh_tokens = RefreshTokenRepository(self.session)
-        self.outbox = OutboxRepository(self.session)
-        self.audit = AuditRepository(self.session)
-        self.delegates = DelegateRepository(self.session)
-        self.email_verifications = EmailVerificationRepository(self.session)
-        self.otp_codes = OtpRepository(self.session)
-        self.mfa_challenges = MfaChallengeRepository(self.session)
-        self.devices = RememberedDeviceRepository(self.session)
-        self.password_history = PasswordHistoryRepository(self.session)
-        self.prospects = ProspectRepository(self.session)
-        self.contact_changes = ContactChangeRepository(self.session)
-        self.servicing = ServicingRepository(self.session)
-        self.applications = ApplicationRepository(self.session)
-        self.payments = PaymentRepository(self.session)
+    @abstractmethod
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    @abstractmethod
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    @abstractmethod
+    async def _commit(self) -> None: ...
+
+    @abstractmethod
+    async def flush(self) -> None: ...
+
+    async def commit(self) -> None:
+        await self._commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this transaction has committed (e.g. wake the outbox dispatcher)."""
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class SqlUnitOfWork(UnitOfWork):
+    session: AsyncSession
+
+    def __init__(self, sessionmaker: async_sessionmaker[Any], *, role: Role = "write") -> None:
+        super().__init__()
+        self._sessionmaker = sessionmaker
+        self.role = role
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self.session = session = self._sessionmaker()
+        self.users = UserRepository(session)
+        self.registrations = RegistrationRepository(session)
+        self.state_registrations = StateRegistrationRepository(session)
+        self.auth_sessions = AuthSessionRepository(session)
+        self.refresh_tokens = RefreshTokenRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.audit = AuditRepository(session)
+        self.delegates = DelegateRepository(session)
+        self.email_verifications = EmailVerificationRepository(session)
+        self.otp_codes = OtpRepository(session)
+        self.mfa_challenges = MfaChallengeRepository(session)
+        self.devices = RememberedDeviceRepository(session)
+        self.password_history = PasswordHistoryRepository(session)
+        self.prospects = ProspectRepository(session)
+        self.contact_changes = ContactChangeRepository(session)
+        self.servicing = ServicingRepository(session)
+        self.applications = ApplicationRepository(session)
+        self.payments = PaymentRepository(session)
         self._after_commit = []
         return self
 
@@ -68,16 +138,8 @@ class UnitOfWork:
         # so what a service returns stays readable after the unit of work ends.
         await self.session.close()
 
-    async def commit(self) -> None:
+    async def _commit(self) -> None:
         await self.session.commit()
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            callback()
 
     async def flush(self) -> None:
         await self.session.flush()
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run `callback` once this transaction has committed (e.g. wake the outbox dispatcher)."""
-        if callback not in self._after_commit:
-            self._after_commit.append(callback)

@@ -25,7 +25,7 @@ from app.repositories.orm import (
     Prospect,
     User,
 )
-from app.repositories.uow import UnitOfWork
+from app.repositories.uow import SqlUnitOfWork
 
 BOOK_TABLES = (
     Account,
@@ -236,5 +236,5 @@ async def test_seed_demo_again_adds_nothing(app, demo) -> None:
 
     before = await counts()
     ctx = app.state.ctx
-    assert await seed_demo(UnitOfWork(ctx.db.sessionmaker), ctx.hasher, ctx.clock) == []
+    assert await seed_demo(SqlUnitOfWork(ctx.db.sessionmaker), ctx.hasher, ctx.clock) == []
     assert await counts() == before

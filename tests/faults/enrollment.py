@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.repositories.orm import County, Plan, PlanRate
-from app.repositories.uow import UnitOfWork
+from app.repositories.uow import SqlUnitOfWork
 from tests.api.test_enrollments import HOUSEHOLD, OTHER, PLANS, SIGNATURES, applicant, general
 from tests.factories import ensure_reference
 
@@ -26,7 +26,7 @@ CARD = {
 
 async def add_reference(engine: AsyncEngine, year: int) -> None:
     """County 60699 (Testcook, IL), the HMO and dental plans of tests/api/test_enrollments.py for `year`."""
-    async with UnitOfWork(async_sessionmaker(engine, expire_on_commit=False)) as uow:
+    async with SqlUnitOfWork(async_sessionmaker(engine, expire_on_commit=False)) as uow:
         await ensure_reference(uow)
         uow.session.add(County(zip_code="60699", fips="17999", name="Testcook", state="IL", rating_area=9))
         for pid, name, cov, nt, pcp, net in (
