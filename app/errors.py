@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.domain.documents import MalformedUpload, PayloadTooLarge, UnsupportedMediaType
 from app.domain.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -43,6 +44,10 @@ STATUS_OF: dict[type[DomainError], int] = {
     Forbidden: 403,
     TooManyRequests: 429,
     ServiceUnavailable: 503,
+    # Uploads (R-DOC-1): the body is too large, not multipart/form-data, or cannot be parsed.
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    MalformedUpload: 400,
 }
 
 HTTP_TITLES = {
@@ -114,6 +119,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if status == 503:
         headers["Retry-After"] = "2"
+    if isinstance(exc, PayloadTooLarge):
+        # The rest of an oversized body is never read, so that connection is not reused.
+        headers["Connection"] = "close"
     errors = [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors] or None
     return problem_response(
         request,

@@ -4,17 +4,20 @@ service passes in the reference facts (producer numbers, plans, providers) and t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.domain.dates import age_on
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, check_life_events, sep_choice_allowed
-from app.domain.errors import ErrorCollector, ValidationFailed
+from app.domain.errors import Conflict, ErrorCollector, ValidationFailed
+from app.domain.payments import PENDING
 from app.domain.rating import Person
 
 SECTIONS = ("general", "applicant", "household", "plans", "other-coverage", "signatures")
-EDITABLE_STATUSES = ("incomplete", "failed")
+INCOMPLETE, SUBMITTED, FAILED = "incomplete", "submitted", "failed"
+EDITABLE_STATUSES = (INCOMPLETE, FAILED)
+PAY_LATER = "Pay Later"
 PCP_NETWORK_TYPES = ("HMO", "POS")
 PEDIATRIC_DENTAL_AGE = 19  # R-ENR-10: under 19
 CHILD_ONLY_AGE = 18  # R-ENR-13
@@ -389,6 +392,131 @@ def client_app_id(application_id: int) -> str:
     return f"{1000 + application_id}"
 
 
-def expires_at(last_change, days: int):  # type: ignore[no-untyped-def]
+def expires_at(last_change: datetime, days: int) -> datetime:
     """R-ENR-16: incomplete and failed applications expire 90 days after their last change."""
     return last_change + timedelta(days=days)
+
+
+# --- the application aggregate: its lifecycle (R-ENR-1, R-ENR-15, R-ENR-16, R-PAY-4) -----------------------------
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """An application's bookkeeping: status, version (optimistic concurrency), last change, expiry, the outcome of
+    its submission and its payment status. Every change of these goes through one method here, which answers the
+    new state; `apply_to` writes it onto the stored application (the one place the row's bookkeeping is set).
+
+    Incomplete and failed applications can be changed (each change a new version that restarts the 90 days,
+    R-ENR-1 / R-ENR-16); submission makes one submitted or failed (R-ENR-15); a failed one is reopened by a saved
+    section; payments are taken once submitted (R-PAY-1) and their status shows on it (R-PAY-4).
+    """
+
+    status: str
+    version: int
+    updated_at: datetime
+    expires_at: datetime
+    failure_reason: str | None = None
+    date_submitted: datetime | None = None
+    client_app_id: str | None = None
+    payment_status: str | None = None
+
+    # --- reading and writing the stored application -----------------------------------------------------------
+
+    @classmethod
+    def of(cls, application: Any) -> Lifecycle:
+        """The lifecycle of a stored application (any object with these attributes)."""
+        return cls(**{f.name: getattr(application, f.name) for f in fields(cls)})
+
+    def apply_to(self, application: Any) -> None:
+        """Write this state onto the stored application (only what differs, so nothing else is marked changed)."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if getattr(application, f.name, None) != value:
+                setattr(application, f.name, value)
+
+    # --- start and expiry ---------------------------------------------------------------------------------------
+
+    @classmethod
+    def started(cls, now: datetime, *, expiry_days: int) -> Lifecycle:
+        """R-ENR-1: a new application is incomplete, version 1, and expires `expiry_days` after now (R-ENR-16)."""
+        return cls(status=INCOMPLETE, version=1, updated_at=now, expires_at=expires_at(now, expiry_days))
+
+    def is_expired(self, now: datetime) -> bool:
+        """R-ENR-16: an incomplete or failed application is gone once its expiry has passed; a submitted one stays."""
+        return self.status != SUBMITTED and self.expires_at <= now
+
+    # --- changes ------------------------------------------------------------------------------------------------
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    def check_editable(self) -> None:
+        """R-ENR-15: a submitted application can no longer be changed."""
+        if not self.editable:
+            raise Conflict("A submitted application can no longer be changed.", code="enrollment.submitted")
+
+    def check_deletable(self) -> None:
+        if self.status == SUBMITTED:
+            raise Conflict("A submitted application cannot be deleted.", code="enrollment.submitted")
+
+    def check_version(self, expected: int | None) -> None:
+        """Optimistic concurrency: a save that names a version must name the current one (None: no check)."""
+        if expected is not None and expected != self.version:
+            raise Conflict(
+                f"This application was changed elsewhere (version {self.version}, you sent {expected}). "
+                "Reload it and save again.",
+                code="enrollment.stale_version",
+                extra={"current_version": self.version},
+            )
+
+    def changed(self, now: datetime, *, expiry_days: int) -> Lifecycle:
+        """R-ENR-1 / R-ENR-16: a saved change is a new version, and the 90 days start again from it."""
+        return replace(self, version=self.version + 1, updated_at=now, expires_at=expires_at(now, expiry_days))
+
+    def section_saved(self, now: datetime, *, expiry_days: int) -> Lifecycle:
+        """R-ENR-1: a saved section is a change; R-ENR-15: it reopens a failed application (incomplete again)."""
+        current = replace(self, status=INCOMPLETE, failure_reason=None) if self.status == FAILED else self
+        return current.changed(now, expiry_days=expiry_days)
+
+    # --- submission (R-ENR-15) ------------------------------------------------------------------------------------
+
+    def check_submittable(self, record_number: str | None) -> None:
+        """R-ENR-15 / R-ENR-18: an application is submitted once."""
+        if self.status == SUBMITTED:
+            raise Conflict(f"Application {record_number} was already submitted.", code="enrollment.submitted")
+
+    def submitted(
+        self,
+        now: datetime,
+        *,
+        application_id: int,
+        accepted: bool,
+        reason: str | None,
+        pay_now: bool,
+        expiry_days: int,
+    ) -> Lifecycle:
+        """R-ENR-15: the enrollment system's answer. Accepted: submitted, with its client app id and payment status
+        (Pending to pay now, else Pay Later, R-PAY-4). Refused: failed with the reason, and (like any change) the 90
+        days start again (R-ENR-16). Either way a new version, submitted now."""
+        sent = replace(self, date_submitted=now, updated_at=now, version=self.version + 1)
+        if accepted:
+            return replace(
+                sent,
+                status=SUBMITTED,
+                failure_reason=None,
+                client_app_id=client_app_id(application_id),
+                payment_status=PENDING if pay_now else PAY_LATER,
+            )
+        return replace(sent, status=FAILED, failure_reason=reason, expires_at=expires_at(now, expiry_days))
+
+    # --- payment (R-PAY-1, R-PAY-4) -------------------------------------------------------------------------------
+
+    def check_payable(self) -> None:
+        """R-PAY-1: the binder payment is taken once the application is submitted."""
+        if self.status != SUBMITTED:
+            raise Conflict("Payments are taken once the application is submitted.", code="payment.not_submitted")
+
+    def paid(self, payment_status: str) -> Lifecycle:
+        """R-PAY-4: the application shows the status of its latest payment."""
+        return replace(self, payment_status=payment_status)

@@ -18,6 +18,16 @@ def is_live(status: str) -> bool:
     return status in LIVE_STATUSES
 
 
+class LivePaymentRefused(Conflict):
+    """The database refused a second live payment of an application (the unique index over the live statuses).
+
+    Only reachable if the check under the application lock was bypassed; the service answers it as that check
+    does, naming the payment that won (`payment_exists`).
+    """
+
+    code = "conflict"
+
+
 def payment_exists(payment_id: int, status: str) -> Conflict:
     """The 409 for a second capture while one is live; it names the live payment so the client can go on with it."""
     if status == SUCCESSFUL:

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
-from app.domain.payments import LIVE_STATUSES, SUCCESSFUL
+from app.domain.payments import LIVE_STATUSES, SUCCESSFUL, LivePaymentRefused
 from app.repositories.base import RepositoryBase
 from app.repositories.orm import (
     Application,
@@ -37,6 +38,10 @@ class ApplicationRepository(RepositoryBase[Application]):
         if for_update:  # the row as it is once locked, even if this session read it before
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def delete(self, app: Application) -> None:
+        """Remove an (unsubmitted) application; its row goes at the next flush or commit."""
+        await self.session.delete(app)
 
     async def list_in_book(
         self, producer_id: int, *, statuses: Sequence[str], now: datetime, page: int, page_size: int
@@ -138,8 +143,28 @@ class ApplicationRepository(RepositoryBase[Application]):
         return bool((await self.session.execute(stmt)).scalar_one())
 
 
+# uq_payments_application_live, as each database names it when it refuses a row: PostgreSQL names the index,
+# SQLite the indexed column.
+_LIVE_PAYMENT_INDEX = ("uq_payments_application_live", "payments.application_id")
+
+
 class PaymentRepository(RepositoryBase[Payment]):
     model = Payment
+
+    async def add_live(self, payment: Payment) -> Payment:
+        """Insert a new (live) payment now. LivePaymentRefused when the database refuses it as the application's
+        second live payment (uq_payments_application_live); the transaction is then unusable: the caller lets the
+        unit of work roll back."""
+        self.session.add(payment)
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            if not any(name in str(exc.orig) for name in _LIVE_PAYMENT_INDEX):
+                raise
+            raise LivePaymentRefused(
+                "This conflicts with data that already exists (it may have just been created)."
+            ) from exc
+        return payment
 
     async def get_in_book(self, payment_id: int, producer_id: int, *, for_update: bool = False) -> Payment | None:
         stmt = select(Payment).where(Payment.id == payment_id, Payment.producer_id == producer_id)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.repositories.base import RepositoryBase
 from app.repositories.like import contains_pattern, like_text
 from app.repositories.orm import (
     Account,
+    Base,
     IdCardRequest,
     IdCardRequestItem,
     MedicalGroup,
@@ -25,10 +26,13 @@ from app.repositories.orm import (
     PolicyMember,
 )
 
+R = TypeVar("R", bound=Base)
 
-class ServicingRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+
+class ServicingRepository(RepositoryBase[PcpChange]):
+    """ID card requests and PCP changes (their rows and items), the policies and members they are for."""
+
+    model = PcpChange
 
     # --- book -------------------------------------------------------------------------------------------
     async def policy_in_book(
@@ -191,8 +195,10 @@ class ServicingRepository:
         return list(rows), int(total)
 
     # --- ID card requests -----------------------------------------------------------------------------------
-    def add(self, obj: Any) -> None:
+    def add(self, obj: R) -> R:
+        """Any row of the servicing tables (card requests and their items, PCP changes, assignments)."""
         self.session.add(obj)
+        return obj
 
     async def card_request(
         self, producer_id: int, request_id: int

@@ -29,10 +29,13 @@ from app.repositories.delegates import (
     PasswordHistoryRepository,
     RememberedDeviceRepository,
 )
+from app.repositories.documents import DocumentRepository
+from app.repositories.e_questions import EQuestionRepository
 from app.repositories.enrollments import ApplicationRepository, PaymentRepository
 from app.repositories.members import ContactChangeRepository
 from app.repositories.outbox import OutboxRepository
 from app.repositories.prospects import ProspectRepository
+from app.repositories.quotes import QuoteRepository
 from app.repositories.servicing import ServicingRepository
 from app.repositories.tokens import RefreshTokenRepository
 from app.repositories.users import (
@@ -67,6 +70,9 @@ class UnitOfWork(ABC):
     servicing: ServicingRepository
     applications: ApplicationRepository
     payments: PaymentRepository
+    quotes: QuoteRepository
+    documents: DocumentRepository
+    e_questions: EQuestionRepository
 
     def __init__(self) -> None:
         self._after_commit: list[Callable[[], None]] = []
@@ -128,6 +134,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.servicing = ServicingRepository(session)
         self.applications = ApplicationRepository(session)
         self.payments = PaymentRepository(session)
+        self.quotes = QuoteRepository(session)
+        self.documents = DocumentRepository(session)
+        self.e_questions = EQuestionRepository(session)
         self._after_commit = []
         return self
 

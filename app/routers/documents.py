@@ -9,8 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.adapters.storage import DocumentStorage, LocalFolderStorage
 from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx, audit_read
-from app.domain.documents import MalformedUpload, PayloadTooLarge, UnsupportedMediaType
-from app.errors import error_responses, problem_response
+from app.errors import error_responses
 from app.schemas.common import Page
 from app.schemas.documents import UPLOAD_REQUEST_BODY, DocumentRead, DocumentTypeRead
 from app.services import documents as document_service
@@ -22,8 +21,6 @@ IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=100, description="Retries with the same key return the first answer"),
 ]
-# app/errors.py has no status for these upload-only kinds; they are answered here.
-UPLOAD_STATUS: dict[type[Exception], int] = {PayloadTooLarge: 413, UnsupportedMediaType: 415, MalformedUpload: 400}
 
 
 async def document_storage(ctx: Ctx) -> DocumentStorage:
@@ -52,24 +49,18 @@ async def upload_document(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """R-DOC-1..3: multipart file + document type (+ account, e-app number) → file name and tracking number."""
-    try:
-        code, body = await document_service.upload_document(
-            ctx=ctx,
-            producer=producer,
-            storage=storage,
-            request=req,
-            body=request.stream(),
-            content_type=request.headers.get("content-type"),
-            content_length=request.headers.get("content-length"),
-            idempotency_key=idempotency_key,
-            path=request.url.path,
-        )
-    except (PayloadTooLarge, UnsupportedMediaType, MalformedUpload) as exc:
-        # The rest of an oversized body is never read, so that connection is not reused.
-        close = {"Connection": "close"} if isinstance(exc, PayloadTooLarge) else None
-        return problem_response(
-            request, status=UPLOAD_STATUS[type(exc)], code=exc.code, detail=exc.message, title=exc.title, headers=close
-        )
+    # Upload errors (too large, not multipart/form-data, malformed) become problem documents in app/errors.py.
+    code, body = await document_service.upload_document(
+        ctx=ctx,
+        producer=producer,
+        storage=storage,
+        request=req,
+        body=request.stream(),
+        content_type=request.headers.get("content-type"),
+        content_length=request.headers.get("content-length"),
+        idempotency_key=idempotency_key,
+        path=request.url.path,
+    )
     return JSONResponse(DocumentRead.model_validate(body).model_dump(mode="json"), status_code=code)
 
 

@@ -40,8 +40,8 @@ from app.domain.documents import (
     tracking_number,
 )
 from app.domain.errors import NotFound, ValidationFailed
-from app.repositories.documents import DocumentRepository
 from app.repositories.orm import Document
+from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 from app.services.idempotency import request_fingerprint, run_idempotent
@@ -267,7 +267,7 @@ def list_document_types() -> tuple[DocumentType, ...]:
 
 
 def _audit(
-    uow: Any,
+    uow: UnitOfWork,
     ctx: AppContext,
     request: RequestContext,
     action: str,
@@ -353,7 +353,7 @@ async def _record(
 ) -> DocumentView:
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        documents = DocumentRepository(uow.session)
+        documents = uow.documents
         check_references_in_book(
             sub,
             account_in_book=sub.account_number is None
@@ -407,16 +407,14 @@ async def list_documents(
 ) -> tuple[list[DocumentView], int]:
     """R-DOC-4: "View Submitted Documents", newest first."""
     async with ctx.uow() as uow:
-        rows, total = await DocumentRepository(uow.session).list_for_producer(
-            producer.user_id, page=page, page_size=page_size
-        )
+        rows, total = await uow.documents.list_for_producer(producer.user_id, page=page, page_size=page_size)
         return [DocumentView.of(d) for d in rows], total
 
 
 async def delete_document(*, ctx: AppContext, producer: Principal, tracking: str, request: RequestContext) -> None:
     """R-DOC-4: the row leaves the history; the carrier keeps the document it received."""
     async with ctx.uow() as uow:
-        doc = await DocumentRepository(uow.session).get_for_producer(tracking, producer.user_id, for_update=True)
+        doc = await uow.documents.get_for_producer(tracking, producer.user_id, for_update=True)
         if doc is None:
             raise NotFound(NOT_FOUND.format(tracking))
         doc.deleted_at = ctx.clock.now()

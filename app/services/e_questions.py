@@ -22,7 +22,6 @@ from app.domain.e_questions import (
     tracking_number,
 )
 from app.domain.errors import NotFound
-from app.repositories.e_questions import EQuestionRepository
 from app.repositories.orm import EQuestion
 from app.repositories.uow import UnitOfWork
 from app.services import audit
@@ -117,7 +116,7 @@ async def create_e_question(
     async def create() -> tuple[int, dict[str, Any]]:
         now = ctx.clock.now()
         async with ctx.uow() as uow:
-            questions = EQuestionRepository(uow.session)
+            questions = uow.e_questions
             if checked.kind is EQuestionKind.member_specific and checked.client_id is not None:
                 if not await questions.client_in_book(producer.user_id, client_reference(checked.client_id)):
                     raise client_not_in_book(checked.client_id)
@@ -164,15 +163,13 @@ async def list_e_questions(
 ) -> tuple[list[EQuestionView], int]:
     """R-EQ-4: "My E-Questions", newest first."""
     async with ctx.uow() as uow:
-        rows, total = await EQuestionRepository(uow.session).list_for_producer(
-            producer.user_id, page=page, page_size=page_size
-        )
+        rows, total = await uow.e_questions.list_for_producer(producer.user_id, page=page, page_size=page_size)
         return [EQuestionView.of(q) for q in rows], total
 
 
 async def get_e_question(*, ctx: AppContext, producer: Principal, question_id: int) -> EQuestionView:
     async with ctx.uow() as uow:
-        q = await EQuestionRepository(uow.session).get_for_producer(question_id, producer.user_id)
+        q = await uow.e_questions.get_for_producer(question_id, producer.user_id)
         if q is None:
             raise NotFound(NOT_FOUND.format(question_id))
         return EQuestionView.of(q)
@@ -181,7 +178,7 @@ async def get_e_question(*, ctx: AppContext, producer: Principal, question_id: i
 async def delete_e_question(*, ctx: AppContext, producer: Principal, question_id: int, request: RequestContext) -> None:
     """R-EQ-4: the row leaves "My E-Questions"."""
     async with ctx.uow() as uow:
-        q = await EQuestionRepository(uow.session).get_for_producer(question_id, producer.user_id, for_update=True)
+        q = await uow.e_questions.get_for_producer(question_id, producer.user_id, for_update=True)
         if q is None:
             raise NotFound(NOT_FOUND.format(question_id))
         q.deleted_at = ctx.clock.now()
@@ -194,7 +191,7 @@ async def list_for_admin(
 ) -> tuple[list[EQuestionView], int]:
     """The carrier's queue, oldest first."""
     async with ctx.uow() as uow:
-        rows, total = await EQuestionRepository(uow.session).list_for_admin(
+        rows, total = await uow.e_questions.list_for_admin(
             status=status.value if status else None, page=page, page_size=page_size
         )
         return [EQuestionView.of(q) for q in rows], total
@@ -205,7 +202,7 @@ async def respond(
 ) -> EQuestionView:
     """R-EQ-3: the answer sets "Responded" and the time, once; the producer is emailed that it is in."""
     async with ctx.uow() as uow:
-        q = await EQuestionRepository(uow.session).get_for_update(question_id)
+        q = await uow.e_questions.get_for_update(question_id)
         if q is None:
             raise NotFound(f"No e-question {question_id}.")
         result = answer(status=q.status, deleted=q.deleted_at is not None, response=response, now=ctx.clock.now())

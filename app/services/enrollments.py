@@ -15,14 +15,12 @@ from app.context import AppContext
 from app.domain.accounts import Principal, Role
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, calculate_effective_date
 from app.domain.enrollments import (
-    EDITABLE_STATUSES,
     Facts,
+    Lifecycle,
     PlanFacts,
     check_for_submit,
     check_life_event_change,
     check_section,
-    client_app_id,
-    expires_at,
     rated_people,
     record_number,
 )
@@ -183,17 +181,15 @@ def _total(medical: Decimal | None, dental: Decimal | None) -> Decimal | None:
 
 def _new_application(ctx: AppContext, principal: Principal, quote: Quote | None) -> Application:
     now = ctx.clock.now()
-    return Application(
+    app = Application(
         producer_id=principal.book_id,
         created_by_id=principal.user_id,
         quote_id=quote.id if quote else None,
-        status="incomplete",
-        version=1,
         sections={},
         created_at=now,
-        updated_at=now,
-        expires_at=expires_at(now, ctx.settings.application_expiry_days),
     )
+    Lifecycle.started(now, expiry_days=ctx.settings.application_expiry_days).apply_to(app)
+    return app
 
 
 async def _assign_numbers(uow: UnitOfWork, app: Application) -> None:
@@ -286,7 +282,7 @@ async def _load(
     app = await uow.applications.get_in_book(application_id, principal.book_id, for_update=for_update)
     if app is None:
         raise NotFound(f"Application {application_id} not found.")
-    if app.status != "submitted" and app.expires_at <= ctx.clock.now():  # R-ENR-16
+    if Lifecycle.of(app).is_expired(ctx.clock.now()):  # R-ENR-16
         raise NotFound(
             f"Application {application_id} expired 90 days after its last change.", code="enrollment.expired"
         )
@@ -341,9 +337,8 @@ async def delete_application(
 ) -> None:
     async with ctx.uow() as uow:
         app = await _load(uow, principal, application_id, ctx, for_update=True)
-        if app.status == "submitted":
-            raise Conflict("A submitted application cannot be deleted.", code="enrollment.submitted")
-        await uow.session.delete(app)
+        Lifecycle.of(app).check_deletable()
+        await uow.applications.delete(app)
         audit.record(
             uow,
             now=ctx.clock.now(),
@@ -360,16 +355,6 @@ async def delete_application(
 # --- sections ----------------------------------------------------------------------------------------------------
 
 
-def _check_version(app: Application, expected: int | None) -> None:
-    if expected is not None and expected != app.version:
-        raise Conflict(
-            f"This application was changed elsewhere (version {app.version}, you sent {expected}). "
-            "Reload it and save again.",
-            code="enrollment.stale_version",
-            extra={"current_version": app.version},
-        )
-
-
 async def save_section(
     *,
     ctx: AppContext,
@@ -384,9 +369,9 @@ async def save_section(
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         app = await _load(uow, principal, application_id, ctx, for_update=True)
-        if app.status not in EDITABLE_STATUSES:
-            raise Conflict("A submitted application can no longer be changed.", code="enrollment.submitted")
-        _check_version(app, expected_version)
+        lifecycle = Lifecycle.of(app)
+        lifecycle.check_editable()
+        lifecycle.check_version(expected_version)
         sections = copy.deepcopy(app.sections)
         if name == "general" and sections.get("general") and data.get("is_sep", True):
             check_life_event_change(sections["general"].get("life_events") or [], data.get("life_events") or [])
@@ -406,11 +391,8 @@ async def save_section(
         app.sections = sections
         medical, dental = await _premiums(ctx, uow, app, sections)
         app.monthly_premium = _total(medical, dental)
-        if app.status == "failed":  # R-ENR-15: a failed application can be reopened
-            app.status, app.failure_reason = "incomplete", None
-        app.version += 1
-        app.updated_at = now
-        app.expires_at = expires_at(now, ctx.settings.application_expiry_days)
+        # R-ENR-15: a failed application is reopened; R-ENR-16: the 90 days start again.
+        lifecycle.section_saved(now, expiry_days=ctx.settings.application_expiry_days).apply_to(app)
         audit.record(
             uow,
             now=now,
@@ -433,8 +415,8 @@ async def calculate_effective(
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         app = await _load(uow, principal, application_id, ctx, for_update=True)
-        if app.status not in EDITABLE_STATUSES:
-            raise Conflict("A submitted application can no longer be changed.", code="enrollment.submitted")
+        lifecycle = Lifecycle.of(app)
+        lifecycle.check_editable()
         general = app.sections.get("general")
         if not general:
             raise ValidationFailed(
@@ -452,9 +434,7 @@ async def calculate_effective(
         app.effective_date = effective
         medical, dental = await _premiums(ctx, uow, app, app.sections)
         app.monthly_premium = _total(medical, dental)
-        app.version += 1
-        app.updated_at = now
-        app.expires_at = expires_at(now, ctx.settings.application_expiry_days)
+        lifecycle.changed(now, expiry_days=ctx.settings.application_expiry_days).apply_to(app)
         await uow.commit()
         return effective
 
@@ -466,8 +446,8 @@ async def submit(*, ctx: AppContext, principal: Principal, application_id: int, 
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         app = await _load(uow, principal, application_id, ctx, for_update=True)
-        if app.status == "submitted":
-            raise Conflict(f"Application {app.record_number} was already submitted.", code="enrollment.submitted")
+        lifecycle = Lifecycle.of(app)
+        lifecycle.check_submittable(app.record_number)
         facts = await _facts(ctx, uow, principal, app, app.sections)
         check_for_submit(app.sections, facts)
         person = app.sections["applicant"]["applicant"]
@@ -478,9 +458,6 @@ async def submit(*, ctx: AppContext, principal: Principal, application_id: int, 
             on=app.effective_date or now.date(),
         )
         outcome = await _gateway(ctx).submit(record_number=app.record_number or "", has_active_coverage=duplicate)
-        app.date_submitted = now
-        app.updated_at = now
-        app.version += 1
         medical, dental = await _premiums(ctx, uow, app, app.sections)
         app.monthly_premium = _total(medical, dental)
         plan_ids = [app.sections["plans"].get("medical_plan_id"), app.sections["plans"].get("dental_plan_id")]
@@ -489,14 +466,14 @@ async def submit(*, ctx: AppContext, principal: Principal, application_id: int, 
         app.product_name = ", ".join(p.name for p in chosen.values())[:300] or None
         app.coverage = "medical" if plan_ids[0] else "dental"
         app.member_count = 1 + (1 if house.get("spouse") else 0) + len(house.get("dependents") or [])
-        if outcome.accepted:
-            app.status, app.failure_reason = "submitted", None
-            app.client_app_id = client_app_id(app.id)
-            pay_now = app.sections["signatures"].get("payment_option") == "pay_now"
-            app.payment_status = "Pending" if pay_now else "Pay Later"
-        else:
-            app.status, app.failure_reason = "failed", outcome.reason
-            app.expires_at = expires_at(now, ctx.settings.application_expiry_days)
+        lifecycle.submitted(
+            now,
+            application_id=app.id,
+            accepted=outcome.accepted,
+            reason=outcome.reason,
+            pay_now=app.sections["signatures"].get("payment_option") == "pay_now",
+            expiry_days=ctx.settings.application_expiry_days,
+        ).apply_to(app)
         audit.record(
             uow,
             now=now,

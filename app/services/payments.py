@@ -7,13 +7,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from app.adapters.gateways import SimulatedPaymentProcessor, aba_routing_ok, luhn_ok
 from app.context import AppContext
 from app.domain.accounts import Principal
+from app.domain.enrollments import Lifecycle
 from app.domain.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
-from app.domain.payments import PENDING, SUCCESSFUL, check_capture, check_charge, payment_exists
+from app.domain.payments import (
+    PENDING,
+    SUCCESSFUL,
+    LivePaymentRefused,
+    check_capture,
+    check_charge,
+    payment_exists,
+)
 from app.repositories.orm import Application, Payment
 from app.repositories.uow import UnitOfWork
 from app.services import audit
@@ -80,9 +86,9 @@ async def create_payment(
             request=request,
             now=now,
         )
-    except IntegrityError:
-        # Only reachable if the application lock was bypassed: uq_payments_application_live refused a second live
-        # payment. Answer as the check under the lock does, naming the payment that won.
+    except LivePaymentRefused:
+        # Only reachable if the application lock was bypassed: the database refused a second live payment. Answer
+        # as the check under the lock does, naming the payment that won.
         async with ctx.uow() as uow:
             live = await uow.payments.live_for_application(application_id)
         if live is None:
@@ -109,11 +115,11 @@ async def _capture(
         app = await uow.applications.get_in_book(application_id, principal.book_id, for_update=True)
         if app is None:
             raise NotFound(f"Application {application_id} not found.")
-        if app.status != "submitted":
-            raise Conflict("Payments are taken once the application is submitted.", code="payment.not_submitted")
+        lifecycle = Lifecycle.of(app)
+        lifecycle.check_payable()
         live = await uow.payments.live_for_application(app.id)
         check_capture(live=(live.id, live.status) if live else None)
-        if app.payment_status == SUCCESSFUL:
+        if lifecycle.payment_status == SUCCESSFUL:
             raise Conflict("The binder payment was already made.", code="payment.already_paid")
         if app.monthly_premium is None:
             raise Conflict("The application has no premium to pay.", code="payment.no_amount")
@@ -138,8 +144,8 @@ async def _capture(
             confirmation_number=f"PC{secrets.randbelow(10**10):010d}",
             created_at=now,
         )
-        uow.payments.add(payment)
-        app.payment_status = PENDING  # R-PAY-4
+        await uow.payments.add_live(payment)
+        lifecycle.paid(PENDING).apply_to(app)  # R-PAY-4
         audit.record(
             uow,
             now=now,
@@ -200,7 +206,7 @@ async def submit_payment(
         payment.status = SUCCESSFUL if outcome.approved else "Declined"
         payment.decline_reason = outcome.reason
         payment.submitted_at = now
-        app.payment_status = payment.status  # R-PAY-4
+        Lifecycle.of(app).paid(payment.status).apply_to(app)  # R-PAY-4
         audit.record(
             uow,
             now=now,
@@ -225,7 +231,7 @@ async def cancel_payment(*, ctx: AppContext, principal: Principal, payment_id: i
         if payment.status != PENDING:
             raise Conflict(f"This payment is already {payment.status}.", code="payment.not_pending")
         payment.status = "Cancelled"
-        app.payment_status = "Cancelled"
+        Lifecycle.of(app).paid(payment.status).apply_to(app)  # R-PAY-4
         audit.record(
             uow,
             now=now,

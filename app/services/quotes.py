@@ -131,7 +131,7 @@ async def _view(repo: QuoteRepository, quote: Quote, username: str | None) -> Qu
 async def list_counties(*, ctx: AppContext, zip_code: str, page: int, page_size: int) -> tuple[list[CountyInfo], int]:
     """The counties of a zip code (a zip code we do not serve has none)."""
     async with ctx.uow() as uow:
-        counties = await QuoteRepository(uow.session).counties_for_zip(zip_code)
+        counties = await uow.quotes.counties_for_zip(zip_code)
     start = (page - 1) * page_size
     return counties[start : start + page_size], len(counties)
 
@@ -151,7 +151,7 @@ async def list_plans(
     state = state.upper() if state else None
     county = county if county and county.strip() else None
     async with ctx.uow() as uow:
-        repo = QuoteRepository(uow.session)
+        repo = uow.quotes
         candidates: list[CountyInfo] | None = None
         if zip_code is not None:
             candidates = await repo.counties_for_zip(zip_code)
@@ -179,7 +179,7 @@ async def create_quote(
         check_delegate_prospect(prospect_id)  # before any prospect is read
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        repo = QuoteRepository(uow.session)
+        repo = uow.quotes
         names = None
         if prospect_id is not None:
             prospect = await uow.prospects.get_for_producer(prospect_id, producer_id)
@@ -242,7 +242,7 @@ async def list_quotes(
 ) -> tuple[list[QuoteView], int]:
     """R-QUO-3: the book's saved quotes (the producer's and its delegates'), newest first, with their totals."""
     async with ctx.uow() as uow:
-        repo = QuoteRepository(uow.session)
+        repo = uow.quotes
         rows, total = await repo.list_for_producer(
             _producer_id(principal), prospect_id=prospect_id, page=page, page_size=page_size
         )
@@ -262,7 +262,7 @@ async def list_quotes(
 
 async def get_quote(*, ctx: AppContext, principal: Principal, quote_id: int) -> QuoteView:
     async with ctx.uow() as uow:
-        repo = QuoteRepository(uow.session)
+        repo = uow.quotes
         quote = await _load(repo, principal, quote_id)
         return await _view(repo, quote, await repo.username(quote.created_by_id))
 
@@ -273,7 +273,7 @@ async def quote_plans(
     """R-QUO-2: every plan available for the quote's county and date that its coverage allows, priced for its
     household, cheapest first."""
     async with ctx.uow() as uow:
-        repo = QuoteRepository(uow.session)
+        repo = uow.quotes
         quote = await _load(repo, principal, quote_id)
         allowed = QuoteCoverage(quote.coverage)
         coverages = [c.value for c in PlanCoverage if allowed.includes(c.value) and coverage in (None, c.value)]
@@ -300,7 +300,7 @@ async def select_plans(
 ) -> QuoteView:
     """R-QUO-3: at most one medical and one dental plan, each available for the quote; null clears."""
     async with ctx.uow() as uow:
-        repo = QuoteRepository(uow.session)
+        repo = uow.quotes
         quote = await _load(repo, principal, quote_id, for_update=True)
         username = await repo.username(quote.created_by_id)
         area = (quote.state, quote.rating_area)
@@ -351,7 +351,7 @@ async def enroll(
 
     async def run() -> tuple[int, dict[str, Any]]:
         async with ctx.uow() as uow:
-            repo = QuoteRepository(uow.session)
+            repo = uow.quotes
             # Locked, so two clicks cannot both find no application and both start one.
             quote = await _load(repo, principal, quote_id, for_update=True)
             offers = await repo.offers(_selected_ids(quote), [(quote.state, quote.rating_area)])

@@ -237,7 +237,9 @@ async def test_r_doc_1_declared_length_over_the_cap_is_refused_before_reading(
     r = await client.post(
         DOCS, headers={**producer, "Content-Type": MULTIPART_TYPE, "Content-Length": str(size)}, content=source
     )
-    assert_problem(r, 413, "document.too_large")
+    body = assert_problem(r, 413, "document.too_large")
+    assert body["title"] == "Content too large" and "errors" not in body
+    assert r.headers["connection"] == "close"  # the rest of the body is never read: the connection is not reused
     assert source.pulled == 0  # not one byte of the body was read
     assert await rows(app) == [] and stored_files(storage_dir) == []
 
@@ -378,9 +380,13 @@ async def test_r_doc_2_unknown_fields_wrong_media_types_and_broken_bodies_are_4x
     body = assert_problem(await upload(client, producer, e_app_number="1" * 5000), 422, "document.field_too_long")
     assert body["errors"][0]["field"] == "e_app_number"
     r = await client.post(DOCS, headers=producer, json={"document_type": "other_documents"})
-    assert_problem(r, 415, "document.unsupported_media_type")
+    body = assert_problem(r, 415, "document.unsupported_media_type")
+    assert body["title"] == "Unsupported media type" and "multipart/form-data" in body["detail"]
+    assert "errors" not in body and r.headers.get("connection") != "close"
     r = await client.post(DOCS, headers={**producer, "Content-Type": "multipart/form-data"}, content=b"x")
-    assert_problem(r, 400, "document.malformed_body")
+    body = assert_problem(r, 400, "document.malformed_body")
+    assert body["title"] == "Bad request" and body["detail"] == "The multipart/form-data Content-Type has no boundary."
+    assert "errors" not in body and r.headers.get("connection") != "close"
     r = await client.post(
         DOCS, headers={**producer, "Content-Type": "multipart/form-data; boundary=" + "b" * 300}, content=b"x"
     )

@@ -1,15 +1,17 @@
-"""Application rules, pure (R-ENR-3, 4, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16)."""
+"""Application rules, pure (R-ENR-1, 3, 4, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16; the lifecycle: R-PAY-1, R-PAY-4)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
 from app.domain.effective_dates import OpenEnrollment
 from app.domain.enrollments import (
     Facts,
+    Lifecycle,
     PlanFacts,
     check_applicant,
     check_for_submit,
@@ -23,7 +25,7 @@ from app.domain.enrollments import (
     rated_people,
     record_number,
 )
-from app.domain.errors import ValidationFailed
+from app.domain.errors import Conflict, ValidationFailed
 from app.domain.rating import Person, premiums
 
 FACTS = Facts(
@@ -198,3 +200,138 @@ def test_r_enr_15_all_missing_sections_at_once() -> None:
 def test_r_enr_16_expiry_is_90_days_after_the_last_change() -> None:
     changed = datetime(2026, 11, 22, 12, tzinfo=UTC)
     assert expires_at(changed, 90) == datetime(2027, 2, 20, 12, tzinfo=UTC)
+
+
+# --- the application aggregate: its lifecycle --------------------------------------------------------------------
+
+START = datetime(2026, 11, 22, 12, tzinfo=UTC)
+LATER = START + timedelta(days=3)
+
+
+def test_r_enr_1_r_enr_16_a_new_application_is_incomplete_version_1_and_expires_90_days_on() -> None:
+    new = Lifecycle.started(START, expiry_days=90)
+    assert (new.status, new.version, new.updated_at) == ("incomplete", 1, START)
+    assert new.expires_at == datetime(2027, 2, 20, 12, tzinfo=UTC)
+    assert (new.failure_reason, new.date_submitted, new.client_app_id, new.payment_status) == (None,) * 4
+
+
+def test_r_enr_16_incomplete_and_failed_applications_expire_submitted_ones_do_not() -> None:
+    new = Lifecycle.started(START, expiry_days=90)
+    assert not new.is_expired(new.expires_at - timedelta(seconds=1))
+    assert new.is_expired(new.expires_at)
+    failed = Lifecycle(status="failed", version=3, updated_at=START, expires_at=START, failure_reason="x")
+    assert failed.is_expired(START)
+    submitted = Lifecycle(status="submitted", version=3, updated_at=START, expires_at=START)
+    assert not submitted.is_expired(START + timedelta(days=1000))
+
+
+def test_r_enr_1_r_enr_16_each_saved_change_is_a_new_version_and_restarts_the_90_days() -> None:
+    new = Lifecycle.started(START, expiry_days=90)
+    changed = new.changed(LATER, expiry_days=90)
+    assert (changed.version, changed.updated_at, changed.expires_at) == (2, LATER, LATER + timedelta(days=90))
+    assert changed.status == "incomplete"
+    assert new.version == 1  # the state is a value: a change answers a new one
+    assert changed.section_saved(LATER, expiry_days=90).version == 3
+
+
+def test_r_enr_15_saving_a_section_reopens_a_failed_application() -> None:
+    failed = Lifecycle(status="failed", version=4, updated_at=START, expires_at=START, failure_reason="dup")
+    reopened = failed.section_saved(LATER, expiry_days=90)
+    assert (reopened.status, reopened.failure_reason, reopened.version) == ("incomplete", None, 5)
+    assert reopened.expires_at == LATER + timedelta(days=90)
+    # Recalculating the effective date (R-ENR-5) is a change too, but does not reopen it.
+    recalculated = failed.changed(LATER, expiry_days=90)
+    assert (recalculated.status, recalculated.failure_reason, recalculated.version) == ("failed", "dup", 5)
+
+
+def test_r_enr_15_a_submitted_application_cannot_be_changed_deleted_or_submitted_again() -> None:
+    for status in ("incomplete", "failed"):
+        editable = Lifecycle(status=status, version=1, updated_at=START, expires_at=START)
+        editable.check_editable()
+        editable.check_deletable()
+        editable.check_submittable("A-0001")
+    submitted = Lifecycle(status="submitted", version=2, updated_at=START, expires_at=START)
+    for check, message in (
+        (submitted.check_editable, "can no longer be changed"),
+        (submitted.check_deletable, "cannot be deleted"),
+        (lambda: submitted.check_submittable("A-0007"), "Application A-0007 was already submitted"),
+    ):
+        with pytest.raises(Conflict) as e:
+            check()
+        assert e.value.code == "enrollment.submitted" and message in e.value.message
+
+
+def test_r_enr_1_a_save_naming_a_stale_version_is_refused_with_the_current_one() -> None:
+    current = Lifecycle(status="incomplete", version=3, updated_at=START, expires_at=START)
+    current.check_version(None)
+    current.check_version(3)
+    with pytest.raises(Conflict) as e:
+        current.check_version(2)
+    assert e.value.code == "enrollment.stale_version" and e.value.extra == {"current_version": 3}
+
+
+def test_r_enr_15_r_pay_4_an_accepted_submission_is_submitted_with_its_ids_and_payment_choice() -> None:
+    new = Lifecycle.started(START, expiry_days=90)
+    for pay_now, payment_status in ((True, "Pending"), (False, "Pay Later")):
+        done = new.submitted(LATER, application_id=7, accepted=True, reason=None, pay_now=pay_now, expiry_days=90)
+        assert (done.status, done.failure_reason, done.client_app_id, done.payment_status) == (
+            "submitted",
+            None,
+            "1007",
+            payment_status,
+        )
+        assert (done.version, done.date_submitted, done.updated_at) == (2, LATER, LATER)
+        assert done.expires_at == new.expires_at  # a submitted application does not expire (R-ENR-16)
+
+
+def test_r_enr_15_r_enr_16_a_refused_submission_fails_with_its_reason_and_restarts_the_90_days() -> None:
+    new = Lifecycle.started(START, expiry_days=90)
+    failed = new.submitted(
+        LATER, application_id=7, accepted=False, reason="Active coverage exists.", pay_now=True, expiry_days=90
+    )
+    assert (failed.status, failed.failure_reason, failed.client_app_id, failed.payment_status) == (
+        "failed",
+        "Active coverage exists.",
+        None,
+        None,
+    )
+    assert (failed.version, failed.date_submitted, failed.expires_at) == (2, LATER, LATER + timedelta(days=90))
+    assert failed.editable
+
+
+def test_r_pay_1_r_pay_4_payments_once_submitted_and_their_status_shows_on_the_application() -> None:
+    with pytest.raises(Conflict) as e:
+        Lifecycle.started(START, expiry_days=90).check_payable()
+    assert e.value.code == "payment.not_submitted"
+    submitted = Lifecycle(status="submitted", version=2, updated_at=START, expires_at=START, payment_status="Pending")
+    submitted.check_payable()
+    assert submitted.paid("Successful").payment_status == "Successful"
+    assert submitted.paid("Successful").version == 2  # a payment is not a change of the application
+
+
+def test_r_enr_1_the_lifecycle_is_read_from_and_written_onto_the_stored_application_in_one_place() -> None:
+    row = SimpleNamespace(
+        id=7,
+        status="incomplete",
+        version=1,
+        updated_at=START,
+        expires_at=START + timedelta(days=90),
+        failure_reason=None,
+        date_submitted=None,
+        client_app_id=None,
+        payment_status=None,
+        sections={"x": 1},
+    )
+    lifecycle = Lifecycle.of(row)
+    assert lifecycle == Lifecycle.started(START, expiry_days=90)
+    lifecycle.submitted(LATER, application_id=7, accepted=True, reason=None, pay_now=False, expiry_days=90).apply_to(
+        row
+    )
+    assert (row.status, row.version, row.date_submitted, row.client_app_id, row.payment_status) == (
+        "submitted",
+        2,
+        LATER,
+        "1007",
+        "Pay Later",
+    )
+    assert row.sections == {"x": 1}  # nothing but the lifecycle is touched

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from app.domain.errors import Conflict
-from app.domain.payments import LIVE_STATUSES, check_capture, check_charge, is_live, payment_exists
+from app.domain.payments import (
+    LIVE_STATUSES,
+    LivePaymentRefused,
+    check_capture,
+    check_charge,
+    is_live,
+    payment_exists,
+)
 from app.repositories.orm import Base
 
 
@@ -58,3 +65,10 @@ def test_trust_1_the_database_index_covers_exactly_the_live_statuses() -> None:
     for dialect in ("sqlite", "postgresql"):
         where = index.dialect_options[dialect]["where"]
         assert set(where.right.value) == set(LIVE_STATUSES), (dialect, where)
+
+
+def test_trust_1_the_databases_refusal_of_a_second_live_payment_is_a_domain_conflict() -> None:
+    """R-PAY-1: the repository answers the unique index's refusal as this error (no database error reaches the
+    service); unanswered, it is the same 409 "conflict" as any refused duplicate."""
+    refused = LivePaymentRefused("This conflicts with data that already exists (it may have just been created).")
+    assert isinstance(refused, Conflict) and refused.code == "conflict" and refused.extra == {}
