@@ -30,6 +30,7 @@ from app.repositories.delegates import (
     RememberedDeviceRepository,
 )
 from app.repositories.enrollments import ApplicationRepository, PaymentRepository
+from app.repositories.idempotency import IdempotencyRepository
 from app.repositories.members import ContactChangeRepository
 from app.repositories.outbox import OutboxRepository
 from app.repositories.prospects import ProspectRepository
@@ -67,6 +68,7 @@ class UnitOfWork(ABC):
     servicing: ServicingRepository
     applications: ApplicationRepository
     payments: PaymentRepository
+    idempotency: IdempotencyRepository
 
     def __init__(self) -> None:
         self._after_commit: list[Callable[[], None]] = []
@@ -128,6 +130,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.servicing = ServicingRepository(session)
         self.applications = ApplicationRepository(session)
         self.payments = PaymentRepository(session)
+        self.idempotency = IdempotencyRepository(session)
         self._after_commit = []
         return self
 
