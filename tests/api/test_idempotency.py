@@ -139,6 +139,14 @@ async def test_a_refused_request_leaves_its_key_free(client, app, producer, cloc
     assert_problem(await client.post(f"{URL}/{app_id}/submit", headers=submit), 422)  # run again, not replayed
 
 
+async def test_the_blank_start_refusal_comes_after_the_callers_checks(client, app, admin) -> None:
+    assert_problem(await client.post(URL, json={"quote_id": 5}, headers={"Idempotency-Key": "k"}), 401)
+    assert_problem(
+        await client.post(URL, json={"quote_id": 5}, headers={**admin, "Idempotency-Key": "k"}), 403, "forbidden_role"
+    )
+    assert await _keys(app) == {}
+
+
 async def test_a_key_must_be_at_most_100_printable_characters(client, app, producer) -> None:
     problem = assert_problem(
         await client.post(URL, headers={**producer, "Idempotency-Key": "tab\there"}), 422, "idempotency.key_invalid"
