@@ -32,6 +32,7 @@ from app.repositories.delegates import (
 from app.repositories.documents import DocumentRepository
 from app.repositories.e_questions import EQuestionRepository
 from app.repositories.enrollments import ApplicationRepository, PaymentRepository
+from app.repositories.idempotency import IdempotencyRepository
 from app.repositories.members import ContactChangeRepository
 from app.repositories.outbox import OutboxRepository
 from app.repositories.prospects import ProspectRepository
@@ -73,6 +74,7 @@ class UnitOfWork(ABC):
     quotes: QuoteRepository
     documents: DocumentRepository
     e_questions: EQuestionRepository
+    idempotency: IdempotencyRepository
 
     def __init__(self) -> None:
         self._after_commit: list[Callable[[], None]] = []
@@ -137,6 +139,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.quotes = QuoteRepository(session)
         self.documents = DocumentRepository(session)
         self.e_questions = EQuestionRepository(session)
+        self.idempotency = IdempotencyRepository(session)
         self._after_commit = []
         return self
 

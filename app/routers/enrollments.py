@@ -6,13 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
 from app.deps import Ctx, PageParams, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
 from app.domain.errors import BadRequest, FieldError, ValidationFailed
 from app.errors import error_responses, field_path
+from app.routers.idempotent import idempotent
 from app.schemas.common import Page
 from app.schemas.enrollments import (
     SECTION_MODELS,
@@ -28,14 +28,9 @@ from app.schemas.enrollments import (
 )
 from app.services import enrollments as enrollment_service
 from app.services import payments as payment_service
-from app.services.idempotency import request_fingerprint, run_idempotent
 
 router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403))
 AppId = Annotated[int, Path(ge=1, le=2**62)]
-IdemKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=100, description="Retries with the same key return the first answer"),
-]
 IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", max_length=20, description="The application's version (ETag); a stale one gets 409"),
@@ -88,24 +83,12 @@ def _version(if_match: str | None) -> int | None:
     return int(value)
 
 
-@router.post(
-    "/enrollments",
-    operation_id="startApplication",
-    summary="Start a new application",
-    status_code=status.HTTP_201_CREATED,
-    tags=["enrollments"],
-    responses=error_responses(404, 409, 422),
-)
-async def start_application(
-    ctx: Ctx,
-    req: ReqCtx,
-    principal: ProducerOrDelegate,
-    response: Response,
-    idempotency_key: IdemKey = None,
-    body: Annotated[ApplicationCreate | None, Body()] = None,
-) -> ApplicationRead:
-    """R-ENR-1: blank ("Start New Application"); to start from a quote use POST /quotes/{id}/enrollments."""
-    if body is not None and body.quote_id is not None:  # refused rather than silently ignored (issue 12, #11)
+async def blank_application(
+    principal: ProducerOrDelegate, body: Annotated[ApplicationCreate | None, Body()] = None
+) -> None:
+    """POST /enrollments starts a blank application: a quote_id is refused (rather than silently ignored, issue 12,
+    #11) before the request's Idempotency-Key is claimed. After the caller's role check."""
+    if body is not None and body.quote_id is not None:
         raise ValidationFailed(
             f"To start an application from quote {body.quote_id}, use POST "
             f"/api/v1/quotes/{body.quote_id}/enrollments; POST /api/v1/enrollments starts a blank "
@@ -114,21 +97,25 @@ async def start_application(
             field="quote_id",
         )
 
-    async def handler() -> tuple[int, dict[str, Any]]:
-        app = await enrollment_service.create_application(ctx=ctx, principal=principal, request=req)
-        view = await enrollment_service.get_application(ctx=ctx, principal=principal, application_id=app.id)
-        return 201, _read(view).model_dump(mode="json")
 
-    code, payload = await run_idempotent(
-        ctx=ctx,
-        principal=principal,
-        key=idempotency_key,
-        method="POST",
-        path="/api/v1/enrollments",
-        fingerprint=request_fingerprint("start"),
-        handler=handler,
-    )
-    return JSONResponse(payload, status_code=code, headers={"ETag": f'"{payload.get("version")}"'})  # type: ignore[return-value]
+def _version_etag(answer: dict[str, Any]) -> dict[str, str]:
+    return {"ETag": f'"{answer.get("version")}"'}
+
+
+@router.post(
+    "/enrollments",
+    operation_id="startApplication",
+    summary="Start a new application",
+    status_code=status.HTTP_201_CREATED,
+    tags=["enrollments"],
+    responses=error_responses(404, 409, 422),
+    dependencies=[Depends(blank_application)],
+)
+@idempotent(headers=_version_etag)
+async def start_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate) -> ApplicationRead:
+    """R-ENR-1: blank ("Start New Application"); to start from a quote use POST /quotes/{id}/enrollments."""
+    app = await enrollment_service.create_application(ctx=ctx, principal=principal, request=req)
+    return _read(await enrollment_service.get_application(ctx=ctx, principal=principal, application_id=app.id))
 
 
 @router.get(
@@ -288,34 +275,21 @@ async def calculate_effective_date(
     tags=["enrollments"],
     responses=error_responses(404, 409, 422),
 )
+@idempotent()
 async def submit_application(
-    ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId, idempotency_key: IdemKey = None
+    ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId
 ) -> SubmissionRead:
     """R-ENR-15: every section validated (all problems at once); the carrier's answer is submitted or failed.
     R-ENR-18: a retry with the same Idempotency-Key returns the first answer."""
-
-    async def handler() -> tuple[int, dict[str, Any]]:
-        app = await enrollment_service.submit(ctx=ctx, principal=principal, application_id=application_id, request=req)
-        return 200, SubmissionRead(
-            status=app.status,  # type: ignore[arg-type]
-            record_number=app.record_number or "",
-            client_app_id=app.client_app_id,
-            date_submitted=app.date_submitted,
-            failure_reason=app.failure_reason,
-            payment_status=app.payment_status,
-        ).model_dump(mode="json")
-
-    path = f"/api/v1/enrollments/{application_id}/submit"
-    code, payload = await run_idempotent(
-        ctx=ctx,
-        principal=principal,
-        key=idempotency_key,
-        method="POST",
-        path=path,
-        fingerprint=request_fingerprint(path),
-        handler=handler,
+    app = await enrollment_service.submit(ctx=ctx, principal=principal, application_id=application_id, request=req)
+    return SubmissionRead(
+        status=app.status,  # type: ignore[arg-type]
+        record_number=app.record_number or "",
+        client_app_id=app.client_app_id,
+        date_submitted=app.date_submitted,
+        failure_reason=app.failure_reason,
+        payment_status=app.payment_status,
     )
-    return JSONResponse(payload, status_code=code)  # type: ignore[return-value]
 
 
 @router.get(
@@ -367,43 +341,25 @@ def _payment(p: Any) -> PaymentRead:
     tags=["payments"],
     responses=error_responses(404, 409, 422),
 )
+@idempotent()
 async def capture_payment(
-    ctx: Ctx,
-    req: ReqCtx,
-    principal: ProducerOrDelegate,
-    application_id: AppId,
-    body: PaymentCreate,
-    idempotency_key: IdemKey = None,
+    ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId, body: PaymentCreate
 ) -> PaymentRead:
     """R-PAY-1/2/5: card or bank account, terms of use; status Pending until submitted. One live payment per
     application: while one is Pending or Successful, 409 `payment.exists` names it (`payment_id`, `payment_status`)."""
-
-    async def handler() -> tuple[int, dict[str, Any]]:
-        p = await payment_service.create_payment(
-            ctx=ctx,
-            principal=principal,
-            application_id=application_id,
-            method=body.method,
-            card=body.card.model_dump() if body.card else None,
-            bank=body.bank_account.model_dump() if body.bank_account else None,
-            payment_date=body.payment_date,
-            terms_accepted=body.terms_accepted,
-            autopay=body.autopay,
-            request=req,
-        )
-        return 201, _payment(p).model_dump(mode="json")
-
-    path = f"/api/v1/enrollments/{application_id}/payments"
-    code, payload = await run_idempotent(
+    p = await payment_service.create_payment(
         ctx=ctx,
         principal=principal,
-        key=idempotency_key,
-        method="POST",
-        path=path,
-        fingerprint=request_fingerprint(path, body.model_dump(mode="json")),
-        handler=handler,
+        application_id=application_id,
+        method=body.method,
+        card=body.card.model_dump() if body.card else None,
+        bank=body.bank_account.model_dump() if body.bank_account else None,
+        payment_date=body.payment_date,
+        terms_accepted=body.terms_accepted,
+        autopay=body.autopay,
+        request=req,
     )
-    return JSONResponse(payload, status_code=code)  # type: ignore[return-value]
+    return _payment(p)
 
 
 @router.get(
@@ -426,33 +382,15 @@ async def get_payment(ctx: Ctx, principal: ProducerOrDelegate, payment_id: AppId
     tags=["payments"],
     responses=error_responses(404, 409, 422),
 )
+@idempotent()
 async def submit_payment(
-    ctx: Ctx,
-    req: ReqCtx,
-    principal: ProducerOrDelegate,
-    payment_id: AppId,
-    body: PaymentSubmit,
-    idempotency_key: IdemKey = None,
+    ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, payment_id: AppId, body: PaymentSubmit
 ) -> PaymentRead:
     """R-PAY-1: needs the payment agreement; Successful or Declined (test numbers decide)."""
-
-    async def handler() -> tuple[int, dict[str, Any]]:
-        p = await payment_service.submit_payment(
-            ctx=ctx, principal=principal, payment_id=payment_id, agreement=body.agreement, request=req
-        )
-        return 200, _payment(p).model_dump(mode="json")
-
-    path = f"/api/v1/payments/{payment_id}/submit"
-    code, payload = await run_idempotent(
-        ctx=ctx,
-        principal=principal,
-        key=idempotency_key,
-        method="POST",
-        path=path,
-        fingerprint=request_fingerprint(path, body.agreement),
-        handler=handler,
+    p = await payment_service.submit_payment(
+        ctx=ctx, principal=principal, payment_id=payment_id, agreement=body.agreement, request=req
     )
-    return JSONResponse(payload, status_code=code)  # type: ignore[return-value]
+    return _payment(p)
 
 
 @router.post(

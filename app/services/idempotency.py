@@ -15,15 +15,13 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
-
 from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.errors import Conflict, ValidationFailed
-from app.repositories.orm import IdempotencyKey
+from app.repositories.idempotency import IN_PROGRESS
 
-IN_PROGRESS = 0
+__all__ = ["IN_PROGRESS", "KEY_HOURS", "request_fingerprint", "run_idempotent"]
+
 KEY_HOURS = 24
 
 
@@ -60,14 +58,9 @@ async def run_idempotent(
         )
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        existing = (
-            await uow.session.execute(
-                select(IdempotencyKey).where(IdempotencyKey.user_id == principal.user_id, IdempotencyKey.key == key)
-            )
-        ).scalar_one_or_none()
+        existing = await uow.idempotency.find(principal.user_id, key)
         if existing is not None and existing.expires_at <= now:
-            await uow.session.delete(existing)
-            await uow.flush()
+            await uow.idempotency.forget(existing)
             existing = None
         if existing is not None:
             if existing.request_hash != fingerprint or existing.path != path or existing.method != method:
@@ -82,52 +75,29 @@ async def run_idempotent(
             if existing.created_at > lapsed:
                 raise _in_progress()
             # The claim lapsed: its request died. Take it over; the condition lets one of several retries win.
-            taken = await uow.session.execute(
-                update(IdempotencyKey)
-                .where(
-                    IdempotencyKey.id == existing.id,
-                    IdempotencyKey.status_code == IN_PROGRESS,
-                    IdempotencyKey.created_at <= lapsed,
-                )
-                .values(created_at=now)
-            )
-            if getattr(taken, "rowcount", 0) != 1:
+            if not await uow.idempotency.take_over(existing.id, lapsed=lapsed, now=now):
                 raise _in_progress()
-        else:
-            uow.session.add(
-                IdempotencyKey(
-                    user_id=principal.user_id,
-                    key=key,
-                    method=method,
-                    path=path,
-                    request_hash=fingerprint,
-                    status_code=IN_PROGRESS,
-                    response_body=None,
-                    created_at=now,
-                    expires_at=now + timedelta(hours=KEY_HOURS),
-                )
-            )
-        try:
-            await uow.commit()
-        except IntegrityError as exc:
-            raise _in_progress() from exc
-    mine = (IdempotencyKey.user_id == principal.user_id, IdempotencyKey.key == key)
+        elif not await uow.idempotency.claim(
+            user_id=principal.user_id,
+            key=key,
+            method=method,
+            path=path,
+            request_hash=fingerprint,
+            now=now,
+            expires_at=now + timedelta(hours=KEY_HOURS),
+        ):
+            raise _in_progress()  # a concurrent request with the same key claimed it first
+        await uow.commit()
     try:
         status, body = await handler()
     except BaseException:
         async with ctx.uow() as uow:  # release the claim: the request did nothing, it may be retried
-            await uow.session.execute(
-                delete(IdempotencyKey).where(
-                    *mine, IdempotencyKey.status_code == IN_PROGRESS, IdempotencyKey.created_at == now
-                )
-            )
+            await uow.idempotency.release(principal.user_id, key, claimed_at=now)
             await uow.commit()
         raise
     async with ctx.uow() as uow:
-        await uow.session.execute(
-            update(IdempotencyKey)
-            .where(*mine)
-            .values(status_code=status, response_body=json.loads(json.dumps(body, default=str)))
+        await uow.idempotency.store_answer(
+            principal.user_id, key, status_code=status, body=json.loads(json.dumps(body, default=str))
         )
         await uow.commit()
     return status, body
