@@ -15,7 +15,6 @@ from app.context import AppContext
 from app.domain.accounts import PASSWORD_CHANGE_REQUIRED_MESSAGE, AccountStatus, Principal, Role
 from app.domain.delegates import DELEGATE_NOT_PERMITTED
 from app.domain.errors import AuthenticationFailed, DomainError, Forbidden
-from app.repositories.tokens import load_session_principal
 from app.services import audit
 from app.services.audit import RequestContext
 
@@ -87,8 +86,8 @@ async def _load_principal(ctx: AppContext, token: str | None) -> Principal | Non
         return None
     now = ctx.clock.now()
     claims = ctx.tokens.decode_access(token, now=now)
-    async with ctx.db.read_engine.connect() as conn:
-        row = await load_session_principal(conn, claims.session_id, claims.user_id)
+    async with ctx.reads() as reads:
+        row = await reads.session_checks.load_principal(claims.session_id, claims.user_id)
     if row is None or row.session_revoked or row.session_expires_at <= now:
         raise AuthenticationFailed(SESSION_ENDED, code="session_revoked")
     if row.status != AccountStatus.active.value:

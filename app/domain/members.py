@@ -53,6 +53,43 @@ DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%Y%m%d")
 
 
 @dataclass(frozen=True)
+class SearchInput:
+    """Member search criteria as typed (R-MEM-2, R-MEM-3): `build_member_query` validates and normalises them."""
+
+    account_number: str | None = None
+    e_app_number: str | None = None
+    client_app_id: str | None = None
+    exchange_assigned_id: str | None = None
+    pending_application_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    ssn_last4: str | None = None
+    date_of_birth: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    zip_code: str | None = None
+    producer_first_name: str | None = None
+    producer_last_name: str | None = None
+    producer_number: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Per-column filters of the results table (R-MEM-4); None: the column is not filtered."""
+
+    status: str | None = None
+    product_type: str | None = None
+    product_name: str | None = None
+    group_number: str | None = None
+    record_type: str | None = None
+    coverage: str | None = None
+
+    def cleaned(self) -> SearchFilters:
+        """Given values stripped; an empty one is no filter."""
+        return SearchFilters(**{k: v.strip() if v else None for k, v in vars(self).items()})
+
+
+@dataclass(frozen=True)
 class MemberQuery:
     """Normalised search criteria, all about the primary insured (R-MEM-2, R-MEM-3)."""
 
@@ -72,7 +109,7 @@ class MemberQuery:
     producer_last_name: str | None = None
     producer_number: str | None = None
     # per-column filters of the results table (R-MEM-4)
-    filters: dict[str, str] = field(default_factory=dict)
+    filters: SearchFilters = field(default_factory=SearchFilters)
 
     def criteria_names(self) -> list[str]:
         return [
@@ -126,7 +163,8 @@ APPLICATION_CRITERIA = frozenset(
 
 def policies_can_match(q: MemberQuery) -> bool:
     """R-MEM-4: the record-type column filter keeps policies unless it asks for applications only."""
-    return q.filters.get("record_type", "policy").lower() == "policy"
+    record_type = q.filters.record_type
+    return record_type is None or record_type.lower() == "policy"
 
 
 def applications_can_match(q: MemberQuery) -> bool:
@@ -134,10 +172,10 @@ def applications_can_match(q: MemberQuery) -> bool:
     f = q.filters
     return not (
         set(q.criteria_names()) - APPLICATION_CRITERIA
-        or ("status" in f and f["status"].lower() != "submitted")
-        or ("record_type" in f and f["record_type"].lower() != "application")
-        or ("product_type" in f and f["product_type"].upper() != "OFF-EXCHANGE")
-        or "group_number" in f
+        or (f.status is not None and f.status.lower() != "submitted")
+        or (f.record_type is not None and f.record_type.lower() != "application")
+        or (f.product_type is not None and f.product_type.upper() != "OFF-EXCHANGE")
+        or f.group_number is not None
     )
 
 
@@ -146,11 +184,11 @@ def prefix_upper_bound(prefix: str) -> str:
     return prefix + "\U0010ffff"
 
 
-def build_member_query(raw: dict[str, str | None], filters: dict[str, str | None] | None = None) -> MemberQuery:
+def build_member_query(raw: SearchInput, filters: SearchFilters | None = None) -> MemberQuery:
     """Validate and normalise search input; every problem reported at once. At least one criterion."""
     errors = ErrorCollector()
-    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items()}
-    values = {k: v for k, v in values.items() if v not in (None, "")}
+    values = {k: v.strip() for k, v in vars(raw).items() if v is not None}
+    values = {k: v for k, v in values.items() if v}
     out: dict[str, object] = {}
     digits_fields = {"account_number": (5, 12), "e_app_number": (4, 12), "producer_number": (9, 9), "ssn_last4": (4, 4)}
     for name, (lo, hi) in digits_fields.items():
@@ -199,7 +237,7 @@ def build_member_query(raw: dict[str, str | None], filters: dict[str, str | None
     for name in ("producer_first_name", "producer_last_name"):
         if name in values:
             out[name] = name_key(str(values[name]))
-    clean_filters = {k: str(v).strip() for k, v in (filters or {}).items() if v not in (None, "")}
+    clean_filters = (filters or SearchFilters()).cleaned()
     errors.raise_if_any()
     query = MemberQuery(**out, filters=clean_filters)  # type: ignore[arg-type]
     if not query.criteria_names():
@@ -334,3 +372,109 @@ def contact_change_effective_at(now: datetime, delay_minutes: int) -> datetime:
 def minor_uses_primary_contact(relationship: str, born: date, today: date) -> bool:
     """R-CIC-5: dependents under 18 use the primary insured's phone and email."""
     return relationship == "child" and age_on(born, today) < 18
+
+
+# --- client detail (R-MEM-5): what the service reads, as plain data -------------------------------------------
+
+
+@dataclass(frozen=True)
+class PcpView:
+    """The primary care physician in force for a member on a policy."""
+
+    medical_group_number: str
+    medical_group_name: str
+    pcp_number: str
+    physician_name: str
+    phone: str
+    effective_date: date
+    term_date: date
+
+
+@dataclass(frozen=True)
+class CoveredMember:
+    member_id: str
+    member_number: str
+    first_name: str
+    middle_initial: str | None
+    last_name: str
+    relationship: str
+    date_of_birth: date
+    sex: str
+    coverage_start: date
+    coverage_end: date | None
+    uses_primary_contact: bool  # R-CIC-5
+    pcp: PcpView | None
+
+
+@dataclass
+class PolicyDetail:
+    policy_id: str
+    product_name: str
+    coverage: str
+    product_type: str
+    network_type: str
+    requires_pcp: bool
+    status: str
+    exchange: str
+    group_number: str
+    coverage_effective_date: date
+    paid_to_date: date | None
+    termination_date: date | None
+    plan_id: str
+    e_app_number: str | None
+    client_app_id: str | None
+    exchange_assigned_id: str | None
+    pending_application_id: str | None
+    producer_number: str
+    grandfathered: bool
+    temporary_plan: bool
+    member_count: int
+    members: list[CoveredMember] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ContactChangeView:
+    """A contact-information change request: pending until `effective_at`, then applied (R-CIC-4)."""
+
+    id: int
+    status: str
+    requested_at: datetime
+    effective_at: datetime
+    current: dict[str, object] | None
+    updated: dict[str, object] | None
+
+
+@dataclass(frozen=True)
+class AccountAddress:
+    address1: str
+    address2: str | None
+    city: str
+    state: str
+    zip_code: str
+    county: str | None
+
+
+@dataclass(frozen=True)
+class AccountPhones:
+    home: str | None
+    cell: str | None
+    work: str | None
+    spouse_cell: str | None
+    fax: str | None
+
+
+@dataclass(frozen=True)
+class ClientDetail:
+    """R-MEM-5: the primary insured's demographics and phones, policies with members, pending contact changes."""
+
+    account_number: str
+    first_name: str
+    middle_initial: str | None
+    last_name: str
+    date_of_birth: date
+    ssn_last4: str
+    address: AccountAddress
+    email: str | None
+    phones: AccountPhones
+    policies: list[PolicyDetail]
+    pending_contact_changes: list[ContactChangeView]

@@ -6,14 +6,25 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.repositories.base import RepositoryBase
 from app.repositories.orm import AuditEvent
 
+_INSERT = insert(cast(Table, AuditEvent.__table__))  # Core: no ORM unit of work for rows written on their own
+
 
 class AuditRepository(RepositoryBase[AuditEvent]):
     model = AuditEvent
+
+    async def insert_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Audit rows (`services.audit.event_row`) written at once, not through the session's unit of work.
+
+        In the read role (an AUTOCOMMIT session: R-MEM-6's reads) they are durable when this returns.
+        """
+        if len(rows) == 1:  # one row: a plain INSERT, not the executemany path
+            await self.session.execute(_INSERT, rows[0])
+        elif rows:
+            await self.session.execute(_INSERT, rows)
 
     async def list_events(
         self,
@@ -35,14 +46,3 @@ class AuditRepository(RepositoryBase[AuditEvent]):
         if since:
             stmt = stmt.where(AuditEvent.occurred_at >= since)
         return await self.page(stmt, page=page, page_size=page_size)
-
-
-_INSERT = insert(cast(Table, AuditEvent.__table__))  # Core: no ORM unit of work for a row written on its own
-
-
-async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Audit rows written on the caller's connection (an AUTOCOMMIT one: durable when this returns)."""
-    if len(rows) == 1:  # one row: a plain INSERT, not the executemany path
-        await conn.execute(_INSERT, rows[0])
-    elif rows:
-        await conn.execute(_INSERT, rows)

@@ -1,39 +1,39 @@
 """Member search and client detail: SQL-first read queries over the caller's book (R-BOOK-1, R-MEM-2..5).
 
-Hot paths: Core statements on an AUTOCOMMIT connection, one query per search page (the total comes
-from a window count), a fixed number of queries per client detail whatever the family size.
+Hot paths (`MemberQueries`, the read role of the unit of work): Core statements on a session of the AUTOCOMMIT
+read engine, one query per search page (the total comes from a window count), a fixed number of queries per
+client detail whatever the family size. Contact-information changes (`ContactChangeRepository`): ORM, in a
+write unit of work.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
     String,
-    Table,
     and_,
     bindparam,
     case,
     func,
-    insert,
     literal,
+    null,
     or_,
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.domain.members import MemberQuery, applications_can_match, policies_can_match, prefix_upper_bound
+from app.repositories.base import RepositoryBase
 from app.repositories.like import contains_pattern, like_bound, prefix_pattern
 from app.repositories.orm import (
     Account,
     Application,
-    AuditEvent,
     ContactInfoChange,
     MedicalGroup,
     Member,
@@ -91,7 +91,8 @@ class SearchRow:
     paid_to_date: date | None
     termed_date: date | None
     producer_number: str
-    policy_id: int
+    policy_id: int | None  # a policy row (record type "Policy")
+    application_id: int | None = None  # a submitted application (record type "Application", R-ENR-15)
 
 
 # Statements are built once per shape (which criteria, filters and order) with every value a bind parameter:
@@ -130,16 +131,16 @@ def search_binds(producer_id: int, q: MemberQuery, *, limit: int, offset: int) -
     if q.e_app_number:
         b["app_record_number"] = f"A-{q.e_app_number}"
     f = q.filters
-    if "status" in f:
-        b["f_status"] = f["status"].lower()
-    if "product_type" in f:
-        b["f_product_type"] = f["product_type"].upper()
-    if "coverage" in f:
-        b["f_coverage"] = f["coverage"].lower()
-    if "group_number" in f:
-        b["f_group_number"] = f["group_number"].upper()
-    if "product_name" in f:
-        b["f_product_name"] = contains_pattern(f["product_name"].lower())
+    if f.status is not None:
+        b["f_status"] = f.status.lower()
+    if f.product_type is not None:
+        b["f_product_type"] = f.product_type.upper()
+    if f.coverage is not None:
+        b["f_coverage"] = f.coverage.lower()
+    if f.group_number is not None:
+        b["f_group_number"] = f.group_number.upper()
+    if f.product_name is not None:
+        b["f_product_name"] = contains_pattern(f.product_name.lower())
     return b
 
 
@@ -246,6 +247,7 @@ def _build(names: frozenset[str], policies_match: bool, applications_match: bool
             p.c.termination_date.label("termed_date"),
             p.c.producer_number,
             p.c.id.label("policy_id"),
+            null().label("application_id"),
             a.c.last_name_key.label("last_name_key"),
             a.c.first_name_key.label("first_name_key"),
         )
@@ -270,7 +272,8 @@ def _build(names: frozenset[str], policies_match: bool, applications_match: bool
         literal(None),
         literal(None),
         ap.c.producer_number,
-        (-ap.c.id).label("policy_id"),
+        null(),
+        ap.c.id,
         ap.c.applicant_last_name_key,
         func.lower(ap.c.applicant_first_name),
     ).where(ap.c.producer_id == producer, *_application_criteria(names))
@@ -299,7 +302,8 @@ def _build(names: frozenset[str], policies_match: bool, applications_match: bool
         "first_name": both.c.first_name_key,
     }
     order = [(sort_cols[n].desc() if desc else sort_cols[n].asc()) for n, desc in sort]
-    order.append(both.c.policy_id.asc())
+    # Ties: policies by id, after the applications by id descending (one order over both kinds of record).
+    order.append(func.coalesce(both.c.policy_id, -both.c.application_id).asc())
     return _page(
         select(
             *[
@@ -322,6 +326,7 @@ def _build(names: frozenset[str], policies_match: bool, applications_match: bool
                     "termed_date",
                     "producer_number",
                     "policy_id",
+                    "application_id",
                 )
             ],
             func.count().over().label("total"),
@@ -364,121 +369,109 @@ def _policy_only(names: frozenset[str], policies_match: bool, producer: Any, sor
     )
 
 
-async def search(
-    conn: AsyncConnection, producer_id: int, q: MemberQuery, *, sort: Sort, page: int, page_size: int
-) -> tuple[list[SearchRow], int]:
-    binds = search_binds(producer_id, q, limit=page_size, offset=(page - 1) * page_size)
-    stmt = search_statement(q, binds, sort=sort)
-    rows = (await conn.execute(stmt, binds)).all()
-    if rows:
-        total = int(rows[0].total)
-    elif page > 1:
-        count = select(func.count()).select_from(stmt.subquery())
-        total = int((await conn.execute(count, {**binds, "limit": 10**9, "offset": 0})).scalar_one())
-    else:
-        total = 0
-    return [SearchRow(**{k: v for k, v in r._mapping.items() if k != "total"}) for r in rows], total
+class MemberQueries(RepositoryBase[Account]):
+    """The hot read queries of member search and client detail: Core statements, run on the read role's session."""
 
+    model = Account
 
-_INSERT_AUDIT = insert(cast(Table, AuditEvent.__table__))  # Core: no ORM bulk-insert machinery per read
+    async def search(
+        self, producer_id: int, q: MemberQuery, *, sort: Sort, page: int, page_size: int
+    ) -> tuple[list[SearchRow], int]:
+        binds = search_binds(producer_id, q, limit=page_size, offset=(page - 1) * page_size)
+        stmt = search_statement(q, binds, sort=sort)
+        rows = (await self.session.execute(stmt, binds)).all()
+        if rows:
+            total = int(rows[0].total)
+        elif page > 1:
+            count = select(func.count()).select_from(stmt.subquery())
+            total = int((await self.session.execute(count, {**binds, "limit": 10**9, "offset": 0})).scalar_one())
+        else:
+            total = 0
+        return [SearchRow(**{k: v for k, v in r._mapping.items() if k != "total"}) for r in rows], total
 
+    # --- client detail (R-MEM-5) -----------------------------------------------------------------------------
 
-async def record_reads(conn: AsyncConnection, events: list[dict[str, Any]]) -> None:
-    """R-MEM-6: the audit rows of a PHI read, written in the same connection (AUTOCOMMIT)."""
-    if len(events) == 1:  # one row: a plain INSERT, not the executemany path
-        await conn.execute(_INSERT_AUDIT, events[0])
-    elif events:
-        await conn.execute(_INSERT_AUDIT, events)
+    async def account_by_number(self, producer_id: int, account_number: str) -> Any | None:
+        stmt = select(a).where(a.c.account_number == account_number, a.c.producer_id == producer_id)
+        return (await self.session.execute(stmt)).first()
 
-
-# --- client detail (R-MEM-5) ---------------------------------------------------------------------------------
-
-
-async def account_by_number(conn: AsyncConnection, producer_id: int, account_number: str) -> Any | None:
-    stmt = select(a).where(a.c.account_number == account_number, a.c.producer_id == producer_id)
-    return (await conn.execute(stmt)).first()
-
-
-async def policies_with_members(conn: AsyncConnection, account_id: int, producer_id: int) -> list[Any]:
-    """Every policy of the account with each covered member: one query whatever the family size."""
-    stmt = (
-        select(
-            p.c.id.label("policy_id"),
-            p.c.product_name,
-            p.c.coverage,
-            p.c.network_type,
-            p.c.requires_pcp,
-            p.c.status,
-            p.c.exchange,
-            p.c.group_number,
-            p.c.coverage_effective_date,
-            p.c.paid_to_date,
-            p.c.termination_date,
-            p.c.plan_id,
-            p.c.e_app_number,
-            p.c.client_app_id,
-            p.c.exchange_assigned_id,
-            p.c.pending_application_id,
-            p.c.producer_number,
-            p.c.grandfathered,
-            p.c.temporary_plan,
-            p.c.member_count,
-            p.c.application_submitted_at,
-            m.c.id.label("member_id"),
-            m.c.suffix,
-            m.c.relationship,
-            m.c.first_name,
-            m.c.middle_initial,
-            m.c.last_name,
-            m.c.date_of_birth,
-            m.c.sex,
-            pm.c.coverage_start,
-            pm.c.coverage_end,
+    async def policies_with_members(self, account_id: int, producer_id: int) -> list[Any]:
+        """Every policy of the account with each covered member: one query whatever the family size."""
+        stmt = (
+            select(
+                p.c.id.label("policy_id"),
+                p.c.product_name,
+                p.c.coverage,
+                p.c.network_type,
+                p.c.requires_pcp,
+                p.c.status,
+                p.c.exchange,
+                p.c.group_number,
+                p.c.coverage_effective_date,
+                p.c.paid_to_date,
+                p.c.termination_date,
+                p.c.plan_id,
+                p.c.e_app_number,
+                p.c.client_app_id,
+                p.c.exchange_assigned_id,
+                p.c.pending_application_id,
+                p.c.producer_number,
+                p.c.grandfathered,
+                p.c.temporary_plan,
+                p.c.member_count,
+                p.c.application_submitted_at,
+                m.c.id.label("member_id"),
+                m.c.suffix,
+                m.c.relationship,
+                m.c.first_name,
+                m.c.middle_initial,
+                m.c.last_name,
+                m.c.date_of_birth,
+                m.c.sex,
+                pm.c.coverage_start,
+                pm.c.coverage_end,
+            )
+            .select_from(p.join(pm, pm.c.policy_id == p.c.id).join(m, m.c.id == pm.c.member_id))
+            .where(p.c.account_id == account_id, p.c.producer_id == producer_id)
+            .order_by(p.c.coverage_effective_date.desc(), p.c.id, m.c.suffix)
         )
-        .select_from(p.join(pm, pm.c.policy_id == p.c.id).join(m, m.c.id == pm.c.member_id))
-        .where(p.c.account_id == account_id, p.c.producer_id == producer_id)
-        .order_by(p.c.coverage_effective_date.desc(), p.c.id, m.c.suffix)
-    )
-    return list((await conn.execute(stmt)).all())
+        return list((await self.session.execute(stmt)).all())
 
-
-async def current_pcps(conn: AsyncConnection, account_id: int, today: date) -> list[Any]:
-    """The PCP assignment in force today for each member and policy of the account (one query)."""
-    stmt = (
-        select(
-            pcp.c.member_id,
-            pcp.c.policy_id,
-            pcp.c.effective_date,
-            pcp.c.term_date,
-            pcp.c.reason,
-            mg.c.medical_group_number,
-            mg.c.medical_group_name,
-            mg.c.pcp_number,
-            mg.c.physician_name,
-            mg.c.phone,
+    async def current_pcps(self, account_id: int, today: date) -> list[Any]:
+        """The PCP assignment in force today for each member and policy of the account (one query)."""
+        stmt = (
+            select(
+                pcp.c.member_id,
+                pcp.c.policy_id,
+                pcp.c.effective_date,
+                pcp.c.term_date,
+                pcp.c.reason,
+                mg.c.medical_group_number,
+                mg.c.medical_group_name,
+                mg.c.pcp_number,
+                mg.c.physician_name,
+                mg.c.phone,
+            )
+            .select_from(pcp.join(mg, mg.c.id == pcp.c.medical_group_id).join(m, m.c.id == pcp.c.member_id))
+            .where(m.c.account_id == account_id, pcp.c.term_date >= today)
+            .order_by(pcp.c.effective_date)
         )
-        .select_from(pcp.join(mg, mg.c.id == pcp.c.medical_group_id).join(m, m.c.id == pcp.c.member_id))
-        .where(m.c.account_id == account_id, pcp.c.term_date >= today)
-        .order_by(pcp.c.effective_date)
-    )
-    return list((await conn.execute(stmt)).all())
+        return list((await self.session.execute(stmt)).all())
 
-
-async def contact_changes(conn: AsyncConnection, account_id: int) -> list[Any]:
-    stmt = (
-        select(cic)
-        .where(cic.c.account_id == account_id, cic.c.status == "pending")
-        .order_by(cic.c.requested_at, cic.c.id)
-    )
-    return list((await conn.execute(stmt)).all())
+    async def pending_contact_changes(self, account_id: int) -> list[Any]:
+        stmt = (
+            select(cic)
+            .where(cic.c.account_id == account_id, cic.c.status == "pending")
+            .order_by(cic.c.requested_at, cic.c.id)
+        )
+        return list((await self.session.execute(stmt)).all())
 
 
 # --- writes (ORM session, inside a unit of work) ---------------------------------------------------------------
 
 
-class ContactChangeRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class ContactChangeRepository(RepositoryBase[ContactInfoChange]):
+    model = ContactInfoChange
 
     async def account_for_update(self, producer_id: int, account_number: str) -> Account | None:
         stmt = (
@@ -510,9 +503,6 @@ class ContactChangeRepository:
             .with_for_update(skip_locked=True)
         )
         return list((await self.session.execute(stmt)).scalars().all())
-
-    def add(self, change: ContactInfoChange) -> None:
-        self.session.add(change)
 
     async def apply_to_account(self, account_id: int, values: dict[str, Any]) -> None:
         await self.session.execute(update(Account).where(Account.id == account_id).values(**values))

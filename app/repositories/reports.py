@@ -29,13 +29,11 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    insert,
     literal,
     or_,
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain.dates import OPEN_END_DATE
@@ -54,8 +52,9 @@ from app.domain.reports import (
     anniversary,
     is_member_report,
 )
+from app.repositories.base import RepositoryBase
 from app.repositories.like import contains_pattern, like_bound
-from app.repositories.orm import Account, AuditEvent, Member, Policy, PolicyMember, SavedReport, User
+from app.repositories.orm import Account, Member, Policy, PolicyMember, SavedReport, User
 
 a = Account.__table__
 p = Policy.__table__
@@ -350,42 +349,41 @@ def cursor_values(row: Any, definition: ReportDefinition, sort: Sort) -> tuple[l
     return [mapping[f"sort_{i}"] for i in range(len(sort))], ids
 
 
-async def report_page(
-    conn: AsyncConnection, producer_id: int, run: RunRequest, *, page: int, page_size: int, producer_name: str
-) -> tuple[list[ReportRow], int, tuple[list[object], list[int]] | None]:
-    """A page of rows, the total, and the last row's cursor values (None when the page is empty)."""
-    definition = run.definition
-    offset = 0 if run.cursor is not None else (page - 1) * page_size
-    rows = (await conn.execute(*page_statement(producer_id, run, limit=page_size, offset=offset))).all()
-    if run.cursor is None and rows:
-        total = int(rows[0].total)
-    elif run.cursor is None and page == 1:
-        total = 0
-    else:
-        total = await count_rows(conn, producer_id, definition)
-    last = cursor_values(rows[-1], definition, run.sort) if rows else None
-    return [to_row(r, definition, producer_name) for r in rows], total, last
+class ReportQueries(RepositoryBase[Policy]):
+    """Report pages, counts and files: the statements above run on the unit of work's session."""
 
+    model = Policy
 
-def insert_audit() -> Any:
-    """R-MEM-6: the audit rows of a report run, written on the read's own (AUTOCOMMIT) connection."""
-    return insert(AuditEvent)
+    async def report_page(
+        self, producer_id: int, run: RunRequest, *, page: int, page_size: int, producer_name: str
+    ) -> tuple[list[ReportRow], int, tuple[list[object], list[int]] | None]:
+        """A page of rows, the total, and the last row's cursor values (None when the page is empty)."""
+        definition = run.definition
+        offset = 0 if run.cursor is not None else (page - 1) * page_size
+        rows = (await self.session.execute(*page_statement(producer_id, run, limit=page_size, offset=offset))).all()
+        if run.cursor is None and rows:
+            total = int(rows[0].total)
+        elif run.cursor is None and page == 1:
+            total = 0
+        else:
+            total = await self.count_rows(producer_id, definition)
+        last = cursor_values(rows[-1], definition, run.sort) if rows else None
+        return [to_row(r, definition, producer_name) for r in rows], total, last
 
+    async def count_rows(self, producer_id: int, definition: ReportDefinition) -> int:
+        return int((await self.session.execute(*count_statement(producer_id, definition))).scalar_one())
 
-async def count_rows(conn: AsyncConnection, producer_id: int, definition: ReportDefinition) -> int:
-    return int((await conn.execute(*count_statement(producer_id, definition))).scalar_one())
+    async def stream_rows(self, producer_id: int, run: RunRequest, *, producer_name: str) -> AsyncIterator[ReportRow]:
+        """Every row of the report through a server-side cursor, FILE_BATCH_ROWS at a time (never all in memory).
 
-
-async def stream_rows(
-    conn: AsyncConnection, producer_id: int, run: RunRequest, *, producer_name: str
-) -> AsyncIterator[ReportRow]:
-    """Every row of the report through a server-side cursor, FILE_BATCH_ROWS at a time (never all in memory)."""
-    result = await conn.stream(*file_statement(producer_id, run))
-    try:
-        async for row in result:
-            yield to_row(row, run.definition, producer_name)
-    finally:
-        await result.close()
+        Needs a transaction for the cursor on PostgreSQL: run it in a write unit of work (it writes nothing).
+        """
+        result = await self.session.stream(*file_statement(producer_id, run))
+        try:
+            async for row in result:
+                yield to_row(row, run.definition, producer_name)
+        finally:
+            await result.close()
 
 
 # --- saved reports ("View My Custom Reports", R-REP-3): ORM, inside a unit of work ------------------------------
@@ -398,9 +396,8 @@ SAVED_SORT_COLUMNS: dict[str, Any] = {
 }
 
 
-class SavedReportRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class SavedReportRepository(RepositoryBase[SavedReport]):
+    model = SavedReport
 
     async def lock_producer(self, producer_id: int) -> None:
         """Serialise a producer's saved-report creations (the SAVED_REPORTS_MAX count: see the service)."""
@@ -413,10 +410,6 @@ class SavedReportRepository:
             .limit(1)
         )
         return (await self.session.execute(stmt)).first() is not None
-
-    def add(self, report: SavedReport) -> SavedReport:
-        self.session.add(report)
-        return report
 
     async def flush_new(self) -> bool:
         """Insert what was added; False when the name is already taken (the unique index, R-REP-3).

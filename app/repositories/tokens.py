@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.repositories.base import RepositoryBase
 from app.repositories.orm import AuthSession, RefreshToken, User
@@ -67,22 +66,26 @@ _SESSION_PRINCIPAL = (
 )  # built once: it runs on every authenticated request
 
 
-async def load_session_principal(conn: AsyncConnection, session_id: str, user_id: int) -> SessionPrincipal | None:
-    """One indexed (primary-key) query per request: is the session alive, who is it."""
-    stmt = _SESSION_PRINCIPAL
-    row = (await conn.execute(stmt, {"session_id": session_id, "user_id": user_id})).first()
-    if row is None:
-        return None
-    return SessionPrincipal(
-        user_id=row[0],
-        username=row[1],
-        role=row[2],
-        status=row[3],
-        must_change_password=bool(row[4]),
-        first_name=row[5],
-        last_name=row[6],
-        session_id=row[7],
-        session_expires_at=row[8],
-        session_revoked=row[9] is not None,
-        producer_id=row[10],
-    )
+class SessionCheckRepository(RepositoryBase[AuthSession]):
+    """The per-request session check (the read role: one statement, no transaction)."""
+
+    model = AuthSession
+
+    async def load_principal(self, session_id: str, user_id: int) -> SessionPrincipal | None:
+        """One indexed (primary-key) query per request: is the session alive, who is it."""
+        row = (await self.session.execute(_SESSION_PRINCIPAL, {"session_id": session_id, "user_id": user_id})).first()
+        if row is None:
+            return None
+        return SessionPrincipal(
+            user_id=row[0],
+            username=row[1],
+            role=row[2],
+            status=row[3],
+            must_change_password=bool(row[4]),
+            first_name=row[5],
+            last_name=row[6],
+            session_id=row[7],
+            session_expires_at=row[8],
+            session_revoked=row[9] is not None,
+            producer_id=row[10],
+        )

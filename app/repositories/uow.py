@@ -33,12 +33,13 @@ from app.repositories.documents import DocumentRepository
 from app.repositories.e_questions import EQuestionRepository
 from app.repositories.enrollments import ApplicationRepository, PaymentRepository
 from app.repositories.idempotency import IdempotencyRepository
-from app.repositories.members import ContactChangeRepository
+from app.repositories.members import ContactChangeRepository, MemberQueries
 from app.repositories.outbox import OutboxRepository
 from app.repositories.prospects import ProspectRepository
 from app.repositories.quotes import QuoteRepository
+from app.repositories.reports import ReportQueries, SavedReportRepository
 from app.repositories.servicing import ServicingRepository
-from app.repositories.tokens import RefreshTokenRepository
+from app.repositories.tokens import RefreshTokenRepository, SessionCheckRepository
 from app.repositories.users import (
     AuthSessionRepository,
     RegistrationRepository,
@@ -75,6 +76,10 @@ class UnitOfWork(ABC):
     documents: DocumentRepository
     e_questions: EQuestionRepository
     idempotency: IdempotencyRepository
+    members: MemberQueries
+    reports: ReportQueries
+    saved_reports: SavedReportRepository
+    session_checks: SessionCheckRepository
 
     def __init__(self) -> None:
         self._after_commit: list[Callable[[], None]] = []
@@ -140,6 +145,10 @@ class SqlUnitOfWork(UnitOfWork):
         self.documents = DocumentRepository(session)
         self.e_questions = EQuestionRepository(session)
         self.idempotency = IdempotencyRepository(session)
+        self.members = MemberQueries(session)
+        self.reports = ReportQueries(session)
+        self.saved_reports = SavedReportRepository(session)
+        self.session_checks = SessionCheckRepository(session)
         self._after_commit = []
         return self
 

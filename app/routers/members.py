@@ -7,17 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx, audited_by_service
-from app.domain.members import PhoneInput, build_member_query, parse_sort
+from app.domain.members import PhoneInput, SearchFilters, SearchInput, build_member_query, parse_sort
 from app.errors import error_responses
 from app.schemas.common import Page
-from app.schemas.members import (
-    Address,
-    ClientDetailRead,
-    ContactChangeCreate,
-    ContactChangeRead,
-    MemberSearchRow,
-    Phones,
-)
+from app.schemas.members import ClientDetailRead, ContactChangeCreate, ContactChangeRead, MemberSearchRow
 from app.services import members as member_service
 
 router = APIRouter(prefix="/api/v1/members", tags=["members"], responses=error_responses(401, 403))
@@ -63,31 +56,31 @@ async def search_members(
 ) -> Page[MemberSearchRow]:
     """R-MEM-2/3/4: primary insured only, scoped to your book before anything else; at least one criterion."""
     query = build_member_query(
-        {
-            "account_number": account_number,
-            "e_app_number": e_app_number,
-            "client_app_id": client_app_id,
-            "exchange_assigned_id": exchange_assigned_id,
-            "pending_application_id": pending_application_id,
-            "first_name": first_name,
-            "last_name": last_name,
-            "ssn_last4": ssn_last4,
-            "date_of_birth": date_of_birth,
-            "phone": phone,
-            "email": email,
-            "zip_code": zip_code,
-            "producer_first_name": producer_first_name,
-            "producer_last_name": producer_last_name,
-            "producer_number": producer_number,
-        },
-        {
-            "status": filter_status,
-            "product_type": filter_product_type,
-            "product_name": filter_product_name,
-            "group_number": filter_group_number,
-            "record_type": filter_record_type,
-            "coverage": filter_coverage,
-        },
+        SearchInput(
+            account_number=account_number,
+            e_app_number=e_app_number,
+            client_app_id=client_app_id,
+            exchange_assigned_id=exchange_assigned_id,
+            pending_application_id=pending_application_id,
+            first_name=first_name,
+            last_name=last_name,
+            ssn_last4=ssn_last4,
+            date_of_birth=date_of_birth,
+            phone=phone,
+            email=email,
+            zip_code=zip_code,
+            producer_first_name=producer_first_name,
+            producer_last_name=producer_last_name,
+            producer_number=producer_number,
+        ),
+        SearchFilters(
+            status=filter_status,
+            product_type=filter_product_type,
+            product_name=filter_product_name,
+            group_number=filter_group_number,
+            record_type=filter_record_type,
+            coverage=filter_coverage,
+        ),
     )
     rows, total = await member_service.search_members(
         ctx=ctx,
@@ -99,13 +92,7 @@ async def search_members(
         request=req,
     )
     name = f"{producer.first_name} {producer.last_name}"
-    items = [
-        MemberSearchRow(
-            **{**r.__dict__, "policy_id": str(r.policy_id) if r.policy_id > 0 else f"application-{-r.policy_id}"},
-            producer_name=name,
-        )
-        for r in rows
-    ]
+    items = [MemberSearchRow.of(r, producer_name=name) for r in rows]
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -120,27 +107,10 @@ async def get_client_detail(
     ctx: Ctx, req: ReqCtx, producer: CurrentProducer, account_number: AccountNumber
 ) -> ClientDetailRead:
     """R-MEM-5: demographics and phones, policies with covered members and current PCP, pending changes."""
-    d = await member_service.get_client_detail(ctx=ctx, principal=producer, account_number=account_number, request=req)
-    acc = d.account
-    return ClientDetailRead(
-        account_number=acc.account_number,
-        first_name=acc.first_name,
-        middle_initial=acc.middle_initial,
-        last_name=acc.last_name,
-        date_of_birth=acc.date_of_birth,
-        ssn_last4=acc.ssn_last4,
-        address=Address(**member_service.account_address(acc)),
-        email=acc.email,
-        phones=Phones(
-            home=acc.phone_home,
-            cell=acc.phone_cell,
-            work=acc.phone_work,
-            spouse_cell=acc.phone_spouse_cell,
-            fax=acc.phone_fax,
-        ),
-        policies=d.policies,  # type: ignore[arg-type]
-        pending_contact_changes=[ContactChangeRead(**c) for c in d.pending_contact_changes],
+    detail = await member_service.get_client_detail(
+        ctx=ctx, principal=producer, account_number=account_number, request=req
     )
+    return ClientDetailRead.model_validate(detail)
 
 
 @router.post(
@@ -166,11 +136,4 @@ async def request_contact_change(
         email=str(body.email) if body.email else None,
         request=req,
     )
-    return ContactChangeRead(
-        id=change.id,
-        status=change.status,
-        requested_at=change.requested_at,
-        effective_at=change.effective_at,
-        current=change.changes["current"],
-        updated=change.changes["updated"],
-    )
+    return ContactChangeRead.model_validate(member_service.contact_change_view(change))

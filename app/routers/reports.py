@@ -16,7 +16,6 @@ from app.domain.reports import (
     COVERAGES,
     EXCHANGES,
     EXPORT_MAX_ROWS,
-    FILTER_NAMES,
     MAX_RANGE_DAYS,
     MEMBER_SORTABLE,
     POLICY_STATUSES,
@@ -165,7 +164,7 @@ def _files(description: str) -> dict[int | str, dict[str, Any]]:
 
 
 def _filters_read(filters: ReportFilters) -> ReportFiltersRead:
-    return ReportFiltersRead(**{name: getattr(filters, name) for name in FILTER_NAMES})
+    return ReportFiltersRead.model_validate(filters)
 
 
 _MEMBER_ONLY = ("member_first_name", "member_last_name", "relationship", "date_of_birth", "birthday", "turning_age")
@@ -216,7 +215,7 @@ async def _respond(
             date_from=d.date_from,
             date_to=d.date_to,
             filters=_filters_read(d.filters),
-            columns=[ReportColumnRead(key=c.key, header=c.header) for c in result.columns],
+            columns=[ReportColumnRead.model_validate(c) for c in result.columns],
             next_after=result.next_after,
         )
     selection = await report_service.prepare_file(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.schemas.common import StrictModel
 
@@ -32,8 +32,18 @@ class MemberSearchRow(BaseModel):
     producer_number: str
     policy_id: str
 
+    @classmethod
+    def of(cls, row: Any, *, producer_name: str) -> MemberSearchRow:
+        """A search row (`repositories.members.SearchRow`): a policy by its id, a submitted application (R-ENR-15)
+        as `application-<id>`."""
+        values = {k: v for k, v in vars(row).items() if k not in ("policy_id", "application_id")}
+        record_id = str(row.policy_id) if row.application_id is None else f"application-{row.application_id}"
+        return cls(**values, policy_id=record_id, producer_name=producer_name)
+
 
 class Address(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     address1: str
     address2: str | None
     city: str
@@ -43,6 +53,8 @@ class Address(BaseModel):
 
 
 class Phones(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     home: str | None
     cell: str | None
     work: str | None
@@ -51,6 +63,8 @@ class Phones(BaseModel):
 
 
 class PcpRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     medical_group_number: str
     medical_group_name: str
     pcp_number: str
@@ -61,6 +75,8 @@ class PcpRead(BaseModel):
 
 
 class MemberRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     member_id: str
     member_number: str
     first_name: str
@@ -76,6 +92,8 @@ class MemberRead(BaseModel):
 
 
 class PolicyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     policy_id: str
     product_name: str
     coverage: str
@@ -101,6 +119,8 @@ class PolicyRead(BaseModel):
 
 
 class ContactChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     status: str = Field(description="pending until effective_at, then applied")
     requested_at: datetime
@@ -110,6 +130,8 @@ class ContactChangeRead(BaseModel):
 
 
 class ClientDetailRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     account_number: str
     first_name: str
     middle_initial: str | None

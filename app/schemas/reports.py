@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, WithJsonSchema
 
 from app.domain.reports import (
     APPLICATION_STATUSES,
@@ -74,6 +74,8 @@ class SavedReportCreate(StrictModel):
 class ReportFiltersRead(BaseModel):
     """The filters in force, normalised (defaults included)."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     application_status: str
     policy_status: str
     product_name: str | None
@@ -98,6 +100,8 @@ class SavedReportRead(BaseModel):
 
 
 class ReportColumnRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     key: str = Field(description="The row field shown in this column")
     header: str = Field(description="The column header, as on screen and in files")
 

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app.domain.accounts import Principal, Role
-from app.repositories.audit import insert_events
 from app.repositories.orm import AuditEvent
 from app.repositories.uow import UnitOfWork
 
@@ -155,5 +154,5 @@ async def record_read(
         target_id=target_id,
         details=details,
     )
-    async with ctx.db.read_engine.connect() as conn:
-        await insert_events(conn, [row])
+    async with ctx.reads() as reads:
+        await reads.audit.insert_rows([row])

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.errors import NotFound
 from app.domain.members import (
+    AccountAddress,
+    AccountPhones,
+    ClientDetail,
+    ContactChangeView,
     ContactSnapshot,
+    CoveredMember,
     MemberQuery,
+    PcpView,
     PhoneInput,
+    PolicyDetail,
     contact_change_effective_at,
     minor_uses_primary_contact,
     plan_contact_change,
     product_type,
 )
 from app.domain.text import name_key
-from app.repositories import members as member_queries
 from app.repositories.members import SearchRow
 from app.repositories.orm import Account, ContactInfoChange
+from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
@@ -65,16 +72,13 @@ async def search_members(
     mismatch = (query.producer_first_name and query.producer_first_name != name_key(principal.first_name)) or (
         query.producer_last_name and query.producer_last_name != name_key(principal.last_name)
     )
-    async with ctx.db.read_engine.connect() as conn:
+    async with ctx.reads() as reads:
         rows: list[SearchRow]
         if mismatch:
             rows, total = [], 0
         else:
-            rows, total = await member_queries.search(
-                conn, producer_id, query, sort=sort, page=page, page_size=page_size
-            )
-        await member_queries.record_reads(
-            conn,
+            rows, total = await reads.members.search(producer_id, query, sort=sort, page=page, page_size=page_size)
+        await reads.audit.insert_rows(
             [
                 _audit_row(
                     ctx,
@@ -88,16 +92,9 @@ async def search_members(
                         "accounts": sorted({r.account_number for r in rows}),
                     },
                 )
-            ],
+            ]
         )
     return rows, total
-
-
-@dataclass
-class ClientDetail:
-    account: Any
-    policies: list[dict[str, Any]] = field(default_factory=list)
-    pending_contact_changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _snapshot(account: Any) -> ContactSnapshot:
@@ -108,15 +105,71 @@ def _snapshot(account: Any) -> ContactSnapshot:
     )
 
 
-def _change_view(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "status": row.status,
-        "requested_at": row.requested_at,
-        "effective_at": row.effective_at,
-        "current": row.changes.get("current"),
-        "updated": row.changes.get("updated"),
-    }
+def contact_change_view(change: Any) -> ContactChangeView:
+    """A change request (a row or a `ContactInfoChange`) as shown: its state and both snapshots."""
+    return ContactChangeView(
+        id=change.id,
+        status=change.status,
+        requested_at=change.requested_at,
+        effective_at=change.effective_at,
+        current=change.changes.get("current"),
+        updated=change.changes.get("updated"),
+    )
+
+
+def _pcp_view(assigned: Any) -> PcpView:
+    return PcpView(
+        medical_group_number=assigned.medical_group_number,
+        medical_group_name=assigned.medical_group_name,
+        pcp_number=assigned.pcp_number,
+        physician_name=assigned.physician_name,
+        phone=assigned.phone,
+        effective_date=assigned.effective_date,
+        term_date=assigned.term_date,
+    )
+
+
+def _policy_detail(r: Any) -> PolicyDetail:
+    return PolicyDetail(
+        policy_id=str(r.policy_id),
+        product_name=r.product_name,
+        coverage=r.coverage,
+        product_type=product_type(r.exchange),
+        network_type=r.network_type,
+        requires_pcp=r.requires_pcp,
+        status=r.status,
+        exchange=r.exchange,
+        group_number=r.group_number,
+        coverage_effective_date=r.coverage_effective_date,
+        paid_to_date=r.paid_to_date,
+        termination_date=r.termination_date,
+        plan_id=r.plan_id,
+        e_app_number=r.e_app_number,
+        client_app_id=r.client_app_id,
+        exchange_assigned_id=r.exchange_assigned_id,
+        pending_application_id=r.pending_application_id,
+        producer_number=r.producer_number,
+        grandfathered=r.grandfathered,
+        temporary_plan=r.temporary_plan,
+        member_count=r.member_count,
+    )
+
+
+def _covered_member(r: Any, account_number: str, pcp: PcpView | None, today: date) -> CoveredMember:
+    return CoveredMember(
+        member_id=str(r.member_id),
+        member_number=f"{account_number}-{r.suffix}",
+        first_name=r.first_name,
+        middle_initial=r.middle_initial,
+        last_name=r.last_name,
+        relationship=r.relationship,
+        date_of_birth=r.date_of_birth,
+        sex=r.sex,
+        coverage_start=r.coverage_start,
+        coverage_end=r.coverage_end,
+        uses_primary_contact=minor_uses_primary_contact(r.relationship, r.date_of_birth, today),
+        pcp=pcp,
+    )
 
 
 async def get_client_detail(
@@ -130,94 +183,56 @@ async def get_client_detail(
     now = ctx.clock.now()
     today = now.date()
 
-    async def load(conn: Any) -> tuple[Any, list[Any]]:
-        account = await member_queries.account_by_number(conn, producer_id, account_number)
+    async def load(reads: UnitOfWork) -> tuple[Any, list[Any]]:
+        account = await reads.members.account_by_number(producer_id, account_number)
         if account is None:
             raise NotFound(NOT_IN_BOOK.format(account_number))
-        return account, await member_queries.contact_changes(conn, account.id)
+        return account, await reads.members.pending_contact_changes(account.id)
 
-    async def rest(conn: Any, account_id: int) -> tuple[list[Any], list[Any]]:
-        rows = await member_queries.policies_with_members(conn, account_id, producer_id)
-        pcps = await member_queries.current_pcps(conn, account_id, today)
-        await member_queries.record_reads(
-            conn, [_audit_row(ctx, principal, request, "member.detail", account_number, None)]
-        )
+    async def rest(reads: UnitOfWork, account_id: int) -> tuple[list[Any], list[Any]]:
+        rows = await reads.members.policies_with_members(account_id, producer_id)
+        pcps = await reads.members.current_pcps(account_id, today)
+        await reads.audit.insert_rows([_audit_row(ctx, principal, request, "member.detail", account_number, None)])
         return rows, pcps
 
-    # One connection in the usual case; changes that came due first go through their own write transaction.
-    async with ctx.db.read_engine.connect() as conn:
-        account, changes = await load(conn)
+    # One session in the usual case; changes that came due first go through their own write transaction.
+    async with ctx.reads() as reads:
+        account, changes = await load(reads)
         due = any(c.effective_at <= now for c in changes)
         if not due:
-            rows, pcps = await rest(conn, account.id)
+            rows, pcps = await rest(reads, account.id)
     if due:
         await apply_due_contact_changes(ctx=ctx, account_id=account.id)
-        async with ctx.db.read_engine.connect() as conn:
-            account, changes = await load(conn)
-            rows, pcps = await rest(conn, account.id)
+        async with ctx.reads() as reads:
+            account, changes = await load(reads)
+            rows, pcps = await rest(reads, account.id)
     current_pcp: dict[tuple[int, int], Any] = {}
     for row in pcps:
         if row.effective_date <= today or (row.member_id, row.policy_id) not in current_pcp:
             current_pcp[(row.member_id, row.policy_id)] = row
-    detail = ClientDetail(account=account, pending_contact_changes=[_change_view(c) for c in changes])
-    by_policy: dict[int, dict[str, Any]] = {}
+    policies: list[PolicyDetail] = []
+    by_policy: dict[int, PolicyDetail] = {}
     for r in rows:
         policy = by_policy.get(r.policy_id)
         if policy is None:
-            policy = by_policy[r.policy_id] = {
-                "policy_id": str(r.policy_id),
-                "product_name": r.product_name,
-                "coverage": r.coverage,
-                "product_type": product_type(r.exchange),
-                "network_type": r.network_type,
-                "requires_pcp": r.requires_pcp,
-                "status": r.status,
-                "exchange": r.exchange,
-                "group_number": r.group_number,
-                "coverage_effective_date": r.coverage_effective_date,
-                "paid_to_date": r.paid_to_date,
-                "termination_date": r.termination_date,
-                "plan_id": r.plan_id,
-                "e_app_number": r.e_app_number,
-                "client_app_id": r.client_app_id,
-                "exchange_assigned_id": r.exchange_assigned_id,
-                "pending_application_id": r.pending_application_id,
-                "producer_number": r.producer_number,
-                "grandfathered": r.grandfathered,
-                "temporary_plan": r.temporary_plan,
-                "member_count": r.member_count,
-                "members": [],
-            }
-            detail.policies.append(policy)
+            policy = by_policy[r.policy_id] = _policy_detail(r)
+            policies.append(policy)
         assigned = current_pcp.get((r.member_id, r.policy_id)) if r.requires_pcp else None
-        uses_primary = minor_uses_primary_contact(r.relationship, r.date_of_birth, today)
-        policy["members"].append(
-            {
-                "member_id": str(r.member_id),
-                "member_number": f"{account.account_number}-{r.suffix}",
-                "first_name": r.first_name,
-                "middle_initial": r.middle_initial,
-                "last_name": r.last_name,
-                "relationship": r.relationship,
-                "date_of_birth": r.date_of_birth,
-                "sex": r.sex,
-                "coverage_start": r.coverage_start,
-                "coverage_end": r.coverage_end,
-                "uses_primary_contact": uses_primary,
-                "pcp": None
-                if assigned is None
-                else {
-                    "medical_group_number": assigned.medical_group_number,
-                    "medical_group_name": assigned.medical_group_name,
-                    "pcp_number": assigned.pcp_number,
-                    "physician_name": assigned.physician_name,
-                    "phone": assigned.phone,
-                    "effective_date": assigned.effective_date,
-                    "term_date": assigned.term_date,
-                },
-            }
-        )
-    return detail
+        pcp = None if assigned is None else _pcp_view(assigned)
+        policy.members.append(_covered_member(r, account.account_number, pcp, today))
+    return ClientDetail(
+        account_number=account.account_number,
+        first_name=account.first_name,
+        middle_initial=account.middle_initial,
+        last_name=account.last_name,
+        date_of_birth=account.date_of_birth,
+        ssn_last4=account.ssn_last4,
+        address=account_address(account),
+        email=account.email,
+        phones=AccountPhones(**{slot: getattr(account, f"phone_{slot}") for slot in PHONE_SLOTS}),
+        policies=policies,
+        pending_contact_changes=[contact_change_view(c) for c in changes],
+    )
 
 
 async def request_contact_change(
@@ -295,12 +310,12 @@ async def apply_due_contact_changes(*, ctx: AppContext, account_id: int | None =
         return len(due)
 
 
-def account_address(account: Account | Any) -> dict[str, Any]:
-    return {
-        "address1": account.address1,
-        "address2": account.address2,
-        "city": account.city,
-        "state": account.state,
-        "zip_code": account.zip_code,
-        "county": account.county,
-    }
+def account_address(account: Account | Any) -> AccountAddress:
+    return AccountAddress(
+        address1=account.address1,
+        address2=account.address2,
+        city=account.city,
+        state=account.state,
+        zip_code=account.zip_code,
+        county=account.county,
+    )

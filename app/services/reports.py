@@ -2,7 +2,7 @@
 rows) and keep report definitions ("View My Custom Reports").
 
 Runs read members' personal data, so each one is audit-logged (R-MEM-6) as `report.run` with the report type,
-the range, the filters and the row count - written on the same AUTOCOMMIT connection as the read for pages
+the range, the filters and the row count - written in the same AUTOCOMMIT read session as the read for pages
 (the member search's approach), and before the first byte of a file.
 
 Files: every row of the report, in the page order, at most `EXPORT_MAX_ROWS` (100,000); a larger report answers
@@ -37,9 +37,7 @@ from app.domain.reports import (
     run_for,
 )
 from app.domain.reports import build_run as build_run_request
-from app.repositories import reports as report_queries
 from app.repositories.orm import SavedReport
-from app.repositories.reports import SavedReportRepository
 from app.services import audit
 from app.services.audit import RequestContext
 
@@ -142,13 +140,12 @@ async def run_report(
     rows: list[ReportRow] = []
     total = 0
     last = None
-    async with ctx.db.read_engine.connect() as conn:
+    async with ctx.reads() as reads:
         if definition.filters.producer_matches(principal.first_name, principal.last_name):
-            rows, total, last = await report_queries.report_page(
-                conn, producer_id, run, page=page, page_size=page_size, producer_name=producer_name
+            rows, total, last = await reads.reports.report_page(
+                producer_id, run, page=page, page_size=page_size, producer_name=producer_name
             )
-        await conn.execute(
-            report_queries.insert_audit(),
+        await reads.audit.insert_rows(
             [
                 _audit_row(
                     ctx,
@@ -164,7 +161,7 @@ async def run_report(
                         accounts=sorted({r.account_number for r in rows}),
                     ),
                 )
-            ],
+            ]
         )
     seen = (page - 1) * page_size + len(rows) if run.cursor is None else None
     more = len(rows) == page_size and (seen is None or seen < total)
@@ -184,23 +181,22 @@ async def prepare_file(
     """Count and audit-log a file before any byte is sent; more than EXPORT_MAX_ROWS rows answers 422."""
     producer_id, producer_name = _producer(principal)
     definition = run.definition
-    async with ctx.db.read_engine.connect() as conn:
+    async with ctx.reads() as reads:
         count = 0
         if definition.filters.producer_matches(principal.first_name, principal.last_name):
-            count = await report_queries.count_rows(conn, producer_id, definition)
+            count = await reads.reports.count_rows(producer_id, definition)
         if count > EXPORT_MAX_ROWS:
             raise ValidationFailed(
                 f"This report has {count:,} rows; a file holds at most {EXPORT_MAX_ROWS:,}. Shorten the From-To "
                 "range or add a filter.",
                 code="report.file_too_large",
             )
-        await conn.execute(
-            report_queries.insert_audit(),
+        await reads.audit.insert_rows(
             [
                 _audit_row(
                     ctx, principal, request, _details(definition, fmt=fmt, rows=count, saved_report_id=saved_report_id)
                 )
-            ],
+            ]
         )
     return ReportFile(producer_id, producer_name, run, count, columns_for(definition))
 
@@ -209,9 +205,10 @@ async def iter_rows(ctx: AppContext, selection: ReportFile) -> AsyncIterator[Rep
     """The report's rows in order, read in batches through a server-side cursor."""
     if selection.count == 0:
         return
-    async with ctx.db.engine.connect() as conn:
-        async for row in report_queries.stream_rows(
-            conn, selection.producer_id, selection.run, producer_name=selection.producer_name
+    # A write unit of work that writes nothing: the server-side cursor needs a transaction on PostgreSQL.
+    async with ctx.uow() as uow:
+        async for row in uow.reports.stream_rows(
+            selection.producer_id, selection.run, producer_name=selection.producer_name
         ):
             yield row
 
@@ -280,7 +277,7 @@ async def create_saved_report(
     assert clean_name is not None and definition is not None
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        saved = SavedReportRepository(uow.session)
+        saved = uow.saved_reports
         await saved.lock_producer(producer_id)
         if await saved.name_taken(producer_id, clean_name):
             raise _name_taken(clean_name)
@@ -345,15 +342,13 @@ async def list_saved_reports(
     producer_id, _ = _producer(principal)
     order = parse_saved_sort(sort)
     async with ctx.uow() as uow:
-        return await SavedReportRepository(uow.session).list_for_producer(
-            producer_id, sort=order, page=page, page_size=page_size
-        )
+        return await uow.saved_reports.list_for_producer(producer_id, sort=order, page=page, page_size=page_size)
 
 
 async def get_saved_report(*, ctx: AppContext, principal: Principal, report_id: int) -> SavedReport:
     producer_id, _ = _producer(principal)
     async with ctx.uow() as uow:
-        report = await SavedReportRepository(uow.session).get_for_producer(report_id, producer_id)
+        report = await uow.saved_reports.get_for_producer(report_id, producer_id)
         if report is None:
             raise _not_found(report_id)
         return report
@@ -364,7 +359,7 @@ async def delete_saved_report(
 ) -> None:
     producer_id, _ = _producer(principal)
     async with ctx.uow() as uow:
-        if not await SavedReportRepository(uow.session).delete_for_producer(report_id, producer_id):
+        if not await uow.saved_reports.delete_for_producer(report_id, producer_id):
             raise _not_found(report_id)
         audit.record(
             uow,

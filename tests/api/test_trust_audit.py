@@ -18,8 +18,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from app.deps import PHI_FREE, AuditDeclaration, audit_declaration, audit_read
+from app.repositories.audit import AuditRepository
 from app.repositories.orm import AuditEvent, Payment
-from app.services import audit as audit_service
 from tests.api.test_delegates import mfa_sign_in, ready_delegate
 from tests.api.test_quotes import create_quote
 from tests.factories import NOW, make_family, producer_id
@@ -262,10 +262,10 @@ async def test_trust_7_no_audit_row_no_answer(client, app, producer, monkeypatch
     """The row is committed before the response leaves: when it cannot be written, the PHI is not sent."""
     quote_id = (await create_quote(client, producer))["id"]
 
-    async def broken(conn: Any, rows: list[dict[str, Any]]) -> None:
+    async def broken(self: Any, rows: list[dict[str, Any]]) -> None:
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(audit_service, "insert_events", broken)
+    monkeypatch.setattr(AuditRepository, "insert_rows", broken)
     r = await client.get(f"{API}/quotes/{quote_id}", headers=producer)
     assert r.status_code == 500
     assert "Jessica" not in r.text and "Tester" not in r.text  # the applicant's names never left

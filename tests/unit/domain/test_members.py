@@ -11,6 +11,8 @@ from app.domain.members import (
     NO_CHANGE,
     ContactSnapshot,
     PhoneInput,
+    SearchFilters,
+    SearchInput,
     build_member_query,
     contact_change_effective_at,
     minor_uses_primary_contact,
@@ -26,14 +28,14 @@ CURRENT = ContactSnapshot(
 
 def test_r_mem_3_inputs_are_normalised() -> None:
     q = build_member_query(
-        {
-            "last_name": "  Van  Der Berg ",
-            "phone": "(312) 555-0100",
-            "email": "A@B.COM",
-            "date_of_birth": "02/10/1988",
-            "client_app_id": "pp97127",
-            "zip_code": "60601-1234",
-        }
+        SearchInput(
+            last_name="  Van  Der Berg ",
+            phone="(312) 555-0100",
+            email="A@B.COM",
+            date_of_birth="02/10/1988",
+            client_app_id="pp97127",
+            zip_code="60601-1234",
+        )
     )
     assert q.last_name_prefix == "van der berg" and q.phone == "3125550100" and q.email == "a@b.com"
     assert q.date_of_birth == date(1988, 2, 10) and q.client_app_id == "PP97127" and q.zip_code == "60601"
@@ -41,10 +43,10 @@ def test_r_mem_3_inputs_are_normalised() -> None:
 
 def test_r_mem_3_needs_a_criterion_and_reports_all_bad_values() -> None:
     with pytest.raises(ValidationFailed) as e:
-        build_member_query({"first_name": "", "last_name": None})
+        build_member_query(SearchInput(first_name="", last_name=None))
     assert e.value.code == "search.criteria_required"
     with pytest.raises(ValidationFailed) as e:
-        build_member_query({"ssn_last4": "12345", "producer_number": "12", "date_of_birth": "1988-13-01"})
+        build_member_query(SearchInput(ssn_last4="12345", producer_number="12", date_of_birth="1988-13-01"))
     assert {x.field for x in e.value.errors} == {"ssn_last4", "producer_number", "date_of_birth"}
 
 
@@ -117,20 +119,22 @@ def test_r_enr_15_applications_answer_only_applicant_criteria() -> None:
     from app.domain.members import MemberQuery, applications_can_match
 
     assert applications_can_match(MemberQuery(last_name_prefix="smi", ssn_last4="1234"))
-    assert applications_can_match(MemberQuery(e_app_number="123", filters={"status": "Submitted"}))
+    assert applications_can_match(MemberQuery(e_app_number="123", filters=SearchFilters(status="Submitted")))
     # an application has no account, phones, email or zip yet
     assert not applications_can_match(MemberQuery(account_number="730010001"))
     assert not applications_can_match(MemberQuery(last_name_prefix="smi", phone="3125550100"))
     # column filters only an application could never pass
-    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters={"status": "active"}))
-    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters={"record_type": "policy"}))
-    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters={"product_type": "on-exchange"}))
-    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters={"group_number": "G1"}))
+    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters=SearchFilters(status="active")))
+    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters=SearchFilters(record_type="policy")))
+    assert not applications_can_match(
+        MemberQuery(last_name_prefix="smi", filters=SearchFilters(product_type="on-exchange"))
+    )
+    assert not applications_can_match(MemberQuery(last_name_prefix="smi", filters=SearchFilters(group_number="G1")))
 
 
 def test_r_mem_4_record_type_filter_keeps_policies_unless_it_asks_for_applications() -> None:
     from app.domain.members import MemberQuery, policies_can_match
 
     assert policies_can_match(MemberQuery(last_name_prefix="smi"))
-    assert policies_can_match(MemberQuery(last_name_prefix="smi", filters={"record_type": "Policy"}))
-    assert not policies_can_match(MemberQuery(last_name_prefix="smi", filters={"record_type": "Application"}))
+    assert policies_can_match(MemberQuery(last_name_prefix="smi", filters=SearchFilters(record_type="Policy")))
+    assert not policies_can_match(MemberQuery(last_name_prefix="smi", filters=SearchFilters(record_type="Application")))

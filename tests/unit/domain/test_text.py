@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.domain.members import build_member_query
+from app.domain.members import SearchInput, build_member_query
 from app.domain.text import NAME_KEY_LENGTH, collapse_whitespace, name_key
 
 
@@ -25,6 +25,6 @@ def test_name_key_is_never_longer_than_the_key_column() -> None:
 def test_stored_keys_and_search_prefixes_agree() -> None:
     """A name stored with odd spacing is found by a search typed with other odd spacing."""
     stored = name_key("  De  La   Cruz ")
-    query = build_member_query({"last_name": "de la"})
+    query = build_member_query(SearchInput(last_name="de la"))
     assert query.last_name_prefix is not None and stored.startswith(query.last_name_prefix)
     assert query.last_name_prefix == name_key(" De   La")
