@@ -146,7 +146,8 @@ class FakeStore:
         self._last_id[cls] = max(self._last_id[cls], id_)
 
     def seed(self, *objs: M) -> M:
-        """Insert rows as committed (ids and defaults assigned); returns the last one. For arranging tests."""
+        """Write rows as committed (ids and defaults assigned; a row with the same key is replaced); returns the
+        last one. For arranging tests."""
         for obj in objs:
             _prepare_insert(self, obj)
             self.tables[type(obj)][_key(obj)] = _values(obj)
