@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.domain.dates import OPEN_END_DATE
+from app.domain.errors import ValidationFailed
 
 ASKED_OUT = "Asked Out"
 DEPENDENT_AGE = "Dependent Age"
@@ -98,29 +99,61 @@ class Warning:
     message: str
 
 
+@dataclass(frozen=True)
+class AssignmentView:
+    """One side of "current vs updated" (R-PCP-8)."""
+
+    medical_group_number: str
+    medical_group_name: str
+    effective_date: date
+    term_date: date
+    request_received_date: date
+    assigned_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """What the change does to one requested member: its current assignment and the one it would get."""
+
+    member_id: int
+    name: str
+    relationship: str
+    current: AssignmentView | None
+    updated: AssignmentView | None  # None when there is no provider to assign
+
+
 @dataclass
 class Validation:
     errors: list[MemberError] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
-    changes: list[dict[str, object]] = field(default_factory=list)
+    changes: list[MemberChange] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
         return not self.errors
 
 
-def _view(a: Assignment | None) -> dict[str, object] | None:
+class PcpChangeRejected(ValidationFailed):
+    """A finish refused for its errors or unaccepted warnings; carries the validation to show (R-PCP-4, R-PCP-7)."""
+
+    def __init__(self, message: str, *, code: str, validation: Validation, field: str | None = None) -> None:
+        super().__init__(message, code=code, field=field)
+        self.validation = validation
+
+
+def _view(a: Assignment | None) -> AssignmentView | None:
     if a is None:
         return None
-    return {
-        "medical_group_number": a.medical_group_number,
-        "medical_group_name": a.medical_group_name,
-        "effective_date": a.effective_date,
-        "term_date": a.term_date,
-        "request_received_date": a.request_received_date,
-        "assigned_by": a.assigned_by,
-        "reason": a.reason,
-    }
+    return AssignmentView(
+        medical_group_number=a.medical_group_number,
+        medical_group_name=a.medical_group_name,
+        effective_date=a.effective_date,
+        term_date=a.term_date,
+        request_received_date=a.request_received_date,
+        assigned_by=a.assigned_by,
+        reason=a.reason,
+    )
 
 
 def validate_change(
@@ -273,25 +306,17 @@ def validate_change(
         updated = (
             None
             if provider is None
-            else {
-                "medical_group_number": provider.medical_group_number,
-                "medical_group_name": provider.medical_group_name,
-                "effective_date": effective_date,
-                "term_date": OPEN_END_DATE,
-                "request_received_date": today,
-                "assigned_by": assigned_by,
-                "reason": req.reason,
-            }
+            else AssignmentView(
+                medical_group_number=provider.medical_group_number,
+                medical_group_name=provider.medical_group_name,
+                effective_date=effective_date,
+                term_date=OPEN_END_DATE,
+                request_received_date=today,
+                assigned_by=assigned_by,
+                reason=req.reason,
+            )
         )
-        v.changes.append(
-            {
-                "member_id": str(req.member_id),
-                "name": member.name,
-                "relationship": member.relationship,
-                "current": _view(current),
-                "updated": updated,
-            }
-        )
+        v.changes.append(MemberChange(req.member_id, member.name, member.relationship, _view(current), updated))
     return v
 
 

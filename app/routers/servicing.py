@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx, audit_read, audited_by_service
-from app.domain.pcp import DEPENDENT_AGE, REASONS, SUCCESS_MESSAGE, RequestedMember
+from app.domain.pcp import DEPENDENT_AGE, REASONS, SUCCESS_MESSAGE, PcpChangeRejected, RequestedMember
 from app.errors import error_responses
 from app.schemas.common import Page
 from app.schemas.servicing import (
@@ -201,26 +201,30 @@ async def list_reasons(producer: CurrentProducer) -> list[PcpReason]:
 async def change_pcp(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, body: PcpChangeCreate) -> PcpValidationRead:
     """R-PCP-4..8: `dry_run: true` answers 200 with errors, warnings and current vs updated; `dry_run: false`
     commits every member at once (201) and requests their new permanent ID cards."""
-    result = await pcp_service.change_pcp(
-        ctx=ctx,
-        principal=producer,
-        request=req,
-        req=pcp_service.PcpChangeRequest(
-            account_number=body.account_number,
-            policy_id=int(body.policy_id),
-            provider_number=body.provider_number,
-            effective_date=body.effective_date,
-            term_date=body.term_date,
-            members=[RequestedMember(int(m.member_id), m.reason) for m in body.members],
-            accept_warnings=body.accept_warnings,
-            dry_run=body.dry_run,
-        ),
-    )
+    try:
+        result = await pcp_service.change_pcp(
+            ctx=ctx,
+            principal=producer,
+            request=req,
+            req=pcp_service.PcpChangeRequest(
+                account_number=body.account_number,
+                policy_id=int(body.policy_id),
+                provider_number=body.provider_number,
+                effective_date=body.effective_date,
+                term_date=body.term_date,
+                members=[RequestedMember(int(m.member_id), m.reason) for m in body.members],
+                accept_warnings=body.accept_warnings,
+                dry_run=body.dry_run,
+            ),
+        )
+    except PcpChangeRejected as exc:  # the 422 shows the validation as a dry run would (R-PCP-4, R-PCP-7)
+        exc.extra["result"] = PcpValidationRead.from_validation(exc.validation)
+        raise
     if result.change_id is None:
-        return PcpValidationRead(**pcp_service.result_body(result))
-    done = PcpChangeDone(
-        **pcp_service.result_body(result),
-        id=result.change_id,
+        return PcpValidationRead.from_validation(result.validation)
+    done = PcpChangeDone.finished(
+        result.validation,
+        change_id=result.change_id,
         message=SUCCESS_MESSAGE,
         id_card_request_ids=result.id_card_request_ids,
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
+from app.domain.pcp import Validation
 from app.schemas.common import StrictModel
 
 Id = Annotated[int, Field(ge=1, le=2**62)]
@@ -78,28 +79,83 @@ class PcpChangeCreate(StrictModel):
     dry_run: bool = True
 
 
+# Ids are integers in the domain and strings on the wire (api.md: ids are strings; they exceed 2**53).
+IdOut = Annotated[int, PlainSerializer(str, return_type=str), WithJsonSchema({"type": "string"})]
+OptionalIdOut = Annotated[
+    int | None,
+    PlainSerializer(lambda v: None if v is None else str(v), return_type=str | None),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]}),
+]
+
+
 class PcpError(BaseModel):
-    member_id: str | None
+    model_config = ConfigDict(from_attributes=True)
+
+    member_id: OptionalIdOut
     code: str
     message: str
 
 
 class PcpWarning(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     code: str
     message: str
 
 
+class PcpAssignmentView(BaseModel):  # one side of "current vs updated" (R-PCP-8)
+    model_config = ConfigDict(from_attributes=True)
+
+    medical_group_number: str
+    medical_group_name: str
+    effective_date: date
+    term_date: date
+    request_received_date: date
+    assigned_by: str
+    reason: str
+
+
+class PcpMemberChangeView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    member_id: IdOut
+    name: str
+    relationship: str
+    current: PcpAssignmentView | None
+    updated: PcpAssignmentView | None
+
+
+# Built from the domain's `Validation` (`from_validation`), attribute by attribute.
 class PcpValidationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     valid: bool
     errors: list[PcpError]
     warnings: list[PcpWarning]
+    # The published contract documents each change as a free-form object; what is sent is `PcpMemberChangeView`.
     changes: list[dict[str, Any]]
+
+    @field_validator("changes", mode="before")
+    @classmethod
+    def _member_changes(cls, value: list[Any]) -> list[Any]:
+        return [c if isinstance(c, dict) else PcpMemberChangeView.model_validate(c).model_dump() for c in value]
+
+    @classmethod
+    def from_validation(cls, validation: Validation) -> PcpValidationRead:
+        return cls.model_validate(validation, from_attributes=True)
 
 
 class PcpChangeDone(PcpValidationRead):
     id: int
     message: str
     id_card_request_ids: list[int]
+
+    @classmethod
+    def finished(
+        cls, validation: Validation, *, change_id: int, message: str, id_card_request_ids: list[int]
+    ) -> PcpChangeDone:
+        read = PcpValidationRead.from_validation(validation)
+        return cls(**dict(read), id=change_id, message=message, id_card_request_ids=id_card_request_ids)
 
 
 class PcpChangeMemberRead(BaseModel):

@@ -9,11 +9,12 @@ from typing import Any
 from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.dates import OPEN_END_DATE
-from app.domain.errors import NotFound, ValidationFailed
+from app.domain.errors import NotFound
 from app.domain.id_cards import CardLine
 from app.domain.pcp import (
     Assignment,
     MemberOnPolicy,
+    PcpChangeRejected,
     PolicyInfo,
     ProviderInfo,
     RequestedMember,
@@ -41,6 +42,8 @@ class PcpChangeRequest:
 
 @dataclass
 class PcpChangeResult:
+    """A dry run's validation, or a finished change (its id and the ID card request it made, R-PCP-8)."""
+
     validation: Validation
     change_id: int | None = None
     id_card_request_ids: list[int] = field(default_factory=list)
@@ -146,17 +149,15 @@ async def change_pcp(
         if req.dry_run:
             return PcpChangeResult(validation)
         if not validation.valid:
-            raise ValidationFailed(
-                "The PCP change has errors; fix them and validate again.",
-                code="pcp.invalid",
-                extra={"result": _result_body(PcpChangeResult(validation))},
+            raise PcpChangeRejected(
+                "The PCP change has errors; fix them and validate again.", code="pcp.invalid", validation=validation
             )
         if validation.warnings and not req.accept_warnings:  # R-PCP-7
-            raise ValidationFailed(
+            raise PcpChangeRejected(
                 "Accept the warnings (accept_warnings: true) or change the effective date.",
                 code="pcp.warnings_not_accepted",
                 field="accept_warnings",
-                extra={"result": _result_body(PcpChangeResult(validation))},
+                validation=validation,
             )
         assert provider is not None
         change = PcpChange(
@@ -233,23 +234,6 @@ async def change_pcp(
         )
         await uow.commit()
         return PcpChangeResult(validation, change.id, [cards.id])
-
-
-def _result_body(result: PcpChangeResult) -> dict[str, Any]:
-    v = result.validation
-    return {
-        "valid": v.valid,
-        "errors": [
-            {"member_id": None if e.member_id is None else str(e.member_id), "code": e.code, "message": e.message}
-            for e in v.errors
-        ],
-        "warnings": [{"code": w.code, "message": w.message} for w in v.warnings],
-        "changes": v.changes,
-    }
-
-
-def result_body(result: PcpChangeResult) -> dict[str, Any]:
-    return _result_body(result)
 
 
 async def get_change(*, ctx: AppContext, principal: Principal, change_id: int) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from app.domain.dates import OPEN_END_DATE
 from app.domain.pcp import (
     REASONS,
     Assignment,
+    AssignmentView,
     MemberOnPolicy,
     PolicyInfo,
     ProviderInfo,
@@ -110,6 +111,38 @@ def test_r_pcp_7_first_of_month_warning_by_state() -> None:
 def test_r_pcp_8_dry_run_shows_current_and_updated() -> None:
     v = run([RequestedMember(1, "Concern With Service")])
     [change] = v.changes
-    assert change["current"]["medical_group_number"] == "5"  # type: ignore[index]
-    assert change["updated"]["medical_group_number"] == "124"  # type: ignore[index]
-    assert change["updated"]["term_date"] == OPEN_END_DATE  # type: ignore[index]
+    assert (change.member_id, change.name, change.relationship) == (1, "Pat (primary)", "primary")
+    assert change.current == AssignmentView(
+        medical_group_number="5",
+        medical_group_name="G5",
+        effective_date=date(2026, 1, 1),
+        term_date=OPEN_END_DATE,
+        request_received_date=date(2025, 12, 1),
+        assigned_by="Carrier",
+        reason="New Enrollee",
+    )
+    assert change.updated == AssignmentView(
+        medical_group_number="124",
+        medical_group_name="Advocate",
+        effective_date=date(2026, 12, 1),
+        term_date=OPEN_END_DATE,
+        request_received_date=TODAY,
+        assigned_by="Dana Demo",
+        reason="Concern With Service",
+    )
+
+
+def test_r_pcp_8_without_a_provider_there_is_nothing_to_assign() -> None:
+    v = run([RequestedMember(2, "Retired")], provider=None, provider_number="999")
+    [change] = v.changes
+    assert change.member_id == 2 and change.current is not None and change.updated is None
+    assert [(e.member_id, e.code) for e in v.errors] == [(None, "pcp.provider_not_found")]
+
+
+def test_r_pcp_4_errors_name_the_member_by_its_id() -> None:
+    v = run([RequestedMember(1, "Dependent Age"), RequestedMember(7, "Retired")])
+    assert [(e.member_id, e.code) for e in v.errors] == [
+        (1, "pcp.reason_dependent_age"),
+        (7, "pcp.member_not_on_policy"),
+    ]
+    assert [c.member_id for c in v.changes] == [1]  # a member not on the policy has nothing to show
