@@ -31,7 +31,7 @@ from app.clock import FrozenClock
 from app.config import Settings
 from app.context import AppContext
 from app.db import make_database
-from app.domain.payments import LIVE_STATUSES, SUCCESSFUL
+from app.domain.payments import LIVE_STATUSES, SUCCESSFUL, LivePaymentRefused
 from app.outbox import OutboxDispatcher
 from app.repositories.audit import AuditRepository
 from app.repositories.delegates import (
@@ -616,6 +616,9 @@ class FakeServicingRepository(FakeRepository, ServicingRepository):
 class FakeApplicationRepository(FakeRepository, ApplicationRepository):
     model = Application
 
+    async def delete(self, app: Application) -> None:
+        self.uow.delete(app)
+
     async def get_in_book(
         self, application_id: int, producer_id: int, *, for_update: bool = False
     ) -> Application | None:
@@ -715,6 +718,14 @@ class FakePaymentRepository(FakeRepository, PaymentRepository):
     async def successful_for_application(self, application_id: int) -> int | None:
         found = self.uow.first(Payment, lambda p: p.application_id == application_id and p.status == SUCCESSFUL)
         return None if found is None else found.id
+
+    async def add_live(self, payment: Payment) -> Payment:
+        # uq_payments_application_live: the database refuses a second Pending/Successful payment per application.
+        if await self.live_for_application(payment.application_id) is not None:
+            raise LivePaymentRefused("This conflicts with data that already exists (it may have just been created).")
+        self.uow.add(payment)
+        self.uow._flush()
+        return payment
 
 
 # --- the context -------------------------------------------------------------------------------------------------
