@@ -10,7 +10,12 @@
 
 The repositories are subclasses of the real ones (so the types match the port) overriding the methods the
 tested services call, as list comprehensions over the store. A method not faked here fails loudly instead of
-reaching for a database.
+reaching for a database. `FakeUnitOfWork` builds one for every repository the port annotates
+(tests/unit/services/test_fake_port.py fails when the port gains one the fake lacks).
+
+Conditional UPDATE/DELETE statements (e.g. `IdempotencyRepository.take_over`) are faked over `FakeUnitOfWork.current`:
+like the SQL statement under READ COMMITTED they see the newest committed version of a row, not this transaction's
+possibly stale copy, so races between units of work come out as they do on the database.
 """
 
 from __future__ import annotations
@@ -42,8 +47,11 @@ from app.repositories.delegates import (
     PasswordHistoryRepository,
     RememberedDeviceRepository,
 )
+from app.repositories.documents import DocumentRepository
+from app.repositories.e_questions import EQuestionRepository
 from app.repositories.enrollments import ApplicationRepository, PaymentRepository
-from app.repositories.members import ContactChangeRepository
+from app.repositories.idempotency import IN_PROGRESS, IdempotencyRepository
+from app.repositories.members import ContactChangeRepository, MemberQueries
 from app.repositories.orm import (
     Account,
     Application,
@@ -54,6 +62,7 @@ from app.repositories.orm import (
     DelegateState,
     EmailVerification,
     IdCardRequestItem,
+    IdempotencyKey,
     MedicalGroup,
     MedicalGroupNetwork,
     Member,
@@ -76,8 +85,10 @@ from app.repositories.orm import (
 )
 from app.repositories.outbox import OutboxRepository
 from app.repositories.prospects import ProspectRepository
+from app.repositories.quotes import QuoteRepository
+from app.repositories.reports import ReportQueries, SavedReportRepository
 from app.repositories.servicing import ServicingRepository
-from app.repositories.tokens import RefreshTokenRepository
+from app.repositories.tokens import RefreshTokenRepository, SessionCheckRepository
 from app.repositories.uow import Role, UnitOfWork
 from app.repositories.users import (
     AuthSessionRepository,
@@ -208,6 +219,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._inserted: dict[tuple[type[Base], Key], Base] = {}  # flushed, not committed
         self._pending: list[Base] = []  # added, not flushed
         self._deleted: set[tuple[type[Base], Key]] = set()
+        self._written: set[tuple[type[Base], Key]] = set()  # loaded rows changed by a statement (see `current`)
         self.committed = False
 
     async def __aenter__(self) -> FakeUnitOfWork:
@@ -229,6 +241,14 @@ class FakeUnitOfWork(UnitOfWork):
         self.servicing = FakeServicingRepository(self)
         self.applications = FakeApplicationRepository(self)
         self.payments = FakePaymentRepository(self)
+        self.quotes = FakeQuoteRepository(self)
+        self.documents = FakeDocumentRepository(self)
+        self.e_questions = FakeEQuestionRepository(self)
+        self.idempotency = FakeIdempotencyRepository(self)
+        self.members = FakeMemberQueries(self)
+        self.reports = FakeReportQueries(self)
+        self.saved_reports = FakeSavedReportRepository(self)
+        self.session_checks = FakeSessionCheckRepository(self)
         self._after_commit = []
         return self
 
@@ -239,6 +259,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._pending.clear()
         self._inserted.clear()
         self._deleted.clear()
+        self._written.clear()
 
     # -- the port ----------------------------------------------------------------------------------------------
     async def flush(self) -> None:
@@ -255,6 +276,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._loaded.update(self._inserted)
         self._inserted.clear()
         self._deleted.clear()
+        self._written.clear()
         self.committed = True
         self.store.commits += 1
 
@@ -299,6 +321,23 @@ class FakeUnitOfWork(UnitOfWork):
 
     def by_key(self, cls: type[M], *key: Any) -> M | None:
         return self.first(cls, lambda o: _key(o) == tuple(key))
+
+    def current(self, cls: type[M], where: Callable[[M], bool] | None = None) -> list[M]:
+        """The rows an UPDATE or DELETE ... WHERE of this transaction acts on: like `all`, but a committed row loaded
+        here earlier first takes its newest committed values (another unit of work may have changed it since),
+        unless this transaction changed it with a statement already (`wrote`). Matching rows a statement changes
+        must be passed to `wrote`."""
+        committed = self.store.tables[cls]
+        for (c, key), obj in self._loaded.items():
+            ident = (c, key)
+            if c is cls and key in committed and ident not in self._written and ident not in self._inserted:
+                for name, value in committed[key].items():
+                    setattr(obj, name, copy.deepcopy(value))
+        return self.all(cls, where)
+
+    def wrote(self, obj: Base) -> None:
+        """`obj` was changed by a statement of this transaction: `current` keeps this transaction's values."""
+        self._written.add((type(obj), _key(obj)))
 
 
 # --- repositories ------------------------------------------------------------------------------------------------
@@ -726,6 +765,104 @@ class FakePaymentRepository(FakeRepository, PaymentRepository):
         self.uow.add(payment)
         self.uow._flush()
         return payment
+
+
+class FakeIdempotencyRepository(FakeRepository, IdempotencyRepository):
+    """The unique key (user_id, key) holds as in the database: `claim` is refused by a row this unit of work
+    flushed or another one committed. `take_over`, `release` and `store_answer` are conditional statements and
+    see the newest committed row (`FakeUnitOfWork.current`)."""
+
+    model = IdempotencyKey
+
+    async def find(self, user_id: int, key: str) -> IdempotencyKey | None:
+        return self.uow.first(IdempotencyKey, lambda r: r.user_id == user_id and r.key == key)
+
+    async def forget(self, record: IdempotencyKey) -> None:
+        self.uow.delete(record)
+
+    async def claim(
+        self,
+        *,
+        user_id: int,
+        key: str,
+        method: str,
+        path: str,
+        request_hash: str,
+        now: datetime,
+        expires_at: datetime,
+    ) -> bool:
+        self.uow._flush()
+        if self.uow.first(IdempotencyKey, lambda r: r.user_id == user_id and r.key == key) is not None:
+            return False  # uq_idempotency_keys_user_key refused the row
+        self.uow.add(
+            IdempotencyKey(
+                user_id=user_id,
+                key=key,
+                method=method,
+                path=path,
+                request_hash=request_hash,
+                status_code=IN_PROGRESS,
+                response_body=None,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        self.uow._flush()
+        return True
+
+    async def take_over(self, record_id: int, *, lapsed: datetime, now: datetime) -> bool:
+        taken = self.uow.current(
+            IdempotencyKey, lambda r: r.id == record_id and r.status_code == IN_PROGRESS and r.created_at <= lapsed
+        )
+        for row in taken:
+            row.created_at = now
+            self.uow.wrote(row)
+        return len(taken) == 1
+
+    async def release(self, user_id: int, key: str, *, claimed_at: datetime) -> None:
+        for row in self.uow.current(
+            IdempotencyKey,
+            lambda r: (
+                r.user_id == user_id and r.key == key and r.status_code == IN_PROGRESS and r.created_at == claimed_at
+            ),
+        ):
+            self.uow.delete(row)
+
+    async def store_answer(self, user_id: int, key: str, *, status_code: int, body: dict[str, Any]) -> None:
+        for row in self.uow.current(IdempotencyKey, lambda r: r.user_id == user_id and r.key == key):
+            row.status_code, row.response_body = status_code, copy.deepcopy(body)
+            self.uow.wrote(row)
+
+
+# Repositories no service under unit test uses yet: every method fails loudly until faked (see `_NoSession`).
+
+
+class FakeQuoteRepository(FakeRepository, QuoteRepository):
+    pass
+
+
+class FakeDocumentRepository(FakeRepository, DocumentRepository):
+    pass
+
+
+class FakeEQuestionRepository(FakeRepository, EQuestionRepository):
+    pass
+
+
+class FakeMemberQueries(FakeRepository, MemberQueries):
+    pass
+
+
+class FakeReportQueries(FakeRepository, ReportQueries):
+    pass
+
+
+class FakeSavedReportRepository(FakeRepository, SavedReportRepository):
+    pass
+
+
+class FakeSessionCheckRepository(FakeRepository, SessionCheckRepository):
+    pass
 
 
 # --- the context -------------------------------------------------------------------------------------------------
