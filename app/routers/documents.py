@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 
 from app.adapters.storage import DocumentStorage, LocalFolderStorage
 from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx, audit_read
 from app.errors import error_responses
+from app.routers.idempotent import idempotent
 from app.schemas.common import Page
 from app.schemas.documents import UPLOAD_REQUEST_BODY, DocumentRead, DocumentTypeRead
 from app.services import documents as document_service
@@ -17,10 +18,6 @@ from app.services import documents as document_service
 router = APIRouter(prefix="/api/v1", tags=["documents"], responses=error_responses(401, 403))
 
 TrackingNumber = Annotated[str, Path(pattern=r"^\d{1,20}$", description="Numeric tracking number")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=100, description="Retries with the same key return the first answer"),
-]
 
 
 async def document_storage(ctx: Ctx) -> DocumentStorage:
@@ -29,6 +26,34 @@ async def document_storage(ctx: Ctx) -> DocumentStorage:
 
 
 Storage = Annotated[DocumentStorage, Depends(document_storage)]
+
+
+async def received_upload(request: Request, ctx: Ctx, storage: Storage) -> AsyncIterator[document_service.Upload]:
+    """R-DOC-1/2: the multipart body, read once as it streams in (the file to storage, the upload stopped at the
+    first byte over the cap) and checked, so a refused upload never claims the request's Idempotency-Key; the
+    file is removed unless the endpoint records it. After the caller's role check. Upload errors (too large, not
+    multipart/form-data, malformed) become problem documents in app/errors.py."""
+    upload = await document_service.receive_upload(
+        ctx=ctx,
+        storage=storage,
+        body=request.stream(),
+        content_type=request.headers.get("content-type"),
+        content_length=request.headers.get("content-length"),
+    )
+    try:
+        yield upload
+    finally:
+        await document_service.discard_upload(upload)
+
+
+# scope="function": the received file goes when the endpoint returns, before the answer is sent.
+ReceivedUpload = Annotated[document_service.Upload, Depends(received_upload, scope="function")]
+
+
+def _same_upload(upload: document_service.Upload) -> tuple[object, ...]:
+    """Two uploads are the same request when they send the same fields and the same file (name and bytes)."""
+    sub = upload.submission
+    return ("document", sub.document_type.code, sub.account_number, sub.e_app_number, sub.file_name, upload.sha256)
 
 
 @router.post(
@@ -40,28 +65,13 @@ Storage = Annotated[DocumentStorage, Depends(document_storage)]
     responses=error_responses(400, 409, 413, 415, 422),
     openapi_extra=UPLOAD_REQUEST_BODY,
 )
+@idempotent(fingerprint=_same_upload)
 async def upload_document(
-    request: Request,
-    ctx: Ctx,
-    req: ReqCtx,
-    producer: CurrentProducer,
-    storage: Storage,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+    ctx: Ctx, req: ReqCtx, producer: CurrentProducer, storage: Storage, upload: ReceivedUpload
+) -> DocumentRead:
     """R-DOC-1..3: multipart file + document type (+ account, e-app number) → file name and tracking number."""
-    # Upload errors (too large, not multipart/form-data, malformed) become problem documents in app/errors.py.
-    code, body = await document_service.upload_document(
-        ctx=ctx,
-        producer=producer,
-        storage=storage,
-        request=req,
-        body=request.stream(),
-        content_type=request.headers.get("content-type"),
-        content_length=request.headers.get("content-length"),
-        idempotency_key=idempotency_key,
-        path=request.url.path,
-    )
-    return JSONResponse(DocumentRead.model_validate(body).model_dump(mode="json"), status_code=code)
+    view = await document_service.record_upload(ctx=ctx, producer=producer, storage=storage, upload=upload, request=req)
+    return DocumentRead.model_validate(view.__dict__)
 
 
 @router.get(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from app.deps import Ctx, CurrentAdmin, CurrentProducer, PageParams, ReqCtx, audit_read
-from app.domain.e_questions import EQuestionDraft, EQuestionStatus
+from app.domain.e_questions import EQuestionDraft, EQuestionStatus, check_e_question
 from app.errors import error_responses
+from app.routers.idempotent import idempotent
 from app.schemas.common import Page
 from app.schemas.e_questions import (
     EQuestionAdminRead,
@@ -24,14 +24,34 @@ from app.services import e_questions as e_question_service
 router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403))
 
 EQuestionId = Annotated[int, Path(ge=1, le=2**62)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=100, description="Retries with the same key return the first answer"),
-]
 
 
 def _read(view: e_question_service.EQuestionView) -> EQuestionRead:
     return EQuestionRead.model_validate(view.__dict__)
+
+
+async def asked_question(body: EQuestionCreate) -> EQuestionDraft:
+    """R-EQ-1/2: the e-question checked and trimmed (every problem at once), so a refused one never claims the
+    request's Idempotency-Key. After the caller's role check."""
+    return check_e_question(
+        EQuestionDraft(
+            kind=body.kind,
+            subject=body.subject,
+            question=body.question,
+            client_first_name=body.client_first_name,
+            client_middle_initial=body.client_middle_initial,
+            client_last_name=body.client_last_name,
+            client_id=body.client_id,
+        )
+    )
+
+
+AskedQuestion = Annotated[EQuestionDraft, Depends(asked_question)]
+
+
+def _same_question(question: EQuestionDraft) -> tuple[object, ...]:
+    """Two e-questions are the same request when they ask the same, trimmed."""
+    return ("e_question", question.__dict__)
 
 
 @router.post(
@@ -43,28 +63,10 @@ def _read(view: e_question_service.EQuestionView) -> EQuestionRead:
     response_model=EQuestionRead,
     responses=error_responses(409, 422),
 )
-async def create_e_question(
-    request: Request,
-    ctx: Ctx,
-    req: ReqCtx,
-    producer: CurrentProducer,
-    body: EQuestionCreate,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+@idempotent(fingerprint=_same_question)
+async def create_e_question(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, question: AskedQuestion) -> EQuestionRead:
     """R-EQ-1..3: general or member-specific; answers with an `EQU<digits>` tracking number, "In Progress"."""
-    draft = EQuestionDraft(
-        kind=body.kind,
-        subject=body.subject,
-        question=body.question,
-        client_first_name=body.client_first_name,
-        client_middle_initial=body.client_middle_initial,
-        client_last_name=body.client_last_name,
-        client_id=body.client_id,
-    )
-    code, data = await e_question_service.create_e_question(
-        ctx=ctx, producer=producer, draft=draft, request=req, idempotency_key=idempotency_key, path=request.url.path
-    )
-    return JSONResponse(EQuestionRead.model_validate(data).model_dump(mode="json"), status_code=code)
+    return _read(await e_question_service.create_e_question(ctx=ctx, producer=producer, question=question, request=req))
 
 
 @router.get(

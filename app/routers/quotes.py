@@ -5,10 +5,9 @@ R-QUO-1 .. R-QUO-4, R-ENR-2. Producers, and delegates acting for their producer 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query, Response, status
 
 from app.deps import PHI_FREE, Ctx, PageParams, ProducerOrDelegate, ReqCtx, audit_read
 from app.domain.quotes import (
@@ -22,6 +21,7 @@ from app.domain.quotes import (
     SpouseInput,
 )
 from app.errors import error_responses
+from app.routers.idempotent import Answer, idempotent
 from app.schemas.common import Page
 from app.schemas.quotes import (
     CountyRead,
@@ -46,10 +46,6 @@ router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403))
 QuoteId = Annotated[int, Path(ge=1, le=2**62)]
 ZipCode = Annotated[str, Query(pattern=r"^[0-9]{5}$", description="5 digits", examples=["60601"])]
 Coverage = Annotated[Literal["medical", "dental"] | None, Query(description="medical or dental plans only")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=100, description="Retries with the same key return the first answer"),
-]
 
 
 def _county(c: CountyInfo) -> CountyRead:
@@ -313,6 +309,18 @@ async def select_quote_plans(
     return _read(view)
 
 
+def _same_enrollment(quote_id: int, body: EnrollRequest | None) -> tuple[object, ...]:
+    """Two enrollments from a quote are the same request when they name the same quote and mode."""
+    return ("quote_enrollment", quote_id, body.mode if body and body.mode else None)
+
+
+def _started_location(answer: dict[str, Any]) -> dict[str, str]:
+    """An application started (201: mode "new") is at its Location; a resumed one or the exchange's URL (200) not."""
+    if answer.get("kind") == "application" and answer.get("mode") == EnrollMode.new.value:
+        return {"Location": f"{router.prefix}/enrollments/{answer['application_id']}"}
+    return {}
+
+
 @router.post(
     "/quotes/{quote_id}/enrollments",
     operation_id="enrollFromQuote",
@@ -324,26 +332,14 @@ async def select_quote_plans(
         **error_responses(403, 404, 409, 422),
     },
 )
+@idempotent(fingerprint=_same_enrollment, headers=_started_location)
 async def enroll_from_quote(
-    request: Request,
-    ctx: Ctx,
-    req: ReqCtx,
-    caller: ProducerOrDelegate,
-    quote_id: QuoteId,
-    body: EnrollRequest | None = None,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+    ctx: Ctx, req: ReqCtx, caller: ProducerOrDelegate, quote_id: QuoteId, body: EnrollRequest | None = None
+) -> Answer[EnrollmentRedirect | EnrollmentStarted]:
     """R-QUO-4 / R-ENR-2: on-exchange: the exchange's URL; off-exchange: an application (201 new, 200 resume)."""
     mode = EnrollMode(body.mode) if body and body.mode else None
-    code, data = await quote_service.enroll(
-        ctx=ctx,
-        principal=caller,
-        quote_id=quote_id,
-        mode=mode,
-        request=req,
-        idempotency_key=idempotency_key,
-        path=request.url.path,
-    )
-    model = EnrollmentRedirect if data.get("kind") == "exchange" else EnrollmentStarted
-    headers = {"Location": f"{router.prefix}/enrollments/{data['application_id']}"} if code == 201 else None
-    return JSONResponse(model.model_validate(data).model_dump(mode="json"), status_code=code, headers=headers)
+    enrolled = await quote_service.enroll(ctx=ctx, principal=caller, quote_id=quote_id, mode=mode, request=req)
+    if isinstance(enrolled, quote_service.ExchangeEnrollment):
+        return Answer(status.HTTP_200_OK, EnrollmentRedirect.model_validate(enrolled.__dict__))
+    started = EnrollmentStarted.model_validate({**enrolled.__dict__, "mode": enrolled.mode.value})
+    return Answer(status.HTTP_201_CREATED if enrolled.started else status.HTTP_200_OK, started)

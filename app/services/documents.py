@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from python_multipart.exceptions import FormParserError, MultipartParseError
@@ -44,7 +44,6 @@ from app.repositories.orm import Document
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
-from app.services.idempotency import request_fingerprint, run_idempotent
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -80,9 +79,6 @@ class DocumentView:
             size_bytes=doc.size_bytes,
             submitted_at=doc.submitted_at,
         )
-
-    def as_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "submitted_at": self.submitted_at.isoformat()}
 
 
 # --- receiving the multipart stream ------------------------------------------------------------------------
@@ -288,23 +284,29 @@ def _audit(
     )
 
 
-async def upload_document(
+@dataclass(frozen=True)
+class Upload:
+    """A submission received and checked, its file streamed to a storage writer that `record_upload` commits;
+    `discard_upload` removes the file unless it was."""
+
+    submission: Submission
+    form: ReceivedForm
+    writer: UploadWriter
+
+    @property
+    def sha256(self) -> str:
+        return self.form.sha256
+
+
+async def receive_upload(
     *,
     ctx: AppContext,
-    producer: Principal,
     storage: DocumentStorage,
-    request: RequestContext,
     body: AsyncIterator[bytes],
     content_type: str | None,
     content_length: str | None,
-    idempotency_key: str | None,
-    path: str,
-) -> tuple[int, dict[str, Any]]:
-    """R-DOC-1..3: receive, check content and fields, store under a generated name, record; (status, body).
-
-    With an Idempotency-Key, a retry of the same submission (same fields, same file bytes) returns the first
-    confirmation and stores nothing more.
-    """
+) -> Upload:
+    """R-DOC-1/2: receive the multipart stream (its file to an uncommitted writer) and check content and fields."""
     form = await receive_form(
         body,
         content_type=content_type,
@@ -316,41 +318,23 @@ async def upload_document(
         sub = check_submission(form.fields, form.file, unknown=form.unknown, too_long=form.too_long)
         writer = form.writer
         assert writer is not None  # a non-empty file was streamed to it
-        fingerprint = request_fingerprint(
-            "document", sub.document_type.code, sub.account_number, sub.e_app_number, sub.file_name, form.sha256
-        )
-
-        async def submit() -> tuple[int, dict[str, Any]]:
-            return 201, (
-                await _record(
-                    ctx=ctx, producer=producer, storage=storage, writer=writer, sub=sub, form=form, request=request
-                )
-            ).as_json()
-
-        return await run_idempotent(
-            ctx=ctx,
-            principal=producer,
-            key=idempotency_key,
-            method="POST",
-            path=path,
-            fingerprint=fingerprint,
-            handler=submit,
-        )
-    finally:
+        return Upload(sub, form, writer)
+    except BaseException:
         if form.writer is not None:
-            await form.writer.abort()  # does nothing once committed
+            await form.writer.abort()
+        raise
 
 
-async def _record(
-    *,
-    ctx: AppContext,
-    producer: Principal,
-    storage: DocumentStorage,
-    writer: UploadWriter,
-    sub: Submission,
-    form: ReceivedForm,
-    request: RequestContext,
+async def discard_upload(upload: Upload) -> None:
+    """The received file goes, unless `record_upload` stored it."""
+    await upload.writer.abort()  # does nothing once committed
+
+
+async def record_upload(
+    *, ctx: AppContext, producer: Principal, storage: DocumentStorage, upload: Upload, request: RequestContext
 ) -> DocumentView:
+    """R-DOC-1..3: the received file stored under a generated name, and recorded (its tracking number)."""
+    sub, form, writer = upload.submission, upload.form, upload.writer
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         documents = uow.documents

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import uuid4
 
 from app.context import AppContext
@@ -14,7 +13,6 @@ from app.domain.e_questions import (
     EQuestionKind,
     EQuestionStatus,
     answer,
-    check_e_question,
     client_name,
     client_not_in_book,
     client_reference,
@@ -26,7 +24,6 @@ from app.repositories.orm import EQuestion
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
-from app.services.idempotency import request_fingerprint, run_idempotent
 
 NOT_FOUND = "No e-question {} among yours."
 
@@ -71,13 +68,6 @@ class EQuestionView:
             responded_by_id=q.responded_by_id,
         )
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            **self.__dict__,
-            "submitted_at": self.submitted_at.isoformat(),
-            "responded_at": self.responded_at.isoformat() if self.responded_at else None,
-        }
-
 
 def _audit(
     uow: UnitOfWork,
@@ -102,60 +92,41 @@ def _audit(
 
 
 async def create_e_question(
-    *,
-    ctx: AppContext,
-    producer: Principal,
-    draft: EQuestionDraft,
-    request: RequestContext,
-    idempotency_key: str | None,
-    path: str,
-) -> tuple[int, dict[str, Any]]:
-    """R-EQ-1..3: checked, stored "In Progress" with an `EQU<digits>` tracking number; (status, body)."""
-    checked = check_e_question(draft)
-
-    async def create() -> tuple[int, dict[str, Any]]:
-        now = ctx.clock.now()
-        async with ctx.uow() as uow:
-            questions = uow.e_questions
-            if checked.kind is EQuestionKind.member_specific and checked.client_id is not None:
-                if not await questions.client_in_book(producer.user_id, client_reference(checked.client_id)):
-                    raise client_not_in_book(checked.client_id)
-            q = questions.add(
-                EQuestion(
-                    tracking_number=f"new-{uuid4().hex[:16]}",
-                    producer_id=producer.user_id,
-                    asked_by_id=producer.user_id,
-                    kind=checked.kind.value,
-                    subject=checked.subject,
-                    question=checked.question,
-                    client_first_name=checked.client_first_name,
-                    client_middle_initial=checked.client_middle_initial,
-                    client_last_name=checked.client_last_name,
-                    client_id=checked.client_id,
-                    status=EQuestionStatus.in_progress.value,
-                    submitted_at=now,
-                    responded_at=None,
-                    response=None,
-                    responded_by_id=None,
-                    deleted_at=None,
-                )
+    *, ctx: AppContext, producer: Principal, question: EQuestionDraft, request: RequestContext
+) -> EQuestionView:
+    """R-EQ-1..3: a checked e-question (`check_e_question`: the route refuses a bad one before anything else)
+    stored "In Progress" with an `EQU<digits>` tracking number."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        questions = uow.e_questions
+        if question.kind is EQuestionKind.member_specific and question.client_id is not None:
+            if not await questions.client_in_book(producer.user_id, client_reference(question.client_id)):
+                raise client_not_in_book(question.client_id)
+        q = questions.add(
+            EQuestion(
+                tracking_number=f"new-{uuid4().hex[:16]}",
+                producer_id=producer.user_id,
+                asked_by_id=producer.user_id,
+                kind=question.kind.value,
+                subject=question.subject,
+                question=question.question,
+                client_first_name=question.client_first_name,
+                client_middle_initial=question.client_middle_initial,
+                client_last_name=question.client_last_name,
+                client_id=question.client_id,
+                status=EQuestionStatus.in_progress.value,
+                submitted_at=now,
+                responded_at=None,
+                response=None,
+                responded_by_id=None,
+                deleted_at=None,
             )
-            await uow.flush()
-            q.tracking_number = tracking_number(q.id)  # R-EQ-3
-            _audit(uow, ctx, request, "e_question.created", producer, q, kind=checked.kind.value)
-            await uow.commit()
-            return 201, EQuestionView.of(q).as_json()
-
-    fingerprint = request_fingerprint("e_question", checked.__dict__)
-    return await run_idempotent(
-        ctx=ctx,
-        principal=producer,
-        key=idempotency_key,
-        method="POST",
-        path=path,
-        fingerprint=fingerprint,
-        handler=create,
-    )
+        )
+        await uow.flush()
+        q.tracking_number = tracking_number(q.id)  # R-EQ-3
+        _audit(uow, ctx, request, "e_question.created", producer, q, kind=question.kind.value)
+        await uow.commit()
+        return EQuestionView.of(q)
 
 
 async def list_e_questions(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from app.context import AppContext
 from app.domain.accounts import Principal, Role
@@ -46,7 +45,6 @@ from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services import enrollments as enrollment_service
 from app.services.audit import RequestContext
-from app.services.idempotency import request_fingerprint, run_idempotent
 
 QUOTE_NOT_FOUND = "This quote was not found in your book of business."
 
@@ -334,109 +332,106 @@ async def select_plans(
 # --- R-QUO-4 / R-ENR-2: "Enroll in Selected Plans" -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ExchangeEnrollment:
+    """R-ENR-2: on-exchange plans are enrolled on the exchange; no application was started."""
+
+    quote_id: int
+    redirect_url: str
+    exchange: str
+    state: str
+
+
+@dataclass(frozen=True)
+class ApplicationEnrollment:
+    """R-QUO-4: the application started from the quote (`started`), or the incomplete one resumed."""
+
+    quote_id: int
+    application_id: int
+    status: str
+    mode: EnrollMode
+    started: bool
+
+
 async def enroll(
-    *,
-    ctx: AppContext,
-    principal: Principal,
-    quote_id: int,
-    mode: EnrollMode | None,
-    request: RequestContext,
-    idempotency_key: str | None,
-    path: str,
-) -> tuple[int, dict[str, Any]]:
+    *, ctx: AppContext, principal: Principal, quote_id: int, mode: EnrollMode | None, request: RequestContext
+) -> ExchangeEnrollment | ApplicationEnrollment:
     """On-exchange plans: the exchange to continue on (producers only). Off-exchange: an application started
-    from the quote (201), or the incomplete one (mode "resume"); with one already there, the caller chooses
-    (409). Returns (status, body)."""
+    from the quote, or the incomplete one (mode "resume"); with one already there, the caller chooses (409)."""
     producer_id = _producer_id(principal)
-
-    async def run() -> tuple[int, dict[str, Any]]:
-        async with ctx.uow() as uow:
-            repo = uow.quotes
-            # Locked, so two clicks cannot both find no application and both start one.
-            quote = await _load(repo, principal, quote_id, for_update=True)
-            offers = await repo.offers(_selected_ids(quote), [(quote.state, quote.rating_area)])
-            selected = [
-                offers[(pid, quote.state, quote.rating_area)]
-                for pid in _selected_ids(quote)
-                if (pid, quote.state, quote.rating_area) in offers
-            ]
-            redirect = exchange_redirect(
-                selected,
+    async with ctx.uow() as uow:
+        repo = uow.quotes
+        # Locked, so two clicks cannot both find no application and both start one.
+        quote = await _load(repo, principal, quote_id, for_update=True)
+        offers = await repo.offers(_selected_ids(quote), [(quote.state, quote.rating_area)])
+        selected = [
+            offers[(pid, quote.state, quote.rating_area)]
+            for pid in _selected_ids(quote)
+            if (pid, quote.state, quote.rating_area) in offers
+        ]
+        redirect = exchange_redirect(
+            selected,
+            state=quote.state,
+            is_delegate=principal.role is Role.delegate,
+            federal_url=ctx.settings.federal_exchange_url,
+            state_urls=ctx.settings.state_exchange_urls,
+        )
+        if any(not is_available(p, state=quote.state, year=quote.effective_date.year) for p in selected):
+            # The rates changed since the plans were selected: say which selection to redo.
+            check_selection(
+                coverage=QuoteCoverage(quote.coverage),
                 state=quote.state,
-                is_delegate=principal.role is Role.delegate,
-                federal_url=ctx.settings.federal_exchange_url,
-                state_urls=ctx.settings.state_exchange_urls,
+                year=quote.effective_date.year,
+                medical_plan_id=quote.selected_medical_plan_id,
+                dental_plan_id=quote.selected_dental_plan_id,
+                offers={p.plan_id: p for p in selected},
             )
-            if any(not is_available(p, state=quote.state, year=quote.effective_date.year) for p in selected):
-                # The rates changed since the plans were selected: say which selection to redo.
-                check_selection(
-                    coverage=QuoteCoverage(quote.coverage),
-                    state=quote.state,
-                    year=quote.effective_date.year,
-                    medical_plan_id=quote.selected_medical_plan_id,
-                    dental_plan_id=quote.selected_dental_plan_id,
-                    offers={p.plan_id: p for p in selected},
-                )
-            if redirect is not None:  # R-ENR-2: no application is started
-                _audit(
-                    uow,
-                    ctx,
-                    request,
-                    principal,
-                    "enrollment.exchange_redirect",
-                    "quote",
-                    quote.id,
-                    exchange=redirect.exchange.value,
-                )
-                await uow.commit()
-                return 200, {
-                    "kind": "exchange",
-                    "quote_id": quote.id,
-                    "redirect_url": redirect.redirect_url,
-                    "exchange": redirect.exchange.value,
-                    "state": redirect.state,
-                }
-            existing = await enrollment_service.find_incomplete_for_quote(
-                uow, producer_id=producer_id, quote_id=quote.id, ctx=ctx
+        if redirect is not None:  # R-ENR-2: no application is started
+            _audit(
+                uow,
+                ctx,
+                request,
+                principal,
+                "enrollment.exchange_redirect",
+                "quote",
+                quote.id,
+                exchange=redirect.exchange.value,
             )
-            chosen = choose_enroll_mode(existing_application_id=existing.id if existing else None, mode=mode)
-            if chosen is EnrollMode.resume and existing is not None:
-                application, status = existing, 200
-                _audit(
-                    uow, ctx, request, principal, "enrollment.resumed", "application", application.id, quote_id=quote.id
-                )
-            else:
-                application = await enrollment_service.create_application_from_quote(
-                    uow, ctx=ctx, principal=principal, quote=quote
-                )
-                status = 201
-                _audit(
-                    uow,
-                    ctx,
-                    request,
-                    principal,
-                    "enrollment.started",
-                    "application",
-                    application.id,
-                    quote_id=quote.id,
-                    replaces_incomplete=existing.id if existing else None,
-                )
             await uow.commit()
-            return status, {
-                "kind": "application",
-                "quote_id": quote.id,
-                "application_id": application.id,
-                "status": application.status,
-                "mode": chosen.value,
-            }
-
-    fingerprint = request_fingerprint("quote_enrollment", quote_id, mode.value if mode else None)
-    return await run_idempotent(
-        ctx=ctx,
-        principal=principal,
-        key=idempotency_key,
-        method="POST",
-        path=path,
-        fingerprint=fingerprint,
-        handler=run,
-    )
+            return ExchangeEnrollment(
+                quote_id=quote.id,
+                redirect_url=redirect.redirect_url,
+                exchange=redirect.exchange.value,
+                state=redirect.state,
+            )
+        existing = await enrollment_service.find_incomplete_for_quote(
+            uow, producer_id=producer_id, quote_id=quote.id, ctx=ctx
+        )
+        chosen = choose_enroll_mode(existing_application_id=existing.id if existing else None, mode=mode)
+        if chosen is EnrollMode.resume and existing is not None:
+            application, started = existing, False
+            _audit(uow, ctx, request, principal, "enrollment.resumed", "application", application.id, quote_id=quote.id)
+        else:
+            application = await enrollment_service.create_application_from_quote(
+                uow, ctx=ctx, principal=principal, quote=quote
+            )
+            started = True
+            _audit(
+                uow,
+                ctx,
+                request,
+                principal,
+                "enrollment.started",
+                "application",
+                application.id,
+                quote_id=quote.id,
+                replaces_incomplete=existing.id if existing else None,
+            )
+        await uow.commit()
+        return ApplicationEnrollment(
+            quote_id=quote.id,
+            application_id=application.id,
+            status=application.status,
+            mode=chosen,
+            started=started,
+        )

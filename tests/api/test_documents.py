@@ -10,13 +10,16 @@ import hashlib
 import re
 import tracemalloc
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from app.repositories.orm import AuditEvent, Document, Policy
+from app.repositories.orm import AuditEvent, Document, IdempotencyKey, Policy
+from app.schemas.documents import DocumentRead
+from app.services.idempotency import request_fingerprint
 from tests.api.test_delegates import mfa_sign_in, ready_delegate
 from tests.factories import make_family, producer_id
 from tests.helpers import assert_problem, bearer
@@ -521,6 +524,116 @@ async def test_idempotency_key_is_not_claimed_by_a_refused_upload(client, app, p
     )
     r = await upload(client, {**producer, **key})
     assert r.status_code == 201, r.text
+
+
+async def keys(app) -> dict[str, IdempotencyKey]:  # type: ignore[no-untyped-def]
+    async with app.state.ctx.uow() as uow:
+        return {k.key: k for k in (await uow.session.execute(select(IdempotencyKey))).scalars()}
+
+
+async def test_idempotency_key_fingerprint_is_the_checked_fields_the_file_name_and_its_digest(
+    client, app, producer, storage_dir
+) -> None:
+    """The same computation as before the route declared its idempotency (`@idempotent`), so keys stored then still
+    replay: the document type's code (a name sent for it is the same request), account and e-app number, the file's
+    base name and the SHA-256 of its bytes."""
+    e_app = await my_e_app(app)
+    key = {**producer, "Idempotency-Key": "upload-fingerprint"}
+    first = await upload(client, key, "card.png", PNG, e_app_number=e_app)
+    assert first.status_code == 201, first.text
+    [row] = (await keys(app)).values()
+    digest = hashlib.sha256(PNG).hexdigest()
+    assert (row.method, row.path, row.status_code, row.response_body) == ("POST", DOCS, 201, first.json())
+    assert row.request_hash == request_fingerprint("document", "other_documents", None, e_app, "card.png", digest)
+    again = await upload(client, key, "../card.png", PNG, document_type="Other Documents", e_app_number=e_app)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert_problem(await upload(client, key, "scan.png", PNG, e_app_number=e_app), 422, "idempotency.key_reused")
+    assert len(await rows(app)) == 1 and len(stored_files(storage_dir)) == 1
+
+
+async def test_idempotency_key_is_claimed_only_after_the_caller_and_the_upload_are_checked(
+    client, app, producer, storage_dir
+) -> None:
+    """401, and the upload's own refusals (415, 400, 413 at the cap, 422 fields): no key is claimed, no file kept."""
+    key = {"Idempotency-Key": "checked-first"}
+    assert_problem(await upload(client, key), 401)
+    assert_problem(await client.post(DOCS, headers={**producer, **key}, json={}), 415)
+    bad = {**producer, **key, "Content-Type": "multipart/form-data"}
+    assert_problem(await client.post(DOCS, headers=bad, content=b"x"), 400)
+    assert_problem(await upload(client, {**producer, **key}, "big.pdf", b"%PDF-1.7\n" + b"\0" * (MAX - 8)), 413)
+    assert_problem(await upload(client, {**producer, **key}, producer_id="7"), 422, "document.unknown_field")
+    assert_problem(await upload(client, {**producer, **key}, "tool.exe", EXE), 422)
+    assert await keys(app) == {} and await rows(app) == [] and stored_files(storage_dir) == []
+    r = await upload(client, {**producer, **key})
+    assert r.status_code == 201, r.text
+
+
+async def test_idempotency_key_on_a_streamed_upload_reads_the_body_once_and_keeps_the_cap(
+    client, app, producer, storage_dir
+) -> None:
+    """The route reads the multipart stream once (for the file and its digest, before the claim); a replay reads the
+    retried body through too, and keeps nothing of it. Over the cap, the stream stops at the cap and no key is kept."""
+    key = {**producer, "Idempotency-Key": "streamed", "Content-Type": MULTIPART_TYPE}
+    source = Source(3 * 1024 * 1024 + 5)
+    first = await client.post(DOCS, headers=key, content=source)
+    assert first.status_code == 201, first.text
+    assert source.pulled == source.chunks()
+    retry = Source(3 * 1024 * 1024 + 5)
+    again = await client.post(DOCS, headers=key, content=retry)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert retry.pulled == retry.chunks()
+    assert len(await rows(app)) == 1 and len(stored_files(storage_dir)) == 1
+
+    over = {**key, "Idempotency-Key": "streamed-over"}
+    source = Source(MAX + 2 * 1024 * 1024)
+    assert_problem(await client.post(DOCS, headers=over, content=source), 413, "document.too_large")
+    assert source.pulled <= 2 + MAX // source.chunk + 1 < source.chunks()
+    source = Source(MAX + 200_000)
+    size = len(multipart_head()) + source.file_size + len(MULTIPART_TAIL)
+    r = await client.post(DOCS, headers={**over, "Content-Length": str(size)}, content=source)
+    assert_problem(r, 413, "document.too_large")
+    assert source.pulled == 0
+    assert set(await keys(app)) == {"streamed"} and len(stored_files(storage_dir)) == 1
+
+
+async def test_idempotency_key_stored_by_the_service_before_the_route_declared_it_replays_as_then(
+    client, app, producer, clock, storage_dir
+) -> None:
+    """An answer stored before the deploy (the service's dict, `submitted_at` as isoformat) replays as the route sent
+    it then: read by DocumentRead."""
+    stored = {
+        "tracking_number": "100042",
+        "file_name": "card.png",
+        "document_type": "other_documents",
+        "document_type_name": "Other Documents",
+        "account_number": None,
+        "e_app_number": None,
+        "content_type": "image/png",
+        "size_bytes": len(PNG),
+        "submitted_at": clock.now().isoformat(),
+    }
+    async with app.state.ctx.uow() as uow:
+        uow.session.add(
+            IdempotencyKey(
+                user_id=await producer_id(uow, "demoagent"),
+                key="before-the-deploy",
+                method="POST",
+                path=DOCS,
+                request_hash=request_fingerprint(
+                    "document", "other_documents", None, None, "card.png", hashlib.sha256(PNG).hexdigest()
+                ),
+                status_code=201,
+                response_body=stored,
+                created_at=clock.now(),
+                expires_at=clock.now() + timedelta(hours=24),
+            )
+        )
+        await uow.commit()
+    r = await upload(client, {**producer, "Idempotency-Key": "before-the-deploy"})
+    assert r.status_code == 201, r.text
+    assert r.json() == DocumentRead.model_validate(stored).model_dump(mode="json")
+    assert r.json()["submitted_at"] != stored["submitted_at"]  # "Z", as the route answered then
+    assert await rows(app) == [] and stored_files(storage_dir) == []
 
 
 # --- who may --------------------------------------------------------------------------------------------

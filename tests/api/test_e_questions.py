@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from app.repositories.orm import AuditEvent, EQuestion
+from app.domain.e_questions import EQuestionDraft, EQuestionKind, check_e_question
+from app.repositories.orm import AuditEvent, EQuestion, IdempotencyKey
+from app.schemas.e_questions import EQuestionRead
+from app.services.idempotency import request_fingerprint
 from tests.api.test_delegates import mfa_sign_in, ready_delegate
 from tests.conftest import START
 from tests.factories import producer_id
@@ -293,6 +297,110 @@ async def test_idempotency_key_on_e_questions(client, app, producer) -> None:
     assert first.status_code == again.status_code == 201 and again.json() == first.json()
     assert len(await stored(app)) == 1
     assert_problem(await client.post(EQ, json=general(subject="Other"), headers=key), 422, "idempotency.key_reused")
+
+
+async def keys(app) -> dict[str, IdempotencyKey]:  # type: ignore[no-untyped-def]
+    async with app.state.ctx.uow() as uow:
+        return {k.key: k for k in (await uow.session.execute(select(IdempotencyKey))).scalars()}
+
+
+async def test_idempotency_key_fingerprint_is_the_checked_question(client, app, producer) -> None:
+    """The same computation as before the route declared its idempotency (`@idempotent`), so keys stored then still
+    replay: the e-question as checked (trimmed); untrimmed text is the same request, another client another one."""
+    key = {**producer, "Idempotency-Key": "eq-fingerprint"}
+    first = await client.post(EQ, json=member_specific(), headers=key)
+    assert first.status_code == 201, first.text
+    [row] = (await keys(app)).values()
+    checked = check_e_question(
+        EQuestionDraft(
+            kind=EQuestionKind.member_specific,
+            subject="Needs ID Card",
+            question="Please mail a new ID card.",
+            client_first_name="Jane",
+            client_middle_initial="q",
+            client_last_name="Doe",
+            client_id="730075112",
+        )
+    )
+    assert (row.method, row.path, row.status_code, row.response_body) == ("POST", EQ, 201, first.json())
+    assert row.request_hash == request_fingerprint("e_question", checked.__dict__)
+    again = await client.post(
+        EQ, json=member_specific(subject="  Needs ID Card ", client_last_name="Doe "), headers=key
+    )
+    assert again.status_code == 201 and again.json() == first.json()
+    other = member_specific(client_id="730075113")
+    assert_problem(await client.post(EQ, json=other, headers=key), 422, "idempotency.key_reused")
+    assert len(await stored(app)) == 1
+
+
+async def test_idempotency_key_is_claimed_only_after_the_caller_and_the_question_are_checked(
+    client, app, producer, admin
+) -> None:
+    """401, 403, a body that does not validate, an e-question refused by its rules or (after the claim) a client not
+    in the book: no key is kept, and the same key serves the fixed request."""
+    key = {"Idempotency-Key": "eq-checked-first"}
+    assert_problem(await client.post(EQ, json=general(), headers=key), 401)
+    assert_problem(await client.post(EQ, json=general(), headers={**admin, **key}), 403)
+    mine = {**producer, **key}
+    assert_problem(await client.post(EQ, json=general(kind="other"), headers=mine), 422)
+    no_client = member_specific(client_id=None)
+    assert_problem(await client.post(EQ, json=no_client, headers=mine), 422, "e_question.client_required")
+    with_client = general(client_id="730075112")
+    assert_problem(await client.post(EQ, json=with_client, headers=mine), 422, "e_question.not_for_general")
+    not_mine = member_specific(client_id="999999999")
+    assert_problem(await client.post(EQ, json=not_mine, headers=mine), 422, "e_question.client_not_in_book")
+    assert await keys(app) == {} and await stored(app) == []
+    assert (await client.post(EQ, json=general(), headers=mine)).status_code == 201
+
+
+async def test_idempotency_key_stored_by_the_service_before_the_route_declared_it_replays_as_then(
+    client, app, producer
+) -> None:
+    """An answer stored before the deploy (the service's dict: producer and responder ids, times as isoformat)
+    replays as the route sent it then: read by EQuestionRead."""
+    ctx = app.state.ctx
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        me = await producer_id(uow, "demoagent")
+        body = {
+            "id": 4242,
+            "tracking_number": "EQU4242",
+            "kind": "general",
+            "subject": "Having RPP Issues",
+            "question": "The report page is blank.",
+            "status": "In Progress",
+            "submitted_at": now.isoformat(),
+            "responded_at": None,
+            "response": None,
+            "client_id": None,
+            "client_name": None,
+            "client_first_name": None,
+            "client_middle_initial": None,
+            "client_last_name": None,
+            "producer_id": me,
+            "responded_by_id": None,
+        }
+        draft = EQuestionDraft(
+            kind=EQuestionKind.general, subject="Having RPP Issues", question="The report page is blank."
+        )
+        uow.session.add(
+            IdempotencyKey(
+                user_id=me,
+                key="eq-before-the-deploy",
+                method="POST",
+                path=EQ,
+                request_hash=request_fingerprint("e_question", check_e_question(draft).__dict__),
+                status_code=201,
+                response_body=body,
+                created_at=now,
+                expires_at=now + timedelta(hours=24),
+            )
+        )
+        await uow.commit()
+    r = await client.post(EQ, json=general(), headers={**producer, "Idempotency-Key": "eq-before-the-deploy"})
+    assert r.status_code == 201, r.text
+    assert r.json() == EQuestionRead.model_validate(body).model_dump(mode="json")
+    assert "producer_id" not in r.json() and await stored(app) == []
 
 
 # --- who may ----------------------------------------------------------------------------------------------

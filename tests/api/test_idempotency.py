@@ -7,18 +7,23 @@ tests/faults/test_idempotent_retries.py has the concurrent retries of the submis
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import func, select
 
+import app as app_package
+from app.context import AppContext
 from app.domain.accounts import Principal, Role
 from app.domain.errors import Conflict, ValidationFailed
 from app.repositories.orm import Application, IdempotencyKey
-from app.routers.idempotent import is_idempotent
+from app.routers.idempotent import Answer, idempotent, is_idempotent
+from app.schemas.enrollments import SubmissionRead
 from app.services.idempotency import IN_PROGRESS, KEY_HOURS, request_fingerprint, run_idempotent
 from tests.factories import producer_id
 from tests.faults.enrollment import CARD, URL, ready_application
@@ -26,7 +31,15 @@ from tests.helpers import assert_problem, bearer
 
 pytestmark = pytest.mark.db
 
-IDEMPOTENT_OPERATIONS = {"startApplication", "submitApplication", "capturePayment", "submitPayment"}
+IDEMPOTENT_OPERATIONS = {
+    "startApplication",
+    "submitApplication",
+    "capturePayment",
+    "submitPayment",
+    "uploadDocument",
+    "createEQuestion",
+    "enrollFromQuote",
+}
 
 
 async def _keys(app) -> dict[str, tuple[str, int, Any]]:  # type: ignore[no-untyped-def]
@@ -40,10 +53,38 @@ async def _applications(app) -> int:  # type: ignore[no-untyped-def]
         return int((await uow.session.execute(select(func.count()).select_from(Application))).scalar_one())
 
 
-def test_the_enrollment_routes_declare_idempotency(app) -> None:  # type: ignore[no-untyped-def]
+def test_the_routes_that_create_or_submit_declare_idempotency(app) -> None:  # type: ignore[no-untyped-def]
     routes = [rc.original_route for rc in iter_route_contexts(app.routes)]
     declared = {r.operation_id for r in routes if isinstance(r, APIRoute) and is_idempotent(r.endpoint)}
     assert declared == IDEMPOTENT_OPERATIONS
+
+
+def test_no_service_wires_idempotency_by_hand() -> None:
+    """Issue 13: idempotency is the route's declaration; the services only do the work."""
+    services = Path(app_package.__file__).parent / "services"
+    wired = [p.name for p in services.glob("*.py") if p.name != "idempotency.py" and "run_idempotent" in p.read_text()]
+    assert wired == []
+
+
+def test_the_declaration_refuses_a_fingerprint_of_parameters_the_endpoint_does_not_take() -> None:
+    def fingerprint(body: object) -> tuple[object, ...]:
+        return (body,)
+
+    async def endpoint(ctx: AppContext, principal: Principal, quote_id: int) -> None:
+        return None
+
+    with pytest.raises(TypeError, match="fingerprint takes \\['body'\\]"):
+        idempotent(fingerprint=fingerprint)(endpoint)
+
+
+def test_an_answer_with_its_status_is_declared_as_its_model() -> None:
+    """`Answer[Model]` (the status chosen at run time): the route's response model is the Model."""
+
+    async def endpoint(ctx: AppContext, principal: Principal) -> Answer[SubmissionRead]:
+        raise NotImplementedError
+
+    declared = idempotent()(endpoint)
+    assert inspect.signature(declared).return_annotation is SubmissionRead
 
 
 async def test_a_replay_returns_the_first_status_body_and_etag_and_starts_nothing(client, app, producer) -> None:

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.repositories.orm import Application, AuditEvent, County, Network, Plan, PlanRate, Quote
+from app.repositories.orm import Application, AuditEvent, County, IdempotencyKey, Network, Plan, PlanRate, Quote
 from app.services import enrollments as enrollment_service
+from app.services.idempotency import request_fingerprint
 from tests.api.test_delegates import mfa_sign_in, ready_delegate
 from tests.factories import producer_id
 from tests.helpers import assert_problem
@@ -642,6 +643,72 @@ async def test_r_quo_4_resume_without_an_application_and_retried_requests(client
     second = await client.post(url, json={"mode": "new"}, headers=key)
     assert first.status_code == second.status_code == 201 and first.json() == second.json()
     assert await count(app, Application, Application.quote_id == q["id"]) == 1
+
+
+async def idempotency_keys(app) -> dict[str, IdempotencyKey]:  # type: ignore[no-untyped-def]
+    async with app.state.ctx.uow() as uow:
+        return {k.key: k for k in (await uow.session.execute(select(IdempotencyKey))).scalars()}
+
+
+async def test_idempotency_key_on_enrolling_replays_the_status_chosen_at_run_time_and_the_location(
+    client, app, producer, ref
+) -> None:
+    """201 with the new application's Location, 200 without for a resumed one; a replay answers the same. The
+    fingerprint is the same computation as before the route declared its idempotency (the quote and the mode)."""
+    if enrollment_is_stubbed():
+        pytest.skip(ENROLLMENT_PENDING)
+    q = await create_quote(client, producer, **family_body(coverage="medical"))
+    assert (await choose(client, producer, q["id"], medical="QT-GOLD")).status_code == 200
+    url = f"{QUOTES}/{q['id']}/enrollments"
+    new = {**producer, "Idempotency-Key": "enroll-new"}
+    first = await client.post(url, json={"mode": "new"}, headers=new)
+    assert first.status_code == 201, first.text
+    assert first.headers["location"] == f"/api/v1/enrollments/{first.json()['application_id']}"
+    again = await client.post(url, json={"mode": "new"}, headers=new)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    row = (await idempotency_keys(app))["enroll-new"]
+    assert (row.method, row.path, row.status_code, row.response_body) == ("POST", url, 201, first.json())
+    assert row.request_hash == request_fingerprint("quote_enrollment", q["id"], "new")
+    assert_problem(await client.post(url, json={"mode": "resume"}, headers=new), 422, "idempotency.key_reused")
+    assert_problem(await client.post(url, headers=new), 422, "idempotency.key_reused")
+
+    resume = {**producer, "Idempotency-Key": "enroll-resume"}
+    resumed = await client.post(url, json={"mode": "resume"}, headers=resume)
+    assert resumed.status_code == 200 and "location" not in resumed.headers, resumed.text
+    replayed = await client.post(url, json={"mode": "resume"}, headers=resume)
+    assert replayed.status_code == 200 and replayed.json() == resumed.json() and "location" not in replayed.headers
+    assert resumed.json()["application_id"] == first.json()["application_id"]
+    assert await count(app, Application, Application.quote_id == q["id"]) == 1
+    assert await count(app, AuditEvent, AuditEvent.action == "enrollment.resumed") == 1
+
+
+async def test_idempotency_key_on_the_exchange_redirect_and_refusals_that_keep_no_key(
+    client, app, producer, other, delegate, ref
+) -> None:
+    """No body, {} and {"mode": null} are one request (no mode); the exchange's answer replays with 200. Refused
+    requests (401, another producer's quote, a delegate on-exchange, no selection) keep no key."""
+    quote_id = int(await make_on_exchange_quote(client, app, producer))
+    url = f"{QUOTES}/{quote_id}/enrollments"
+    key = {"Idempotency-Key": "enroll-exchange"}
+    assert_problem(await client.post(url, headers=key), 401)
+    assert_problem(await client.post(url, headers={**other, **key}), 404, "not_found")
+    dq = await create_quote(client, delegate, **family_body())
+    assert (await choose(client, delegate, dq["id"], medical="QT-ON")).status_code == 200
+    durl = f"{QUOTES}/{dq['id']}/enrollments"
+    assert_problem(await client.post(durl, headers={**delegate, **key}), 403, "delegate_not_permitted")
+    bare = await create_quote(client, producer)
+    assert_problem(await client.post(f"{QUOTES}/{bare['id']}/enrollments", headers={**producer, **key}), 422)
+    assert await idempotency_keys(app) == {}
+
+    first = await client.post(url, headers={**producer, **key})
+    assert first.status_code == 200 and first.json()["kind"] == "exchange", first.text
+    for body in ({}, {"mode": None}):
+        again = await client.post(url, json=body, headers={**producer, **key})
+        assert again.status_code == 200 and again.json() == first.json() and "location" not in again.headers
+    row = (await idempotency_keys(app))["enroll-exchange"]
+    assert row.request_hash == request_fingerprint("quote_enrollment", quote_id, None) and row.status_code == 200
+    assert await count(app, AuditEvent, AuditEvent.action == "enrollment.exchange_redirect") == 1
 
 
 async def test_r_del_9_a_delegate_enrolls_off_exchange_for_its_producer(client, app, delegate, ref) -> None:
