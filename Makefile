@@ -40,7 +40,7 @@ test: $(DEV_STAMP)
 
 # One pytest-xdist worker per CPU (TEST_WORKERS=N to choose, 0 for one process), as in scripts/test-legs.sh.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
-PARALLEL := -n $(TEST_WORKERS) --dist worksteal
+PARALLEL := -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 
 test-sqlite: $(DEV_STAMP)
 	PORTAL_TEST_DATABASE=sqlite $(BIN)/pytest -q $(PARALLEL)

@@ -5,10 +5,10 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PG_URL="${TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres}"
 # Tests run in parallel, one pytest-xdist worker per CPU (each worker has its own SQLite file or PostgreSQL
-# database, and its own SMTP sink); TEST_WORKERS=0 runs them in one process. Work stealing keeps both workers busy
-# while one runs a long Schemathesis or fault test.
+# database, and its own SMTP sink); TEST_WORKERS=0 runs them in one process. The long tests go first, one at a time
+# (tests/conftest.py LONG_FIRST), so the workers run them side by side and the short ones fill in.
 WORKERS="${TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}"
-PARALLEL=(-n "$WORKERS" --dist worksteal)
+PARALLEL=(-n "$WORKERS" --dist load --maxschedchunk 1)
 # Bytecode (and pytest's rewritten test modules) is cached in __pycache__: compiling everything anew costs each
 # worker and each server subprocess seconds.
 unset PYTHONDONTWRITEBYTECODE

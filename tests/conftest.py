@@ -40,10 +40,18 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database leg: {BACKEND}" + (f" ({POSTGRES_URL.rsplit('@', 1)[-1]})" if BACKEND != "sqlite" else "")
 
 
+# Modules whose tests take tens of seconds each (a real server and the Schemathesis CLI, or fault scenarios):
+# under pytest-xdist they are handed out first, one test at a time (`--dist load --maxschedchunk 1`), so that the
+# workers run them side by side and the many short tests fill in around them instead of trailing after them.
+LONG_FIRST = ("tests/contract/test_schemathesis.py", "tests/faults/")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "/api/" in str(item.fspath) or "/integration/" in str(item.fspath):
             item.add_marker(pytest.mark.db)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker sorts its identical collection the same way
+        items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))
 
 
 async def _pg_admin(sql: str) -> None:
