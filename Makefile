@@ -38,11 +38,15 @@ run: $(RUNTIME_STAMP)
 test: $(DEV_STAMP)
 	@bash scripts/test-legs.sh
 
+# One pytest-xdist worker per CPU (TEST_WORKERS=N to choose, 0 for one process), as in scripts/test-legs.sh.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+PARALLEL := -n $(TEST_WORKERS) --dist load --maxschedchunk 1
+
 test-sqlite: $(DEV_STAMP)
-	PORTAL_TEST_DATABASE=sqlite $(BIN)/pytest -q
+	PORTAL_TEST_DATABASE=sqlite $(BIN)/pytest -q $(PARALLEL)
 
 test-postgres: $(DEV_STAMP)
-	PORTAL_TEST_DATABASE=postgresql PORTAL_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -m db
+	PORTAL_TEST_DATABASE=postgresql PORTAL_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -m db $(PARALLEL)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check app tests migrations

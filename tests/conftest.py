@@ -10,6 +10,7 @@ import asyncio
 import os
 import uuid
 import warnings
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,16 +33,25 @@ from app.repositories.uow import SqlUnitOfWork
 BACKEND = os.environ.get("PORTAL_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 START = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+TEST_ARGON2_MEMORY_KIB = 64
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"database leg: {BACKEND}" + (f" ({POSTGRES_URL.rsplit('@', 1)[-1]})" if BACKEND != "sqlite" else "")
 
 
+# Modules whose tests take tens of seconds each (a real server and the Schemathesis CLI, or fault scenarios):
+# under pytest-xdist they are handed out first, one test at a time (`--dist load --maxschedchunk 1`), so that the
+# workers run them side by side and the many short tests fill in around them instead of trailing after them.
+LONG_FIRST = ("tests/contract/test_schemathesis.py", "tests/faults/")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "/api/" in str(item.fspath) or "/integration/" in str(item.fspath):
             item.add_marker(pytest.mark.db)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker sorts its identical collection the same way
+        items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))
 
 
 async def _pg_admin(sql: str) -> None:
@@ -132,6 +142,10 @@ def settings(database_url: str, smtp_server: tuple[MailSink, int]) -> Settings:
         auth_rate_limit_burst=1000,
         log_level="WARNING",
         outbox_retry_seconds=60,
+        # Cheap argon2id for the suite (production cost is ~20 ms a hash, and a test signs in several times);
+        # the production parameters are asserted where they matter (tests/unit/test_infrastructure.py).
+        argon2_memory_kib=TEST_ARGON2_MEMORY_KIB,
+        argon2_time_cost=1,
     )
 
 
@@ -153,9 +167,56 @@ def make_app(settings: Settings, clock: FrozenClock, sms: RecordingSmsGateway | 
     )
 
 
+class _Current:
+    """Forwards to the current test's object (a clock, an SMS gateway): an app is shared by the tests with the same
+    settings, but every test gets its own FrozenClock and RecordingSmsGateway."""
+
+    def __init__(self) -> None:
+        self.target: object = None
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.target, name)
+
+    def now(self) -> datetime:  # the Clock protocol, spelled out for type checkers and speed
+        return self.target.now()  # type: ignore[attr-defined]
+
+
+class _SharedApp:
+    def __init__(self, settings: Settings) -> None:
+        self.clock, self.sms = _Current(), _Current()
+        self.app = make_app(settings, self.clock, self.sms)  # type: ignore[arg-type]
+        self.shape = _shape(self.app)
+
+
+def _shape(application) -> tuple:  # type: ignore[no-untyped-def, type-arg]
+    """What a test could change on an app object (it is then not reused)."""
+    return (
+        tuple(map(id, application.router.routes)),
+        len(application.user_middleware),
+        tuple(application.exception_handlers),
+        tuple(sorted(k for k in application.state._state if k != "ctx")),
+        bool(application.dependency_overrides),
+    )
+
+
+def _settings_key(settings: Settings) -> str:
+    return repr(sorted((k, v.get_secret_value() if hasattr(v, "get_secret_value") else v) for k, v in settings))
+
+
+# Building an app is cheap, but FastAPI resolves each included router's routes (dependencies, models) on the first
+# request an app answers, ~0.15 s an app. Tests with equal settings therefore share one app object; each test runs
+# its lifespan anew (a fresh AppContext: engine, hasher, outbox, rate limiter), with its own clock and SMS gateway
+# and a cleared database. A test that changes the app (routes, overrides, state) leaves it behind: it is not reused.
+_APPS: OrderedDict[str, _SharedApp] = OrderedDict()
+
+
 @pytest.fixture
 async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator:  # type: ignore[type-arg]
-    application = make_app(settings, clock)
+    key = _settings_key(settings)
+    shared = _APPS.pop(key, None) or _SharedApp(settings)
+    shared.clock.target, shared.sms.target = clock, RecordingSmsGateway()
+    application = shared.app
+    application.openapi_schema = None
     # The intermittent shutdown overrun of the issue 8 note had its root cause in the outbox dispatcher (Python
     # 3.11's wait_for swallowed the cancellation when a message was enqueued as the app stopped; see
     # tests/unit/test_outbox_stop.py). The bound stays as a net: an overrun is reported as a warning instead of
@@ -170,6 +231,10 @@ async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator:  # type:
             await manager.__aexit__(None, None, None)
         except TimeoutError:
             warnings.warn("app lifespan shutdown overran 10 s", stacklevel=1)
+        if _shape(application) == shared.shape:
+            _APPS[key] = shared
+            while len(_APPS) > 4:
+                _APPS.popitem(last=False)
 
 
 @pytest.fixture

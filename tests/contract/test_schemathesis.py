@@ -84,6 +84,12 @@ def _serve(database_url: str):  # type: ignore[no-untyped-def]
         "PORTAL_LOG_LEVEL": "WARNING",
         "PORTAL_MODE": "demo",
         "PORTAL_SMTP_HOST": "",
+        # Speed only, the answers stay the same: cheap argon2id (production cost is ~20 ms a hash, and the run
+        # signs in with made-up credentials hundreds of times) and no 0.25 s pad on rejected one-time codes (its
+        # floor is asserted in tests/api/test_trust_auth.py).
+        "PORTAL_ARGON2_MEMORY_KIB": "64",
+        "PORTAL_ARGON2_TIME_COST": "1",
+        "PORTAL_OTP_FAILURE_FLOOR_SECONDS": "0",
     }
     env.pop("PORTAL_TEST_DATABASE", None)
     proc = subprocess.Popen(
