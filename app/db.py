@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from app.config import Settings
@@ -22,6 +22,11 @@ class Database:
     read_engine: AsyncEngine  # AUTOCOMMIT, no reset-on-return: for hot read paths (quality.md "Speed")
     sessionmaker: async_sessionmaker[Any]
     read_sessionmaker: async_sessionmaker[Any]  # sessions on read_engine (the read role of the unit of work)
+
+    async def ping(self) -> None:
+        """A trivial query on the read engine: the database answers (readiness)."""
+        async with self.read_engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

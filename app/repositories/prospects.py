@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.domain.prospects import DEFAULT_SORT, ProspectQuery, ProspectRecord, prefix_bounds
 from app.repositories.base import RepositoryBase
@@ -102,20 +101,28 @@ def to_record(row: Any) -> ProspectRecord:
     return ProspectRecord(*row)
 
 
-async def stream_records(
-    conn: AsyncConnection, stmt: Select[*tuple[Any, ...]], *, batch_size: int = 500
-) -> AsyncIterator[ProspectRecord]:
-    """Rows of `stmt` through a server-side cursor, `batch_size` at a time: never the whole result in memory."""
-    result = await conn.stream(stmt.execution_options(yield_per=batch_size))
-    try:
-        async for row in result:
-            yield to_record(row)
-    finally:
-        await result.close()
-
-
 class ProspectRepository(RepositoryBase[Prospect]):
     model = Prospect
+
+    async def stream_records(
+        self,
+        producer_id: int,
+        *,
+        query: ProspectQuery | None,
+        ids: Sequence[int] | None,
+        sort: Sequence[tuple[str, bool]],
+        limit: int,
+        batch_size: int = 500,
+    ) -> AsyncIterator[ProspectRecord]:
+        """The selected prospects through a server-side cursor, `batch_size` rows at a time: never the whole result in
+        memory."""
+        stmt = select_records(producer_id, query=query, ids=ids, sort=sort).limit(limit)
+        result = await self.session.stream(stmt.execution_options(yield_per=batch_size))
+        try:
+            async for row in result:
+                yield to_record(row)
+        finally:
+            await result.close()
 
     async def get_for_producer(
         self, prospect_id: int, producer_id: int, *, for_update: bool = False

@@ -7,7 +7,6 @@ import hmac
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from app.deps import PHI_FREE, Ctx
 from app.domain.errors import AuthenticationFailed, ServiceUnavailable
@@ -29,13 +28,8 @@ async def healthz() -> Health:
 )
 async def readyz(ctx: Ctx) -> Health:
     """Readiness: the database answers a trivial query within the timeout."""
-
-    async def ping() -> None:
-        async with ctx.db.read_engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-
     try:
-        await asyncio.wait_for(ping(), timeout=ctx.settings.db_timeout_seconds)
+        await asyncio.wait_for(ctx.db.ping(), timeout=ctx.settings.db_timeout_seconds)
     except Exception as exc:
         raise ServiceUnavailable("The database is not reachable.") from exc
     return Health(status="ready", database="ok")

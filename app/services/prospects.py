@@ -36,7 +36,6 @@ from app.domain.prospects import (
     validate_prospect,
 )
 from app.repositories.orm import Prospect
-from app.repositories.prospects import select_records, stream_records
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
@@ -265,9 +264,10 @@ async def select_for_file(
 
 async def iter_records(ctx: AppContext, selection: FileSelection) -> AsyncIterator[ProspectRecord]:
     """The selected prospects, read in batches through a server-side cursor (never all in memory)."""
-    stmt = select_records(selection.producer_id, query=selection.query, ids=selection.ids, sort=selection.sort)
-    async with ctx.db.engine.connect() as conn:
-        async for record in stream_records(conn, stmt.limit(EXPORT_MAX_ROWS)):
+    async with ctx.uow() as uow:  # writes nothing: a server-side cursor needs a transaction on PostgreSQL
+        async for record in uow.prospects.stream_records(
+            selection.producer_id, query=selection.query, ids=selection.ids, sort=selection.sort, limit=EXPORT_MAX_ROWS
+        ):
             yield record
 
 
