@@ -1,8 +1,16 @@
-"""The application's wired parts, built once in the lifespan and kept on `app.state.ctx`."""
+"""The composition root: the application's wired parts, built once at startup (`app.main.build_context`, in the
+lifespan) and kept on `app.state.ctx`.
+
+Services do not import it. Each service module declares the ports it uses as a Protocol composed from `app.ports`
+(e.g. `app.services.pcp_changes.PcpPorts`); routers hand them this AppContext, which satisfies every one of them, and
+service unit tests hand them the same AppContext on the fake unit of work (`tests/fakes.fake_context`).
+`_satisfies_every_service` below has mypy prove it for each service module.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.adapters.crypto import FieldCipher
 from app.adapters.hashing import PasswordHasher
@@ -76,3 +84,48 @@ class AppContext:
 
     def password_policy_for(self, role: Role) -> PasswordPolicy:
         return ADMIN_PASSWORD_POLICY if role is Role.admin else self.producer_password_policy
+
+
+if TYPE_CHECKING:  # a static check only: at run time the composition root imports no service
+    from app.services import (
+        accounts,
+        admin,
+        audit,
+        auth,
+        delegates,
+        documents,
+        e_questions,
+        enrollments,
+        id_cards,
+        idempotency,
+        members,
+        payments,
+        pcp_changes,
+        prospects,
+        quotes,
+        reports,
+        sessions,
+    )
+
+    def _satisfies_every_service(
+        ctx: AppContext,
+    ) -> tuple[
+        accounts.AccountPorts,
+        admin.AdminPorts,
+        audit.AuditPorts,
+        auth.AuthPorts,
+        delegates.DelegatePorts,
+        documents.DocumentPorts,
+        e_questions.EQuestionPorts,
+        enrollments.EnrollmentPorts,
+        id_cards.IdCardPorts,
+        idempotency.IdempotencyPorts,
+        members.MemberPorts,
+        payments.PaymentPorts,
+        pcp_changes.PcpPorts,
+        prospects.ProspectPorts,
+        quotes.QuotePorts,
+        reports.ReportPorts,
+        sessions.SessionPorts,
+    ]:
+        return (ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx)

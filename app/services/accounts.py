@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from app.context import AppContext
 from app.domain import messages
 from app.domain.accounts import (
     AccountStatus,
@@ -19,12 +19,28 @@ from app.domain.accounts import (
     validate_registration,
 )
 from app.domain.errors import Conflict, ErrorCollector, Forbidden, NotFound
+from app.ports import HasClock, HasHasher, HasOutbox, HasPasswordPolicies, HasSettings, HasUnitOfWork
 from app.repositories.orm import Registration, StateRegistration, User
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
-from app.services.delegates import change_own_password
-from app.services.sessions import check_current_password_attempt
+from app.services.delegates import DelegatePorts, change_own_password
+from app.services.sessions import SessionPorts, check_current_password_attempt
+
+
+class AccountPorts(
+    DelegatePorts,
+    SessionPorts,
+    HasUnitOfWork,
+    HasClock,
+    HasSettings,
+    HasHasher,
+    HasOutbox,
+    HasPasswordPolicies,
+    Protocol,
+):
+    """What the account services use (and the delegate and session services they call)."""
+
 
 USERNAME_TAKEN = "This User Name is already in use. Please choose another."
 
@@ -65,7 +81,7 @@ async def _ensure_numbers_free(uow: UnitOfWork, pairs: list[tuple[str, str]]) ->
         )
 
 
-async def register(*, ctx: AppContext, data: RegistrationInput, request: RequestContext) -> Registration:
+async def register(*, ctx: AccountPorts, data: RegistrationInput, request: RequestContext) -> Registration:
     """R-AUTH-1: a new producer registration, pending until an admin activates it."""
     validate_registration(data, policy=ctx.producer_password_policy, carrier_states=ctx.settings.carrier_states)
     password_hash = await ctx.hasher.hash(data.password)
@@ -115,7 +131,7 @@ async def register(*, ctx: AppContext, data: RegistrationInput, request: Request
         return registration
 
 
-async def get_profile(*, ctx: AppContext, principal: Principal) -> Profile:
+async def get_profile(*, ctx: AccountPorts, principal: Principal) -> Profile:
     async with ctx.uow() as uow:
         user = await uow.users.get(principal.user_id)
         if user is None:
@@ -128,7 +144,7 @@ EDITABLE = ("company_name", "address1", "address2", "city", "address_state", "zi
 
 async def update_profile(
     *,
-    ctx: AppContext,
+    ctx: AccountPorts,
     principal: Principal,
     first_name: str | None,
     last_name: str | None,
@@ -193,7 +209,7 @@ async def update_profile(
 
 
 async def change_password(
-    *, ctx: AppContext, principal: Principal, current: str, new: str, confirmation: str, request: RequestContext
+    *, ctx: AccountPorts, principal: Principal, current: str, new: str, confirmation: str, request: RequestContext
 ) -> None:
     """R-AUTH-7: change the password; every session issued before is revoked (R-AUTH-5 ends here too)."""
     if principal.role is Role.delegate:
@@ -250,7 +266,7 @@ async def change_password(
 
 
 async def add_state_registration(
-    *, ctx: AppContext, principal: Principal, data: StateRegistrationInput, request: RequestContext
+    *, ctx: AccountPorts, principal: Principal, data: StateRegistrationInput, request: RequestContext
 ) -> tuple[Registration, StateRegistration]:
     """R-AUTH-8: register for another state; pending until an admin activates it."""
     if not principal.is_producer:

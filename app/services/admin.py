@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from app.adapters.hashing import PasswordHasher
-from app.context import AppContext
 from app.domain import messages
 from app.domain.accounts import ADMIN_PASSWORD_POLICY, AccountStatus, PasswordPolicy, Principal, Role, SignInState
 from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.ports import HasClock, HasOutbox, HasUnitOfWork
 from app.repositories.orm import AuditEvent, OutboxMessage, Registration, StateRegistration, User
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
+
+class AdminPorts(HasUnitOfWork, HasClock, HasOutbox, Protocol):
+    """What the admin services use."""
+
+
 RegistrationView = tuple[Registration, User, list[StateRegistration]]
 
 
 async def list_registrations(
-    *, ctx: AppContext, status: str | None, page: int, page_size: int
+    *, ctx: AdminPorts, status: str | None, page: int, page_size: int
 ) -> tuple[list[RegistrationView], int]:
     async with ctx.uow() as uow:
         rows, total = await uow.registrations.list_with_users(status=status, page=page, page_size=page_size)
@@ -27,7 +33,7 @@ async def list_registrations(
 
 
 async def activate_registration(
-    *, ctx: AppContext, admin: Principal, registration_id: int, request: RequestContext
+    *, ctx: AdminPorts, admin: Principal, registration_id: int, request: RequestContext
 ) -> RegistrationView:
     """R-AUTH-1 / R-AUTH-8: activate; sends the "Registration Activation" email."""
     now = ctx.clock.now()
@@ -66,7 +72,7 @@ async def activate_registration(
         return registration, user, srs
 
 
-async def unlock_user(*, ctx: AppContext, admin: Principal, user_id: int, request: RequestContext) -> User:
+async def unlock_user(*, ctx: AdminPorts, admin: Principal, user_id: int, request: RequestContext) -> User:
     """R-AUTH-3: an admin unlocks an account."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -185,20 +191,20 @@ async def create_admin(
 
 
 async def list_users(
-    *, ctx: AppContext, username: str | None, role: str | None, page: int, page_size: int
+    *, ctx: AdminPorts, username: str | None, role: str | None, page: int, page_size: int
 ) -> tuple[list[User], int]:
     async with ctx.uow() as uow:
         return await uow.users.list_users(username=username, role=role, page=page, page_size=page_size)
 
 
-async def list_outbox(*, ctx: AppContext, to: str | None, page: int, page_size: int) -> tuple[list[OutboxMessage], int]:
+async def list_outbox(*, ctx: AdminPorts, to: str | None, page: int, page_size: int) -> tuple[list[OutboxMessage], int]:
     async with ctx.uow() as uow:
         return await uow.outbox.list_messages(to=to, page=page, page_size=page_size)
 
 
 async def list_audit_events(
     *,
-    ctx: AppContext,
+    ctx: AdminPorts,
     action: str | None,
     actor_user_id: int | None,
     target_id: str | None,

@@ -10,14 +10,16 @@ from __future__ import annotations
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from app.domain.accounts import Principal, Role
+from app.ports import HasClock, HasReads
 from app.repositories.orm import AuditEvent
 from app.repositories.uow import UnitOfWork
 
-if TYPE_CHECKING:
-    from app.context import AppContext
+
+class AuditPorts(HasReads, HasClock, Protocol):
+    """What `record_read` uses: the clock and a read unit of work."""
 
 
 USER_AGENT_LENGTH = 300  # the user_agent columns (audit events, sign-in sessions, remembered devices)
@@ -131,7 +133,7 @@ def record(
 
 
 async def record_read(
-    ctx: AppContext,
+    ctx: AuditPorts,
     *,
     principal: Principal,
     request: RequestContext,

@@ -8,9 +8,8 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
-from app.context import AppContext
 from app.domain import messages
 from app.domain.accounts import (
     AccountStatus,
@@ -23,12 +22,39 @@ from app.domain.accounts import (
     temporary_password_expiry,
 )
 from app.domain.errors import AccountLocked, AuthenticationFailed, DomainError
+from app.ports import (
+    HasClock,
+    HasHasher,
+    HasLockoutPolicies,
+    HasOutbox,
+    HasPasswordPolicies,
+    HasSettings,
+    HasTokens,
+    HasUnitOfWork,
+)
 from app.repositories.orm import AuthSession, RefreshToken, User
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
-from app.services.delegates import delegate_second_factor
-from app.services.sessions import TokenPair, apply_state, lockout_for, open_session, state_of
+from app.services.delegates import DelegatePorts, delegate_second_factor
+from app.services.sessions import SessionPorts, TokenPair, apply_state, lockout_for, open_session, state_of
+
+
+class AuthPorts(
+    DelegatePorts,
+    SessionPorts,
+    HasUnitOfWork,
+    HasClock,
+    HasSettings,
+    HasHasher,
+    HasTokens,
+    HasLockoutPolicies,
+    HasOutbox,
+    HasPasswordPolicies,
+    Protocol,
+):
+    """What sign-in, refresh, sign-out and recovery use (and the delegate and session services they call)."""
+
 
 INVALID_REFRESH = "The refresh token is not valid. Sign in again."
 log = logging.getLogger("portal.auth")
@@ -44,7 +70,7 @@ async def after_answer(action: str, work: Callable[[], Awaitable[None]]) -> None
 
 
 async def sign_in(
-    *, ctx: AppContext, username: str, password: str, request: RequestContext, device_token: str | None = None
+    *, ctx: AuthPorts, username: str, password: str, request: RequestContext, device_token: str | None = None
 ) -> TokenPair:
     """OAuth2 password grant (R-AUTH-3, R-AUTH-5); delegates then pass MFA or a remembered device (R-DEL-5/6)."""
     now = ctx.clock.now()
@@ -124,7 +150,7 @@ async def sign_in(
         return pair
 
 
-async def _unknown_username_fails(ctx: AppContext, uow: UnitOfWork, username: str, request: RequestContext) -> NoReturn:
+async def _unknown_username_fails(ctx: AuthPorts, uow: UnitOfWork, username: str, request: RequestContext) -> NoReturn:
     """A user name without an account fails exactly like a producer's wrong password (issue 12, #5):
     401, 401, then 423 from the third failure on, counted per submitted name (R-AUTH-2: as typed)."""
     now = ctx.clock.now()
@@ -148,7 +174,7 @@ async def _unknown_username_fails(ctx: AppContext, uow: UnitOfWork, username: st
     raise AssertionError("a user name without an account cannot sign in")
 
 
-def successor_refresh_token(ctx: AppContext, token_hash: str) -> str:
+def successor_refresh_token(ctx: AuthPorts, token_hash: str) -> str:
     """R-AUTH-9: the refresh token that replaces the one stored as `token_hash`.
 
     Derived with the server's secret key instead of drawn at random, so a second presentation of the same
@@ -161,7 +187,7 @@ def successor_refresh_token(ctx: AppContext, token_hash: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-async def refresh(*, ctx: AppContext, refresh_token: str, request: RequestContext) -> TokenPair:
+async def refresh(*, ctx: AuthPorts, refresh_token: str, request: RequestContext) -> TokenPair:
     """Rotate a refresh token; a token used twice revokes its whole family (R-AUTH-9)."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -223,7 +249,7 @@ async def refresh(*, ctx: AppContext, refresh_token: str, request: RequestContex
 
 
 async def _concurrent_refresh(
-    ctx: AppContext,
+    ctx: AuthPorts,
     uow: UnitOfWork,
     token: RefreshToken,
     session: AuthSession,
@@ -260,7 +286,7 @@ async def _concurrent_refresh(
 
 
 async def logout(
-    *, ctx: AppContext, principal: Principal | None, refresh_token: str | None, request: RequestContext
+    *, ctx: AuthPorts, principal: Principal | None, refresh_token: str | None, request: RequestContext
 ) -> None:
     """Revoke the caller's session (by access token) or the refresh token's family (R-AUTH-9)."""
     now = ctx.clock.now()
@@ -293,7 +319,7 @@ async def logout(
         await uow.commit()
 
 
-async def forgot_username(*, ctx: AppContext, email: str, agent_unique_id: str | None, request: RequestContext) -> None:
+async def forgot_username(*, ctx: AuthPorts, email: str, agent_unique_id: str | None, request: RequestContext) -> None:
     """R-AUTH-4 / R-DEL-7: email the user names linked to the address. Runs after the answer (`after_answer`)."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -315,7 +341,7 @@ async def forgot_username(*, ctx: AppContext, email: str, agent_unique_id: str |
 
 
 async def reset_password(
-    *, ctx: AppContext, username: str, email: str | None, agent_unique_id: str | None, request: RequestContext
+    *, ctx: AuthPorts, username: str, email: str | None, agent_unique_id: str | None, request: RequestContext
 ) -> None:
     """R-AUTH-5: email a temporary password; unlocks the account (R-AUTH-3). Runs after the answer."""
     now = ctx.clock.now()

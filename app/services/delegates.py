@@ -9,8 +9,8 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from app.context import AppContext
 from app.domain import messages
 from app.domain.accounts import AccountStatus, Principal, Role, normalize_phone
 from app.domain.delegates import (
@@ -29,6 +29,7 @@ from app.domain.delegates import (
     reused_password_error,
 )
 from app.domain.errors import AuthenticationFailed, Conflict, NotFound, TooManyRequests, ValidationFailed
+from app.ports import HasClock, HasHasher, HasOutbox, HasPasswordPolicies, HasSettings, HasTokens, HasUnitOfWork
 from app.repositories.orm import (
     EmailVerification,
     MfaChallenge,
@@ -41,7 +42,14 @@ from app.repositories.uow import UnitOfWork
 from app.security import new_opaque_token
 from app.services import audit
 from app.services.audit import RequestContext
-from app.services.sessions import TokenPair, check_current_password_attempt, open_session
+from app.services.sessions import SessionPorts, TokenPair, check_current_password_attempt, open_session
+
+
+class DelegatePorts(
+    SessionPorts, HasUnitOfWork, HasClock, HasSettings, HasHasher, HasTokens, HasOutbox, HasPasswordPolicies, Protocol
+):
+    """What the delegate services use (and the session helpers they call)."""
+
 
 USERNAME_TAKEN = "This username is already in use (by a producer or a delegate). Choose another."
 MFA_EXPIRED = "This verification step has expired. Sign in again with your username and password."
@@ -69,7 +77,7 @@ class DelegateView:
 
 def _audit(
     uow: UnitOfWork,
-    ctx: AppContext,
+    ctx: DelegatePorts,
     request: RequestContext,
     action: str,
     user: User | None,
@@ -96,7 +104,7 @@ def _audit(
 
 
 async def create_delegate(
-    *, ctx: AppContext, producer: Principal, data: DelegateInput, request: RequestContext
+    *, ctx: DelegatePorts, producer: Principal, data: DelegateInput, request: RequestContext
 ) -> DelegateView:
     """R-DEL-1/2: add a delegate and email the username with a 7-day, single-use verification link."""
     check_delegate_username(data.username)
@@ -154,7 +162,7 @@ async def create_delegate(
 
 
 async def list_delegates(
-    *, ctx: AppContext, producer: Principal, page: int, page_size: int
+    *, ctx: DelegatePorts, producer: Principal, page: int, page_size: int
 ) -> tuple[list[DelegateView], int]:
     async with ctx.uow() as uow:
         users, total = await uow.delegates.list_for_producer(producer.user_id, page=page, page_size=page_size)
@@ -162,7 +170,7 @@ async def list_delegates(
         return [DelegateView(u, states[u.id]) for u in users], total
 
 
-async def get_delegate(*, ctx: AppContext, producer: Principal, delegate_id: int) -> DelegateView:
+async def get_delegate(*, ctx: DelegatePorts, producer: Principal, delegate_id: int) -> DelegateView:
     async with ctx.uow() as uow:
         user = await uow.delegates.get_for_producer(delegate_id, producer.user_id)
         if user is None:
@@ -170,7 +178,9 @@ async def get_delegate(*, ctx: AppContext, producer: Principal, delegate_id: int
         return DelegateView(user, (await uow.delegates.states_for([user.id]))[user.id])
 
 
-async def remove_delegate(*, ctx: AppContext, producer: Principal, delegate_id: int, request: RequestContext) -> None:
+async def remove_delegate(
+    *, ctx: DelegatePorts, producer: Principal, delegate_id: int, request: RequestContext
+) -> None:
     """R-DEL-8: remove; the delegate's sessions and remembered devices end at once."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -196,7 +206,7 @@ async def remove_delegate(*, ctx: AppContext, producer: Principal, delegate_id: 
 # --- the delegate's own steps (R-DEL-2 .. R-DEL-7) ---------------------------------------------------------
 
 
-async def verify_email(*, ctx: AppContext, token: str, request: RequestContext) -> User:
+async def verify_email(*, ctx: DelegatePorts, token: str, request: RequestContext) -> User:
     """R-DEL-2: the link works once, for 7 days."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -231,7 +241,7 @@ async def verify_email(*, ctx: AppContext, token: str, request: RequestContext) 
 
 
 async def _send_code(
-    ctx: AppContext,
+    ctx: DelegatePorts,
     uow: UnitOfWork,
     user: User,
     *,
@@ -293,7 +303,7 @@ async def _send_code(
 
 
 async def _check_code(
-    ctx: AppContext, uow: UnitOfWork, user: User, *, purpose: OtpPurpose, code: str, challenge_id: int | None
+    ctx: DelegatePorts, uow: UnitOfWork, user: User, *, purpose: OtpPurpose, code: str, challenge_id: int | None
 ) -> None:
     row = await uow.otp_codes.latest_live(user.id, purpose.value, challenge_id)
     if row is None:
@@ -310,7 +320,7 @@ async def _check_code(
 
 
 async def request_password_code(
-    *, ctx: AppContext, username: str, channel: OtpChannel, request: RequestContext
+    *, ctx: DelegatePorts, username: str, channel: OtpChannel, request: RequestContext
 ) -> None:
     """R-DEL-3 / R-DEL-7: send a code for creating or resetting a password. Same answer either way."""
     async with ctx.uow() as uow:
@@ -338,7 +348,7 @@ async def request_password_code(
 
 
 async def _check_new_password(
-    ctx: AppContext, uow: UnitOfWork, user: User, new_password: str, field: str = "new_password"
+    ctx: DelegatePorts, uow: UnitOfWork, user: User, new_password: str, field: str = "new_password"
 ) -> str:
     """R-DEL-4: policy plus "not any of the 10 previously used passwords"; returns the new hash."""
     ctx.delegate_password_policy.check(new_password, user.username, field)
@@ -350,7 +360,7 @@ async def _check_new_password(
 
 
 async def store_delegate_password(
-    ctx: AppContext, uow: UnitOfWork, user: User, new_hash: str, request: RequestContext
+    ctx: DelegatePorts, uow: UnitOfWork, user: User, new_hash: str, request: RequestContext
 ) -> None:
     """Apply a new delegate password: history, unlock, end sessions and devices, confirmation email."""
     now = ctx.clock.now()
@@ -363,7 +373,7 @@ async def store_delegate_password(
     _audit(uow, ctx, request, "auth.password_changed", user, sessions_revoked=sessions, devices_revoked=devices)
 
 
-async def _otp_not_accepted(ctx: AppContext, started: float) -> OtpRejected:
+async def _otp_not_accepted(ctx: DelegatePorts, started: float) -> OtpRejected:
     """Issue 12, #5: the one answer of POST /auth/password to a code that does not work, never sooner than the
     floor, so neither the answer nor its timing tells an unknown user name from a wrong, expired or burned code."""
     await asyncio.sleep(max(0.0, ctx.settings.otp_failure_floor_seconds - (time.monotonic() - started)))
@@ -371,7 +381,7 @@ async def _otp_not_accepted(ctx: AppContext, started: float) -> OtpRejected:
 
 
 async def set_password(
-    *, ctx: AppContext, username: str, code: str, new_password: str, request: RequestContext
+    *, ctx: DelegatePorts, username: str, code: str, new_password: str, request: RequestContext
 ) -> None:
     """R-DEL-3 / R-DEL-7: OTP + new password (R-DEL-4). A code that does not work answers like no account."""
     started = time.monotonic()
@@ -402,7 +412,7 @@ async def set_password(
 
 
 async def change_own_password(
-    *, ctx: AppContext, principal: Principal, current: str, new: str, confirmation: str, request: RequestContext
+    *, ctx: DelegatePorts, principal: Principal, current: str, new: str, confirmation: str, request: RequestContext
 ) -> None:
     """PUT /me/password for a signed-in delegate: R-DEL-4 rules, history and the confirmation email.
 
@@ -434,7 +444,7 @@ async def change_own_password(
 
 
 async def delegate_second_factor(
-    ctx: AppContext, uow: UnitOfWork, user: User, *, device_token: str | None, request: RequestContext
+    ctx: DelegatePorts, uow: UnitOfWork, user: User, *, device_token: str | None, request: RequestContext
 ) -> TokenPair:
     """After a right password: a remembered device signs in; otherwise an MFA challenge (401)."""
     now = ctx.clock.now()
@@ -471,7 +481,7 @@ async def delegate_second_factor(
     )
 
 
-async def _load_challenge(ctx: AppContext, uow: UnitOfWork, mfa_token: str) -> tuple[MfaChallenge, User]:
+async def _load_challenge(ctx: DelegatePorts, uow: UnitOfWork, mfa_token: str) -> tuple[MfaChallenge, User]:
     challenge = await uow.mfa_challenges.get_by_hash_for_update(ctx.tokens.hash_secret(mfa_token))
     if challenge is None or challenge.used_at is not None or challenge.expires_at <= ctx.clock.now():
         raise AuthenticationFailed(MFA_EXPIRED, code="mfa_token_invalid")
@@ -481,7 +491,7 @@ async def _load_challenge(ctx: AppContext, uow: UnitOfWork, mfa_token: str) -> t
     return challenge, user
 
 
-async def send_mfa_code(*, ctx: AppContext, mfa_token: str, channel: OtpChannel, request: RequestContext) -> None:
+async def send_mfa_code(*, ctx: DelegatePorts, mfa_token: str, channel: OtpChannel, request: RequestContext) -> None:
     async with ctx.uow() as uow:
         challenge, user = await _load_challenge(ctx, uow, mfa_token)
         wait = await _send_code(
@@ -497,7 +507,7 @@ async def send_mfa_code(*, ctx: AppContext, mfa_token: str, channel: OtpChannel,
 
 
 async def verify_mfa(
-    *, ctx: AppContext, mfa_token: str, code: str, remember_device: bool, request: RequestContext
+    *, ctx: DelegatePorts, mfa_token: str, code: str, remember_device: bool, request: RequestContext
 ) -> tuple[TokenPair, str | None]:
     now = ctx.clock.now()
     async with ctx.uow() as uow:

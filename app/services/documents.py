@@ -12,14 +12,13 @@ import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from uuid import uuid4
 
 from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
 from app.adapters.storage import DocumentStorage, UploadWriter
-from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.documents import (
     DOCUMENT_TYPES,
@@ -40,10 +39,16 @@ from app.domain.documents import (
     tracking_number,
 )
 from app.domain.errors import NotFound, ValidationFailed
+from app.ports import HasClock, HasSettings, HasUnitOfWork
 from app.repositories.orm import Document
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
+
+
+class DocumentPorts(HasUnitOfWork, HasClock, HasSettings, Protocol):
+    """What the document services use (the storage is passed on its own)."""
+
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -264,7 +269,7 @@ def list_document_types() -> tuple[DocumentType, ...]:
 
 def _audit(
     uow: UnitOfWork,
-    ctx: AppContext,
+    ctx: DocumentPorts,
     request: RequestContext,
     action: str,
     producer: Principal,
@@ -300,7 +305,7 @@ class Upload:
 
 async def receive_upload(
     *,
-    ctx: AppContext,
+    ctx: DocumentPorts,
     storage: DocumentStorage,
     body: AsyncIterator[bytes],
     content_type: str | None,
@@ -331,7 +336,7 @@ async def discard_upload(upload: Upload) -> None:
 
 
 async def record_upload(
-    *, ctx: AppContext, producer: Principal, storage: DocumentStorage, upload: Upload, request: RequestContext
+    *, ctx: DocumentPorts, producer: Principal, storage: DocumentStorage, upload: Upload, request: RequestContext
 ) -> DocumentView:
     """R-DOC-1..3: the received file stored under a generated name, and recorded (its tracking number)."""
     sub, form, writer = upload.submission, upload.form, upload.writer
@@ -387,7 +392,7 @@ async def record_upload(
 
 
 async def list_documents(
-    *, ctx: AppContext, producer: Principal, page: int, page_size: int
+    *, ctx: DocumentPorts, producer: Principal, page: int, page_size: int
 ) -> tuple[list[DocumentView], int]:
     """R-DOC-4: "View Submitted Documents", newest first."""
     async with ctx.uow() as uow:
@@ -395,7 +400,7 @@ async def list_documents(
         return [DocumentView.of(d) for d in rows], total
 
 
-async def delete_document(*, ctx: AppContext, producer: Principal, tracking: str, request: RequestContext) -> None:
+async def delete_document(*, ctx: DocumentPorts, producer: Principal, tracking: str, request: RequestContext) -> None:
     """R-DOC-4: the row leaves the history; the carrier keeps the document it received."""
     async with ctx.uow() as uow:
         doc = await uow.documents.get_for_producer(tracking, producer.user_id, for_update=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from uuid import uuid4
 
-from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.e_questions import (
     EQuestionDraft,
@@ -20,10 +20,16 @@ from app.domain.e_questions import (
     tracking_number,
 )
 from app.domain.errors import NotFound
+from app.ports import HasClock, HasOutbox, HasUnitOfWork
 from app.repositories.orm import EQuestion
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
+
+
+class EQuestionPorts(HasUnitOfWork, HasClock, HasOutbox, Protocol):
+    """What the e-question services use."""
+
 
 NOT_FOUND = "No e-question {} among yours."
 
@@ -71,7 +77,7 @@ class EQuestionView:
 
 def _audit(
     uow: UnitOfWork,
-    ctx: AppContext,
+    ctx: EQuestionPorts,
     request: RequestContext,
     action: str,
     actor: Principal,
@@ -92,7 +98,7 @@ def _audit(
 
 
 async def create_e_question(
-    *, ctx: AppContext, producer: Principal, question: EQuestionDraft, request: RequestContext
+    *, ctx: EQuestionPorts, producer: Principal, question: EQuestionDraft, request: RequestContext
 ) -> EQuestionView:
     """R-EQ-1..3: a checked e-question (`check_e_question`: the route refuses a bad one before anything else)
     stored "In Progress" with an `EQU<digits>` tracking number."""
@@ -130,7 +136,7 @@ async def create_e_question(
 
 
 async def list_e_questions(
-    *, ctx: AppContext, producer: Principal, page: int, page_size: int
+    *, ctx: EQuestionPorts, producer: Principal, page: int, page_size: int
 ) -> tuple[list[EQuestionView], int]:
     """R-EQ-4: "My E-Questions", newest first."""
     async with ctx.uow() as uow:
@@ -138,7 +144,7 @@ async def list_e_questions(
         return [EQuestionView.of(q) for q in rows], total
 
 
-async def get_e_question(*, ctx: AppContext, producer: Principal, question_id: int) -> EQuestionView:
+async def get_e_question(*, ctx: EQuestionPorts, producer: Principal, question_id: int) -> EQuestionView:
     async with ctx.uow() as uow:
         q = await uow.e_questions.get_for_producer(question_id, producer.user_id)
         if q is None:
@@ -146,7 +152,9 @@ async def get_e_question(*, ctx: AppContext, producer: Principal, question_id: i
         return EQuestionView.of(q)
 
 
-async def delete_e_question(*, ctx: AppContext, producer: Principal, question_id: int, request: RequestContext) -> None:
+async def delete_e_question(
+    *, ctx: EQuestionPorts, producer: Principal, question_id: int, request: RequestContext
+) -> None:
     """R-EQ-4: the row leaves "My E-Questions"."""
     async with ctx.uow() as uow:
         q = await uow.e_questions.get_for_producer(question_id, producer.user_id, for_update=True)
@@ -158,7 +166,7 @@ async def delete_e_question(*, ctx: AppContext, producer: Principal, question_id
 
 
 async def list_for_admin(
-    *, ctx: AppContext, status: EQuestionStatus | None, page: int, page_size: int
+    *, ctx: EQuestionPorts, status: EQuestionStatus | None, page: int, page_size: int
 ) -> tuple[list[EQuestionView], int]:
     """The carrier's queue, oldest first."""
     async with ctx.uow() as uow:
@@ -169,7 +177,7 @@ async def list_for_admin(
 
 
 async def respond(
-    *, ctx: AppContext, admin: Principal, question_id: int, response: str, request: RequestContext
+    *, ctx: EQuestionPorts, admin: Principal, question_id: int, response: str, request: RequestContext
 ) -> EQuestionView:
     """R-EQ-3: the answer sets "Responded" and the time, once; the producer is emailed that it is in."""
     async with ctx.uow() as uow:

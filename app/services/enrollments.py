@@ -6,12 +6,11 @@ import copy
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 
 from app.adapters.gateways import SimulatedEnrollmentGateway
-from app.context import AppContext
 from app.domain.accounts import Principal, Role
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, calculate_effective_date
 from app.domain.enrollments import (
@@ -27,20 +26,26 @@ from app.domain.enrollments import (
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.rating import premiums
 from app.domain.text import name_key
+from app.ports import HasCipher, HasClock, HasSettings, HasUnitOfWork
 from app.repositories.orm import Application, Quote
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
+
+class EnrollmentPorts(HasUnitOfWork, HasClock, HasSettings, HasCipher, Protocol):
+    """What the enrollment services use."""
+
+
 STATUS_FILTER = {"incomplete": ("incomplete",), "completed": ("submitted",), "failed": ("failed",)}
 
 
-def _gateway(ctx: AppContext) -> SimulatedEnrollmentGateway:
+def _gateway(ctx: EnrollmentPorts) -> SimulatedEnrollmentGateway:
     """The enrollment-system port (R-ENR-15)."""
     return SimulatedEnrollmentGateway(delay_seconds=ctx.settings.gateway_delay_seconds)
 
 
-def _oe(ctx: AppContext) -> OpenEnrollment:
+def _oe(ctx: EnrollmentPorts) -> OpenEnrollment:
     s = ctx.settings
     sm, sd = (int(x) for x in s.open_enrollment_start.split("-"))
     dm, dd = (int(x) for x in s.open_enrollment_jan1_deadline.split("-"))
@@ -56,7 +61,7 @@ def _producer_id(principal: Principal) -> int:
 # --- SSNs are encrypted inside sections (R-MEM-7) ---------------------------------------------------------
 
 
-def _seal_person(ctx: AppContext, person: dict[str, Any] | None) -> None:
+def _seal_person(ctx: EnrollmentPorts, person: dict[str, Any] | None) -> None:
     if person is None:
         return
     ssn = person.pop("ssn", None)
@@ -66,7 +71,7 @@ def _seal_person(ctx: AppContext, person: dict[str, Any] | None) -> None:
         person["ssn_last4"] = digits[-4:]
 
 
-def _seal(ctx: AppContext, name: str, data: dict[str, Any]) -> dict[str, Any]:
+def _seal(ctx: EnrollmentPorts, name: str, data: dict[str, Any]) -> dict[str, Any]:
     data = copy.deepcopy(data)
     if name == "applicant":
         _seal_person(ctx, data.get("applicant"))
@@ -97,7 +102,7 @@ def public_sections(sections: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _facts(
-    ctx: AppContext, uow: UnitOfWork, principal: Principal, app: Application, sections: dict[str, Any]
+    ctx: EnrollmentPorts, uow: UnitOfWork, principal: Principal, app: Application, sections: dict[str, Any]
 ) -> Facts:
     producer_id = principal.book_id
     plans_section = sections.get("plans") or {}
@@ -138,7 +143,7 @@ async def _facts(
 
 
 async def _premiums(
-    ctx: AppContext, uow: UnitOfWork, app: Application, sections: dict[str, Any]
+    ctx: EnrollmentPorts, uow: UnitOfWork, app: Application, sections: dict[str, Any]
 ) -> tuple[Decimal | None, Decimal | None]:
     """R-ENR-10: the monthly premiums of the selected plans for this household (recomputed on change)."""
     plans_section = sections.get("plans") or {}
@@ -179,7 +184,7 @@ def _total(medical: Decimal | None, dental: Decimal | None) -> Decimal | None:
 # --- create / read ---------------------------------------------------------------------------------------------
 
 
-def _new_application(ctx: AppContext, principal: Principal, quote: Quote | None) -> Application:
+def _new_application(ctx: EnrollmentPorts, principal: Principal, quote: Quote | None) -> Application:
     now = ctx.clock.now()
     app = Application(
         producer_id=principal.book_id,
@@ -199,7 +204,7 @@ async def _assign_numbers(uow: UnitOfWork, app: Application) -> None:
 
 
 async def find_incomplete_for_quote(
-    uow: UnitOfWork, *, producer_id: int, quote_id: int, ctx: AppContext | None = None
+    uow: UnitOfWork, *, producer_id: int, quote_id: int, ctx: EnrollmentPorts | None = None
 ) -> Application | None:
     """R-QUO-4: the incomplete application already started from this quote, if any."""
     from datetime import UTC, datetime
@@ -209,7 +214,7 @@ async def find_incomplete_for_quote(
 
 
 async def create_application_from_quote(
-    uow: UnitOfWork, *, ctx: AppContext, principal: Principal, quote: Quote
+    uow: UnitOfWork, *, ctx: EnrollmentPorts, principal: Principal, quote: Quote
 ) -> Application:
     """R-ENR-1: start an application prefilled from the quote (applicant, household, plans, effective date,
     producer). Adds it to the caller's unit of work (flushed, not committed)."""
@@ -257,7 +262,7 @@ async def create_application_from_quote(
     return app
 
 
-async def create_application(*, ctx: AppContext, principal: Principal, request: RequestContext) -> Application:
+async def create_application(*, ctx: EnrollmentPorts, principal: Principal, request: RequestContext) -> Application:
     """R-ENR-1: "Start New Application" (blank)."""
     async with ctx.uow() as uow:
         app = _new_application(ctx, principal, None)
@@ -277,7 +282,7 @@ async def create_application(*, ctx: AppContext, principal: Principal, request: 
 
 
 async def _load(
-    uow: UnitOfWork, principal: Principal, application_id: int, ctx: AppContext, *, for_update: bool = False
+    uow: UnitOfWork, principal: Principal, application_id: int, ctx: EnrollmentPorts, *, for_update: bool = False
 ) -> Application:
     app = await uow.applications.get_in_book(application_id, principal.book_id, for_update=for_update)
     if app is None:
@@ -298,7 +303,7 @@ class ApplicationView:
     plan_names: dict[str, str] = field(default_factory=dict)  # plan id -> plan name, for the PDF's plans section
 
 
-async def _view(ctx: AppContext, uow: UnitOfWork, app: Application) -> ApplicationView:
+async def _view(ctx: EnrollmentPorts, uow: UnitOfWork, app: Application) -> ApplicationView:
     producer = await uow.applications.producer(app.producer_id)
     plans_section = app.sections.get("plans") or {}
     plans = await uow.applications.plans(
@@ -314,13 +319,13 @@ async def _view(ctx: AppContext, uow: UnitOfWork, app: Application) -> Applicati
     )
 
 
-async def get_application(*, ctx: AppContext, principal: Principal, application_id: int) -> ApplicationView:
+async def get_application(*, ctx: EnrollmentPorts, principal: Principal, application_id: int) -> ApplicationView:
     async with ctx.uow() as uow:
         return await _view(ctx, uow, await _load(uow, principal, application_id, ctx))
 
 
 async def list_applications(
-    *, ctx: AppContext, principal: Principal, status: str | None, page: int, page_size: int
+    *, ctx: EnrollmentPorts, principal: Principal, status: str | None, page: int, page_size: int
 ) -> tuple[list[ApplicationView], int]:
     statuses = STATUS_FILTER[status] if status else ("incomplete", "submitted", "failed")
     async with ctx.uow() as uow:
@@ -333,7 +338,7 @@ async def list_applications(
 
 
 async def delete_application(
-    *, ctx: AppContext, principal: Principal, application_id: int, request: RequestContext
+    *, ctx: EnrollmentPorts, principal: Principal, application_id: int, request: RequestContext
 ) -> None:
     async with ctx.uow() as uow:
         app = await _load(uow, principal, application_id, ctx, for_update=True)
@@ -357,7 +362,7 @@ async def delete_application(
 
 async def save_section(
     *,
-    ctx: AppContext,
+    ctx: EnrollmentPorts,
     principal: Principal,
     application_id: int,
     name: str,
@@ -409,7 +414,7 @@ async def save_section(
 
 
 async def calculate_effective(
-    *, ctx: AppContext, principal: Principal, application_id: int, request: RequestContext
+    *, ctx: EnrollmentPorts, principal: Principal, application_id: int, request: RequestContext
 ) -> date:
     """R-ENR-5: from the general section's SEP answer and life events, on today's selection date."""
     now = ctx.clock.now()
@@ -442,7 +447,9 @@ async def calculate_effective(
 # --- submission (R-ENR-15, R-ENR-18) --------------------------------------------------------------------------
 
 
-async def submit(*, ctx: AppContext, principal: Principal, application_id: int, request: RequestContext) -> Application:
+async def submit(
+    *, ctx: EnrollmentPorts, principal: Principal, application_id: int, request: RequestContext
+) -> Application:
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         app = await _load(uow, principal, application_id, ctx, for_update=True)
@@ -494,7 +501,7 @@ async def submit(*, ctx: AppContext, principal: Principal, application_id: int, 
 
 
 async def application_pdf(
-    *, ctx: AppContext, principal: Principal, application_id: int, request: RequestContext
+    *, ctx: EnrollmentPorts, principal: Principal, application_id: int, request: RequestContext
 ) -> tuple[bytes, str]:
     from app.adapters.application_pdf import render_application
 

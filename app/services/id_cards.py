@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import anyio
 
 from app.adapters.id_card_pdf import CardData, render_cards
-from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.errors import Conflict, NotFound
 from app.domain.id_cards import CardLine, CardPolicy, carrier_for, plan_cards
+from app.ports import HasClock, HasSettings, HasUnitOfWork
 from app.repositories.orm import Account, IdCardRequest, IdCardRequestItem, Member, Plan, Policy
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
+
+
+class IdCardPorts(HasUnitOfWork, HasClock, HasSettings, Protocol):
+    """What the ID card services use."""
+
 
 POLICY_NOT_FOUND = "Policy {} is not on account {} in your book of business."
 
@@ -61,7 +67,7 @@ async def create_cards(
 
 async def request_cards(
     *,
-    ctx: AppContext,
+    ctx: IdCardPorts,
     principal: Principal,
     account_number: str,
     policy_id: int,
@@ -122,7 +128,7 @@ async def request_cards(
         return CardRequestView(card_request, account, policy, items)
 
 
-async def get_request(*, ctx: AppContext, principal: Principal, request_id: int) -> CardRequestView:
+async def get_request(*, ctx: IdCardPorts, principal: Principal, request_id: int) -> CardRequestView:
     producer_id = principal.book_id
     async with ctx.uow() as uow:
         found = await uow.servicing.card_request(producer_id, request_id)
@@ -133,7 +139,7 @@ async def get_request(*, ctx: AppContext, principal: Principal, request_id: int)
 
 
 async def list_requests(
-    *, ctx: AppContext, principal: Principal, account_number: str | None, page: int, page_size: int
+    *, ctx: IdCardPorts, principal: Principal, account_number: str | None, page: int, page_size: int
 ) -> tuple[list[CardRequestView], int]:
     producer_id = principal.book_id
     async with ctx.uow() as uow:
@@ -145,7 +151,7 @@ async def list_requests(
 
 
 async def temporary_card_pdf(
-    *, ctx: AppContext, principal: Principal, request_id: int, request: RequestContext
+    *, ctx: IdCardPorts, principal: Principal, request_id: int, request: RequestContext
 ) -> tuple[bytes, str]:
     """R-ID-5: one page per card; a PHI read, so audit-logged (R-MEM-6). Returns (pdf, file name)."""
     producer_id = principal.book_id

@@ -13,12 +13,17 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.errors import Conflict, ValidationFailed
+from app.ports import HasClock, HasSettings, HasUnitOfWork
 from app.repositories.idempotency import IN_PROGRESS
+
+
+class IdempotencyPorts(HasUnitOfWork, HasClock, HasSettings, Protocol):
+    """What `run_idempotent` uses."""
+
 
 __all__ = ["IN_PROGRESS", "KEY_HOURS", "request_fingerprint", "run_idempotent"]
 
@@ -39,7 +44,7 @@ def request_fingerprint(*parts: object) -> str:
 
 async def run_idempotent(
     *,
-    ctx: AppContext,
+    ctx: IdempotencyPorts,
     principal: Principal,
     key: str | None,
     method: str,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.errors import NotFound
 from app.domain.members import (
@@ -25,18 +24,24 @@ from app.domain.members import (
     product_type,
 )
 from app.domain.text import name_key
+from app.ports import HasClock, HasSettings, UnitsOfWork
 from app.repositories.members import SearchRow
 from app.repositories.orm import Account, ContactInfoChange
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
+
+class MemberPorts(UnitsOfWork, HasClock, HasSettings, Protocol):
+    """What the member services use."""
+
+
 NOT_IN_BOOK = "No client with account number {} in your book of business."
 PHONE_SLOTS = ("home", "cell", "work", "spouse_cell", "fax")
 
 
 def _audit_row(
-    ctx: AppContext,
+    ctx: MemberPorts,
     principal: Principal,
     request: RequestContext,
     action: str,
@@ -58,7 +63,7 @@ def _audit_row(
 
 async def search_members(
     *,
-    ctx: AppContext,
+    ctx: MemberPorts,
     principal: Principal,
     query: MemberQuery,
     sort: tuple[tuple[str, bool], ...],
@@ -173,7 +178,7 @@ def _covered_member(r: Any, account_number: str, pcp: PcpView | None, today: dat
 
 
 async def get_client_detail(
-    *, ctx: AppContext, principal: Principal, account_number: str, request: RequestContext
+    *, ctx: MemberPorts, principal: Principal, account_number: str, request: RequestContext
 ) -> ClientDetail:
     """R-MEM-5: demographics, policies with members and current PCP, pending contact changes.
 
@@ -237,7 +242,7 @@ async def get_client_detail(
 
 async def request_contact_change(
     *,
-    ctx: AppContext,
+    ctx: MemberPorts,
     principal: Principal,
     account_number: str,
     member_id: int | None,
@@ -288,7 +293,7 @@ async def request_contact_change(
         return change
 
 
-async def apply_due_contact_changes(*, ctx: AppContext, account_id: int | None = None) -> int:
+async def apply_due_contact_changes(*, ctx: MemberPorts, account_id: int | None = None) -> int:
     """R-CIC-4: write the changes whose time has come to the account records. Returns how many."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from app.adapters.gateways import SimulatedPaymentProcessor, aba_routing_ok, luhn_ok
-from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.enrollments import Lifecycle
 from app.domain.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
@@ -20,13 +19,18 @@ from app.domain.payments import (
     check_charge,
     payment_exists,
 )
+from app.ports import HasClock, HasSettings, HasUnitOfWork
 from app.repositories.orm import Application, Payment
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
 
-def _processor(ctx: AppContext) -> SimulatedPaymentProcessor:
+class PaymentPorts(HasUnitOfWork, HasClock, HasSettings, Protocol):
+    """What the payment services use."""
+
+
+def _processor(ctx: PaymentPorts) -> SimulatedPaymentProcessor:
     """The payment-processor port."""
     return SimulatedPaymentProcessor(delay_seconds=ctx.settings.gateway_delay_seconds)
 
@@ -38,7 +42,7 @@ def _producer_id(principal: Principal) -> int:
 
 async def create_payment(
     *,
-    ctx: AppContext,
+    ctx: PaymentPorts,
     principal: Principal,
     application_id: int,
     method: str,
@@ -98,7 +102,7 @@ async def create_payment(
 
 async def _capture(
     *,
-    ctx: AppContext,
+    ctx: PaymentPorts,
     principal: Principal,
     application_id: int,
     method: str,
@@ -173,7 +177,7 @@ async def _lock(uow: UnitOfWork, principal: Principal, payment_id: int) -> tuple
     return payment, app
 
 
-async def get_payment(*, ctx: AppContext, principal: Principal, payment_id: int) -> Payment:
+async def get_payment(*, ctx: PaymentPorts, principal: Principal, payment_id: int) -> Payment:
     async with ctx.uow() as uow:
         payment = await uow.payments.get_in_book(payment_id, principal.book_id)
         if payment is None:
@@ -182,7 +186,7 @@ async def get_payment(*, ctx: AppContext, principal: Principal, payment_id: int)
 
 
 async def submit_payment(
-    *, ctx: AppContext, principal: Principal, payment_id: int, agreement: bool, request: RequestContext
+    *, ctx: PaymentPorts, principal: Principal, payment_id: int, agreement: bool, request: RequestContext
 ) -> Payment:
     """R-PAY-1: "submit payment and proceed" needs the payment agreement; only then is the payment made."""
     if not agreement:
@@ -223,7 +227,9 @@ async def submit_payment(
         return payment
 
 
-async def cancel_payment(*, ctx: AppContext, principal: Principal, payment_id: int, request: RequestContext) -> Payment:
+async def cancel_payment(
+    *, ctx: PaymentPorts, principal: Principal, payment_id: int, request: RequestContext
+) -> Payment:
     """R-PAY-3: no payment, the client is billed later; the application stays submitted."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.dates import OPEN_END_DATE
 from app.domain.errors import NotFound
@@ -22,10 +21,15 @@ from app.domain.pcp import (
     end_of_previous,
     validate_change,
 )
+from app.ports import HasClock, HasSettings, HasUnitOfWork
 from app.repositories.orm import MedicalGroup, PcpAssignment, PcpChange, PcpChangeMember
 from app.services import audit
 from app.services.audit import RequestContext
-from app.services.id_cards import create_cards
+from app.services.id_cards import IdCardPorts, create_cards
+
+
+class PcpPorts(IdCardPorts, HasUnitOfWork, HasClock, HasSettings, Protocol):
+    """What the PCP change services use (and the ID card service they call)."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class PcpChangeResult:
 
 async def list_providers(
     *,
-    ctx: AppContext,
+    ctx: PcpPorts,
     number: str | None,
     name: str | None,
     network: str | None,
@@ -82,7 +86,7 @@ def _assignment(a: PcpAssignment, g: MedicalGroup) -> Assignment:
 
 
 async def change_pcp(
-    *, ctx: AppContext, principal: Principal, req: PcpChangeRequest, request: RequestContext
+    *, ctx: PcpPorts, principal: Principal, req: PcpChangeRequest, request: RequestContext
 ) -> PcpChangeResult:
     """R-PCP-8: a dry run validates and shows current vs updated; finishing commits every member at once."""
     producer_id = principal.book_id
@@ -236,7 +240,7 @@ async def change_pcp(
         return PcpChangeResult(validation, change.id, [cards.id])
 
 
-async def get_change(*, ctx: AppContext, principal: Principal, change_id: int) -> dict[str, Any]:
+async def get_change(*, ctx: PcpPorts, principal: Principal, change_id: int) -> dict[str, Any]:
     producer_id = principal.book_id
     async with ctx.uow() as uow:
         found = await uow.servicing.pcp_change(producer_id, change_id)
@@ -246,7 +250,7 @@ async def get_change(*, ctx: AppContext, principal: Principal, change_id: int) -
 
 
 async def list_changes(
-    *, ctx: AppContext, principal: Principal, account_number: str | None, page: int, page_size: int
+    *, ctx: PcpPorts, principal: Principal, account_number: str | None, page: int, page_size: int
 ) -> tuple[list[dict[str, Any]], int]:
     producer_id = principal.book_id
     async with ctx.uow() as uow:
@@ -281,7 +285,7 @@ def _change_view(change: PcpChange, account: Any, group: MedicalGroup, members: 
 
 
 async def member_history(
-    *, ctx: AppContext, principal: Principal, account_number: str, member_id: int
+    *, ctx: PcpPorts, principal: Principal, account_number: str, member_id: int
 ) -> list[dict[str, Any]]:
     """Every PCP assignment of one member of your book, oldest first, on every PCP policy."""
     producer_id = principal.book_id

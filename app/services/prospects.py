@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import anyio.to_thread
 
 from app.adapters import exports
-from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.prospects import (
@@ -35,11 +34,16 @@ from app.domain.prospects import (
     parse_sort,
     validate_prospect,
 )
+from app.ports import HasClock, HasUnitOfWork
 from app.repositories.orm import Prospect
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 from app.services.proposals import ProposalHook
+
+
+class ProspectPorts(HasUnitOfWork, HasClock, Protocol):
+    """What the prospect services use."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def _record(p: Prospect) -> ProspectRecord:
 
 def _audit(
     uow: UnitOfWork,
-    ctx: AppContext,
+    ctx: ProspectPorts,
     request: RequestContext,
     producer: Principal,
     action: str,
@@ -118,7 +122,7 @@ def _missing(ids: Sequence[int], found: set[int]) -> NotFound | None:
 
 async def create_prospect(
     *,
-    ctx: AppContext,
+    ctx: ProspectPorts,
     producer: Principal,
     values: Mapping[str, object],
     create_proposal: bool,
@@ -143,7 +147,7 @@ async def create_prospect(
 
 async def list_prospects(
     *,
-    ctx: AppContext,
+    ctx: ProspectPorts,
     producer: Principal,
     filters: Mapping[str, str | None],
     sort: str | None,
@@ -157,7 +161,7 @@ async def list_prospects(
         return await uow.prospects.search(producer.user_id, query=query, sort=order, page=page, page_size=page_size)
 
 
-async def get_prospect(*, ctx: AppContext, producer: Principal, prospect_id: int) -> ProspectRecord:
+async def get_prospect(*, ctx: ProspectPorts, producer: Principal, prospect_id: int) -> ProspectRecord:
     async with ctx.uow() as uow:
         prospect = await uow.prospects.get_for_producer(prospect_id, producer.user_id)
         if prospect is None:
@@ -166,7 +170,7 @@ async def get_prospect(*, ctx: AppContext, producer: Principal, prospect_id: int
 
 
 async def update_prospect(
-    *, ctx: AppContext, producer: Principal, prospect_id: int, changes: Mapping[str, object], request: RequestContext
+    *, ctx: ProspectPorts, producer: Principal, prospect_id: int, changes: Mapping[str, object], request: RequestContext
 ) -> ProspectRecord:
     """Change the fields sent (null clears an optional one); the whole prospect must still satisfy R-PRO-1."""
     async with ctx.uow() as uow:
@@ -184,7 +188,9 @@ async def update_prospect(
         return _record(prospect)
 
 
-async def delete_prospect(*, ctx: AppContext, producer: Principal, prospect_id: int, request: RequestContext) -> None:
+async def delete_prospect(
+    *, ctx: ProspectPorts, producer: Principal, prospect_id: int, request: RequestContext
+) -> None:
     async with ctx.uow() as uow:
         if not await uow.prospects.delete_for_producer(producer.user_id, [prospect_id]):
             raise _not_found()
@@ -192,7 +198,7 @@ async def delete_prospect(*, ctx: AppContext, producer: Principal, prospect_id: 
         await uow.commit()
 
 
-async def bulk_delete(*, ctx: AppContext, producer: Principal, ids: Sequence[int], request: RequestContext) -> int:
+async def bulk_delete(*, ctx: ProspectPorts, producer: Principal, ids: Sequence[int], request: RequestContext) -> int:
     """R-PRO-3 "Delete Selected Rows": all of them or none (one transaction); any id not yours answers 404."""
     unique = list(dict.fromkeys(ids))
     if len(unique) > BULK_DELETE_MAX:
@@ -214,7 +220,7 @@ async def bulk_delete(*, ctx: AppContext, producer: Principal, ids: Sequence[int
 
 async def select_for_file(
     *,
-    ctx: AppContext,
+    ctx: ProspectPorts,
     producer: Principal,
     kind: str,
     filters: Mapping[str, str | None],
@@ -262,7 +268,7 @@ async def select_for_file(
     return FileSelection(producer.user_id, query, selected, order, count)
 
 
-async def iter_records(ctx: AppContext, selection: FileSelection) -> AsyncIterator[ProspectRecord]:
+async def iter_records(ctx: ProspectPorts, selection: FileSelection) -> AsyncIterator[ProspectRecord]:
     """The selected prospects, read in batches through a server-side cursor (never all in memory)."""
     async with ctx.uow() as uow:  # writes nothing: a server-side cursor needs a transaction on PostgreSQL
         async for record in uow.prospects.stream_records(
@@ -271,19 +277,19 @@ async def iter_records(ctx: AppContext, selection: FileSelection) -> AsyncIterat
             yield record
 
 
-def export_csv(ctx: AppContext, selection: FileSelection) -> AsyncIterator[bytes]:
+def export_csv(ctx: ProspectPorts, selection: FileSelection) -> AsyncIterator[bytes]:
     """CSV bytes, produced while the rows are read."""
     return exports.csv_stream(iter_records(ctx, selection), EXPORT_COLUMNS)
 
 
-async def export_xlsx(ctx: AppContext, selection: FileSelection) -> tuple[IO[bytes], int]:
+async def export_xlsx(ctx: ProspectPorts, selection: FileSelection) -> tuple[IO[bytes], int]:
     """An XLSX workbook in a spooled temporary file (written in a worker thread) and its size."""
     return await exports.build_xlsx(
         iter_records(ctx, selection), EXPORT_COLUMNS, sheet_title="Prospects", widths=EXPORT_WIDTHS
     )
 
 
-async def print_pdf(ctx: AppContext, producer: Principal, selection: FileSelection) -> bytes:
+async def print_pdf(ctx: ProspectPorts, producer: Principal, selection: FileSelection) -> bytes:
     """A landscape table of the selected prospects, laid out off the event loop."""
     records = [r async for r in iter_records(ctx, selection)]
     printed = ctx.clock.now().strftime(exports.DATE_FORMAT)
@@ -297,5 +303,5 @@ async def print_pdf(ctx: AppContext, producer: Principal, selection: FileSelecti
     return await anyio.to_thread.run_sync(build)
 
 
-def file_name(ctx: AppContext, extension: str) -> str:
+def file_name(ctx: ProspectPorts, extension: str) -> str:
     return f"prospects-{ctx.clock.now():%Y%m%d}.{extension}"

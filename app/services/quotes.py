@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
-from app.context import AppContext
 from app.domain.accounts import Principal, Role
 from app.domain.errors import NotFound
 from app.domain.quotes import (
@@ -39,12 +39,19 @@ from app.domain.quotes import (
     price,
     price_all,
 )
+from app.ports import HasClock, HasSettings, HasUnitOfWork
 from app.repositories.orm import Quote
 from app.repositories.quotes import QuoteRepository
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services import enrollments as enrollment_service
 from app.services.audit import RequestContext
+from app.services.enrollments import EnrollmentPorts
+
+
+class QuotePorts(EnrollmentPorts, HasUnitOfWork, HasClock, HasSettings, Protocol):
+    """What the quote services use (and the enrollment service they call)."""
+
 
 QUOTE_NOT_FOUND = "This quote was not found in your book of business."
 
@@ -73,7 +80,7 @@ def _producer_id(principal: Principal) -> int:
 
 def _audit(
     uow: UnitOfWork,
-    ctx: AppContext,
+    ctx: QuotePorts,
     request: RequestContext,
     principal: Principal,
     action: str,
@@ -126,7 +133,7 @@ async def _view(repo: QuoteRepository, quote: Quote, username: str | None) -> Qu
 # --- reference data: counties and plans --------------------------------------------------------------------
 
 
-async def list_counties(*, ctx: AppContext, zip_code: str, page: int, page_size: int) -> tuple[list[CountyInfo], int]:
+async def list_counties(*, ctx: QuotePorts, zip_code: str, page: int, page_size: int) -> tuple[list[CountyInfo], int]:
     """The counties of a zip code (a zip code we do not serve has none)."""
     async with ctx.uow() as uow:
         counties = await uow.quotes.counties_for_zip(zip_code)
@@ -136,7 +143,7 @@ async def list_counties(*, ctx: AppContext, zip_code: str, page: int, page_size:
 
 async def list_plans(
     *,
-    ctx: AppContext,
+    ctx: QuotePorts,
     state: str | None,
     zip_code: str | None,
     county: str | None,
@@ -168,7 +175,7 @@ async def list_plans(
 
 
 async def create_quote(
-    *, ctx: AppContext, principal: Principal, prospect_id: int | None, data: QuoteInput, request: RequestContext
+    *, ctx: QuotePorts, principal: Principal, prospect_id: int | None, data: QuoteInput, request: RequestContext
 ) -> QuoteView:
     """R-QUO-1: check everything at once, store the quote in the producer's book (created by the caller)."""
     producer_id = _producer_id(principal)
@@ -236,7 +243,7 @@ async def create_quote(
 
 
 async def list_quotes(
-    *, ctx: AppContext, principal: Principal, prospect_id: int | None, page: int, page_size: int
+    *, ctx: QuotePorts, principal: Principal, prospect_id: int | None, page: int, page_size: int
 ) -> tuple[list[QuoteView], int]:
     """R-QUO-3: the book's saved quotes (the producer's and its delegates'), newest first, with their totals."""
     async with ctx.uow() as uow:
@@ -258,7 +265,7 @@ async def list_quotes(
         return views, total
 
 
-async def get_quote(*, ctx: AppContext, principal: Principal, quote_id: int) -> QuoteView:
+async def get_quote(*, ctx: QuotePorts, principal: Principal, quote_id: int) -> QuoteView:
     async with ctx.uow() as uow:
         repo = uow.quotes
         quote = await _load(repo, principal, quote_id)
@@ -266,7 +273,7 @@ async def get_quote(*, ctx: AppContext, principal: Principal, quote_id: int) -> 
 
 
 async def quote_plans(
-    *, ctx: AppContext, principal: Principal, quote_id: int, coverage: str | None, page: int, page_size: int
+    *, ctx: QuotePorts, principal: Principal, quote_id: int, coverage: str | None, page: int, page_size: int
 ) -> tuple[list[PricedPlan], int]:
     """R-QUO-2: every plan available for the quote's county and date that its coverage allows, priced for its
     household, cheapest first."""
@@ -289,7 +296,7 @@ async def quote_plans(
 
 async def select_plans(
     *,
-    ctx: AppContext,
+    ctx: QuotePorts,
     principal: Principal,
     quote_id: int,
     medical_plan_id: str | None,
@@ -354,7 +361,7 @@ class ApplicationEnrollment:
 
 
 async def enroll(
-    *, ctx: AppContext, principal: Principal, quote_id: int, mode: EnrollMode | None, request: RequestContext
+    *, ctx: QuotePorts, principal: Principal, quote_id: int, mode: EnrollMode | None, request: RequestContext
 ) -> ExchangeEnrollment | ApplicationEnrollment:
     """On-exchange plans: the exchange to continue on (producers only). Off-exchange: an application started
     from the quote, or the incomplete one (mode "resume"); with one already there, the caller chooses (409)."""

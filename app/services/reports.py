@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from app.adapters import exports
-from app.context import AppContext
 from app.domain.accounts import Principal
 from app.domain.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
 from app.domain.reports import (
@@ -37,9 +36,15 @@ from app.domain.reports import (
     run_for,
 )
 from app.domain.reports import build_run as build_run_request
+from app.ports import HasClock, UnitsOfWork
 from app.repositories.orm import SavedReport
 from app.services import audit
 from app.services.audit import RequestContext
+
+
+class ReportPorts(UnitsOfWork, HasClock, Protocol):
+    """What the report services use."""
+
 
 SAVED_REPORTS_MAX = 500  # per producer: a list a person manages, never an unbounded set
 SAVED_SORTABLE = ("name", "report_type", "created_at")
@@ -73,7 +78,7 @@ def _producer(principal: Principal) -> tuple[int, str]:
 
 
 def _audit_row(
-    ctx: AppContext, principal: Principal, request: RequestContext, details: dict[str, Any]
+    ctx: ReportPorts, principal: Principal, request: RequestContext, details: dict[str, Any]
 ) -> dict[str, Any]:
     saved = details.get("saved_report_id")
     return audit.event_row(
@@ -120,7 +125,7 @@ def build_run(
 
 async def run_report(
     *,
-    ctx: AppContext,
+    ctx: ReportPorts,
     principal: Principal,
     run: RunRequest,
     page: int,
@@ -171,7 +176,7 @@ async def run_report(
 
 async def prepare_file(
     *,
-    ctx: AppContext,
+    ctx: ReportPorts,
     principal: Principal,
     run: RunRequest,
     fmt: str,
@@ -201,7 +206,7 @@ async def prepare_file(
     return ReportFile(producer_id, producer_name, run, count, columns_for(definition))
 
 
-async def iter_rows(ctx: AppContext, selection: ReportFile) -> AsyncIterator[ReportRow]:
+async def iter_rows(ctx: ReportPorts, selection: ReportFile) -> AsyncIterator[ReportRow]:
     """The report's rows in order, read in batches through a server-side cursor."""
     if selection.count == 0:
         return
@@ -220,12 +225,12 @@ def _file_columns(selection: ReportFile) -> list[exports.Column[ReportRow]]:
     return [(column.header, cell(column.key)) for column in selection.columns]
 
 
-def export_csv(ctx: AppContext, selection: ReportFile) -> AsyncIterator[bytes]:
+def export_csv(ctx: ReportPorts, selection: ReportFile) -> AsyncIterator[bytes]:
     """CSV bytes, produced while the rows are read."""
     return exports.csv_stream(iter_rows(ctx, selection), _file_columns(selection))
 
 
-async def export_xlsx(ctx: AppContext, selection: ReportFile) -> tuple[IO[bytes], int]:
+async def export_xlsx(ctx: ReportPorts, selection: ReportFile) -> tuple[IO[bytes], int]:
     """An XLSX workbook in a spooled temporary file (written in a worker thread) and its size."""
     return await exports.build_xlsx(
         iter_rows(ctx, selection), _file_columns(selection), sheet_title=selection.run.definition.title
@@ -254,7 +259,7 @@ def saved_definition(report: SavedReport) -> ReportDefinition:
 
 async def create_saved_report(
     *,
-    ctx: AppContext,
+    ctx: ReportPorts,
     principal: Principal,
     name: str,
     report_type: str,
@@ -336,7 +341,7 @@ def parse_saved_sort(sort: str | None) -> tuple[tuple[str, bool], ...]:
 
 
 async def list_saved_reports(
-    *, ctx: AppContext, principal: Principal, sort: str | None, page: int, page_size: int
+    *, ctx: ReportPorts, principal: Principal, sort: str | None, page: int, page_size: int
 ) -> tuple[list[SavedReport], int]:
     """R-REP-3 "View My Custom Reports": the caller's saved reports, paged (by name unless sorted)."""
     producer_id, _ = _producer(principal)
@@ -345,7 +350,7 @@ async def list_saved_reports(
         return await uow.saved_reports.list_for_producer(producer_id, sort=order, page=page, page_size=page_size)
 
 
-async def get_saved_report(*, ctx: AppContext, principal: Principal, report_id: int) -> SavedReport:
+async def get_saved_report(*, ctx: ReportPorts, principal: Principal, report_id: int) -> SavedReport:
     producer_id, _ = _producer(principal)
     async with ctx.uow() as uow:
         report = await uow.saved_reports.get_for_producer(report_id, producer_id)
@@ -355,7 +360,7 @@ async def get_saved_report(*, ctx: AppContext, principal: Principal, report_id: 
 
 
 async def delete_saved_report(
-    *, ctx: AppContext, principal: Principal, report_id: int, request: RequestContext
+    *, ctx: ReportPorts, principal: Principal, report_id: int, request: RequestContext
 ) -> None:
     producer_id, _ = _producer(principal)
     async with ctx.uow() as uow:
@@ -375,7 +380,7 @@ async def delete_saved_report(
 
 
 async def saved_run(
-    *, ctx: AppContext, principal: Principal, report_id: int, sort: str | None, after: str | None
+    *, ctx: ReportPorts, principal: Principal, report_id: int, sort: str | None, after: str | None
 ) -> RunRequest:
     """A saved report (of the caller's, else 404) as a run request with the given order and cursor."""
     report = await get_saved_report(ctx=ctx, principal=principal, report_id=report_id)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
-from app.context import AppContext
 from app.domain.accounts import (
     LOCKED_MESSAGE,
     AccountStatus,
@@ -19,6 +19,7 @@ from app.domain.accounts import (
     check_current_password,
 )
 from app.domain.errors import AccountLocked, NotFound
+from app.ports import HasClock, HasLockoutPolicies, HasSettings, HasTokens, HasUnitOfWork
 from app.repositories.orm import AuthSession, RefreshToken, User
 from app.repositories.uow import UnitOfWork
 from app.security import new_opaque_token, new_session_id
@@ -26,7 +27,11 @@ from app.services import audit
 from app.services.audit import RequestContext
 
 
-def lockout_for(ctx: AppContext, role: Role) -> LockoutPolicy:
+class SessionPorts(HasUnitOfWork, HasClock, HasSettings, HasTokens, HasLockoutPolicies, Protocol):
+    """What the session helpers use."""
+
+
+def lockout_for(ctx: SessionPorts, role: Role) -> LockoutPolicy:
     """R-AUTH-3 / R-DEL-5 per role. Admins lock for PORTAL_ADMIN_LOCK_MINUTES, never for good (issue 12, #4):
     anyone could otherwise lock the carrier's staff out by typing three wrong passwords, and a password reset
     does not apply to admins. Their 423 reads like a producer's so it does not mark the name as an admin's."""
@@ -63,7 +68,7 @@ def apply_state(user: User, state: SignInState) -> None:
     user.must_change_password = state.must_change_password
 
 
-async def open_session(ctx: AppContext, uow: UnitOfWork, user: User, request: RequestContext) -> TokenPair:
+async def open_session(ctx: SessionPorts, uow: UnitOfWork, user: User, request: RequestContext) -> TokenPair:
     """Create a session (refresh-token family) and its first token pair."""
     now = ctx.clock.now()
     session = AuthSession(
@@ -89,7 +94,7 @@ async def open_session(ctx: AppContext, uow: UnitOfWork, user: User, request: Re
 
 
 async def check_current_password_attempt(
-    ctx: AppContext, *, seen: User, current_ok: bool, request: RequestContext
+    ctx: SessionPorts, *, seen: User, current_ok: bool, request: RequestContext
 ) -> None:
     """PUT /me/password (issue 12, #6): the current password is a sign-in attempt for the lockout.
 
