@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEMO_SECRET_KEY = "demo-only-signing-key-change-me-0123456789abcdef"
 DEMO_FIELD_KEY = "demo-only-field-encryption-key-change-me"
@@ -118,6 +121,9 @@ class Settings(BaseSettings):
     docs_enabled: bool | None = None  # /docs and /redoc: on in demo mode, off in production unless true
     metrics_token: str = ""  # production: /metrics needs 'Authorization: Bearer <this>' (empty: /metrics is off)
     max_json_depth: int = 32  # JSON bodies nested deeper are refused with 422 (finding 8)
+    # Browser origins allowed to call the API (CORS, issue 16): comma-separated exact origins such as
+    # `https://portal.example.com,http://localhost:5173`; empty (the default) sends no CORS headers at all
+    cors_origins: Annotated[list[str], NoDecode] = []
 
     # Mail (R-NOTE-1). Empty host: messages are kept in the outbox only (demo); production requires a host.
     smtp_host: str = ""
@@ -140,6 +146,24 @@ class Settings(BaseSettings):
     otp_failure_floor_seconds: float = Field(0.25, ge=0)
     # R-AUTH-9: a refresh token presented again this soon, its successor unused, gets that successor back
     refresh_reuse_grace_seconds: float = Field(10.0, ge=0)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        """`PORTAL_CORS_ORIGINS` is comma-separated (a JSON list works too, like the other list settings); each
+        entry must be an exact origin (scheme://host[:port])."""
+        if isinstance(value, str):
+            value = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+        if not isinstance(value, list | tuple):
+            return value
+        origins = [str(v).strip() for v in value if str(v).strip()]
+        for origin in origins:
+            if not _is_origin(origin):
+                raise ValueError(
+                    f"PORTAL_CORS_ORIGINS: {origin!r} is not an exact origin; write scheme://host[:port] "
+                    "with no path, no trailing slash and no wildcard, e.g. https://portal.example.com"
+                )
+        return origins
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -172,6 +196,24 @@ class Settings(BaseSettings):
             return None
         raw = self.database_url.split("///", 1)[-1]
         return None if raw in ("", ":memory:") else Path(raw)
+
+
+def _is_origin(value: str) -> bool:
+    """An origin as a browser sends it in `Origin`: lower-case scheme http(s), a host, an optional port."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and "*" not in value
+        and value == f"{parts.scheme}://{parts.netloc}"
+        and not parts.username
+        and not parts.password
+        and parts.netloc == parts.netloc.lower()
+    )
 
 
 @lru_cache

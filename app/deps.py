@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import Depends, Query, Request, params
+from fastapi import Depends, Request, params
 from fastapi.security import OAuth2PasswordBearer
 
 from app.context import AppContext
@@ -158,19 +158,6 @@ async def auth_rate_limit(request: Request, ctx: Ctx) -> None:
 
 
 RateLimited = Depends(auth_rate_limit)
-
-
-class Paging:
-    def __init__(
-        self,
-        page: Annotated[int, Query(ge=1, le=100_000, description="1-based page number")] = 1,
-        page_size: Annotated[int, Query(ge=1, le=200, description="Rows per page (max 200)")] = 25,
-    ) -> None:
-        self.page = page
-        self.page_size = page_size
-
-
-PageParams = Annotated[Paging, Depends(without_threadpool(Paging))]
 
 
 # --- What a GET route does with personal data (R-MEM-6; issue 12, finding 7) ---------------------------------

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
 
 from app.adapters.hashing import PasswordHasher
 from app.adapters.notifier import EmailTransport, RecordingSmsGateway, SmsGateway, SmtpTransport
@@ -43,6 +44,14 @@ from app.services.members import apply_due_contact_changes
 # enforce their own 10 MB cap while streaming (R-DOC-1).
 MAX_JSON_BODY_BYTES = 1024 * 1024
 UPLOAD_PATHS = ("/api/v1/documents",)
+
+# CORS (issue 16), on only for the origins of PORTAL_CORS_ORIGINS. Bearer tokens, never cookies: no credentials mode.
+# The request headers the clients send beyond the CORS-safelisted ones, and the response headers a browser client
+# must read (by default a script sees only the safelisted ones: Content-Type, Cache-Control, ...).
+CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-ID")
+CORS_EXPOSED_HEADERS = ("ETag", "Location", "Content-Disposition", "Retry-After", "X-Request-ID", "Link")
+CORS_MAX_AGE_SECONDS = 600  # a browser reuses a preflight answer this long (Chromium caps it at 2 hours)
 
 
 def build_context(
@@ -189,5 +198,19 @@ def create_app(
         max_json_depth=settings.max_json_depth,
         hsts_max_age_seconds=settings.hsts_max_age_seconds if settings.behind_https else None,
     )
+    if settings.cors_origins:
+        # Added last, so outermost: a preflight is answered here (200 or 400, never the router's 405), and every
+        # other answer - the problem documents RequestMiddleware writes itself (413, 422, the last-resort 500)
+        # included - gets Access-Control-Allow-Origin for an allowed origin, so that the browser lets the client
+        # read the error. Preflights therefore carry no X-Request-ID and are not counted in the metrics.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_REQUEST_HEADERS,
+            allow_credentials=False,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from app.deps import PHI_FREE, Ctx, CurrentAdmin, PageParams, ReqCtx, require_role
+from app.deps import PHI_FREE, Ctx, CurrentAdmin, ReqCtx, require_role
 from app.domain.accounts import Role
 from app.domain.errors import ValidationFailed
 from app.errors import error_responses
+from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.accounts import StateRegistrationRead
 from app.schemas.admin import (
     AuditEventRead,
@@ -64,6 +65,7 @@ def _registration(view: RegistrationView) -> RegistrationRead:
     operation_id="adminListRegistrations",
     summary="Registrations to activate",
     dependencies=[PHI_FREE],
+    responses=PAGED_RESPONSES,
 )
 async def list_registrations(
     ctx: Ctx,
@@ -76,7 +78,7 @@ async def list_registrations(
     rows, total = await admin_service.list_registrations(
         ctx=ctx, status=None if status == "all" else status, page=paging.page, page_size=paging.page_size
     )
-    return Page(items=[_registration(v) for v in rows], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of([_registration(v) for v in rows], total)
 
 
 Id = Annotated[int, Path(ge=1, le=2**62)]
@@ -95,7 +97,9 @@ async def activate_registration(ctx: Ctx, req: ReqCtx, admin: CurrentAdmin, regi
     )
 
 
-@router.get("/users", operation_id="adminListUsers", summary="Find users", dependencies=[PHI_FREE])
+@router.get(
+    "/users", operation_id="adminListUsers", summary="Find users", dependencies=[PHI_FREE], responses=PAGED_RESPONSES
+)
 async def list_users(
     ctx: Ctx,
     paging: PageParams,
@@ -106,7 +110,7 @@ async def list_users(
     rows, total = await admin_service.list_users(
         ctx=ctx, username=username, role=role.value if role else None, page=paging.page, page_size=paging.page_size
     )
-    return Page(items=[_user(u) for u in rows], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of([_user(u) for u in rows], total)
 
 
 def _user(u: Any) -> UserRead:
@@ -132,7 +136,13 @@ async def unlock_user(ctx: Ctx, req: ReqCtx, admin: CurrentAdmin, user_id: Id) -
     return _user(await admin_service.unlock_user(ctx=ctx, admin=admin, user_id=user_id, request=req))
 
 
-@router.get("/outbox", operation_id="adminListOutbox", summary="Sent email and SMS", dependencies=[PHI_FREE])
+@router.get(
+    "/outbox",
+    operation_id="adminListOutbox",
+    summary="Sent email and SMS",
+    dependencies=[PHI_FREE],
+    responses=PAGED_RESPONSES,
+)
 async def list_outbox(
     ctx: Ctx,
     paging: PageParams,
@@ -140,15 +150,16 @@ async def list_outbox(
 ) -> Page[OutboxMessageRead]:
     """R-NOTE-1: every email and SMS, oldest first, with its delivery status."""
     rows, total = await admin_service.list_outbox(ctx=ctx, to=to, page=paging.page, page_size=paging.page_size)
-    return Page(
-        items=[OutboxMessageRead.model_validate(m) for m in rows],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return paging.of([OutboxMessageRead.model_validate(m) for m in rows], total)
 
 
-@router.get("/audit-events", operation_id="adminListAuditEvents", summary="Audit log", dependencies=[PHI_FREE])
+@router.get(
+    "/audit-events",
+    operation_id="adminListAuditEvents",
+    summary="Audit log",
+    dependencies=[PHI_FREE],
+    responses=PAGED_RESPONSES,
+)
 async def list_audit_events(
     ctx: Ctx,
     paging: PageParams,
@@ -170,9 +181,4 @@ async def list_audit_events(
         page=paging.page,
         page_size=paging.page_size,
     )
-    return Page(
-        items=[AuditEventRead.model_validate(e) for e in rows],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return paging.of([AuditEventRead.model_validate(e) for e in rows], total)

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx
+from app.deps import PHI_FREE, Ctx, CurrentProducer, ReqCtx
 from app.errors import error_responses
+from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
 from app.schemas.delegates import DelegateCreate, DelegateRead
 from app.services import delegates as delegate_service
@@ -61,13 +62,15 @@ async def create_delegate(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, body
     return _read(view, ctx)
 
 
-@router.get("", operation_id="listDelegates", summary="My delegates", dependencies=[PHI_FREE])
+@router.get(
+    "", operation_id="listDelegates", summary="My delegates", dependencies=[PHI_FREE], responses=PAGED_RESPONSES
+)
 async def list_delegates(ctx: Ctx, producer: CurrentProducer, paging: PageParams) -> Page[DelegateRead]:
     """R-DEL-8: the producer's delegates (removed ones are not listed)."""
     views, total = await delegate_service.list_delegates(
         ctx=ctx, producer=producer, page=paging.page, page_size=paging.page_size
     )
-    return Page(items=[_read(v, ctx) for v in views], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of([_read(v, ctx) for v in views], total)
 
 
 @router.get(

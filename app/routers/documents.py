@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
 from app.adapters.storage import DocumentStorage, LocalFolderStorage
-from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx, audit_read
+from app.deps import PHI_FREE, Ctx, CurrentProducer, ReqCtx, audit_read
 from app.errors import error_responses
 from app.routers.idempotent import idempotent
+from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
 from app.schemas.documents import UPLOAD_REQUEST_BODY, DocumentRead, DocumentTypeRead
 from app.services import documents as document_service
@@ -78,7 +79,7 @@ async def upload_document(
     "/documents",
     operation_id="listDocuments",
     summary="View submitted documents",
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[audit_read("document.list")],
 )
 async def list_documents(ctx: Ctx, producer: CurrentProducer, paging: PageParams) -> Page[DocumentRead]:
@@ -86,12 +87,7 @@ async def list_documents(ctx: Ctx, producer: CurrentProducer, paging: PageParams
     views, total = await document_service.list_documents(
         ctx=ctx, producer=producer, page=paging.page, page_size=paging.page_size
     )
-    return Page(
-        items=[DocumentRead.model_validate(v.__dict__) for v in views],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return paging.of([DocumentRead.model_validate(v.__dict__) for v in views], total)
 
 
 @router.delete(
@@ -113,7 +109,7 @@ async def delete_document(
     "/document-types",
     operation_id="listDocumentTypes",
     summary="Document types",
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[PHI_FREE],
 )
 async def list_document_types(producer: CurrentProducer, paging: PageParams) -> Page[DocumentTypeRead]:
@@ -121,4 +117,4 @@ async def list_document_types(producer: CurrentProducer, paging: PageParams) -> 
     types = document_service.list_document_types()
     start = (paging.page - 1) * paging.page_size
     items = [DocumentTypeRead(code=t.code, name=t.name) for t in types[start : start + paging.page_size]]
-    return Page(items=items, total=len(types), page=paging.page, page_size=paging.page_size)
+    return paging.of(items, len(types))

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from app.deps import Ctx, CurrentAdmin, CurrentProducer, PageParams, ReqCtx, audit_read
+from app.deps import Ctx, CurrentAdmin, CurrentProducer, ReqCtx, audit_read
 from app.domain.e_questions import EQuestionDraft, EQuestionStatus, check_e_question
 from app.errors import error_responses
 from app.routers.idempotent import idempotent
+from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
 from app.schemas.e_questions import (
     EQuestionAdminRead,
@@ -74,7 +75,7 @@ async def create_e_question(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, qu
     operation_id="listEQuestions",
     summary="My e-questions",
     tags=["e-questions"],
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[audit_read("e_question.list")],
 )
 async def list_e_questions(ctx: Ctx, producer: CurrentProducer, paging: PageParams) -> Page[EQuestionRow]:
@@ -84,7 +85,7 @@ async def list_e_questions(ctx: Ctx, producer: CurrentProducer, paging: PagePara
     )
     first = (paging.page - 1) * paging.page_size + 1
     items = [EQuestionRow.model_validate({**v.__dict__, "number": first + i}) for i, v in enumerate(views)]
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of(items, total)
 
 
 @router.get(
@@ -122,7 +123,7 @@ async def delete_e_question(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, qu
     operation_id="adminListEQuestions",
     summary="E-questions to answer",
     tags=["admin"],
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[audit_read("e_question.admin_list", query=("status",))],
 )
 async def admin_list_e_questions(
@@ -137,12 +138,7 @@ async def admin_list_e_questions(
     views, total = await e_question_service.list_for_admin(
         ctx=ctx, status=status_filter, page=paging.page, page_size=paging.page_size
     )
-    return Page(
-        items=[EQuestionAdminRead.model_validate(v.__dict__) for v in views],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return paging.of([EQuestionAdminRead.model_validate(v.__dict__) for v in views], total)
 
 
 @router.post(

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
-from app.deps import Ctx, PageParams, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
+from app.deps import Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
 from app.domain.errors import BadRequest, FieldError, ValidationFailed
 from app.errors import error_responses, field_path
 from app.routers.idempotent import idempotent
+from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
 from app.schemas.enrollments import (
     SECTION_MODELS,
@@ -123,7 +124,7 @@ async def start_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate
     operation_id="listApplications",
     summary="Applications",
     tags=["enrollments"],
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[audit_read("enrollment.list", query=("status",))],
 )
 async def list_applications(
@@ -155,7 +156,7 @@ async def list_applications(
         )
         for v in views
     ]
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of(items, total)
 
 
 @router.get(

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx, audited_by_service
+from app.deps import Ctx, CurrentProducer, ReqCtx, audited_by_service
 from app.domain.members import PhoneInput, SearchFilters, SearchInput, build_member_query, parse_sort
 from app.errors import error_responses
+from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
 from app.schemas.members import ClientDetailRead, ContactChangeCreate, ContactChangeRead, MemberSearchRow
 from app.services import members as member_service
@@ -23,7 +24,7 @@ AccountNumber = Annotated[str, Path(pattern=r"^\d{5,12}$", description="Account 
     "",
     operation_id="searchMembers",
     summary="Search my book of business",
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[audited_by_service("member.search")],
 )
 async def search_members(
@@ -93,7 +94,7 @@ async def search_members(
     )
     name = f"{producer.first_name} {producer.last_name}"
     items = [MemberSearchRow.of(r, producer_name=name) for r in rows]
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of(items, total)
 
 
 @router.get(

@@ -8,10 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from app.adapters import exports
-from app.deps import Ctx, CurrentProducer, PageParams, ReqCtx, audit_read, audited_by_service, without_threadpool
+from app.deps import Ctx, CurrentProducer, ReqCtx, audit_read, audited_by_service, without_threadpool
 from app.domain.prospects import SELECTED_ID_CHARS, SELECTED_MAX, SORTABLE, ProspectRecord
 from app.errors import error_responses
 from app.routers.files import streamed_export
+from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
 from app.schemas.prospects import (
     ProspectBulkDelete,
@@ -123,7 +124,7 @@ async def create_prospect(
     "",
     operation_id="listProspects",
     summary="Search for prospects",
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[audit_read("prospect.list")],
 )
 async def list_prospects(
@@ -133,7 +134,7 @@ async def list_prospects(
     records, total = await prospect_service.list_prospects(
         ctx=ctx, producer=producer, filters=search.values, sort=sort, page=paging.page, page_size=paging.page_size
     )
-    return Page(items=[_read(r) for r in records], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of([_read(r) for r in records], total)
 
 
 # The fixed paths come before /{prospect_id} so they are never taken for an id.

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from app.deps import PHI_FREE, Ctx, PageParams, ProducerOrDelegate, ReqCtx, audit_read
+from app.deps import PHI_FREE, Ctx, ProducerOrDelegate, ReqCtx, audit_read
 from app.domain.quotes import (
     ApplicantInput,
     CountyInfo,
@@ -22,6 +22,7 @@ from app.domain.quotes import (
 )
 from app.errors import error_responses
 from app.routers.idempotent import Answer, idempotent
+from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
 from app.schemas.quotes import (
     CountyRead,
@@ -135,7 +136,7 @@ def _read(view: quote_service.QuoteView) -> QuoteRead:
     operation_id="listCounties",
     summary="Counties of a zip code",
     tags=["plans"],
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[PHI_FREE],
 )
 async def list_counties(
@@ -145,7 +146,7 @@ async def list_counties(
     counties, total = await quote_service.list_counties(
         ctx=ctx, zip_code=zip_code, page=paging.page, page_size=paging.page_size
     )
-    return Page(items=[_county(c) for c in counties], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of([_county(c) for c in counties], total)
 
 
 @router.get(
@@ -153,7 +154,7 @@ async def list_counties(
     operation_id="listPlans",
     summary="Plans available in a county on a date",
     tags=["plans"],
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[PHI_FREE],
 )
 async def list_plans(
@@ -180,12 +181,7 @@ async def list_plans(
         page=paging.page,
         page_size=paging.page_size,
     )
-    return Page(
-        items=[PlanRead.model_validate(_plan_fields(p)) for p in plans],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return paging.of([PlanRead.model_validate(_plan_fields(p)) for p in plans], total)
 
 
 # --- quotes --------------------------------------------------------------------------------------------
@@ -235,7 +231,7 @@ async def create_quote(
     operation_id="listQuotes",
     summary="Saved quotes",
     tags=["quotes"],
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[audit_read("quote.list", query=("prospect_id",))],
 )
 async def list_quotes(
@@ -248,12 +244,7 @@ async def list_quotes(
     views, total = await quote_service.list_quotes(
         ctx=ctx, principal=caller, prospect_id=prospect_id, page=paging.page, page_size=paging.page_size
     )
-    return Page(
-        items=[QuoteRow.model_validate(_row_fields(v)) for v in views],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return paging.of([QuoteRow.model_validate(_row_fields(v)) for v in views], total)
 
 
 @router.get(
@@ -274,7 +265,7 @@ async def get_quote(ctx: Ctx, caller: ProducerOrDelegate, quote_id: QuoteId) -> 
     operation_id="getQuotePlans",
     summary="Plans and premiums for a quote",
     tags=["quotes"],
-    responses=error_responses(404, 422),
+    responses={**error_responses(404, 422), **PAGED_RESPONSES},
     dependencies=[audit_read("quote.plans_read", target=("quote", "quote_id"))],
 )
 async def get_quote_plans(
@@ -284,7 +275,7 @@ async def get_quote_plans(
     plans, total = await quote_service.quote_plans(
         ctx=ctx, principal=caller, quote_id=quote_id, coverage=coverage, page=paging.page, page_size=paging.page_size
     )
-    return Page(items=[_priced(p) for p in plans], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of([_priced(p) for p in plans], total)
 
 
 @router.put(

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from app.adapters import exports
-from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx, audited_by_service, without_threadpool
+from app.deps import PHI_FREE, Ctx, CurrentProducer, ReqCtx, audited_by_service, without_threadpool
 from app.domain.accounts import Principal
 from app.domain.reports import (
     APPLICATION_STATUSES,
@@ -27,6 +27,7 @@ from app.domain.reports import (
 from app.errors import error_responses
 from app.repositories.orm import SavedReport
 from app.routers.files import streamed_export
+from app.routers.paging import LINK_HEADER, PAGED_RESPONSES, PageParams, Paging
 from app.schemas.common import Page
 from app.schemas.reports import (
     DATE_SCHEMA,
@@ -157,7 +158,12 @@ def _files(description: str) -> dict[int | str, dict[str, Any]]:
                 "Content-Disposition": {
                     "description": 'Files only: attachment; filename="<report_type>-YYYYMMDD-YYYYMMDD.csv|xlsx"',
                     "schema": {"type": "string"},
-                }
+                },
+                "Link": {
+                    **LINK_HEADER["Link"],
+                    "description": "JSON pages served by `page` only (none with `after`: those pages have no numbers): "
+                    + LINK_HEADER["Link"]["description"],
+                },
             },
         }
     }
@@ -189,7 +195,7 @@ async def _respond(
     req: RequestContext,
     producer: Principal,
     run: RunRequest,
-    paging: Any,
+    paging: Paging,
     fmt: str,
     saved_report_id: int | None,
 ) -> Response | ReportPageRead:
@@ -203,6 +209,8 @@ async def _respond(
             request=req,
             saved_report_id=saved_report_id,
         )
+        if run.cursor is None:  # seeking by `after` numbers no pages: no Link
+            paging.link(result.total)
         d = result.definition
         items = [_row(r, shows_status=d.filters.shows_status, member=d.is_member_report) for r in result.rows]
         return ReportPageRead(
@@ -315,7 +323,7 @@ SavedSort = Annotated[
     "/api/v1/saved-reports",
     operation_id="listSavedReports",
     summary="View my custom reports",
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[PHI_FREE],
 )
 async def list_saved_reports(
@@ -325,7 +333,7 @@ async def list_saved_reports(
     reports, total = await report_service.list_saved_reports(
         ctx=ctx, principal=producer, sort=sort, page=paging.page, page_size=paging.page_size
     )
-    return Page(items=[_saved(r) for r in reports], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of([_saved(r) for r in reports], total)
 
 
 @router.get(

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from app.deps import PHI_FREE, Ctx, CurrentProducer, PageParams, ReqCtx, audit_read, audited_by_service
+from app.deps import PHI_FREE, Ctx, CurrentProducer, ReqCtx, audit_read, audited_by_service
 from app.domain.pcp import DEPENDENT_AGE, REASONS, SUCCESS_MESSAGE, PcpChangeRejected, RequestedMember
 from app.errors import error_responses
+from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
 from app.schemas.servicing import (
     IdCardLine,
@@ -86,6 +87,7 @@ async def request_id_cards(
     summary="ID card requests",
     tags=["id-cards"],
     dependencies=[audit_read("id_card.list", query=("account_number",))],
+    responses=PAGED_RESPONSES,
 )
 async def list_id_card_requests(
     ctx: Ctx,
@@ -97,7 +99,7 @@ async def list_id_card_requests(
     views, total = await card_service.list_requests(
         ctx=ctx, principal=producer, account_number=account_number, page=paging.page, page_size=paging.page_size
     )
-    return Page(items=[_card_read(v) for v in views], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of([_card_read(v) for v in views], total)
 
 
 @router.get(
@@ -136,7 +138,7 @@ async def temporary_id_card_pdf(ctx: Ctx, req: ReqCtx, producer: CurrentProducer
     operation_id="listProviders",
     summary="Provider directory",
     tags=["providers"],
-    responses=error_responses(422),
+    responses={**error_responses(422), **PAGED_RESPONSES},
     dependencies=[PHI_FREE],
 )
 async def list_providers(
@@ -176,7 +178,7 @@ async def list_providers(
         )
         for g, nets in rows
     ]
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of(items, total)
 
 
 @router.get(
@@ -237,6 +239,7 @@ async def change_pcp(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, body: Pcp
     summary="PCP changes",
     tags=["pcp-changes"],
     dependencies=[audit_read("pcp_change.list", query=("account_number",))],
+    responses=PAGED_RESPONSES,
 )
 async def list_pcp_changes(
     ctx: Ctx,
@@ -248,7 +251,7 @@ async def list_pcp_changes(
     rows, total = await pcp_service.list_changes(
         ctx=ctx, principal=producer, account_number=account_number, page=paging.page, page_size=paging.page_size
     )
-    return Page(items=[PcpChangeRead(**r) for r in rows], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.of([PcpChangeRead(**r) for r in rows], total)
 
 
 @router.get(

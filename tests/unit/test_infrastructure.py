@@ -123,13 +123,18 @@ async def test_s6_hashing_pool_overflow_is_refused_fast_with_429() -> None:
 async def test_class_dependencies_run_as_coroutines_with_the_class_signature() -> None:
     import inspect
 
-    from app.deps import Paging, without_threadpool
+    from fastapi import Response
+    from starlette.requests import Request
+
+    from app.deps import without_threadpool
+    from app.routers.paging import Paging
 
     build = without_threadpool(Paging)
     assert inspect.iscoroutinefunction(build)  # FastAPI awaits it on the loop instead of a worker thread
     params = inspect.signature(build).parameters
-    assert list(params) == ["page", "page_size"] and params["page_size"].default == 25
-    paging = await build(page=3, page_size=50)
+    assert list(params) == ["request", "response", "page", "page_size"] and params["page_size"].default == 25
+    request = Request({"type": "http", "method": "GET", "path": "/x", "query_string": b"", "headers": []})
+    paging = await build(request=request, response=Response(), page=3, page_size=50)
     assert isinstance(paging, Paging) and (paging.page, paging.page_size) == (3, 50)
 
 
