@@ -23,6 +23,8 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagge
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 
+from app.deps import PHI_FREE
+
 # The versions inside the pinned `fastapi-offline==1.7.7` (tests/api/test_docs.py reads them from the bundles,
 # so a package upgrade that changes them fails until these and the README are updated).
 SWAGGER_UI_VERSION = "5.32.6"
@@ -77,7 +79,7 @@ def install_docs(app: FastAPI, *, swagger_ui_parameters: dict[str, Any]) -> None
     # Never send the document's URL to the public validator (Swagger UI's default badge).
     parameters = {"validatorUrl": None, **swagger_ui_parameters}
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, dependencies=[PHI_FREE])
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "").rstrip("/")
         assets = root + ASSETS_URL
@@ -94,12 +96,12 @@ def install_docs(app: FastAPI, *, swagger_ui_parameters: dict[str, Any]) -> None
         )
         return _with_nonce(page, content_security_policy(nonce), nonce)
 
-    @app.get(redirect_url, include_in_schema=False)
+    @app.get(redirect_url, include_in_schema=False, dependencies=[PHI_FREE])
     async def swagger_ui_oauth2_redirect() -> HTMLResponse:
         nonce = secrets.token_urlsafe(18)
         return _with_nonce(get_swagger_ui_oauth2_redirect_html(), content_security_policy(nonce), nonce)
 
-    @app.get("/redoc", include_in_schema=False)
+    @app.get("/redoc", include_in_schema=False, dependencies=[PHI_FREE])
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "").rstrip("/")
         assets = root + ASSETS_URL
