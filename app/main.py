@@ -16,6 +16,7 @@ from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.context import AppContext
 from app.db import make_database
+from app.docs import install_docs
 from app.domain.errors import ValidationFailed
 from app.errors import install_error_handlers
 from app.observability import Metrics, RequestMiddleware, configure_logging
@@ -164,11 +165,9 @@ def create_app(
         description=API_DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
-        # Swagger UI and ReDoc only where a setting allows them (off in production by default); the token is kept
-        # in the browser's localStorage across reloads only in demo mode.
-        docs_url="/docs" if settings.docs_served else None,
-        redoc_url="/redoc" if settings.docs_served else None,
-        swagger_ui_parameters={"persistAuthorization": settings.is_demo},
+        # /docs and /redoc are app/docs.py's self-hosted pages, added below where a setting allows them.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
@@ -190,6 +189,8 @@ def create_app(
     )
     for module in routers:
         app.include_router(module.router)
+    if settings.docs_served:  # off in production by default; the token survives a reload only in demo mode
+        install_docs(app, swagger_ui_parameters={"persistAuthorization": settings.is_demo})
     app.add_middleware(
         RequestMiddleware,
         metrics=app.state.metrics,
