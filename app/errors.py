@@ -23,8 +23,10 @@ from app.domain.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    PreconditionFailed,
     ServiceUnavailable,
     TooManyRequests,
+    UnsupportedContentType,
     ValidationFailed,
 )
 from app.logsafe import exception_fields
@@ -39,6 +41,8 @@ STATUS_OF: dict[type[DomainError], int] = {
     BadRequest: 400,
     NotFound: 404,
     Conflict: 409,
+    PreconditionFailed: 412,
+    UnsupportedContentType: 415,
     AuthenticationFailed: 401,
     AccountLocked: 423,
     Forbidden: 403,
@@ -58,6 +62,7 @@ HTTP_TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Content too large",
     415: "Unsupported media type",
     422: "Validation failed",
@@ -271,6 +276,17 @@ def allowed_methods(request: Request) -> list[str]:
         request.app.state.route_methods = table
     path = request.scope.get("path", "")
     return sorted({m for regex, methods in table if regex.match(path) for m in methods})
+
+
+async def problem_for(request: Request, exc: Exception) -> JSONResponse | None:
+    """The problem document the app's handlers answer a client-caused `exc` with (None: not one of those)."""
+    if isinstance(exc, DomainError):
+        return await _domain_error(request, exc)
+    if isinstance(exc, RequestValidationError):
+        return await _validation_error(request, exc)
+    if isinstance(exc, StarletteHTTPException):
+        return await _http_error(request, exc)
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
