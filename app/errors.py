@@ -73,6 +73,26 @@ HTTP_TITLES = {
 }
 
 
+# The OAuth 2.0 token endpoint (RFC 6749): its problems, whoever answers them (the route, validation, the rate
+# limit, the input checks of the middleware), also carry the OAuth `error` and `error_description`.
+OAUTH_TOKEN_PATHS = frozenset({"/api/v1/auth/token"})
+
+
+def oauth_error(status: int, code: str, errors: list[dict[str, str]] | None) -> str:
+    """RFC 6749 section 5.2's `error` for a token endpoint problem (its status and `code` stay the API's own)."""
+    if code == "mfa_required":
+        return "mfa_required"  # a delegate's second factor (the name other providers use), with `mfa_token`
+    if status in (401, 403, 423):
+        return "invalid_grant"
+    if status in (429, 503):
+        return "temporarily_unavailable"
+    if status >= 500:
+        return "server_error"
+    if any(e.get("field") == "grant_type" for e in errors or ()):
+        return "unsupported_grant_type"
+    return "invalid_request"
+
+
 def problem_type(code: str) -> str:
     return PROBLEM_BASE + code.replace("_", "-").replace(".", "/")
 
@@ -104,6 +124,9 @@ def problem_response(
         body["errors"] = errors
     if extra:
         body.update(jsonable_encoder(extra))
+    if request is not None and request.url.path in OAUTH_TOKEN_PATHS:
+        body["error"] = oauth_error(status, code, errors)
+        body["error_description"] = detail
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -276,17 +299,6 @@ def allowed_methods(request: Request) -> list[str]:
         request.app.state.route_methods = table
     path = request.scope.get("path", "")
     return sorted({m for regex, methods in table if regex.match(path) for m in methods})
-
-
-async def problem_for(request: Request, exc: Exception) -> JSONResponse | None:
-    """The problem document the app's handlers answer a client-caused `exc` with (None: not one of those)."""
-    if isinstance(exc, DomainError):
-        return await _domain_error(request, exc)
-    if isinstance(exc, RequestValidationError):
-        return await _validation_error(request, exc)
-    if isinstance(exc, StarletteHTTPException):
-        return await _http_error(request, exc)
-    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:

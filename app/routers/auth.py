@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, status
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, BackgroundTasks, Form, Response, status
 
 from app.deps import Ctx, OptionalPrincipal, RateLimited, ReqCtx
 from app.domain.errors import FieldError, ValidationFailed
-from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE, error_responses, problem_for
+from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE, error_responses
 from app.schemas.auth import (
     ForgotUsernameRequest,
     GrantType,
@@ -53,47 +50,6 @@ def _tokens(pair: TokenPair) -> TokenResponse:
     )
 
 
-def oauth_error(status_code: int, body: dict[str, Any]) -> str:
-    """RFC 6749 section 5.2's `error` for a problem the token endpoint answers (its status and code stay ours)."""
-    if body.get("code") == "mfa_required":
-        return "mfa_required"
-    if status_code in (401, 403, 423):
-        return "invalid_grant"
-    if status_code in (429, 503):
-        return "temporarily_unavailable"
-    if any(e.get("field") == "grant_type" for e in body.get("errors") or ()):
-        return "unsupported_grant_type"
-    return "invalid_request"
-
-
-class TokenEndpointRoute(APIRoute):
-    """The token endpoint's errors are problem documents that also carry RFC 6749's `error` and
-    `error_description`, whoever raised them (validation, rate limit, media type, the sign-in itself)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Exception as exc:
-                answer = await problem_for(request, exc)
-                if answer is None:
-                    raise
-                body = json.loads(bytes(answer.body))
-                body["error"] = oauth_error(answer.status_code, body)
-                body["error_description"] = body.get("detail")
-                headers = {k: v for k, v in answer.headers.items() if k not in ("content-length", "content-type")}
-                return Response(
-                    json.dumps(body, separators=(",", ":")).encode(),
-                    status_code=answer.status_code,
-                    media_type=PROBLEM_MEDIA_TYPE,
-                    headers=headers,
-                )
-
-        return handle
-
-
 def token_error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         s: {
@@ -124,10 +80,7 @@ def _grant_fields(grant: str, given: dict[str, str | None], required: tuple[str,
         raise ValidationFailed(detail, errors=errors)
 
 
-token_router = APIRouter(route_class=TokenEndpointRoute)  # included in `router` (its prefix and tag)
-
-
-@token_router.post(
+@router.post(
     "/token",
     operation_id="signIn",
     summary="Sign in or refresh (OAuth2 password and refresh_token grants)",
@@ -171,9 +124,6 @@ async def sign_in(
             ctx=ctx, username=username, password=password, request=req, device_token=device_token
         )
     )
-
-
-router.include_router(token_router)
 
 
 @router.post(

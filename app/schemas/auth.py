@@ -10,7 +10,12 @@ from app.schemas.common import Problem, StrictModel
 
 GrantType = Literal["password", "refresh_token"]
 OAuthError = Literal[
-    "invalid_request", "invalid_grant", "unsupported_grant_type", "mfa_required", "temporarily_unavailable"
+    "invalid_request",
+    "invalid_grant",
+    "unsupported_grant_type",
+    "mfa_required",
+    "temporarily_unavailable",
+    "server_error",
 ]
 
 
@@ -28,7 +33,8 @@ class TokenProblem(Problem):
     `code` and `status` are those of the rest of the API; `error` is what an OAuth 2.0 client reads:
     `invalid_request` (missing, invalid or extra parameters, wrong media type), `unsupported_grant_type`,
     `invalid_grant` (wrong credentials, locked or pending account, an invalid or reused refresh token),
-    `mfa_required` (a delegate's second factor, with `mfa_token`), `temporarily_unavailable` (429, 503)."""
+    `mfa_required` (a delegate's second factor, with `mfa_token`), `temporarily_unavailable` (429, 503),
+    `server_error` (500)."""
 
     error: OAuthError = Field(description="RFC 6749 section 5.2 error code")
     error_description: str | None = Field(default=None, description="The problem's `detail`")

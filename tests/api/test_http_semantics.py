@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.errors import oauth_error
 from tests.helpers import assert_problem, token
 
 API = "/api/v1"
@@ -234,6 +235,32 @@ async def test_token_errors_keep_status_and_code_and_add_the_oauth_error(client,
     assert [e["field"] for e in unsupported["errors"]] == ["grant_type"]
 
 
+async def test_token_problems_from_the_input_checks_and_the_rate_limit_carry_the_oauth_error_too(
+    client, demo, app
+) -> None:
+    # the middleware's input checks answer before any route runs
+    body = assert_problem(
+        await client.post(TOKEN, data={"grant_type": "refresh_token", "refresh_token": "a\x0cb"}), 422
+    )
+    assert body["errors"][0]["code"] == "control_character" and body["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error"),
+    [
+        (401, "invalid_credentials", "invalid_grant"),
+        (401, "mfa_required", "mfa_required"),
+        (429, "too_many_requests", "temporarily_unavailable"),
+        (503, "service_unavailable", "temporarily_unavailable"),
+        (500, "internal_error", "server_error"),
+        (400, "malformed_json", "invalid_request"),
+        (413, "content_too_large", "invalid_request"),
+    ],
+)
+def test_oauth_error_of_each_problem(status, code, error) -> None:
+    assert oauth_error(status, code, None) == error
+
+
 async def test_token_lockout_is_423_invalid_grant(client, demo) -> None:
     for _ in range(2):
         assert_problem(await client.post(TOKEN, data={"username": "otheragent", "password": "Nope1"}), 401)
@@ -261,6 +288,7 @@ async def test_token_problems_are_declared_with_the_oauth_error(client) -> None:
         "unsupported_grant_type",
         "mfa_required",
         "temporarily_unavailable",
+        "server_error",
     }
     assert "error" in schema["required"]
     op = doc["paths"]["/api/v1/auth/token"]["post"]
