@@ -23,8 +23,10 @@ from app.domain.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    PreconditionFailed,
     ServiceUnavailable,
     TooManyRequests,
+    UnsupportedContentType,
     ValidationFailed,
 )
 from app.logsafe import exception_fields
@@ -39,6 +41,8 @@ STATUS_OF: dict[type[DomainError], int] = {
     BadRequest: 400,
     NotFound: 404,
     Conflict: 409,
+    PreconditionFailed: 412,
+    UnsupportedContentType: 415,
     AuthenticationFailed: 401,
     AccountLocked: 423,
     Forbidden: 403,
@@ -58,6 +62,7 @@ HTTP_TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Content too large",
     415: "Unsupported media type",
     422: "Validation failed",
@@ -66,6 +71,26 @@ HTTP_TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+
+
+# The OAuth 2.0 token endpoint (RFC 6749): its problems, whoever answers them (the route, validation, the rate
+# limit, the input checks of the middleware), also carry the OAuth `error` and `error_description`.
+OAUTH_TOKEN_PATHS = frozenset({"/api/v1/auth/token"})
+
+
+def oauth_error(status: int, code: str, errors: list[dict[str, str]] | None) -> str:
+    """RFC 6749 section 5.2's `error` for a token endpoint problem (its status and `code` stay the API's own)."""
+    if code == "mfa_required":
+        return "mfa_required"  # a delegate's second factor (the name other providers use), with `mfa_token`
+    if status in (401, 403, 423):
+        return "invalid_grant"
+    if status in (429, 503):
+        return "temporarily_unavailable"
+    if status >= 500:
+        return "server_error"
+    if any(e.get("field") == "grant_type" for e in errors or ()):
+        return "unsupported_grant_type"
+    return "invalid_request"
 
 
 def problem_type(code: str) -> str:
@@ -99,6 +124,9 @@ def problem_response(
         body["errors"] = errors
     if extra:
         body.update(jsonable_encoder(extra))
+    if request is not None and request.url.path in OAUTH_TOKEN_PATHS:
+        body["error"] = oauth_error(status, code, errors)
+        body["error_description"] = detail
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 

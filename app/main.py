@@ -19,6 +19,7 @@ from app.db import make_database
 from app.docs import install_docs
 from app.domain.errors import ValidationFailed
 from app.errors import install_error_handlers
+from app.http_semantics import require_declared_media_type
 from app.observability import Metrics, RequestMiddleware, configure_logging
 from app.openapi import API_DESCRIPTION, TAGS, build_openapi
 from app.outbox import OutboxDispatcher
@@ -159,7 +160,10 @@ def create_app(
             await ctx.db.dispose()
 
     app = FastAPI(
-        dependencies=[Depends(refuse_unread_body)],
+        # 415 for a body in a media type the operation does not read; a JSON body without Content-Type is read as
+        # JSON (`strict_content_type=False`), see app/http_semantics.py.
+        dependencies=[Depends(require_declared_media_type), Depends(refuse_unread_body)],
+        strict_content_type=False,
         title="Producer Portal API",
         version="1.0.0",
         description=API_DESCRIPTION,

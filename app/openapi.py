@@ -264,14 +264,18 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             if path.startswith("/api/"):
                 wanted |= {"422"} if op.get("parameters") or op.get("requestBody") else set()
             if op.get("requestBody"):
-                wanted |= {"400", "413", "422"}
+                wanted |= {"400", "413", "415", "422"}  # 415: app/http_semantics.py
             if op.get("security"):
                 wanted |= {"401"}
             for status in sorted(wanted):
                 responses.setdefault(status, {"description": HTTP_TITLES.get(int(status), "Error")})
             for status, resp in responses.items():
                 if status.startswith(("4", "5")):
-                    resp["content"] = _problem_content()
+                    # A route may name a more specific problem schema (the token endpoint's TokenProblem).
+                    resp["content"] = {
+                        PROBLEM_MEDIA_TYPE: (resp.get("content") or {}).get(PROBLEM_MEDIA_TYPE)
+                        or _problem_content()[PROBLEM_MEDIA_TYPE]
+                    }
                     resp.setdefault("description", HTTP_TITLES.get(int(status), "Error"))
             op["responses"] = dict(sorted(responses.items()))
     _add_links(doc)

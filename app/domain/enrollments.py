@@ -4,13 +4,14 @@ service passes in the reference facts (producer numbers, plans, providers) and t
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.domain.dates import age_on
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, check_life_events, sep_choice_allowed
-from app.domain.errors import Conflict, ErrorCollector, ValidationFailed
+from app.domain.errors import Conflict, ErrorCollector, PreconditionFailed, ValidationFailed
 from app.domain.payments import PENDING
 from app.domain.rating import Person
 
@@ -460,11 +461,16 @@ class Lifecycle:
         if self.status == SUBMITTED:
             raise Conflict("A submitted application cannot be deleted.", code="enrollment.submitted")
 
-    def check_version(self, expected: int | None) -> None:
-        """Optimistic concurrency: a save that names a version must name the current one (None: no check)."""
-        if expected is not None and expected != self.version:
-            raise Conflict(
-                f"This application was changed elsewhere (version {self.version}, you sent {expected}). "
+    def check_version(self, expected: int | Collection[int] | None) -> None:
+        """Optimistic concurrency (`If-Match`): a save that names versions must name the current one (None: no
+        check). A failed precondition is 412 (RFC 9110), with the current version to reload."""
+        if expected is None:
+            return
+        accepted = {expected} if isinstance(expected, int) else set(expected)
+        if self.version not in accepted:
+            sent = ", ".join(str(v) for v in sorted(accepted)) or "no version number"
+            raise PreconditionFailed(
+                f"This application was changed elsewhere (version {self.version}, you sent {sent}). "
                 "Reload it and save again.",
                 code="enrollment.stale_version",
                 extra={"current_version": self.version},

@@ -68,6 +68,20 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class PreconditionFailed(DomainError):
+    """A conditional request's precondition (`If-Match`) does not hold (412, RFC 9110 section 13.1.1)."""
+
+    code = "precondition_failed"
+    title = "Precondition failed"
+
+
+class UnsupportedContentType(DomainError):
+    """The body is not in the media type the operation reads (415, RFC 9110 section 15.5.16)."""
+
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
 class AuthenticationFailed(DomainError):
     """Credentials or token missing or wrong (401)."""
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Response, status
 
 from app.deps import Ctx, OptionalPrincipal, RateLimited, ReqCtx
-from app.errors import error_responses
+from app.domain.errors import FieldError, ValidationFailed
+from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE, error_responses
 from app.schemas.auth import (
     ForgotUsernameRequest,
+    GrantType,
     LogoutRequest,
     PasswordResetRequest,
     RefreshRequest,
+    TokenProblem,
     TokenResponse,
 )
 from app.schemas.common import Accepted
@@ -47,29 +50,75 @@ def _tokens(pair: TokenPair) -> TokenResponse:
     )
 
 
+def token_error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        s: {
+            "model": TokenProblem,
+            "description": HTTP_TITLES.get(s, "Error"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/TokenProblem"}}},
+        }
+        for s in statuses
+    }
+
+
+def _grant_fields(grant: str, given: dict[str, str | None], required: tuple[str, ...]) -> None:
+    """Each grant's own parameters: the required ones present, the other grant's refused (not ignored)."""
+    errors = [FieldError(name, "missing", "Field required") for name in required if given[name] is None]
+    errors += [
+        FieldError(name, "not_allowed", f"{name} is not a parameter of grant_type={grant}.")
+        for name, value in given.items()
+        if value is not None and name not in required and name != "device_token"
+    ]
+    if grant == "refresh_token" and given["device_token"] is not None:
+        errors.append(FieldError("device_token", "not_allowed", "device_token belongs to grant_type=password."))
+    if errors:
+        detail = (
+            f"{errors[0].field}: {errors[0].message}"
+            if len(errors) == 1
+            else f"{len(errors)} fields are missing or invalid."
+        )
+        raise ValidationFailed(detail, errors=errors)
+
+
 @router.post(
     "/token",
     operation_id="signIn",
-    summary="Sign in (OAuth2 password grant)",
+    summary="Sign in or refresh (OAuth2 password and refresh_token grants)",
     dependencies=[RateLimited],
-    responses=error_responses(401, 403, 422, 423, 429),
+    responses=token_error_responses(400, 401, 403, 413, 415, 422, 423, 429, 503),
 )
 async def sign_in(
     ctx: Ctx,
     req: ReqCtx,
-    username: Annotated[str, Form(min_length=1, max_length=64)],
-    password: Annotated[str, Form(min_length=1, max_length=128)],
-    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    grant_type: Annotated[GrantType | None, Form(description="`password` (the default) or `refresh_token`")] = None,
+    username: Annotated[str | None, Form(min_length=1, max_length=64, description="grant_type=password")] = None,
+    password: Annotated[str | None, Form(min_length=1, max_length=128, description="grant_type=password")] = None,
+    refresh_token: Annotated[
+        str | None, Form(min_length=1, max_length=200, description="grant_type=refresh_token")
+    ] = None,
     scope: Annotated[str, Form(max_length=200)] = "",
     device_token: Annotated[str | None, Form(max_length=200, description="Delegates: a remembered device")] = None,
 ) -> TokenResponse:
-    """Exchange user name and password for an access token and a refresh token.
+    """OAuth 2.0 token endpoint (RFC 6749), form-encoded.
 
-    Wrong credentials 401 (the same whether or not the user exists); the third failure and every try
-    while locked 423; pending activation 403. A temporary password signs in with
-    `must_change_password: true`. Delegates without a remembered `device_token` get a 401 problem of type
-    `.../mfa-required` carrying an `mfa_token` (R-DEL-6).
+    `grant_type=password` (or none): `username` and `password` for an access token and a refresh token. Wrong
+    credentials 401 (the same whether or not the user exists); the third failure and every try while locked 423;
+    pending activation 403. A temporary password signs in with `must_change_password: true`. Delegates without a
+    remembered `device_token` get a 401 problem of type `.../mfa-required` carrying an `mfa_token` (R-DEL-6).
+
+    `grant_type=refresh_token`: `refresh_token` for a new pair, exactly like `POST /auth/refresh` (each refresh
+    token works once; a reused one ends its session).
+
+    Errors are problem documents that also carry RFC 6749's `error` (`invalid_request`, `invalid_grant`,
+    `unsupported_grant_type`, `mfa_required`, `temporarily_unavailable`) and `error_description`.
     """
+    given = {"username": username, "password": password, "refresh_token": refresh_token, "device_token": device_token}
+    if grant_type == "refresh_token":
+        _grant_fields(grant_type, given, ("refresh_token",))
+        assert refresh_token is not None
+        return _tokens(await auth_service.refresh(ctx=ctx, refresh_token=refresh_token, request=req))
+    _grant_fields("password", given, ("username", "password"))
+    assert username is not None and password is not None
     return _tokens(
         await auth_service.sign_in(
             ctx=ctx, username=username, password=password, request=req, device_token=device_token

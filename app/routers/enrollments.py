@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from app.deps import Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
 from app.domain.errors import BadRequest, FieldError, ValidationFailed
 from app.errors import error_responses, field_path
+from app.http_semantics import etag, parse_entity_tags
 from app.routers.idempotent import idempotent
 from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
@@ -34,7 +35,20 @@ router = APIRouter(prefix="/api/v1", responses=error_responses(401, 403))
 AppId = Annotated[int, Path(ge=1, le=2**62)]
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", max_length=20, description="The application's version (ETag); a stale one gets 409"),
+    Header(
+        alias="If-Match",
+        max_length=200,
+        description='The application\'s version as read (its ETag, e.g. `"3"`), or `*` (any version): save only if '
+        "it is still current, else 412 with `current_version`. Without it the save is unconditional.",
+    ),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-None-Match",
+        max_length=200,
+        description="The ETag you hold (or `*`): 304 Not Modified, with no body, while it is still current",
+    ),
 ]
 PDF = "application/pdf"
 Section = Annotated[str, Path(pattern="^(general|applicant|household|plans|other-coverage|signatures)$")]
@@ -70,18 +84,39 @@ def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
 
 
 def _etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = f'"{version}"'
+    response.headers["ETag"] = etag(version)
 
 
-def _version(if_match: str | None) -> int | None:
-    if not if_match:
+def _versions(if_match: str | None) -> frozenset[int] | None:
+    """The versions an `If-Match` accepts; None when any will do (no header, or `*`: the application exists).
+
+    A well-formed tag that is no version can never match (412); a value that is no entity-tag list is a 422."""
+    if not if_match or not if_match.strip():
         return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    tags = parse_entity_tags(if_match)
+    if tags is None:
         raise ValidationFailed(
-            'If-Match must be the application\'s version, e.g. "3".', code="enrollment.if_match", field="If-Match"
+            'If-Match must be the ETag of the application as read, e.g. "3" (or * for any version).',
+            code="enrollment.if_match",
+            field="If-Match",
         )
-    return int(value)
+    if tags == "*":
+        return None
+    return frozenset(int(t) for t in tags if t.isdigit() and len(t) < 19)
+
+
+def _not_modified(if_none_match: str | None, version: int) -> bool:
+    """RFC 9110 section 13.1.2: a GET whose `If-None-Match` names the current ETag (weakly) or `*` is answered 304."""
+    if not if_none_match or not if_none_match.strip():
+        return False
+    tags = parse_entity_tags(if_none_match)
+    if tags is None:
+        raise ValidationFailed(
+            'If-None-Match must be an ETag this API sent, e.g. "3" (or *).',
+            code="enrollment.if_none_match",
+            field="If-None-Match",
+        )
+    return tags == "*" or str(version) in tags
 
 
 async def blank_application(
@@ -101,6 +136,14 @@ async def blank_application(
 
 def _version_etag(answer: dict[str, Any]) -> dict[str, str]:
     return {"ETag": f'"{answer.get("version")}"'}
+
+
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {
+        "description": "Not modified: the `If-None-Match` ETag is still current (no body)",
+        "headers": {"ETag": {"description": "The application's version", "schema": {"type": "string"}}},
+    }
+}
 
 
 @router.post(
@@ -162,16 +205,25 @@ async def list_applications(
 @router.get(
     "/enrollments/{application_id}",
     operation_id="getApplication",
+    response_model=ApplicationRead,
     summary="Application details",
     tags=["enrollments"],
-    responses=error_responses(404),
+    responses={**NOT_MODIFIED, **error_responses(404)},
     dependencies=[audit_read("enrollment.read", target=("application", "application_id"))],
 )
 async def get_application(
-    ctx: Ctx, principal: ProducerOrDelegate, application_id: AppId, response: Response
-) -> ApplicationRead:
-    """R-ENR-17: status, state, producer, record number, premium, products, client app id, payment status."""
+    ctx: Ctx,
+    principal: ProducerOrDelegate,
+    application_id: AppId,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
+) -> ApplicationRead | Response:
+    """R-ENR-17: status, state, producer, record number, premium, products, client app id, payment status.
+
+    The `ETag` is the application's version; send it back as `If-None-Match` to get 304 while it is current."""
     view = await enrollment_service.get_application(ctx=ctx, principal=principal, application_id=application_id)
+    if _not_modified(if_none_match, view.app.version):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(view.app.version)})
     _etag(response, view.app.version)
     return _read(view)
 
@@ -197,7 +249,7 @@ async def delete_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegat
     operation_id="saveApplicationSection",
     summary="Save one section",
     tags=["enrollments"],
-    responses=error_responses(404, 409, 422),
+    responses=error_responses(404, 409, 412, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -222,7 +274,8 @@ async def save_section(
     if_match: IfMatch = None,
 ) -> ApplicationRead:
     """Sections: general, applicant, household, plans, other-coverage, signatures. PUT replaces the section
-    after validating it; send `If-Match` with the version you read to be told (409) about a newer save."""
+    after validating it; send `If-Match` with the ETag you read to be told (412, with `current_version`) about a
+    newer save instead of overwriting it (`*`: any version). Without `If-Match` the save is unconditional."""
     data = await enrollment_service_body(request, section)
     view = await enrollment_service.save_section(
         ctx=ctx,
@@ -230,7 +283,7 @@ async def save_section(
         application_id=application_id,
         name=section,
         data=data,
-        expected_version=_version(if_match),
+        expected_version=_versions(if_match),
         request=req,
     )
     _etag(response, view.app.version)

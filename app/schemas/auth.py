@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
-from app.schemas.common import StrictModel
+from app.schemas.common import Problem, StrictModel
+
+GrantType = Literal["password", "refresh_token"]
+OAuthError = Literal[
+    "invalid_request",
+    "invalid_grant",
+    "unsupported_grant_type",
+    "mfa_required",
+    "temporarily_unavailable",
+    "server_error",
+]
 
 
 class TokenResponse(BaseModel):
@@ -15,6 +25,20 @@ class TokenResponse(BaseModel):
     expires_in: int = Field(description="Seconds until the access token expires")
     refresh_token: str
     must_change_password: bool = False
+
+
+class TokenProblem(Problem):
+    """A problem document from `POST /auth/token`: the problem fields plus RFC 6749's `error` (section 5.2).
+
+    `code` and `status` are those of the rest of the API; `error` is what an OAuth 2.0 client reads:
+    `invalid_request` (missing, invalid or extra parameters, wrong media type), `unsupported_grant_type`,
+    `invalid_grant` (wrong credentials, locked or pending account, an invalid or reused refresh token),
+    `mfa_required` (a delegate's second factor, with `mfa_token`), `temporarily_unavailable` (429, 503),
+    `server_error` (500)."""
+
+    error: OAuthError = Field(description="RFC 6749 section 5.2 error code")
+    error_description: str | None = Field(default=None, description="The problem's `detail`")
+    mfa_token: str | None = Field(default=None, description="`mfa_required` only: for /auth/mfa/send and /verify")
 
 
 class RefreshRequest(StrictModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -367,7 +368,7 @@ async def save_section(
     application_id: int,
     name: str,
     data: dict[str, Any],
-    expected_version: int | None,
+    expected_version: int | Collection[int] | None,
     request: RequestContext,
 ) -> ApplicationView:
     """PUT replaces one section after validating it; the application is saved after every step (R-ENR-1)."""

@@ -81,6 +81,7 @@ async def mfa_sign_in(client, admin, d, clock, *, remember=False, password=STRON
         await client.post(TOKEN, data={"username": d["username"], "password": password}), 401, "mfa_required"
     )
     assert body["type"].endswith("mfa-required")
+    assert body["error"] == "mfa_required"  # RFC 6749's member beside the problem fields (issue 16)
     r = await client.post("/api/v1/auth/mfa/send", json={"mfa_token": body["mfa_token"], "channel": "email"})
     assert r.status_code == 202, r.text
     code = await latest_code(client, admin, d["email"])

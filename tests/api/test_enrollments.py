@@ -362,7 +362,8 @@ async def test_r_enr_15_a_submitted_applicant_is_found_by_the_member_search_name
     ]
 
 
-async def test_optimistic_concurrency_stale_version_gets_409(client, producer, reference) -> None:
+async def test_optimistic_concurrency_stale_version_gets_412(client, producer, reference) -> None:
+    """A stale `If-Match` is a failed precondition: 412 (RFC 9110; 409 before issue 16), same code and members."""
     r = await client.post(URL, headers=producer)
     app_id, etag = r.json()["id"], r.headers["etag"]
     ok = await client.put(f"{URL}/{app_id}/general", json=general(), headers={**producer, "If-Match": etag})
@@ -370,7 +371,7 @@ async def test_optimistic_concurrency_stale_version_gets_409(client, producer, r
     stale = await client.put(
         f"{URL}/{app_id}/general", json=general(producer_number="220002581"), headers={**producer, "If-Match": etag}
     )
-    body = assert_problem(stale, 409, "enrollment.stale_version")
+    body = assert_problem(stale, 412, "enrollment.stale_version")
     assert body["current_version"] == 2
     assert (await client.get(f"{URL}/{app_id}", headers=producer)).json()["producer_number"] == "220002580"
 

@@ -25,7 +25,7 @@ from app.domain.enrollments import (
     rated_people,
     record_number,
 )
-from app.domain.errors import Conflict, ValidationFailed
+from app.domain.errors import Conflict, PreconditionFailed, ValidationFailed
 from app.domain.rating import Person, premiums
 
 FACTS = Facts(
@@ -265,9 +265,11 @@ def test_r_enr_1_a_save_naming_a_stale_version_is_refused_with_the_current_one()
     current = Lifecycle(status="incomplete", version=3, updated_at=START, expires_at=START)
     current.check_version(None)
     current.check_version(3)
-    with pytest.raises(Conflict) as e:
-        current.check_version(2)
-    assert e.value.code == "enrollment.stale_version" and e.value.extra == {"current_version": 3}
+    current.check_version({2, 3})  # If-Match with a list of tags
+    for stale in (2, {1, 2}, set()):
+        with pytest.raises(PreconditionFailed) as e:
+            current.check_version(stale)
+        assert e.value.code == "enrollment.stale_version" and e.value.extra == {"current_version": 3}
 
 
 def test_r_enr_15_r_pay_4_an_accepted_submission_is_submitted_with_its_ids_and_payment_choice() -> None:
