@@ -234,18 +234,25 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     return _run_on_database(settings, run)
 
 
-def openapi_document() -> dict:  # type: ignore[type-arg]
+def openapi_document(public_base_url: str | None = None) -> dict:  # type: ignore[type-arg]
+    """The contract. Without `public_base_url` it names no deployment (relative `servers` and token URL), whatever
+    PORTAL_PUBLIC_BASE_URL the exporting shell has: that is the committed `openapi/openapi.json`."""
     from app.main import create_app
 
-    return create_app(Settings(), configure_logs=False).openapi()  # type: ignore[call-arg]
+    settings = Settings()  # type: ignore[call-arg]
+    if public_base_url is None:
+        settings.model_fields_set.discard("public_base_url")
+    else:
+        settings = settings.model_copy(update={"public_base_url": public_base_url})
+    return create_app(settings, configure_logs=False).openapi()
 
 
-def render_openapi() -> str:
-    return json.dumps(openapi_document(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+def render_openapi(public_base_url: str | None = None) -> str:
+    return json.dumps(openapi_document(public_base_url), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
 def cmd_openapi_export(args: argparse.Namespace) -> int:
-    text = render_openapi()
+    text = render_openapi(args.public_base_url)
     if args.output == "-":
         sys.stdout.write(text)
     else:
@@ -299,6 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
     oa = sub.add_parser("openapi", help="OpenAPI document").add_subparsers(dest="openapi_command", required=True)
     export = oa.add_parser("export", help="write the generated document")
     export.add_argument("--output", default=str(ROOT / "openapi" / "openapi.json"))
+    export.add_argument(
+        "--public-base-url",
+        help="a deployment's copy: absolute servers and token URL (default: relative, as committed)",
+    )
     export.set_defaults(func=cmd_openapi_export)
     return parser
 

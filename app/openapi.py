@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.config import Settings
 from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE
 from app.schemas.enrollments import SECTION_MODELS
 
@@ -242,6 +243,49 @@ def _add_links(doc: dict[str, Any]) -> None:
         links[target] = link
 
 
+TOKEN_PATH = "/api/v1/auth/token"
+METRICS_SCHEME = "MetricsToken"
+
+
+def public_base_url(settings: Settings) -> str | None:
+    """`PORTAL_PUBLIC_BASE_URL` when it was set, else None: its default (`make run`'s address) is a guess, and an
+    absolute URL that is wrong for the host actually serving `/docs` would send Swagger UI's calls cross-origin."""
+    if "public_base_url" not in settings.model_fields_set:
+        return None
+    return settings.public_base_url.rstrip("/") or None
+
+
+def _servers_and_security(doc: dict[str, Any], base_url: str | None) -> None:
+    """`servers`, the token URL, and the security of the operations that need no bearer token (issue 16).
+
+    With a known public base URL both are absolute (Postman and other importers get a base URL and a token URL
+    that work); without one `servers` is `/` and the token URL stays relative, resolved against the origin that
+    serves the document, so the same contract works on any host (the committed `openapi/openapi.json`)."""
+    if base_url:
+        doc["servers"] = [{"url": base_url, "description": "This deployment (PORTAL_PUBLIC_BASE_URL)"}]
+    else:
+        doc["servers"] = [
+            {
+                "url": "/",
+                "description": "The origin serving this document; a deployment that sets PORTAL_PUBLIC_BASE_URL "
+                "publishes its absolute base URL here and in the token URL",
+            }
+        ]
+    schemes = doc.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] = (base_url or "") + TOKEN_PATH
+    schemes[METRICS_SCHEME] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "`PORTAL_METRICS_TOKEN`: GET /metrics needs it in production; demo mode serves metrics openly",
+    }
+    for item in doc.get("paths", {}).values():
+        for op in item.values():
+            if op.get("operationId") == "metrics":
+                op["security"] = [{}, {METRICS_SCHEME: []}]  # optional: open in demo mode
+            else:
+                op.setdefault("security", [])  # public: sign-in, token, recovery, registration, health
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The generated document, with every error response described as a problem document."""
     if app.openapi_schema:
@@ -249,6 +293,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     doc = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes, tags=app.openapi_tags
     )
+    _servers_and_security(doc, public_base_url(app.state.settings))
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     for model in SECTION_MODELS.values():  # bodies parsed per section (PUT /enrollments/{id}/{section})
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")

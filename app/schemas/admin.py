@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.accounts import StateRegistrationRead
+from app.schemas.common import ResponseModel
 
 
 class UserSummary(BaseModel):
@@ -55,7 +56,7 @@ class OutboxMessageRead(BaseModel):
     sent_at: datetime | None
 
 
-class AuditEventRead(BaseModel):
+class AuditEventRead(ResponseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, model_validator
+from pydantic import EmailStr, Field, model_validator
 
-from app.schemas.common import Problem, StrictModel
+from app.schemas.common import Problem, ResponseModel, StrictModel
 
 GrantType = Literal["password", "refresh_token"]
 OAuthError = Literal[
@@ -19,7 +19,7 @@ OAuthError = Literal[
 ]
 
 
-class TokenResponse(BaseModel):
+class TokenResponse(ResponseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int = Field(description="Seconds until the access token expires")

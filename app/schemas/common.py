@@ -15,6 +15,13 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class ResponseModel(BaseModel):
+    """Response bodies whose every field is always sent (FastAPI serializes the whole model): a field with a default
+    is `required` in the contract too, so generated clients need not treat it as optional (issue 16)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
 class FieldErrorOut(BaseModel):
     field: str = Field(description="Dotted path of the field, e.g. `state_registrations.0.zip_code`")
     code: str = Field(description="Stable machine-readable code")
@@ -43,7 +50,7 @@ class Page(BaseModel, Generic[T]):
     page_size: int
 
 
-class Accepted(BaseModel):
+class Accepted(ResponseModel):
     """202 acknowledgement; never reveals whether an account exists."""
 
     status: str = "accepted"

@@ -9,7 +9,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from app.domain.delegates import OtpChannel
 from app.schemas.auth import TokenResponse
-from app.schemas.common import StrictModel
+from app.schemas.common import ResponseModel, StrictModel
 
 StateCode = Annotated[str, Field(min_length=2, max_length=2, examples=["IL"])]
 
@@ -49,7 +49,7 @@ class EmailVerificationRequest(StrictModel):
     token: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class EmailVerified(BaseModel):
+class EmailVerified(ResponseModel):
     status: str = "verified"
     username: str
     message: str

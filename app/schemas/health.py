@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from pydantic import BaseModel
+from app.schemas.common import ResponseModel
 
 
-class Health(BaseModel):
+class Health(ResponseModel):
     status: str
     database: str | None = None

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StrictBool, StrictInt, WithJsonSchema
 
 from app.domain.prospects import BULK_DELETE_MAX
-from app.schemas.common import StrictModel
+from app.schemas.common import ResponseModel, StrictModel
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -99,7 +99,7 @@ class ProspectUpdate(ProspectFields):
     zip_code: Annotated[str, Field(max_length=10)] | None = None
 
 
-class ProspectRead(BaseModel):
+class ProspectRead(ResponseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int

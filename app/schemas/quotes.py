@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
-from app.schemas.common import StrictModel
+from app.schemas.common import ResponseModel, StrictModel
 
 ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -126,7 +126,7 @@ class QuoteCreate(StrictModel):
     )
 
 
-class PersonRead(BaseModel):
+class PersonRead(ResponseModel):
     first_name: str | None = None
     last_name: str | None = None
     date_of_birth: date
@@ -189,7 +189,7 @@ class EnrollRequest(StrictModel):
     )
 
 
-class EnrollmentRedirect(BaseModel):
+class EnrollmentRedirect(ResponseModel):
     """R-ENR-2: on-exchange plans are enrolled on the exchange; no application is started."""
 
     kind: Literal["exchange"] = "exchange"
@@ -199,7 +199,7 @@ class EnrollmentRedirect(BaseModel):
     state: str
 
 
-class EnrollmentStarted(BaseModel):
+class EnrollmentStarted(ResponseModel):
     """R-QUO-4 / R-ENR-1: the application (GET /api/v1/enrollments/{application_id} has the rest)."""
 
     kind: Literal["application"] = "application"
