@@ -243,6 +243,85 @@ def _add_links(doc: dict[str, Any]) -> None:
         links[target] = link
 
 
+# Response headers the API sends (issue 16), declared once as `components/headers` and referenced from the responses
+# that carry them. `X-Request-ID` is on every answer (app/observability.py RequestMiddleware) and `Retry-After` on
+# every 429 and 503 (app/errors.py); the others only where a route writes them, listed in `SENT_HEADERS`.
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "This request's id: the `X-Request-ID` sent (1-64 letters, digits, `.`, `_`, `-`) or one "
+        "generated; problem documents repeat it as `request_id` and the server logs carry it",
+        "required": True,
+        "schema": {"type": "string"},
+        "example": "9f1c2e7d4b6a48b0a1d3c5e7f9a0b2c4",
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again (RFC 9110 section 10.2.3)",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+        "example": 2,
+    },
+    "Location": {
+        "description": "The path of the resource created (read it with GET)",
+        "schema": {"type": "string"},
+        "example": "/api/v1/prospects/42",
+    },
+    "ETag": {
+        "description": 'The application\'s version as an entity tag (e.g. `"3"`): send it back as `If-Match` to save, '
+        "or as `If-None-Match` to read (304 while it is current)",
+        "schema": {"type": "string"},
+        "example": '"3"',
+    },
+    "Content-Disposition": {
+        "description": 'A download: `attachment; filename="<name>"`',
+        "schema": {"type": "string"},
+        "example": 'attachment; filename="application-1234.pdf"',
+    },
+}
+EVERY_RESPONSE = ("X-Request-ID",)
+RETRY_STATUSES = ("429", "503")
+# (operationId, status) -> the headers its route writes besides the ones above (a route's own, more specific
+# declaration of the same header is kept).
+SENT_HEADERS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("createProspect", "201"): ("Location",),
+    ("createQuote", "201"): ("Location",),
+    ("enrollFromQuote", "201"): ("Location",),
+    ("createSavedReport", "201"): ("Location",),
+    ("startApplication", "201"): ("ETag",),
+    ("getApplication", "200"): ("ETag",),
+    ("getApplication", "304"): ("ETag",),
+    ("saveApplicationSection", "200"): ("ETag",),
+    ("exportProspects", "200"): ("Content-Disposition",),
+    ("printProspects", "200"): ("Content-Disposition",),
+    ("runReport", "200"): ("Content-Disposition",),
+    ("runSavedReport", "200"): ("Content-Disposition",),
+    ("getTemporaryIdCardPdf", "200"): ("Content-Disposition",),
+    ("getApplicationPdf", "200"): ("Content-Disposition",),
+}
+
+
+def _header_ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def _declare_headers(doc: dict[str, Any]) -> None:
+    """Reference `HEADERS` from every response that sends them; an unknown operation or status is a bug here."""
+    doc.setdefault("components", {})["headers"] = {name: dict(header) for name, header in HEADERS.items()}
+    ops = {op["operationId"]: op for item in doc.get("paths", {}).values() for op in item.values()}
+    for (operation_id, status), names in SENT_HEADERS.items():
+        response = ops[operation_id]["responses"][status]  # KeyError: SENT_HEADERS names a response that is not there
+        headers = response.setdefault("headers", {})
+        for name in names:
+            headers.setdefault(name, _header_ref(name))
+    for op in ops.values():
+        for status, response in op["responses"].items():
+            headers = response.setdefault("headers", {})
+            if status in RETRY_STATUSES:
+                headers.setdefault("Retry-After", _header_ref("Retry-After"))
+            for name in EVERY_RESPONSE:
+                headers.setdefault(name, _header_ref(name))
+            response["headers"] = dict(sorted(headers.items()))
+
+
 TOKEN_PATH = "/api/v1/auth/token"
 METRICS_SCHEME = "MetricsToken"
 
@@ -324,5 +403,6 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                     resp.setdefault("description", HTTP_TITLES.get(int(status), "Error"))
             op["responses"] = dict(sorted(responses.items()))
     _add_links(doc)
+    _declare_headers(doc)
     app.openapi_schema = doc
     return doc

@@ -30,7 +30,8 @@ def _refs(node: Any, found: set[str]) -> set[str]:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
-                found.add(value.rsplit("/", 1)[-1])
+                if value.startswith("#/components/schemas/"):  # not the response headers' refs
+                    found.add(value.rsplit("/", 1)[-1])
             else:
                 _refs(value, found)
     elif isinstance(node, list):
