@@ -224,29 +224,36 @@ def _page(stmt: Select[Any]) -> Select[Any]:
     return stmt.limit(bindparam("limit", type_=Integer())).offset(bindparam("offset", type_=Integer()))
 
 
+def _policy_row() -> list[Any]:
+    """The columns of a policy's search row, in the order both search statements select them."""
+    return [
+        a.c.last_name,
+        a.c.first_name,
+        RECORD_TYPE.label("record_type"),
+        p.c.e_app_number,
+        p.c.client_app_id,
+        p.c.member_count,
+        p.c.group_number,
+        a.c.account_number,
+        p.c.status,
+        PRODUCT_TYPE.label("product_type"),
+        p.c.product_name,
+        p.c.coverage,
+        p.c.coverage_effective_date,
+        p.c.paid_to_date,
+        p.c.termination_date.label("termed_date"),
+        p.c.producer_number,
+        p.c.id.label("policy_id"),
+    ]
+
+
 def _build(names: frozenset[str], policies_match: bool, applications_match: bool, sort: Sort) -> Select[Any]:
     producer = bindparam("producer_id", type_=Integer())
     if not applications_match:
         return _policy_only(names, policies_match, producer, sort)
     policies = (
         select(
-            a.c.last_name,
-            a.c.first_name,
-            RECORD_TYPE.label("record_type"),
-            p.c.e_app_number,
-            p.c.client_app_id,
-            p.c.member_count,
-            p.c.group_number,
-            a.c.account_number,
-            p.c.status,
-            PRODUCT_TYPE.label("product_type"),
-            p.c.product_name,
-            p.c.coverage,
-            p.c.coverage_effective_date,
-            p.c.paid_to_date,
-            p.c.termination_date.label("termed_date"),
-            p.c.producer_number,
-            p.c.id.label("policy_id"),
+            *_policy_row(),
             null().label("application_id"),
             a.c.last_name_key.label("last_name_key"),
             a.c.first_name_key.label("first_name_key"),
@@ -343,23 +350,7 @@ def _policy_only(names: frozenset[str], policies_match: bool, producer: Any, sor
     order.append(p.c.id.asc())
     return _page(
         select(
-            a.c.last_name,
-            a.c.first_name,
-            RECORD_TYPE.label("record_type"),
-            p.c.e_app_number,
-            p.c.client_app_id,
-            p.c.member_count,
-            p.c.group_number,
-            a.c.account_number,
-            p.c.status,
-            PRODUCT_TYPE.label("product_type"),
-            p.c.product_name,
-            p.c.coverage,
-            p.c.coverage_effective_date,
-            p.c.paid_to_date,
-            p.c.termination_date.label("termed_date"),
-            p.c.producer_number,
-            p.c.id.label("policy_id"),
+            *_policy_row(),
             func.count().over().label("total"),
         )
         .select_from(a.join(p, p.c.account_id == a.c.id))
