@@ -7,7 +7,10 @@ Tests marked `db` run in both legs; the rest only in the SQLite leg.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
+import sqlite3
+import traceback
 import uuid
 import warnings
 from collections import OrderedDict
@@ -19,7 +22,9 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from asgi_lifespan import LifespanManager
-from sqlalchemy import delete
+from sqlalchemy import delete, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import Pool
 
 from app.adapters.notifier import RecordingSmsGateway, SmtpTransport
 from app.cli import db_upgrade
@@ -149,20 +154,41 @@ def settings(database_url: str, smtp_server: tuple[MailSink, int]) -> Settings:
     )
 
 
+# Which test checked out each pooled connection still out, and from where: when a test's setup finds the SQLite write
+# lock held, the failure names the holder instead of leaving "database is locked" to guesswork.
+_CHECKED_OUT: dict[int, tuple[str, traceback.StackSummary]] = {}
+
+
+@event.listens_for(Pool, "checkout")
+def _on_checkout(_dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+    _CHECKED_OUT[id(record)] = (os.environ.get("PYTEST_CURRENT_TEST", "?"), traceback.extract_stack(limit=40))
+
+
+@event.listens_for(Pool, "checkin")
+def _on_checkin(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+    _CHECKED_OUT.pop(id(record), None)
+
+
+def _lock_holders() -> str:
+    lines = [f"{len(_CHECKED_OUT)} pooled connection(s) checked out in this process:"]
+    for test, stack in _CHECKED_OUT.values():
+        frames = [f for f in stack if "/app/" in f.filename or "/tests/" in f.filename]
+        lines.append(f"- checked out during {test}")
+        lines.extend(f"    {f.filename.rsplit('/', 2)[-2:]}:{f.lineno} {f.name}" for f in frames[-12:])
+    open_txn = [o for o in gc.get_objects() if isinstance(o, sqlite3.Connection) and o.in_transaction]
+    lines.append(f"{len(open_txn)} sqlite3 connection(s) in a transaction")
+    return "\n".join(lines)
+
+
 async def _clear(app_ctx) -> None:  # type: ignore[no-untyped-def]
-    # On SQLite the clearing transaction waits up to 30 s for the write lock, not the app's 5 s: twice in CI under
-    # load a test's setup found the lock still held for over 5 s at this point (by what is not yet pinned down: the
-    # starting app's own outbox dispatcher or contact-change job, or work of the test before). The wait only
-    # matters when that happens; a lock held for good still fails here.
     async with app_ctx.db.engine.begin() as conn:
-        if app_ctx.settings.is_sqlite:
-            await conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
         try:
             for table in reversed(Base.metadata.sorted_tables):
                 await conn.execute(delete(table))
-        finally:
-            if app_ctx.settings.is_sqlite:
-                await conn.exec_driver_sql("PRAGMA busy_timeout = 5000")
+        except OperationalError as exc:
+            if "locked" in str(exc):
+                raise AssertionError(f"the SQLite write lock is held at setup\n{_lock_holders()}") from exc
+            raise
 
 
 def make_app(settings: Settings, clock: FrozenClock, sms: RecordingSmsGateway | None = None):  # type: ignore[no-untyped-def]
