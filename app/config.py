@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -93,6 +94,8 @@ class Settings(BaseSettings):
     consumer_choice_exempt_plans: list[str] = ["Blue Advantage Gold HMO 207"]
     application_expiry_days: int = 90
     max_dependents_including_spouse: int = 19
+    # The producer's time zone: the application PDF prints signature dates and times in it (IANA name, issue 14)
+    display_time_zone: str = "America/Chicago"
     # The simulated back office (enrollment gateway, payment processor) answers after this long (fault tests)
     gateway_delay_seconds: float = 0.0
     # An Idempotency-Key request unfinished after this long died with its process; a retry may then run it
@@ -164,6 +167,17 @@ class Settings(BaseSettings):
                     "with no path, no trailing slash and no wildcard, e.g. https://portal.example.com"
                 )
         return origins
+
+    @field_validator("display_time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"PORTAL_DISPLAY_TIME_ZONE: {value!r} is not an IANA time zone name, e.g. America/Chicago"
+            ) from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

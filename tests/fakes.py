@@ -55,6 +55,7 @@ from app.repositories.members import ContactChangeRepository, MemberQueries
 from app.repositories.orm import (
     Account,
     Application,
+    AuditEvent,
     AuthSession,
     Base,
     ContactInfoChange,
@@ -436,7 +437,17 @@ class FakeOutboxRepository(FakeRepository, OutboxRepository):
 
 
 class FakeAuditRepository(FakeRepository, AuditRepository):
-    pass
+    async def for_target(self, *, target_type: str, target_id: str, actions: Sequence[str]) -> list[AuditEvent]:
+        rows = self.uow.all(
+            AuditEvent,
+            lambda e: (
+                e.target_type == target_type
+                and e.target_id == target_id
+                and e.action in actions
+                and e.outcome == "success"
+            ),
+        )
+        return sorted(rows, key=lambda e: (e.occurred_at, e.id or 0))
 
 
 class FakeProspectRepository(FakeRepository, ProspectRepository):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -46,3 +47,18 @@ class AuditRepository(RepositoryBase[AuditEvent]):
         if since:
             stmt = stmt.where(AuditEvent.occurred_at >= since)
         return await self.page(stmt, page=page, page_size=page_size)
+
+    async def for_target(self, *, target_type: str, target_id: str, actions: Sequence[str]) -> list[AuditEvent]:
+        """The successful events of these actions on one target, oldest first (e.g. an application's saved
+        sections, whose times are its signatures' times on the application PDF)."""
+        stmt = (
+            select(AuditEvent)
+            .where(
+                AuditEvent.target_type == target_type,
+                AuditEvent.target_id == target_id,
+                AuditEvent.action.in_(list(actions)),
+                AuditEvent.outcome == "success",
+            )
+            .order_by(AuditEvent.occurred_at, AuditEvent.id)
+        )
+        return list((await self.session.execute(stmt)).scalars())

@@ -28,6 +28,7 @@ from app.schemas.enrollments import (
     PremiumsRead,
     SubmissionRead,
 )
+from app.services import client_enrollments
 from app.services import enrollments as enrollment_service
 from app.services import payments as payment_service
 
@@ -121,17 +122,26 @@ def _not_modified(if_none_match: str | None, version: int) -> bool:
 
 async def blank_application(
     principal: ProducerOrDelegate, body: Annotated[ApplicationCreate | None, Body()] = None
-) -> None:
-    """POST /enrollments starts a blank application: a quote_id is refused (rather than silently ignored, issue 12,
-    #11) before the request's Idempotency-Key is claimed. After the caller's role check."""
+) -> str | None:
+    """POST /enrollments starts a blank application, or one from a client of the book (`account_number`, issue 14):
+    a quote_id is refused (rather than silently ignored, issue 12, #11), and so is a delegate's account_number
+    (R-DEL-9), before the request's Idempotency-Key is claimed. After the caller's role check. Answers the account
+    number to start from, if any."""
     if body is not None and body.quote_id is not None:
         raise ValidationFailed(
             f"To start an application from quote {body.quote_id}, use POST "
             f"/api/v1/quotes/{body.quote_id}/enrollments; POST /api/v1/enrollments starts a blank "
-            "one (send {}).",
+            'one (send {}) or one from a client (send {"account_number": ...}).',
             code="enrollment.use_quote_enrollment",
             field="quote_id",
         )
+    account_number = body.account_number if body is not None else None
+    if account_number is not None:
+        client_enrollments.check_may_start_from_client(principal)
+    return account_number
+
+
+StartFrom = Annotated[str | None, Depends(blank_application)]
 
 
 def _version_etag(answer: dict[str, Any]) -> dict[str, str]:
@@ -153,12 +163,23 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_201_CREATED,
     tags=["enrollments"],
     responses=error_responses(404, 409, 422),
-    dependencies=[Depends(blank_application)],
 )
-@idempotent(headers=_version_etag)
-async def start_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate) -> ApplicationRead:
-    """R-ENR-1: blank ("Start New Application"); to start from a quote use POST /quotes/{id}/enrollments."""
-    app = await enrollment_service.create_application(ctx=ctx, principal=principal, request=req)
+@idempotent(
+    headers=_version_etag,
+    fingerprint=lambda account_number: ("/api/v1/enrollments", *([account_number] if account_number else [])),
+)
+async def start_application(
+    ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, account_number: StartFrom
+) -> ApplicationRead:
+    """R-ENR-1: blank ("Start New Application", send `{}`), or from a client of your book (send `account_number`:
+    the applicant, address, contact and household are prefilled, R-ENR-7; another producer's client is a 404);
+    to start from a quote use POST /quotes/{id}/enrollments."""
+    if account_number is None:
+        app = await enrollment_service.create_application(ctx=ctx, principal=principal, request=req)
+    else:
+        app = await client_enrollments.create_application_from_client(
+            ctx=ctx, principal=principal, account_number=account_number, request=req
+        )
     return _read(await enrollment_service.get_application(ctx=ctx, principal=principal, application_id=app.id))
 
 

@@ -161,6 +161,17 @@ SECTION_MODELS: dict[str, type[StrictModel]] = {
 
 class ApplicationCreate(StrictModel):
     quote_id: Annotated[int | None, Field(default=None, ge=1, le=2**62)] = None
+    account_number: Annotated[
+        str | None,
+        Field(
+            default=None,
+            pattern=r"^\d{5,12}$",
+            description="Start from this client of your book: the applicant, home address, contact, spouse and "
+            "dependents are prefilled (`sections.prefill`), and the general section gets your writing number in the "
+            "client's state",
+            examples=["730075112"],
+        ),
+    ] = None
 
 
 class PremiumsRead(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
@@ -15,6 +15,7 @@ from app.adapters.gateways import SimulatedEnrollmentGateway
 from app.domain.accounts import Principal, Role
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, calculate_effective_date
 from app.domain.enrollments import (
+    PCP_NETWORK_TYPES,
     Facts,
     Lifecycle,
     PlanFacts,
@@ -32,6 +33,9 @@ from app.repositories.orm import Application, Quote
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
+
+if TYPE_CHECKING:
+    from app.adapters.application_pdf import ApplicationRecord
 
 
 class EnrollmentPorts(HasUnitOfWork, HasClock, HasSettings, HasCipher, Protocol):
@@ -504,6 +508,7 @@ async def submit(
 async def application_pdf(
     *, ctx: EnrollmentPorts, principal: Principal, application_id: int, request: RequestContext
 ) -> tuple[bytes, str]:
+    """R-ENR-17 / issue 14: the submitted application as its complete signed record (PDF)."""
     from app.adapters.application_pdf import render_application
 
     async with ctx.uow() as uow:
@@ -513,6 +518,7 @@ async def application_pdf(
                 "The application PDF is available once the application is submitted.", code="enrollment.not_submitted"
             )
         view = await _view(ctx, uow, app)
+        record = await _pdf_record(uow, view, time_zone=ctx.settings.display_time_zone)
         audit.record(
             uow,
             now=ctx.clock.now(),
@@ -524,18 +530,53 @@ async def application_pdf(
             target_id=app.id,
         )
         await uow.commit()
-    pdf = await anyio.to_thread.run_sync(
-        render_application,
-        view.app.record_number or "",
-        view.producer_name,
-        view.product_names,
-        public_sections(view.app.sections),
-        view.app.effective_date,
-        view.app.monthly_premium,
-        view.app.date_submitted,
-        view.app.client_app_id,
-        view.app.payment_status,
-        view.app.state,
-        view.plan_names,
-    )
+    pdf = await anyio.to_thread.run_sync(render_application, record)
     return pdf, f"application-{app.record_number}.pdf"
+
+
+async def _pdf_record(uow: UnitOfWork, view: ApplicationView, *, time_zone: str) -> ApplicationRecord:
+    """What the application PDF shows beyond the application: agency, PCP names, when each section was saved."""
+    from app.adapters.application_pdf import ApplicationRecord
+
+    app = view.app
+    registrations = await uow.state_registrations.for_user(app.producer_id)
+    agency = next((r.company_name for r in registrations if r.agent_unique_id == app.producer_number), None)
+    plans_section = app.sections.get("plans") or {}
+    medical = await uow.applications.plans([plans_section.get("medical_plan_id") or ""])
+    numbers = {c["pcp_number"] for c in plans_section.get("pcp") or []}
+    if plans_section.get("use_same_pcp_number_for_all"):
+        numbers.add(plans_section["use_same_pcp_number_for_all"])
+    pcp_names: dict[str, str] = {}
+    for number in sorted(numbers):
+        found = await uow.servicing.provider_by_number(number)
+        if found:
+            group = found[0]
+            pcp_names[number] = f"{group.medical_group_name} ({group.physician_name})"
+    saved_at = {
+        str((e.details or {}).get("section")): e.occurred_at
+        for e in await uow.audit.for_target(
+            target_type="application", target_id=str(app.id), actions=("enrollment.section_saved",)
+        )
+    }
+    return ApplicationRecord(
+        record_number=app.record_number or "",
+        status=app.status,
+        state=app.state,
+        producer_name=view.producer_name,
+        producer_number=app.producer_number,
+        agency=agency,
+        sections=public_sections(app.sections),
+        effective_date=app.effective_date,
+        monthly_premium=app.monthly_premium,
+        medical_premium=view.premiums[0],
+        dental_premium=view.premiums[1],
+        product_names=view.product_names,
+        submitted_at=app.date_submitted,
+        client_app_id=app.client_app_id,
+        payment_status=app.payment_status,
+        time_zone=time_zone,
+        plan_names=view.plan_names,
+        pcp_applies=any(p.network_type in PCP_NETWORK_TYPES for p in medical.values()),
+        pcp_names=pcp_names,
+        saved_at=saved_at,
+    )
