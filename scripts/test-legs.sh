@@ -12,6 +12,9 @@ PARALLEL=(-n "$WORKERS" --dist load --maxschedchunk 1)
 # Bytecode (and pytest's rewritten test modules) is cached in __pycache__: compiling everything anew costs each
 # worker and each server subprocess seconds.
 unset PYTHONDONTWRITEBYTECODE
+# What a test found wrong with the test machinery itself (tests/conftest.py), printed after the legs.
+export PORTAL_TEST_DIAGNOSTICS="${TMPDIR:-/tmp}/portal-test-diagnostics-$$.txt"
+rm -f "$PORTAL_TEST_DIAGNOSTICS"
 start=$(date +%s)
 
 echo "=================== SQLite leg: unit, API, integration, contract ==================="
@@ -47,6 +50,10 @@ else
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
   pg_rc=0
   pg_s=0
+fi
+if [ -s "$PORTAL_TEST_DIAGNOSTICS" ]; then
+  echo "=================== test machinery diagnostics ==================="
+  cat "$PORTAL_TEST_DIAGNOSTICS"
 fi
 echo "test legs: sqlite exit ${sqlite_rc} (${sqlite_s}s), postgresql exit ${pg_rc} (${pg_s}s), $(( $(date +%s) - start ))s in all"
 [ "$sqlite_rc" -eq 0 ] && [ "$pg_rc" -eq 0 ]

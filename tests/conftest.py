@@ -187,7 +187,11 @@ async def _clear(app_ctx) -> None:  # type: ignore[no-untyped-def]
                 await conn.execute(delete(table))
         except OperationalError as exc:
             if "locked" in str(exc):
-                raise AssertionError(f"the SQLite write lock is held at setup\n{_lock_holders()}") from exc
+                report = f"the SQLite write lock is held at setup\n{_lock_holders()}"
+                # scripts/test-legs.sh prints this file after the legs, where a CI log's tail shows it
+                with open(os.environ.get("PORTAL_TEST_DIAGNOSTICS", os.devnull), "a") as out:
+                    out.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?')}: {report}\n\n")
+                raise AssertionError(report) from exc
             raise
 
 
