@@ -10,6 +10,7 @@ import asyncio
 import gc
 import os
 import sqlite3
+import sys
 import traceback
 import uuid
 import warnings
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import greenlet
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
@@ -161,7 +163,10 @@ _CHECKED_OUT: dict[int, tuple[str, traceback.StackSummary]] = {}
 
 @event.listens_for(Pool, "checkout")
 def _on_checkout(_dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
-    _CHECKED_OUT[id(record)] = (os.environ.get("PYTEST_CURRENT_TEST", "?"), traceback.extract_stack(limit=40))
+    # SQLAlchemy's asyncio layer checks out inside a greenlet: the awaiting coroutines are the parent's frames
+    parent = greenlet.getcurrent().parent
+    frame = parent.gr_frame if parent is not None else sys._getframe()
+    _CHECKED_OUT[id(record)] = (os.environ.get("PYTEST_CURRENT_TEST", "?"), traceback.extract_stack(frame, limit=40))
 
 
 @event.listens_for(Pool, "checkin")
