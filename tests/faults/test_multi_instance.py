@@ -112,7 +112,7 @@ async def test_two_instances_share_sessions_rate_limits_documents_and_the_outbox
             timeout=10,
         )
         problem(r, 429, "rate_limited")
-        assert 50 <= int(r.headers["retry-after"]) <= 60
+        assert 30 <= int(r.headers["retry-after"]) <= 60  # 1 a minute, less what refilled meanwhile
     # another client address still signs in (its own bucket)
     other = httpx.post(
         f"{b.base}/api/v1/auth/token",
