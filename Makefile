@@ -7,7 +7,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help install run test test-sqlite test-postgres check lint typecheck openapi contract postman bench soak clean
+.PHONY: help install run test test-sqlite test-postgres check lint typecheck openapi contract postman bench soak lock clean
 
 help:
 	@echo "make run    - install into .venv, migrate, load demo data on first start, serve on 127.0.0.1:\$${PORT:-8000}"
@@ -18,6 +18,7 @@ help:
 	@echo "make postman - contract/generated/portal.postman_collection.json from openapi/openapi.json (baseUrl, Sign in, bearer auth)"
 	@echo "make bench  - load 10k and 1M-member books into PostgreSQL and measure quality.md's scenarios (~20 min)"
 	@echo "make soak   - memory over a 10-minute run of the mix"
+	@echo "make lock   - regenerate requirements.lock (the Docker image's hashed pins) from pyproject.toml"
 
 $(VENV)/bin/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -85,6 +86,17 @@ bench: $(DEV_STAMP)
 
 soak: $(DEV_STAMP)
 	$(BIN)/python -m bench.run --sizes 10000 --soak 600 $(BENCH_ARGS)
+
+# The Docker image installs from requirements.lock: every runtime dependency of pyproject.toml and the build backend,
+# resolved for Python 3.11 on any platform, pinned with hashes. uv runs from its own tool venv under var/.
+UV_VERSION := 0.13.8
+BUILD_BACKEND := setuptools==84.2.1 wheel==0.48.0
+LOCK_TOOLS := var/lock-tools
+
+lock:
+	@test -x $(LOCK_TOOLS)/bin/uv || { $(PY) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install -q 'uv==$(UV_VERSION)'; }
+	printf '%s\n' $(BUILD_BACKEND) | $(LOCK_TOOLS)/bin/uv pip compile pyproject.toml - --universal \
+		--python-version 3.11 --generate-hashes --custom-compile-command 'make lock' -o requirements.lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache *.egg-info

@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     auth_rate_limit_per_minute: int = 30
     auth_rate_limit_burst: int = 10
     trust_forwarded_for: bool = False
+    # Shared limits across instances (issue 18): with a Redis URL (`redis://host:6379/0`, `rediss://` for TLS) every
+    # instance takes from the same buckets; empty keeps them in memory per process. Redis unreachable: the limited
+    # endpoints answer 503 (fail closed) and /readyz fails.
+    redis_url: str = ""
+    redis_key_prefix: str = "portal:"  # several deployments (or test runs) may share one Redis
+    redis_timeout_seconds: float = Field(1.0, gt=0)
 
     # HTTP hardening (issue 12, finding 9)
     behind_https: bool = False  # sends Strict-Transport-Security (only when TLS ends in front of the service)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from app.adapters.crypto import FieldCipher
 from app.adapters.hashing import PasswordHasher
-from app.adapters.ratelimit import RateLimiter
+from app.adapters.ratelimit import AuthRateLimiter
 from app.clock import Clock
 from app.config import Settings
 from app.db import Database
@@ -33,7 +33,7 @@ class AppContext:
     hasher: PasswordHasher
     tokens: TokenService
     outbox: OutboxDispatcher
-    auth_rate_limiter: RateLimiter
+    auth_rate_limiter: AuthRateLimiter
     # The units of work services open. Default: SQL on `db`; service unit tests pass tests/fakes.FakeUnitOfWork.
     uow_factory: UnitOfWorkFactory | None = None
     reads_factory: UnitOfWorkFactory | None = None

@@ -153,8 +153,9 @@ ProducerOrDelegate = Annotated[Principal, Depends(require_role(Role.producer, Ro
 
 
 async def auth_rate_limit(request: Request, ctx: Ctx) -> None:
-    """Per-client limit on sign-in and recovery endpoints (quality.md "Security")."""
-    ctx.auth_rate_limiter.hit(client_ip(request, ctx))
+    """Per-client limit on sign-in and recovery endpoints (quality.md "Security"); shared through Redis when
+    PORTAL_REDIS_URL is set, and then 503 (fail closed) while Redis does not answer."""
+    await ctx.auth_rate_limiter.take(client_ip(request, ctx))
 
 
 RateLimited = Depends(auth_rate_limit)

@@ -11,7 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from app.adapters.hashing import PasswordHasher
 from app.adapters.notifier import EmailTransport, RecordingSmsGateway, SmsGateway, SmtpTransport
-from app.adapters.ratelimit import RateLimiter
+from app.adapters.ratelimit import make_rate_limiter
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.context import AppContext
@@ -97,8 +97,12 @@ def build_context(
             retry_seconds=settings.outbox_retry_seconds,
             max_attempts=settings.outbox_max_attempts,
         ),
-        auth_rate_limiter=RateLimiter(
-            per_minute=settings.auth_rate_limit_per_minute, burst=settings.auth_rate_limit_burst
+        auth_rate_limiter=make_rate_limiter(
+            redis_url=settings.redis_url or None,
+            per_minute=settings.auth_rate_limit_per_minute,
+            burst=settings.auth_rate_limit_burst,
+            key_prefix=settings.redis_key_prefix,
+            timeout_seconds=settings.redis_timeout_seconds,
         ),
     )
 
@@ -156,6 +160,7 @@ def create_app(
             for job in jobs:
                 await job.stop()
             await ctx.outbox.stop()
+            await ctx.auth_rate_limiter.aclose()
             ctx.hasher.shutdown()
             await ctx.db.dispose()
 

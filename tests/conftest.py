@@ -39,6 +39,9 @@ from app.repositories.uow import SqlUnitOfWork
 
 BACKEND = os.environ.get("PORTAL_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# A port nothing listens on: the "Redis is down" URL of the fail-closed tests.
+UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
 START = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 TEST_ARGON2_MEMORY_KIB = 64
 
@@ -132,6 +135,41 @@ def mail(smtp_server: tuple[MailSink, int]) -> MailSink:
     sink.messages.clear()
     sink.fail_next = 0
     return sink
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The local Redis of the shared-rate-limit tests (issue 18). In CI it must answer; on a developer's machine
+    without one those tests are skipped with a notice."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            raise RuntimeError(f"CI needs Redis at {REDIS_URL}: {exc}") from exc
+        pytest.skip(f"no Redis answers at {REDIS_URL} (PORTAL_TEST_REDIS_URL): {exc}")
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own, so parallel tests (and runs) never share a bucket; its keys are removed
+    afterwards."""
+    import redis
+
+    prefix = f"portal-test:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture

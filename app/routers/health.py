@@ -8,6 +8,7 @@ import hmac
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from app.context import AppContext
 from app.deps import PHI_FREE, Ctx
 from app.domain.errors import AuthenticationFailed, ServiceUnavailable
 from app.errors import error_responses
@@ -24,15 +25,40 @@ async def healthz() -> Health:
 
 
 @router.get(
-    "/readyz", operation_id="readyz", summary="Ready to serve (database reachable)", responses=error_responses(503)
+    "/readyz",
+    operation_id="readyz",
+    summary="Ready to serve (database and, when configured, Redis reachable)",
+    responses=error_responses(503),
 )
 async def readyz(ctx: Ctx) -> Health:
-    """Readiness: the database answers a trivial query within the timeout."""
+    """Readiness: the database answers a trivial query within the timeout, and so does Redis when the rate limits
+    are shared through it (without it sign-in and recovery fail closed). A 503 names each check and why it failed
+    in `checks`."""
+    database, redis = await asyncio.gather(_database_check(ctx), _redis_check(ctx))
+    if database or redis:
+        parts = ["The database is not reachable."] if database else []
+        if redis:
+            parts.append(
+                f"Redis (shared rate limits: sign-in and recovery are refused without it) does not answer: {redis}"
+            )
+        checks = {"database": database or "ok"}
+        if ctx.settings.redis_url:
+            checks["redis"] = redis or "ok"
+        raise ServiceUnavailable(" ".join(parts), extra={"checks": checks})
+    return Health(status="ready", database="ok", redis="ok" if ctx.settings.redis_url else None)
+
+
+async def _database_check(ctx: AppContext) -> str | None:
     try:
         await asyncio.wait_for(ctx.db.ping(), timeout=ctx.settings.db_timeout_seconds)
     except Exception as exc:
-        raise ServiceUnavailable("The database is not reachable.") from exc
-    return Health(status="ready", database="ok")
+        # The driver's message can name hosts and users; the kind of failure is enough here.
+        return "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
+    return None
+
+
+async def _redis_check(ctx: AppContext) -> str | None:
+    return await ctx.auth_rate_limiter.check()
 
 
 @router.get(

@@ -59,12 +59,20 @@ class PortalServer:
         self.env.pop("PORTAL_TEST_DATABASE", None)
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 60) -> PortalServer:
+    def start(self, timeout: float = 60, *args: str) -> PortalServer:
         """Migrate, load the demo sign-ins on first start, serve; returns once /readyz answers 200."""
+        return self.launch(*args).wait_ready(timeout)
+
+    def launch(self, *args: str) -> PortalServer:
+        """Start `portal serve ARGS` without waiting (start several side by side, then `wait_ready` each)."""
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [str(BIN / "portal"), "serve"], env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+                [str(BIN / "portal"), "serve", *args], env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
             )
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> PortalServer:
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
