@@ -258,6 +258,11 @@ def cmd_openapi_export(args: argparse.Namespace) -> int:
     else:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"wrote {args.output}", file=sys.stderr)
+        from app.error_codes import catalog_markdown
+
+        errors_page = Path(args.output).resolve().parent.parent / "docs" / "errors.md"
+        errors_page.write_text(catalog_markdown(), encoding="utf-8")
+        print(f"wrote {errors_page}", file=sys.stderr)
     return 0
 
 

@@ -14,6 +14,7 @@ it, so the browser logs one CSP error on /redoc and the logo is hidden; nothing 
 from __future__ import annotations
 
 import secrets
+from html import escape
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
 
 from app.deps import PHI_FREE
+from app.error_codes import catalog_rows
 
 # The versions inside the pinned `fastapi-offline==1.7.7` (tests/api/test_docs.py reads them from the bundles,
 # so a package upgrade that changes them fails until these and the README are updated).
@@ -100,6 +102,23 @@ def install_docs(app: FastAPI, *, swagger_ui_parameters: dict[str, Any]) -> None
     async def swagger_ui_oauth2_redirect() -> HTMLResponse:
         nonce = secrets.token_urlsafe(18)
         return _with_nonce(get_swagger_ui_oauth2_redirect_html(), content_security_policy(nonce), nonce)
+
+    @app.get("/docs/errors", include_in_schema=False, dependencies=[PHI_FREE])
+    async def error_catalog() -> HTMLResponse:
+        """The error catalog (app/error_codes.py) as a page: every `code` with its status and meaning."""
+        rows = "".join(
+            f"<tr><td><code>{escape(code)}</code></td><td>{escape(statuses)}</td><td>{escape(meaning)}</td></tr>"
+            for code, statuses, meaning in catalog_rows()
+        )
+        page = (
+            f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(app.title)} - error codes</title>"
+            f"</head><body><h1>Error codes</h1><p>Every problem document carries one of these <code>code</code>s "
+            f"(and each entry of its <code>errors</code> array one of them too). The meaning is the API's own message; "
+            f"&hellip; stands for the value or object it names.</p><table><thead><tr><th>code</th><th>status</th>"
+            f"<th>meaning</th></tr></thead><tbody>{rows}</tbody></table></body></html>"
+        )
+        csp = "; ".join(("style-src 'self'", *_CSP_COMMON))
+        return HTMLResponse(page, headers={"Content-Security-Policy": csp, "Referrer-Policy": "no-referrer"})
 
     @app.get("/redoc", include_in_schema=False, dependencies=[PHI_FREE])
     async def redoc(request: Request) -> HTMLResponse:

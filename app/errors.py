@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,6 +31,7 @@ from app.domain.errors import (
     UnsupportedContentType,
     ValidationFailed,
 )
+from app.error_codes import FALLBACK_FIELD_CODE, REQUEST_FIELD_CODES
 from app.logsafe import exception_fields
 
 log = logging.getLogger("portal.errors")
@@ -163,6 +166,35 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_DIGITS = re.compile(r"^\^\\d\{(\d+)(?:,(\d+))?\}\$$")
+
+
+def request_field_error(error: Mapping[str, Any]) -> dict[str, str]:
+    """One of pydantic's errors as the API's field error: a code of the catalog's vocabulary and a message a person
+    can act on (never the library's wording, such as "String should match pattern '^\\d{5,12}$'")."""
+    kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
+    code, message = REQUEST_FIELD_CODES.get(kind, FALLBACK_FIELD_CODE)
+    if kind in ("value_error", "assertion_error"):  # our own validators' messages are written for people
+        message = str(error.get("msg", message)).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    elif kind == "string_pattern_mismatch" and (digits := _DIGITS.match(str(ctx.get("pattern", "")))):
+        low, high = digits.groups()
+        message = f"Enter {low} digits." if high is None else f"Enter {low} to {high} digits."
+    elif kind in ("enum", "literal_error") and "expected" in ctx:
+        message = f"Choose one of: {ctx['expected']}."
+    elif kind == "string_too_short" and "min_length" in ctx:
+        message = f"Enter at least {ctx['min_length']} character{'s' if ctx['min_length'] != 1 else ''}."
+    elif kind == "string_too_long" and "max_length" in ctx:
+        message = f"Enter at most {ctx['max_length']} characters."
+    elif kind in ("too_short", "too_long") and ("min_length" in ctx or "max_length" in ctx):
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        message = f"Send {'at least' if kind == 'too_short' else 'at most'} {bound} item{'s' if bound != 1 else ''}."
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(ctx.values()), None)
+        words = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than"}
+        message = f"Enter a value {words.get(kind, 'at most')} {bound}." if bound is not None else message
+    return {"code": code, "message": message}
+
+
 def field_path(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
@@ -177,14 +209,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             request, status=400, code="malformed_json", detail="The request body is not valid JSON."
         )
-    errors = []
-    for e in raw:
-        msg = str(e.get("msg", "Invalid value"))
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        errors.append(
-            {"field": field_path(tuple(e.get("loc", ()))), "code": str(e.get("type", "invalid")), "message": msg}
-        )
+    errors = [{"field": field_path(tuple(e.get("loc", ()))), **request_field_error(e)} for e in raw]
     detail = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} fields are missing or invalid."
     if len(errors) == 1 and errors[0]["field"] not in ("body", ""):
         detail = f"{errors[0]['field']}: {errors[0]['message']}"

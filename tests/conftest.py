@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import sqlite3
 import sys
@@ -33,6 +34,7 @@ from app.cli import db_upgrade
 from app.clock import FrozenClock
 from app.config import Settings
 from app.demo.seed import seed_demo
+from app.error_codes import CATALOG
 from app.main import create_app
 from app.repositories.orm import Base
 from app.repositories.uow import SqlUnitOfWork
@@ -320,10 +322,23 @@ async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator:  # type:
                 _APPS.popitem(last=False)
 
 
+async def check_problem_codes(response: httpx.Response) -> None:
+    """Every problem an API test receives carries codes of the error catalog (app/error_codes.py, issue 16): codes
+    made at run time are checked here, the literal ones also by tests/contract/test_error_catalog.py."""
+    if not response.headers.get("content-type", "").startswith("application/problem+json"):
+        return
+    body = json.loads(await response.aread())
+    codes = [body.get("code")] + [e.get("code") for e in body.get("errors") or []]
+    unknown = [c for c in codes if c not in CATALOG]
+    assert not unknown, f"problem code(s) {unknown} are not in app/error_codes.py CATALOG: {body}"
+
+
 @pytest.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks={"response": [check_problem_codes]}
+    ) as c:
         yield c
 
 

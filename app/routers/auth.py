@@ -63,7 +63,7 @@ def token_error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def _grant_fields(grant: str, given: dict[str, str | None], required: tuple[str, ...]) -> None:
     """Each grant's own parameters: the required ones present, the other grant's refused (not ignored)."""
-    errors = [FieldError(name, "missing", "Field required") for name in required if given[name] is None]
+    errors = [FieldError(name, "required", "This field is required.") for name in required if given[name] is None]
     errors += [
         FieldError(name, "not_allowed", f"{name} is not a parameter of grant_type={grant}.")
         for name, value in given.items()

@@ -229,8 +229,8 @@ async def test_token_errors_keep_status_and_code_and_add_the_oauth_error(client,
         assert body["error"] == error, (data, body)
         assert body["error_description"] == body["detail"]
     missing = assert_problem(await client.post(TOKEN, data={"username": "demoagent"}), 422)
-    assert missing["errors"] == [{"field": "password", "code": "missing", "message": "Field required"}]
-    assert missing["detail"] == "password: Field required"
+    assert missing["errors"] == [{"field": "password", "code": "required", "message": "This field is required."}]
+    assert missing["detail"] == "password: This field is required."
     unsupported = assert_problem(await client.post(TOKEN, data={"grant_type": "authorization_code"}), 422)
     assert [e["field"] for e in unsupported["errors"]] == ["grant_type"]
 
