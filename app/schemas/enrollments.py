@@ -207,9 +207,7 @@ class ApplicationRead(BaseModel):
     expires_at: datetime | None
     sections: dict[str, Any]
     premiums: PremiumsRead
-    decision: CarrierDecisionRead | None = Field(
-        default=None, description="The carrier's decision; null while it is not decided"
-    )
+    decision: CarrierDecisionRead | None = Field(description="The carrier's decision; null while it is not decided")
 
 
 class ApplicationListRow(BaseModel):
@@ -227,7 +225,7 @@ class ApplicationListRow(BaseModel):
     last_modified: datetime
     failure_reason: str | None
     payment_status: str | None
-    decision: str | None = Field(default=None, description="The carrier's decision: approved, declined or null")
+    decision: str | None = Field(description="The carrier's decision: approved, declined or null")
 
 
 class EffectiveDateRead(BaseModel):
