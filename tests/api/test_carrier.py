@@ -127,8 +127,9 @@ async def book_counts(app: Any, account_number: str) -> tuple[int, int, int, int
     return len(ids), int(policies or 0), int(members or 0), int(covered or 0)
 
 
+@pytest.mark.parametrize("decided_by", ["carrier_staff", "simulated_back_office"])
 async def test_issue_14_walk_quote_to_approved_client_with_report_row_and_temporary_id_card(
-    client, producer, admin, app
+    client, producer, admin, app, clock, decided_by
 ) -> None:
     app_id = await from_quote(client, producer)
     submitted = await submit(client, producer, app_id)
@@ -145,11 +146,15 @@ async def test_issue_14_walk_quote_to_approved_client_with_report_row_and_tempor
         "carrier.awaiting_payment",
     )
     assert waiting["payment_status"] == "Pending" and "binder payment" in waiting["detail"]
+    clock.advance(seconds=app.state.ctx.settings.carrier_review_seconds + 60)
+    assert await decide_due(ctx=app.state.ctx) == 0  # the back office waits for the binder payment too
     await pay(client, producer, app_id)
 
+    if decided_by == "simulated_back_office":
+        assert await decide_due(ctx=app.state.ctx) == 1
     approved = await client.post(decision_url(app_id), headers=admin, json={"decision": "approve", "reason": None})
     assert approved.status_code == 200, approved.text
-    body = approved.json()
+    body = approved.json()  # by hand, or (after the job) the same decision answered again
     account_number = body["account_number"]
     assert body["decision"] == "approved" and body["status"] == "submitted" and body["e_app_number"] == e_app
     assert body["effective_date"] == "2027-01-01" and len(body["policy_ids"]) == 2 and account_number.isdigit()
@@ -210,8 +215,9 @@ async def test_issue_14_walk_quote_to_approved_client_with_report_row_and_tempor
             .scalars()
             .all()
         )
+        actor = "admin" if decided_by == "carrier_staff" else "carrier-back-office"
         assert [(e.actor_username, e.target_id, e.details["account_number"]) for e in events] == [
-            ("admin", str(app_id), account_number)
+            (actor, str(app_id), account_number)
         ]
 
     # a report row: coverage effective in January 2027, paid (not in initial payment not received)
