@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     display_time_zone: str = "America/Chicago"
     # The simulated back office (enrollment gateway, payment processor) answers after this long (fault tests)
     gateway_delay_seconds: float = 0.0
+    # Carrier processing (issue 14), demo mode: the simulated back office decides a submitted and paid application
+    # this long after its submission; a job looks for such applications every `carrier_poll_seconds` (0: never,
+    # carrier staff decide by hand at POST /admin/applications/{id}/decision).
+    carrier_review_seconds: float = 5.0
+    carrier_poll_seconds: float = 2.0
     # An Idempotency-Key request unfinished after this long died with its process; a retry may then run it
     idempotency_claim_seconds: float = 60.0
 

@@ -92,6 +92,7 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
         admin,
         audit,
         auth,
+        carrier,
         delegates,
         documents,
         e_questions,
@@ -114,6 +115,7 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
         admin.AdminPorts,
         audit.AuditPorts,
         auth.AuthPorts,
+        carrier.CarrierPorts,
         delegates.DelegatePorts,
         documents.DocumentPorts,
         e_questions.EQuestionPorts,
@@ -128,4 +130,4 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
         reports.ReportPorts,
         sessions.SessionPorts,
     ]:
-        return (ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx)
+        return (ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx)

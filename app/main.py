@@ -40,6 +40,7 @@ from app.routers import (
     servicing,
 )
 from app.security import TokenService
+from app.services.carrier import decide_due
 from app.services.members import apply_due_contact_changes
 
 # Bodies larger than this are refused with 413 before they are read. Document uploads are exempt here and
@@ -152,6 +153,8 @@ def create_app(
         jobs = [
             Periodic("contact-changes", settings.background_job_seconds, lambda: apply_due_contact_changes(ctx=ctx))
         ]
+        if settings.is_demo and settings.carrier_poll_seconds > 0:  # issue 14: the simulated back office decides
+            jobs.append(Periodic("carrier-decisions", settings.carrier_poll_seconds, lambda: decide_due(ctx=ctx)))
         for job in jobs:
             job.start()
         try:

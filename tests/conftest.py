@@ -193,6 +193,9 @@ def settings(database_url: str, smtp_server: tuple[MailSink, int]) -> Settings:
         # the production parameters are asserted where they matter (tests/unit/test_infrastructure.py).
         argon2_memory_kib=TEST_ARGON2_MEMORY_KIB,
         argon2_time_cost=1,
+        # The simulated carrier decides only when a test runs its job (app.services.carrier.decide_due) with the clock
+        # moved on: no background pass changes an application under a test.
+        carrier_poll_seconds=0,
     )
 
 

@@ -39,6 +39,7 @@ from app.db import make_database
 from app.domain.payments import LIVE_STATUSES, SUCCESSFUL, LivePaymentRefused
 from app.outbox import OutboxDispatcher
 from app.repositories.audit import AuditRepository
+from app.repositories.carrier import CarrierRepository
 from app.repositories.delegates import (
     DelegateRepository,
     EmailVerificationRepository,
@@ -242,6 +243,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.servicing = FakeServicingRepository(self)
         self.applications = FakeApplicationRepository(self)
         self.payments = FakePaymentRepository(self)
+        self.carrier = FakeCarrierRepository(self)
         self.quotes = FakeQuoteRepository(self)
         self.documents = FakeDocumentRepository(self)
         self.e_questions = FakeEQuestionRepository(self)
@@ -776,6 +778,69 @@ class FakePaymentRepository(FakeRepository, PaymentRepository):
         self.uow.add(payment)
         self.uow._flush()
         return payment
+
+
+class FakeCarrierRepository(FakeRepository, CarrierRepository):
+    model = Application
+
+    async def application_for_decision(self, application_id: int) -> Application | None:
+        return self.uow.first(Application, lambda a: a.id == application_id)
+
+    async def due_for_decision(
+        self, *, submitted_before: datetime, payment_statuses: Sequence[str], limit: int = 100
+    ) -> list[int]:
+        rows = self.uow.all(
+            Application,
+            lambda a: (
+                a.status == "submitted"
+                and a.decision is None
+                and a.payment_status in payment_statuses
+                and a.date_submitted is not None
+                and a.date_submitted <= submitted_before
+            ),
+        )
+        return [a.id for a in sorted(rows, key=lambda a: (a.date_submitted, a.id))][:limit]
+
+    async def account_in_book(self, producer_id: int, account_number: str) -> Account | None:
+        return self.uow.first(Account, lambda a: a.account_number == account_number and a.producer_id == producer_id)
+
+    async def members_of(self, account_id: int) -> list[Member]:
+        return sorted(self.uow.all(Member, lambda m: m.account_id == account_id), key=lambda m: m.suffix)
+
+    async def medical_groups_in_network(self, numbers: Sequence[str], network_code: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for g in self.uow.all(MedicalGroup, lambda g: g.medical_group_number in numbers or g.pcp_number in numbers):
+            if self.uow.first(
+                MedicalGroupNetwork, lambda n, gid=g.id: n.medical_group_id == gid and n.network_code == network_code
+            ):
+                for n in (g.medical_group_number, g.pcp_number):
+                    if n in numbers:
+                        out.setdefault(n, g.id)
+        return out
+
+    async def auto_assigned_group(self, network_code: str) -> int | None:
+        groups = [
+            g
+            for g in self.uow.all(MedicalGroup, lambda g: g.accepting_new_patients)
+            if self.uow.first(
+                MedicalGroupNetwork, lambda n, gid=g.id: n.medical_group_id == gid and n.network_code == network_code
+            )
+        ]
+        groups.sort(key=lambda g: g.medical_group_number)
+        return groups[0].id if groups else None
+
+    def add_row(self, row: Any) -> None:
+        self.uow.add(row)
+
+    async def policies_of_application(self, application_id: int) -> list[Policy]:
+        return self.uow.all(Policy, lambda p: p.application_id == application_id)
+
+    async def binder_paid(self, application_id: int, *, paid_to: date) -> None:
+        for p in self.uow.current(
+            Policy, lambda p: p.application_id == application_id and not p.initial_payment_received
+        ):
+            p.initial_payment_received, p.paid_to_date = True, paid_to
+            self.uow.wrote(p)
 
 
 class FakeIdempotencyRepository(FakeRepository, IdempotencyRepository):

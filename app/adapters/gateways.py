@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
@@ -36,6 +37,43 @@ class SimulatedEnrollmentGateway:
         if has_active_coverage:
             return SubmissionOutcome(False, "The applicant already has active coverage with us for the same period.")
         return SubmissionOutcome(True)
+
+
+@dataclass(frozen=True)
+class CarrierDecision:
+    """The back office's answer on a submitted application (issue 14)."""
+
+    approved: bool
+    reason: str | None = None
+
+
+class CarrierBackOffice(Protocol):
+    """The carrier's back office: it reviews a submitted (and paid) application and approves or declines it."""
+
+    def due_before(self, now: datetime) -> datetime:
+        """Applications submitted before this instant have been reviewed (the review takes this long)."""
+        ...
+
+    async def decide(self, *, record_number: str, applicant_last_name: str | None) -> CarrierDecision: ...
+
+
+DECLINING_LAST_NAME = "decline"  # the simulated back office's well-known test applicant (like the test cards)
+
+
+class SimulatedCarrierBackOffice:
+    """Approves every application `review_seconds` after its submission, except the well-known test applicant
+    whose last name is "Decline" (PORTAL_CARRIER_REVIEW_SECONDS)."""
+
+    def __init__(self, review_seconds: float = 5.0) -> None:
+        self.review_seconds = review_seconds
+
+    def due_before(self, now: datetime) -> datetime:
+        return now - timedelta(seconds=self.review_seconds)
+
+    async def decide(self, *, record_number: str, applicant_last_name: str | None) -> CarrierDecision:
+        if (applicant_last_name or "").strip().lower() == DECLINING_LAST_NAME:
+            return CarrierDecision(False, "The applicant did not meet the carrier's underwriting guidelines.")
+        return CarrierDecision(True)
 
 
 @dataclass(frozen=True)

@@ -266,8 +266,8 @@ E_APP_NOT_IN_BOOK = "E-app number {} is not one of your applications or policies
 
 def e_app_references(e_app_number: str) -> tuple[str, str]:
     """What an e-app number names, as member search reads it (R-MEM-3): a policy's e-app number, or the record
-    number of an application started in the portal ("A-" and the number, R-ENR-15)."""
-    return e_app_number, f"A-{e_app_number}"
+    number of an application started in the portal (the same digits since issue 14, R-ENR-15)."""
+    return e_app_number, e_app_number
 
 
 def check_references_in_book(sub: Submission, *, account_in_book: bool, e_app_in_book: bool) -> None:

@@ -385,8 +385,9 @@ def _d(value: Any) -> date:
 
 
 def record_number(application_id: int) -> str:
-    """R-ENR-15: "A-0001" style."""
-    return f"A-{application_id:04d}"
+    """R-ENR-15 record number, which is the application's e-app number (issue 14: one digit format for
+    applications and policies, so member search's e-app number filter finds both)."""
+    return f"{application_id:010d}"
 
 
 def client_app_id(application_id: int) -> str:
@@ -420,6 +421,9 @@ class Lifecycle:
     date_submitted: datetime | None = None
     client_app_id: str | None = None
     payment_status: str | None = None
+    decision: str | None = None  # issue 14: the carrier's decision, approved | declined
+    decided_at: datetime | None = None
+    decision_reason: str | None = None
 
     # --- reading and writing the stored application -----------------------------------------------------------
 
@@ -482,7 +486,11 @@ class Lifecycle:
 
     def section_saved(self, now: datetime, *, expiry_days: int) -> Lifecycle:
         """R-ENR-1: a saved section is a change; R-ENR-15: it reopens a failed application (incomplete again)."""
-        current = replace(self, status=INCOMPLETE, failure_reason=None) if self.status == FAILED else self
+        current = (
+            replace(self, status=INCOMPLETE, failure_reason=None, decision=None, decided_at=None, decision_reason=None)
+            if self.status == FAILED
+            else self
+        )
         return current.changed(now, expiry_days=expiry_days)
 
     # --- submission (R-ENR-15) ------------------------------------------------------------------------------------
@@ -526,3 +534,43 @@ class Lifecycle:
     def paid(self, payment_status: str) -> Lifecycle:
         """R-PAY-4: the application shows the status of its latest payment."""
         return replace(self, payment_status=payment_status)
+
+    # --- the carrier's decision (issue 14) ------------------------------------------------------------------------
+
+    def check_decidable(self, decision: str, record_number: str | None) -> bool:
+        """Decisions are idempotent: True when the application already has this decision (answer it again); a
+        different decision after one is a conflict, and only a submitted application is decided."""
+        if self.decision == decision:
+            return True
+        if self.decision is not None:
+            raise Conflict(
+                f"Application {record_number} was already {self.decision} by the carrier; it cannot be {decision} now.",
+                code="carrier.already_decided",
+                extra={"decision": self.decision},
+            )
+        if self.status != SUBMITTED:
+            raise Conflict(
+                f"Application {record_number} is {self.status}, not submitted: the carrier decides submitted "
+                "applications only.",
+                code="carrier.not_submitted",
+            )
+        return False
+
+    def approved(self, now: datetime, *, note: str | None) -> Lifecycle:
+        """Approved: the application stays submitted (its policies are in the book now)."""
+        return replace(self, decision="approved", decided_at=now, decision_reason=note, version=self.version + 1)
+
+    def declined(self, now: datetime, *, reason: str, expiry_days: int) -> Lifecycle:
+        """Declined: listed as failed with the carrier's reason (R-ENR-15); like a failed submission it can be
+        reopened, and the 90 days start again (R-ENR-16)."""
+        return replace(
+            self,
+            status=FAILED,
+            failure_reason=f"Declined by the carrier: {reason}"[:300],
+            decision="declined",
+            decided_at=now,
+            decision_reason=reason,
+            version=self.version + 1,
+            updated_at=now,
+            expires_at=expires_at(now, expiry_days),
+        )

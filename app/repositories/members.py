@@ -128,8 +128,8 @@ def search_binds(producer_id: int, q: MemberQuery, *, limit: int, offset: int) -
     if q.first_name_prefix:
         b["first_lo"], b["first_hi"] = q.first_name_prefix, prefix_upper_bound(q.first_name_prefix)
         b["first_like"] = prefix_pattern(q.first_name_prefix)
-    if q.e_app_number:
-        b["app_record_number"] = f"A-{q.e_app_number}"
+    if q.e_app_number:  # issue 14: an application's record number is its e-app number (one digit format)
+        b["app_record_number"] = q.e_app_number
     f = q.filters
     if f.status is not None:
         b["f_status"] = f.status.lower()
@@ -178,8 +178,9 @@ def _criteria(names: frozenset[str], policies_match: bool) -> list[ColumnElement
 
 
 def _application_criteria(names: frozenset[str]) -> list[ColumnElement[bool]]:
-    """R-ENR-15: submitted applications answer searches by the applicant."""
-    where: list[ColumnElement[bool]] = [ap.c.status == "submitted"]
+    """R-ENR-15: submitted applications answer searches by the applicant, until the carrier approves them (issue 14:
+    their policies answer then, with the same e-app number)."""
+    where: list[ColumnElement[bool]] = [ap.c.status == "submitted", ap.c.decision.is_(None)]
     if "last_lo" in names:
         where.append(
             and_(

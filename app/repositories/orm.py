@@ -474,6 +474,8 @@ class Policy(Base):
     initial_payment_received: Mapped[bool] = mapped_column(Boolean, default=True)
     member_count: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The portal application an approval wrote this policy from (issue 14); None for the carrier's own book.
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="SET NULL"), index=True)
 
     __table_args__ = (
         Index("ix_policies_producer_account", "producer_id", "account_id"),
@@ -798,6 +800,12 @@ class Application(Base):
     product_name: Mapped[str | None] = mapped_column(String(300))
     coverage: Mapped[str | None] = mapped_column(String(8))
     member_count: Mapped[int | None] = mapped_column(Integer)
+    # The carrier's decision (issue 14): approved (written into the book: the account below, its policies carry
+    # application_id) or declined (failed, with the reason).
+    decision: Mapped[str | None] = mapped_column(String(8))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(300))
+    account_number: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.repositories.audit import AuditRepository
+from app.repositories.carrier import CarrierRepository
 from app.repositories.delegates import (
     DelegateRepository,
     EmailVerificationRepository,
@@ -72,6 +73,7 @@ class UnitOfWork(ABC):
     servicing: ServicingRepository
     applications: ApplicationRepository
     payments: PaymentRepository
+    carrier: CarrierRepository
     quotes: QuoteRepository
     documents: DocumentRepository
     e_questions: EQuestionRepository
@@ -141,6 +143,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.servicing = ServicingRepository(session)
         self.applications = ApplicationRepository(session)
         self.payments = PaymentRepository(session)
+        self.carrier = CarrierRepository(session)
         self.quotes = QuoteRepository(session)
         self.documents = DocumentRepository(session)
         self.e_questions = EQuestionRepository(session)

@@ -21,7 +21,9 @@ from app.schemas.admin import (
     UserSummary,
 )
 from app.schemas.common import Page
+from app.schemas.enrollments import ApplicationDecisionCreate, ApplicationDecisionRead
 from app.services import admin as admin_service
+from app.services import carrier as carrier_service
 from app.services.admin import RegistrationView
 
 router = APIRouter(
@@ -182,3 +184,34 @@ async def list_audit_events(
         page_size=paging.page_size,
     )
     return paging.of([AuditEventRead.model_validate(e) for e in rows], total)
+
+
+@router.post(
+    "/applications/{application_id}/decision",
+    operation_id="adminDecideApplication",
+    summary="Approve or decline an application (carrier)",
+    responses=error_responses(404, 409),
+)
+async def decide_application(
+    ctx: Ctx, req: ReqCtx, admin: CurrentAdmin, application_id: Id, body: ApplicationDecisionCreate
+) -> ApplicationDecisionRead:
+    """Issue 14: carrier staff decide a submitted, paid application. Approval writes the account, its policies,
+    members and PCP assignments into the producer's book; a decline lists the application as failed with the reason.
+    The same decision again answers the first one; the opposite decision after it is a 409."""
+    view = await carrier_service.decide(
+        ctx=ctx, admin=admin, application_id=application_id, decision=body.decision, reason=body.reason, request=req
+    )
+    a = view.app
+    assert a.decision is not None and a.decided_at is not None
+    return ApplicationDecisionRead(
+        application_id=a.id,
+        record_number=a.record_number or "",
+        e_app_number=a.record_number or "",
+        status=a.status,
+        decision=a.decision,  # type: ignore[arg-type]
+        decided_at=a.decided_at,
+        reason=a.decision_reason,
+        account_number=a.account_number,
+        policy_ids=[str(p) for p in view.policy_ids],
+        effective_date=a.effective_date,
+    )

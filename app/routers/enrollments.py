@@ -21,6 +21,7 @@ from app.schemas.enrollments import (
     ApplicationCreate,
     ApplicationListRow,
     ApplicationRead,
+    CarrierDecisionRead,
     EffectiveDateRead,
     PaymentCreate,
     PaymentRead,
@@ -55,6 +56,20 @@ PDF = "application/pdf"
 Section = Annotated[str, Path(pattern="^(general|applicant|household|plans|other-coverage|signatures)$")]
 
 
+def carrier_decision(a: Any, policy_ids: list[int]) -> CarrierDecisionRead | None:
+    """Issue 14: the carrier's decision as the application shows it (null while undecided)."""
+    if a.decision is None or a.decided_at is None:
+        return None
+    return CarrierDecisionRead(
+        decision=a.decision,
+        decided_at=a.decided_at,
+        reason=a.decision_reason,
+        account_number=a.account_number,
+        policy_ids=[str(p) for p in policy_ids],
+        effective_date=a.effective_date,
+    )
+
+
 def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
     a = view.app
     medical, dental = view.premiums
@@ -62,6 +77,7 @@ def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
     return ApplicationRead(
         id=a.id,
         record_number=a.record_number or "",
+        e_app_number=a.record_number or "",
         status=a.status,
         version=a.version,
         state=a.state,
@@ -81,6 +97,7 @@ def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
         expires_at=None if a.status == "submitted" else a.expires_at,
         sections=enrollment_service.public_sections(a.sections),
         premiums=PremiumsRead(medical_premium=medical, dental_premium=dental, total_monthly_premium=total),
+        decision=carrier_decision(a, view.policy_ids),
     )
 
 
@@ -217,6 +234,7 @@ async def list_applications(
             last_modified=v.app.updated_at,
             failure_reason=v.app.failure_reason,
             payment_status=v.app.payment_status,
+            decision=v.app.decision,
         )
         for v in views
     ]

@@ -180,11 +180,25 @@ class PremiumsRead(BaseModel):
     total_monthly_premium: Decimal | None
 
 
+class CarrierDecisionRead(BaseModel):
+    """Issue 14: the carrier's decision on a submitted application, and what an approval wrote into the book."""
+
+    decision: Literal["approved", "declined"]
+    decided_at: datetime
+    reason: str | None = Field(description="Why it was declined (an approval may carry a note)")
+    account_number: str | None = Field(description="The client account the approval created or extended")
+    policy_ids: list[str] = Field(description="The policies the approval wrote (medical first, then dental)")
+    effective_date: date | None
+
+
 class ApplicationRead(BaseModel):
     """R-ENR-17: application details (SSNs are never returned whole)."""
 
     id: int
     record_number: str
+    e_app_number: str = Field(
+        description="The e-app number member search, documents and the policies use (the record number, digits)"
+    )
     status: str = Field(description="incomplete, submitted or failed")
     version: int
     state: str | None
@@ -204,6 +218,7 @@ class ApplicationRead(BaseModel):
     expires_at: datetime | None
     sections: dict[str, Any]
     premiums: PremiumsRead
+    decision: CarrierDecisionRead | None = Field(description="The carrier's decision; null while it is not decided")
 
 
 class ApplicationListRow(BaseModel):
@@ -221,6 +236,7 @@ class ApplicationListRow(BaseModel):
     last_modified: datetime
     failure_reason: str | None
     payment_status: str | None
+    decision: str | None = Field(description="The carrier's decision: approved, declined or null")
 
 
 class EffectiveDateRead(BaseModel):
@@ -277,3 +293,17 @@ class PaymentRead(BaseModel):
     decline_reason: str | None
     created_at: datetime
     submitted_at: datetime | None
+
+
+class ApplicationDecisionCreate(StrictModel):
+    """Issue 14: carrier staff approve or decline a submitted, paid application."""
+
+    decision: Literal["approve", "decline"]
+    reason: Annotated[str | None, Field(default=None, max_length=300, description="Required to decline")] = None
+
+
+class ApplicationDecisionRead(CarrierDecisionRead):
+    application_id: int
+    record_number: str
+    e_app_number: str
+    status: str = Field(description="The application's status: submitted (approved) or failed (declined)")

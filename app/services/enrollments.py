@@ -306,6 +306,7 @@ class ApplicationView:
     product_names: list[str]
     premiums: tuple[Decimal | None, Decimal | None]
     plan_names: dict[str, str] = field(default_factory=dict)  # plan id -> plan name, for the PDF's plans section
+    policy_ids: list[int] = field(default_factory=list)  # issue 14: the policies the carrier's approval wrote
 
 
 async def _view(ctx: EnrollmentPorts, uow: UnitOfWork, app: Application) -> ApplicationView:
@@ -315,12 +316,14 @@ async def _view(ctx: EnrollmentPorts, uow: UnitOfWork, app: Application) -> Appl
         [p for p in (plans_section.get("medical_plan_id"), plans_section.get("dental_plan_id")) if p]
     )
     medical, dental = await _premiums(ctx, uow, app, app.sections)
+    approved = app.decision == "approved"
     return ApplicationView(
         app,
         f"{producer.first_name} {producer.last_name}" if producer else "",
         [p.name for p in plans.values()],
         (medical, dental),
         {p.plan_id: p.name for p in plans.values()},
+        [p.id for p in await uow.carrier.policies_of_application(app.id)] if approved else [],
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from app.adapters.gateways import SimulatedPaymentProcessor, aba_routing_ok, luhn_ok
 from app.domain.accounts import Principal
+from app.domain.carrier import APPROVED, paid_to_after_binder
 from app.domain.enrollments import Lifecycle
 from app.domain.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
 from app.domain.payments import (
@@ -211,6 +212,9 @@ async def submit_payment(
         payment.decline_reason = outcome.reason
         payment.submitted_at = now
         Lifecycle.of(app).paid(payment.status).apply_to(app)  # R-PAY-4
+        if outcome.approved and app.decision == APPROVED and app.effective_date is not None:
+            # Issue 14: an approved application's policies are in the book: their initial payment is received now.
+            await uow.carrier.binder_paid(app.id, paid_to=paid_to_after_binder(app.effective_date))
         audit.record(
             uow,
             now=now,

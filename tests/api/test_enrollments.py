@@ -233,7 +233,7 @@ async def test_whole_enrollment_end_to_end_quote_application_submit_pay_pdf(clie
     sub = await client.post(f"{URL}/{app_id}/submit", headers={**producer, "Idempotency-Key": "sub-1"})
     assert sub.status_code == 200, sub.text
     s = sub.json()
-    assert s["status"] == "submitted" and re.fullmatch(r"A-\d{4,}", s["record_number"])
+    assert s["status"] == "submitted" and re.fullmatch(r"\d{10}", s["record_number"])
     assert s["client_app_id"] and s["payment_status"] == "Pending" and s["failure_reason"] is None
     found = (
         await client.get(

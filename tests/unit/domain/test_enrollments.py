@@ -194,7 +194,7 @@ def test_r_enr_15_all_missing_sections_at_once() -> None:
         "signatures",
         "effective_date",
     }
-    assert record_number(7) == "A-0007" and record_number(12345) == "A-12345"
+    assert record_number(7) == "0000000007" and record_number(12345) == "0000012345"  # issue 14: digits
 
 
 def test_r_enr_16_expiry_is_90_days_after_the_last_change() -> None:
@@ -322,6 +322,9 @@ def test_r_enr_1_the_lifecycle_is_read_from_and_written_onto_the_stored_applicat
         date_submitted=None,
         client_app_id=None,
         payment_status=None,
+        decision=None,
+        decided_at=None,
+        decision_reason=None,
         sections={"x": 1},
     )
     lifecycle = Lifecycle.of(row)

@@ -33,7 +33,7 @@ def test_trust_10_document_references_must_be_in_the_book() -> None:
 
 
 def test_trust_10_an_e_app_number_names_a_policy_or_a_portal_application() -> None:
-    assert e_app_references("0042") == ("0042", "A-0042")
+    assert e_app_references("0000000042") == ("0000000042", "0000000042")  # issue 14: one digit format
 
 
 def test_trust_10_an_e_question_client_id_is_an_account_member_or_policy_number() -> None:

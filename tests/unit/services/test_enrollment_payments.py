@@ -136,7 +136,7 @@ async def test_r_enr_15_submit_numbers_the_application_and_commits_it(ctx, store
     stored = store.one(Application, id=app_id)
     assert (stored.status, stored.record_number, stored.client_app_id) == (
         "submitted",
-        f"A-{app_id:04d}",
+        f"{app_id:010d}",  # issue 14: the e-app number, digits
         f"{1000 + app_id}",
     )
     assert result.record_number == stored.record_number and stored.date_submitted == START
