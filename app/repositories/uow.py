@@ -26,6 +26,7 @@ from app.repositories.delegates import (
     EmailVerificationRepository,
     MfaChallengeRepository,
     OtpRepository,
+    OtpRequestRepository,
     PasswordHistoryRepository,
     RememberedDeviceRepository,
 )
@@ -64,6 +65,7 @@ class UnitOfWork(ABC):
     delegates: DelegateRepository
     email_verifications: EmailVerificationRepository
     otp_codes: OtpRepository
+    otp_requests: OtpRequestRepository
     mfa_challenges: MfaChallengeRepository
     devices: RememberedDeviceRepository
     password_history: PasswordHistoryRepository
@@ -133,6 +135,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.delegates = DelegateRepository(session)
         self.email_verifications = EmailVerificationRepository(session)
         self.otp_codes = OtpRepository(session)
+        self.otp_requests = OtpRequestRepository(session)
         self.mfa_challenges = MfaChallengeRepository(session)
         self.devices = RememberedDeviceRepository(session)
         self.password_history = PasswordHistoryRepository(session)
