@@ -126,7 +126,7 @@ class SavedReportRead(BaseModel):
     date_from: date | None = Field(description="Fixed From date (null with a date_window or for policy_status)")
     date_to: date | None = Field(description="Fixed To date (null with a date_window or for policy_status)")
     date_window: DateWindowRead | None = Field(
-        default=None, description="The rolling range resolved the day the report runs (instead of fixed dates)"
+        description="The rolling range resolved the day the report runs (instead of fixed dates)"
     )
     filters: ReportFiltersRead
     created_at: datetime
