@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     otp_max_attempts: int = 5
     otp_max_sends_per_hour: int = 5
     otp_min_resend_seconds: int = 30
+    # R-DEL-2: the "confirm your email" link of the welcome email: the SPA's page that posts the token to
+    # POST /api/v1/auth/email-verifications. Must hold "{token}"; empty: <public_base_url>/delegate/verify-email?token=
+    delegate_verify_url: str = ""
     mfa_challenge_minutes: int = 10
     remembered_device_days: int = 30
 
@@ -189,6 +192,27 @@ class Settings(BaseSettings):
                 f"PORTAL_DISPLAY_TIME_ZONE: {value!r} is not an IANA time zone name, e.g. America/Chicago"
             ) from exc
         return value
+
+    @field_validator("delegate_verify_url")
+    @classmethod
+    def _check_verify_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        parts = urlsplit(value.replace("{token}", "TOKEN"))
+        if value.count("{token}") != 1 or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "PORTAL_DELEGATE_VERIFY_URL must be an http(s) address holding {token} once, e.g. "
+                "https://portal.example.com/delegate/verify-email?token={token}"
+            )
+        return value
+
+    def delegate_verify_link(self, token: str) -> str:
+        """R-DEL-2: the link a new delegate clicks (the SPA's route, which posts the token to the API)."""
+        template = self.delegate_verify_url or (
+            self.public_base_url.rstrip("/") + "/delegate/verify-email?token={token}"
+        )
+        return template.replace("{token}", quote(token, safe=""))
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -45,6 +45,7 @@ from app.repositories.delegates import (
     EmailVerificationRepository,
     MfaChallengeRepository,
     OtpRepository,
+    OtpRequestRepository,
     PasswordHistoryRepository,
     RememberedDeviceRepository,
 )
@@ -70,6 +71,7 @@ from app.repositories.orm import (
     Member,
     MfaChallenge,
     OtpCode,
+    OtpRequest,
     PasswordHistory,
     Payment,
     PcpAssignment,
@@ -235,6 +237,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.delegates = FakeDelegateRepository(self)
         self.email_verifications = FakeEmailVerificationRepository(self)
         self.otp_codes = FakeOtpRepository(self)
+        self.otp_requests = FakeOtpRequestRepository(self)
         self.mfa_challenges = FakeMfaChallengeRepository(self)
         self.devices = FakeRememberedDeviceRepository(self)
         self.password_history = FakePasswordHistoryRepository(self)
@@ -493,9 +496,12 @@ class FakeEmailVerificationRepository(FakeRepository, EmailVerificationRepositor
 
 
 class FakeOtpRepository(FakeRepository, OtpRepository):
-    async def sends_since(self, user_id: int, since: datetime) -> tuple[int, datetime | None]:
+    async def sends_since(
+        self, user_id: int, since: datetime, *, purpose: str, challenge_id: int | None
+    ) -> tuple[int, datetime | None]:
         sent = self.uow.all(OtpCode, lambda c: c.user_id == user_id and c.created_at >= since)
-        return len(sent), max((c.created_at for c in sent), default=None)
+        flow = [c.created_at for c in sent if c.purpose == purpose and c.challenge_id == challenge_id]
+        return len(sent), max(flow, default=None)
 
     async def latest_live(self, user_id: int, purpose: str, challenge_id: int | None) -> OtpCode | None:
         live = self.uow.all(
@@ -509,6 +515,18 @@ class FakeOtpRepository(FakeRepository, OtpRepository):
     async def supersede(self, user_id: int, purpose: str, now: datetime) -> None:
         for c in self.uow.all(OtpCode, lambda c: c.user_id == user_id and c.purpose == purpose and c.used_at is None):
             c.used_at = now
+
+
+class FakeOtpRequestRepository(FakeRepository, OtpRequestRepository):
+    async def times_since(self, identifier_hash: str, since: datetime) -> list[datetime]:
+        return [
+            r.created_at
+            for r in self.uow.all(OtpRequest, lambda r: r.identifier_hash == identifier_hash)
+            if r.created_at >= since
+        ]
+
+    async def record(self, identifier_hash: str, now: datetime, *, keep_since: datetime) -> None:
+        self.add(OtpRequest(identifier_hash=identifier_hash, created_at=now))
 
 
 class FakeMfaChallengeRepository(FakeRepository, MfaChallengeRepository):

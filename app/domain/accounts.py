@@ -102,6 +102,19 @@ class LockoutPolicy:
     message: str | None = None
 
     @property
+    def invalid_credentials_message(self) -> str:
+        """The 401 of a wrong password, naming this policy's count: "After three attempts" for producers (and
+        admins and unknown names, which read like producers), "After five attempts ... 30 minutes" for delegates
+        (R-DEL-5). A delegate's count tells nothing new: a producer's name locks at the third failure anyway."""
+        if self.lock_minutes is None or self.message is not None:
+            return INVALID_CREDENTIALS_MESSAGE.replace("three", count_word(self.max_failures), 1)
+        return (
+            "We're sorry, this Username/Password combination does not match your account information - please try "
+            f"again. After {count_word(self.max_failures)} attempts, your account will be locked for "
+            f"{self.lock_minutes} minutes for your protection. Use Forgot Username and/or Forgot Password for help."
+        )
+
+    @property
     def locked_message(self) -> str:
         if self.message is not None:
             return self.message
@@ -111,6 +124,14 @@ class LockoutPolicy:
             f"Your account is locked after {self.max_failures} unsuccessful login attempts. It unlocks by "
             f"itself after {self.lock_minutes} minutes; use Forgot Password to set a new one."
         )
+
+
+_COUNT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def count_word(n: int) -> str:
+    """3 -> "three" as the guides write small counts; larger ones stay digits."""
+    return _COUNT_WORDS[n] if 0 <= n < len(_COUNT_WORDS) else str(n)
 
 
 @dataclass
@@ -188,7 +209,7 @@ def decide_sign_in(
     if not (password_ok or temporary_ok):
         if state.record_failed_sign_in(now, policy):
             raise AccountLocked(policy.locked_message)
-        raise AuthenticationFailed(INVALID_CREDENTIALS_MESSAGE)
+        raise AuthenticationFailed(policy.invalid_credentials_message)
     if state.status is AccountStatus.pending:
         raise Forbidden(PENDING_MESSAGE, code="account_pending")
     if state.status is AccountStatus.inactive:

@@ -150,7 +150,13 @@ class MfaRequired(AuthenticationFailed):
 def check_send_allowed(
     *, sent_last_hour: int, last_sent_at: datetime | None, now: datetime, max_per_hour: int, min_interval_seconds: int
 ) -> int:
-    """Throttle re-sends (an SMS costs money). Returns 0 when allowed, else seconds to wait."""
+    """Throttle re-sends (an SMS costs money). Returns 0 when allowed, else seconds to wait.
+
+    `last_sent_at` is the last code of the same flow (same purpose and challenge): the minimum interval is between
+    re-sends within one flow, never between the last code of one flow and the first of the next (a delegate who
+    just created a password signs in at once, R-DEL-3 then R-DEL-6). `sent_last_hour` counts every code sent to the
+    delegate, whatever the flow: the hourly cap stays.
+    """
     if last_sent_at is not None:
         wait = (last_sent_at + timedelta(seconds=min_interval_seconds) - now).total_seconds()
         if wait > 0:
@@ -158,6 +164,32 @@ def check_send_allowed(
     if sent_last_hour >= max_per_hour:
         return 3600
     return 0
+
+
+def code_request_wait(
+    *,
+    requests_in_hour: list[datetime],
+    now: datetime,
+    max_per_hour: int,
+    min_interval_seconds: int,
+) -> tuple[int, str | None]:
+    """R-DEL-3 / R-DEL-7: `POST /auth/otp` is throttled by the user name as submitted, delegate or not.
+
+    `requests_in_hour` are the times of the accepted requests for that name in the last hour. The answer (0: go
+    ahead, else the seconds to wait for `Retry-After`) depends only on them, never on the account, so an unknown
+    name is throttled exactly like a known one and a 429 tells nothing about existence. The hourly cap frees a
+    request when the oldest of the hour leaves the window. Returns (seconds, "interval" | "hourly_cap"), or
+    (0, None) when the request may go ahead.
+    """
+    if requests_in_hour:
+        last = max(requests_in_hour)
+        wait = (last + timedelta(seconds=min_interval_seconds) - now).total_seconds()
+        if wait > 0:
+            return int(wait) + 1, "interval"
+    if len(requests_in_hour) >= max_per_hour:
+        oldest = sorted(requests_in_hour)[len(requests_in_hour) - max_per_hour]
+        return max(1, int((oldest + timedelta(hours=1) - now).total_seconds()) + 1), "hourly_cap"
+    return 0, None
 
 
 def mask_email(email: str) -> str:

@@ -83,6 +83,21 @@ def delegate_welcome(first_name: str, producer_name: str, username: str, link: s
     )
 
 
+def delegate_username_reminder(usernames: list[str]) -> Message:
+    """R-DEL-7: a delegate's Forgot Username email, in the Producer Experience Portal's words (the PEP guide:
+    "Delegate will receive an email with the username ... call the Internet Help Desk at 1-888-706-0583")."""
+    return Message(
+        "forgot_username",
+        "Producer Experience Portal - Username Request",
+        "Hello! We recently received a request to provide your username for the Producer Experience Portal - if "
+        "you did not request it, call the Internet Help Desk at 1-888-706-0583.\n\n"
+        f"Username(s) linked to your email address: {', '.join(usernames)}. You can now return to the Producer "
+        "Experience Portal login page and log in with your username and password. Forgot your password? Select "
+        "Forgot Password on the login page. The producer who added you can also tell you your username.\n\n"
+        f"{HELP_DESK}\n\nNOTE: Any replies to this E-mail will not be received.",
+    )
+
+
 def verification_code(code: str, minutes: int) -> Message:
     """R-DEL-3: "Your verification code is K7Q2M9XA"."""
     return Message(

@@ -19,6 +19,17 @@ Decisions where the spec is silent (documented in the API too):
   producer names compare with the producer of record (the caller), any case; `producer_number` is the
   writing producer number on the policy.
 - An unknown report type is "not found" (404) naming the valid types, as a path that does not exist.
+- `policy_status` (issue 15, the seed's "select Policy Status and Submit" Grace Period / Termed check) has no date
+  range: the caller's whole book, with the same filters, paging and files; ordered by paid-to date (the oldest
+  paid-to date, the most urgent follow-up, first).
+- Coverage `both` (R-REP-2 "Both Medical And Dental") lists the policies of accounts that have both a medical and
+  a dental policy (any status); `all` (the default) narrows nothing; `medical` / `dental` keep that kind of policy.
+- The term, grace and payment reports (policy_term_date, policy_status, current_paid_to_date,
+  initial_payment_not_received) carry the primary's phone (cell, else home, else work) and email: the follow-up
+  call is the point of those reports.
+- A saved report holds fixed dates or a rolling `date_window` ({days_before, days_after}, each 0..366, at most
+  366 days in all) resolved against the day it runs (the injected clock's UTC date): "the next 365 days" never
+  goes stale. Exactly one of the two forms; `policy_status` takes neither.
 """
 
 from __future__ import annotations
@@ -46,9 +57,22 @@ class ReportType(StrEnum):
     initial_payment_not_received = "initial_payment_not_received"
     members_approaching_65 = "members_approaching_65"
     members_approaching_26 = "members_approaching_26"
+    policy_status = "policy_status"
 
 
 REPORT_TYPES = tuple(t.value for t in ReportType)
+# Reports without a date range (issue 15): the whole book, narrowed by the filters.
+UNDATED = frozenset({ReportType.policy_status})
+DATED_REPORT_TYPES = tuple(t.value for t in ReportType if t not in UNDATED)
+# The follow-up reports whose rows carry the primary's phone and email (issue 15).
+CONTACT_REPORTS = frozenset(
+    {
+        ReportType.policy_term_date,
+        ReportType.policy_status,
+        ReportType.current_paid_to_date,
+        ReportType.initial_payment_not_received,
+    }
+)
 # R-REP-1: the names on the Create Report screen.
 TITLES = {
     ReportType.eapp_start_date: "eApp Start Date",
@@ -59,6 +83,7 @@ TITLES = {
     ReportType.initial_payment_not_received: "Initial Payment Not Received",
     ReportType.members_approaching_65: "Members Approaching 65",
     ReportType.members_approaching_26: "Members Approaching 26",
+    ReportType.policy_status: "Policy Status",
 }
 # Member reports: the birthday age and whose birthday counts.
 TURNING_AGE = {ReportType.members_approaching_65: 65, ReportType.members_approaching_26: 26}
@@ -100,7 +125,7 @@ POLICY_STATUSES: dict[str, str | None] = {
 }
 EXCHANGES: dict[str, str | None] = {"all": None, "on": "on", "off": "off"}
 YES_NO_ALL: dict[str, bool | None] = {"all": None, "true": True, "false": False}
-COVERAGES: dict[str, str | None] = {"both": None, "medical": "medical", "dental": "dental"}
+COVERAGES: dict[str, str | None] = {"all": None, "medical": "medical", "dental": "dental", "both": "both"}
 ENUM_FILTERS: dict[str, Mapping[str, object]] = {
     "application_status": APPLICATION_STATUSES,
     "policy_status": POLICY_STATUSES,
@@ -176,7 +201,7 @@ class ReportFilters:
     product_name: str | None = None
     exchange: str = "all"
     grandfathered: str = "all"
-    coverage: str = "both"
+    coverage: str = "all"
     temporary_plan: str = "all"
     producer_first_name: str | None = None
     producer_last_name: str | None = None
@@ -220,13 +245,35 @@ class ReportFilters:
 
 
 @dataclass(frozen=True)
+class DateWindow:
+    """A saved report's rolling range (issue 15): from `days_before` the day it runs to `days_after` it."""
+
+    days_before: int
+    days_after: int
+
+    def resolve(self, today: date) -> tuple[date, date]:
+        return today - timedelta(days=self.days_before), today + timedelta(days=self.days_after)
+
+
+@dataclass(frozen=True)
 class ReportDefinition:
-    """What to report: a type, an inclusive date range and the filters (R-REP-1, R-REP-2)."""
+    """What to report: a type, an inclusive date range (none for `policy_status`) and the filters (R-REP-1/2).
+
+    `window` is set when the range was resolved from a saved report's rolling window."""
 
     report_type: ReportType
-    date_from: date
-    date_to: date
+    date_from: date | None
+    date_to: date | None
     filters: ReportFilters = ReportFilters()
+    window: DateWindow | None = None
+
+    @property
+    def is_dated(self) -> bool:
+        return self.report_type not in UNDATED
+
+    @property
+    def shows_contact(self) -> bool:
+        return self.report_type in CONTACT_REPORTS
 
     @property
     def title(self) -> str:
@@ -246,17 +293,19 @@ class ReportDefinition:
         return RELATIONSHIPS[age] if age is not None else ()
 
     @property
-    def range_column(self) -> str:
-        """The row key the date range applies to (`birthday` for the member reports)."""
-        return "birthday" if self.is_member_report else RANGE_COLUMN[self.report_type]
+    def range_column(self) -> str | None:
+        """The row key the date range applies to (`birthday` for the member reports; None when undated)."""
+        return "birthday" if self.is_member_report else RANGE_COLUMN.get(self.report_type)
 
     def birth_range(self) -> tuple[date, date]:
         age = self.turning_age
-        assert age is not None, "only member reports have a birth range"
+        assert age is not None and self.date_from is not None and self.date_to is not None, "member reports only"
         return births_turning(age, self.date_from, self.date_to)
 
     def file_name(self, extension: str) -> str:
-        """`coverage_effective_date-20261101-20261130.csv`."""
+        """`coverage_effective_date-20261101-20261130.csv`; undated: `policy_status-grace_period.csv`."""
+        if self.date_from is None or self.date_to is None:
+            return f"{self.report_type.value}-{self.filters.policy_status}.{extension}"
         return f"{self.report_type.value}-{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}.{extension}"
 
 
@@ -335,6 +384,39 @@ def _normalise_filter(name: str, raw: object, errors: ErrorCollector, prefix: st
     return text
 
 
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def check_window(value: Mapping[str, object], errors: ErrorCollector) -> DateWindow | None:
+    """A rolling window: whole days before and after the run day, each 0..366, at most MAX_RANGE_DAYS in all."""
+    unknown = sorted(k for k in value if k not in ("days_before", "days_after"))
+    for name in unknown:
+        errors.add(f"date_window.{name}"[:80], "report.window_invalid", "A date window has days_before and days_after.")
+    days: dict[str, int] = {}
+    for name in ("days_before", "days_after"):
+        raw = value.get(name)
+        if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= MAX_RANGE_DAYS:
+            errors.add(
+                f"date_window.{name}",
+                "report.window_invalid",
+                f"{name.replace('_', ' ').capitalize()} is a whole number of days from 0 to {MAX_RANGE_DAYS}.",
+            )
+        else:
+            days[name] = raw
+    if unknown or len(days) != 2:
+        return None
+    if days["days_before"] + days["days_after"] + 1 > MAX_RANGE_DAYS:
+        errors.add(
+            "date_window",
+            "report.range_too_long",
+            f"A report covers at most {MAX_RANGE_DAYS} days; days_before + days_after must be at most "
+            f"{MAX_RANGE_DAYS - 1}.",
+        )
+        return None
+    return DateWindow(days["days_before"], days["days_after"])
+
+
 def check_definition(
     report_type: ReportType | str,
     date_from: object,
@@ -343,11 +425,14 @@ def check_definition(
     errors: ErrorCollector,
     *,
     filter_prefix: str = "",
+    date_window: Mapping[str, object] | None = None,
+    today: date | None = None,
 ) -> ReportDefinition | None:
     """Validate a report definition, adding every problem to `errors`; the definition when there is none.
 
     A report type that is not one of ours is a field error here (a saved report's body); the run route turns
-    it into 404 before calling this (`parse_report_type`).
+    it into 404 before calling this (`parse_report_type`). Dated reports take `date_from` and `date_to`, or a
+    `date_window` resolved against `today` (exactly one form); `policy_status` takes neither (issue 15).
     """
     kind: ReportType | None
     try:
@@ -355,8 +440,30 @@ def check_definition(
     except ValueError:
         errors.add("report_type", "report.unknown_type", f"Report type must be one of: {', '.join(REPORT_TYPES)}.")
         kind = None
-    start = _parse_date(date_from, "date_from", errors)
-    end = _parse_date(date_to, "date_to", errors)
+    start: date | None = None
+    end: date | None = None
+    window: DateWindow | None = None
+    dates_given = not (_blank(date_from) and _blank(date_to))
+    if kind is not None and kind in UNDATED:
+        if dates_given or date_window is not None:
+            errors.add(
+                "date_window" if date_window is not None else "date_from",
+                "report.dates_not_allowed",
+                f"The {TITLES[kind]} report covers your whole book: leave out date_from, date_to and date_window.",
+            )
+    elif date_window is not None:
+        if dates_given:
+            errors.add(
+                "date_window",
+                "report.date_forms",
+                "Give either date_from and date_to, or date_window - not both.",
+            )
+        window = check_window(date_window, errors)
+        if window is not None and today is not None:
+            start, end = window.resolve(today)
+    else:
+        start = _parse_date(date_from, "date_from", errors)
+        end = _parse_date(date_to, "date_to", errors)
     if start is not None and end is not None:
         if start > end:
             errors.add("date_to", "report.range_reversed", "The To date must be on or after the From date.")
@@ -379,17 +486,27 @@ def check_definition(
         value = _normalise_filter(name, given.get(name), errors, filter_prefix)
         if value is not None:
             clean[name] = value
-    if errors.errors or kind is None or start is None or end is None:
+    if errors.errors or kind is None:
         return None
-    return ReportDefinition(kind, start, end, ReportFilters(**clean))
+    if kind not in UNDATED and (start is None or end is None):
+        return None  # a window without a day to resolve it against: validated only
+    return ReportDefinition(kind, start, end, ReportFilters(**clean), window)
 
 
 def build_definition(
-    report_type: ReportType | str, date_from: object, date_to: object, filters: Mapping[str, object] | None = None
+    report_type: ReportType | str,
+    date_from: object,
+    date_to: object,
+    filters: Mapping[str, object] | None = None,
+    *,
+    date_window: Mapping[str, object] | None = None,
+    today: date | None = None,
 ) -> ReportDefinition:
     """Validate a report definition; every problem at once (422)."""
     errors = ErrorCollector()
-    definition = check_definition(report_type, date_from, date_to, filters, errors)
+    definition = check_definition(
+        report_type, date_from, date_to, filters, errors, date_window=date_window, today=today
+    )
     errors.raise_if_any("Some report parameters are missing or invalid")
     assert definition is not None
     return definition
@@ -443,6 +560,8 @@ class ReportRow:
     eapp_start_date: date | None
     producer_number: str
     producer_name: str = ""
+    phone: str | None = None
+    email: str | None = None
     member_id: int | None = None
     member_first_name: str | None = None
     member_last_name: str | None = None
@@ -457,6 +576,8 @@ HEADERS = {
     "account_number": "Account Number",
     "last_name": "Last Name",
     "first_name": "First Name",
+    "phone": "Phone",
+    "email": "Email",
     "member_last_name": "Member Last Name",
     "member_first_name": "Member First Name",
     "relationship": "Relationship",
@@ -511,6 +632,7 @@ _DATES: dict[ReportType, tuple[str, ...]] = {
     ),
     ReportType.members_approaching_65: ("coverage_effective_date", "paid_to_date", "termed_date"),
     ReportType.members_approaching_26: ("coverage_effective_date", "paid_to_date", "termed_date"),
+    ReportType.policy_status: ("paid_to_date", "coverage_effective_date", "termed_date"),
 }
 
 
@@ -527,6 +649,8 @@ def columns_for(definition: ReportDefinition) -> list[ReportColumn]:
     if age is not None:
         keys += ["member_last_name", "member_first_name", "relationship", "date_of_birth", "birthday"]
     keys += list(_DATES[definition.report_type])
+    if definition.shows_contact:  # issue 15: the follow-up call, right after the report's own dates
+        keys += ["phone", "email"]
     keys += list(_POLICY)
     if definition.filters.shows_status:
         keys.append("status")
@@ -609,7 +733,7 @@ def default_sort(kind: ReportType) -> Sort:
     """The report's own date first (the birthday for member reports), then names."""
     if is_member_report(kind):
         return (("birthday", False), ("member_last_name", False), ("member_first_name", False))
-    return ((RANGE_COLUMN[kind], False), ("last_name", False), ("first_name", False))
+    return ((RANGE_COLUMN.get(kind, "paid_to_date"), False), ("last_name", False), ("first_name", False))
 
 
 def check_sort(kind: ReportType, sort: str | None, errors: ErrorCollector) -> Sort:
@@ -642,8 +766,8 @@ def fingerprint(definition: ReportDefinition, sort: Sort) -> str:
     raw = json.dumps(
         [
             definition.report_type.value,
-            definition.date_from.isoformat(),
-            definition.date_to.isoformat(),
+            definition.date_from.isoformat() if definition.date_from else None,
+            definition.date_to.isoformat() if definition.date_to else None,
             sorted(definition.filters.as_dict().items()),
             [list(k) for k in sort],
         ],

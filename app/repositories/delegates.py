@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 
 from app.repositories.base import RepositoryBase
 from app.repositories.orm import (
@@ -13,6 +13,7 @@ from app.repositories.orm import (
     EmailVerification,
     MfaChallenge,
     OtpCode,
+    OtpRequest,
     PasswordHistory,
     RememberedDevice,
     StateRegistration,
@@ -73,15 +74,20 @@ class EmailVerificationRepository(RepositoryBase[EmailVerification]):
 class OtpRepository(RepositoryBase[OtpCode]):
     model = OtpCode
 
-    async def sends_since(self, user_id: int, since: datetime) -> tuple[int, datetime | None]:
-        """How many codes went to this user since `since`, and when the last one went."""
-        stmt = select(func.count(), func.max(OtpCode.created_at)).where(
+    async def sends_since(
+        self, user_id: int, since: datetime, *, purpose: str, challenge_id: int | None
+    ) -> tuple[int, datetime | None]:
+        """How many codes went to this user since `since` (any flow: the hourly cap), and when the last code of
+        this flow went (same purpose and challenge: the re-send interval)."""
+        same_flow = and_(
+            OtpCode.purpose == purpose,
+            OtpCode.challenge_id.is_(None) if challenge_id is None else OtpCode.challenge_id == challenge_id,
+        )
+        stmt = select(func.count(), func.max(case((same_flow, OtpCode.created_at)))).where(
             OtpCode.user_id == user_id, OtpCode.created_at >= since
         )
         count, last = (await self.session.execute(stmt)).one()
         if last is not None and last.tzinfo is None:
-            from datetime import UTC
-
             last = last.replace(tzinfo=UTC)
         return int(count), last
 
@@ -108,6 +114,28 @@ class OtpRepository(RepositoryBase[OtpCode]):
             .where(and_(OtpCode.user_id == user_id, OtpCode.purpose == purpose, OtpCode.used_at.is_(None)))
             .values(used_at=now)
         )
+
+
+class OtpRequestRepository(RepositoryBase[OtpRequest]):
+    """Accepted `POST /auth/otp` requests per submitted user name (hashed), for the throttle (R-DEL-3)."""
+
+    model = OtpRequest
+
+    async def times_since(self, identifier_hash: str, since: datetime) -> list[datetime]:
+        stmt = select(OtpRequest.created_at).where(
+            OtpRequest.identifier_hash == identifier_hash, OtpRequest.created_at >= since
+        )
+        times = (await self.session.execute(stmt)).scalars().all()
+        return [t if t.tzinfo is not None else t.replace(tzinfo=UTC) for t in times]
+
+    async def record(self, identifier_hash: str, now: datetime, *, keep_since: datetime) -> None:
+        """Count this request; drop the name's requests that left the window (the table stays small)."""
+        await self.session.execute(
+            delete(OtpRequest)
+            .where(OtpRequest.identifier_hash == identifier_hash, OtpRequest.created_at < keep_since)
+            .execution_options(synchronize_session=False)
+        )
+        self.add(OtpRequest(identifier_hash=identifier_hash, created_at=now))
 
 
 class MfaChallengeRepository(RepositoryBase[MfaChallenge]):

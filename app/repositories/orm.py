@@ -148,6 +148,22 @@ class OtpCode(Base):
     __table_args__ = (Index("ix_otp_codes_user_created", "user_id", "created_at"),)
 
 
+class OtpRequest(Base):
+    """An accepted `POST /auth/otp` (R-DEL-3, R-DEL-7), keyed by a keyed hash of the user name as submitted.
+
+    Throttles the requests for a name whether or not it is a delegate's, so the 429 reveals no account; never the
+    name itself (people type passwords into user name fields). Rows older than an hour are pruned as new ones come.
+    """
+
+    __tablename__ = "otp_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    identifier_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_otp_requests_identifier_created", "identifier_hash", "created_at"),)
+
+
 class RememberedDevice(Base):
     """R-DEL-6: "remember this device" for 30 days; revoked on password change or removal."""
 
@@ -736,8 +752,12 @@ class SavedReport(Base):
     producer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     report_type: Mapped[str] = mapped_column(String(40))
-    date_from: Mapped[date] = mapped_column(Date)
-    date_to: Mapped[date] = mapped_column(Date)
+    # Fixed dates, or a rolling window around the day the report runs (days_before / days_after), or neither
+    # (policy_status has no range): exactly one form per report type (domain.reports.check_definition).
+    date_from: Mapped[date | None] = mapped_column(Date)
+    date_to: Mapped[date | None] = mapped_column(Date)
+    days_before: Mapped[int | None] = mapped_column(Integer)
+    days_after: Mapped[int | None] = mapped_column(Integer)
     filters: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -97,6 +97,9 @@ POLICY_COLUMNS = (
     p.c.app_signature_date,
     p.c.eapp_start_date,
     p.c.producer_number,
+    # issue 15: the primary's phone (cell, else home, else work) and email for the follow-up reports
+    func.coalesce(a.c.phone_cell, a.c.phone_home, a.c.phone_work).label("phone"),
+    a.c.email,
 )
 MEMBER_COLUMNS = (
     m.c.id.label("member_id"),
@@ -147,7 +150,7 @@ SORT_EXPRESSIONS: dict[str, Any] = {
 def _sort_expression(definition: ReportDefinition | ReportType, key: str) -> Any:
     kind = definition.report_type if isinstance(definition, ReportDefinition) else definition
     # The ranged date is never empty inside the range: sort on the bare column (the index's own order).
-    if not is_member_report(kind) and key == RANGE_COLUMN[kind]:
+    if not is_member_report(kind) and key == RANGE_COLUMN.get(kind):
         return DATE_COLUMNS[key]
     return SORT_EXPRESSIONS[key]
 
@@ -234,7 +237,7 @@ def _criteria(shape: Shape) -> list[ColumnElement[bool]]:
             # still covered by the policy when the range starts
             or_(pm.c.coverage_end.is_(None), pm.c.coverage_end >= start),
         ]
-    else:
+    elif kind in RANGE_COLUMN:  # policy_status has no range: the whole book (issue 15)
         column = DATE_COLUMNS[RANGE_COLUMN[kind]]
         where += [column >= start, column <= end]
         if kind is ReportType.initial_payment_not_received:
@@ -250,7 +253,10 @@ def _criteria(shape: Shape) -> list[ColumnElement[bool]]:
         where.append(p.c.grandfathered.is_(flag))
     if (flag := f.temporary_plan_value()) is not None:
         where.append(p.c.temporary_plan.is_(flag))
-    if (value := f.coverage_value()) is not None:
+    if (value := f.coverage_value()) == "both":
+        # R-REP-2 "Both Medical And Dental": policies of accounts holding a medical and a dental policy
+        where += [_account_has("medical"), _account_has("dental")]
+    elif value is not None:
         where.append(p.c.coverage == value)
     given = {n for n, _ in shape.filters}
     if "product_name" in given:  # contains, any case; the pattern is escaped (bind_values)
@@ -258,6 +264,19 @@ def _criteria(shape: Shape) -> list[ColumnElement[bool]]:
     if "producer_number" in given:
         where.append(p.c.producer_number == bindparam("producer_number", type_=String()))
     return where
+
+
+def _account_has(coverage: str) -> ColumnElement[bool]:
+    other = p.alias(f"{coverage}_policy")
+    return (
+        select(literal(1))
+        .where(
+            other.c.producer_id == p.c.producer_id,  # ix_policies_producer_account
+            other.c.account_id == p.c.account_id,
+            other.c.coverage == coverage,
+        )
+        .exists()
+    )
 
 
 def _order(kind: ReportType, sort: Sort) -> list[Any]:

@@ -27,6 +27,7 @@ from app.repositories.delegates import (
     EmailVerificationRepository,
     MfaChallengeRepository,
     OtpRepository,
+    OtpRequestRepository,
     PasswordHistoryRepository,
     RememberedDeviceRepository,
 )
@@ -65,6 +66,7 @@ class UnitOfWork(ABC):
     delegates: DelegateRepository
     email_verifications: EmailVerificationRepository
     otp_codes: OtpRepository
+    otp_requests: OtpRequestRepository
     mfa_challenges: MfaChallengeRepository
     devices: RememberedDeviceRepository
     password_history: PasswordHistoryRepository
@@ -135,6 +137,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.delegates = DelegateRepository(session)
         self.email_verifications = EmailVerificationRepository(session)
         self.otp_codes = OtpRepository(session)
+        self.otp_requests = OtpRequestRepository(session)
         self.mfa_challenges = MfaChallengeRepository(session)
         self.devices = RememberedDeviceRepository(session)
         self.password_history = PasswordHistoryRepository(session)

@@ -259,8 +259,11 @@ async def verify_email(ctx: Ctx, req: ReqCtx, body: EmailVerificationRequest) ->
     responses=error_responses(422, 429),
 )
 async def request_otp(ctx: Ctx, req: ReqCtx, body: OtpRequest, after: BackgroundTasks) -> Accepted:
-    """R-DEL-3 / R-DEL-7: username + email or SMS. Always 202, the code sent after the answer (no account
-    enumeration by answer or timing)."""
+    """R-DEL-3 / R-DEL-7: username + email or SMS. 202, the code sent after the answer (no account enumeration by
+    answer or timing); 429 with `Retry-After` when a code was asked for this username less than
+    PORTAL_OTP_MIN_RESEND_SECONDS ago or PORTAL_OTP_MAX_SENDS_PER_HOUR times this hour - counted per username as
+    typed, whether or not it belongs to a delegate, so the 429 says nothing about the account either."""
+    await delegate_service.admit_password_code_request(ctx=ctx, username=body.username, request=req)
     after.add_task(
         auth_service.after_answer,
         "otp.requested",

@@ -31,7 +31,8 @@ from app.routers.paging import LINK_HEADER, PAGED_RESPONSES, PageParams, Paging
 from app.schemas.common import Page
 from app.schemas.reports import (
     DATE_SCHEMA,
-    REPORT_TYPE_SCHEMA,
+    DATED_REPORT_TYPE_SCHEMA,
+    DateWindowRead,
     ReportColumnRead,
     ReportFiltersRead,
     ReportPageRead,
@@ -46,7 +47,11 @@ from app.services.audit import RequestContext
 
 router = APIRouter(tags=["reports"], responses=error_responses(401, 403))
 
-ReportType = Annotated[str, REPORT_TYPE_SCHEMA, Path(max_length=40, description="One of the eight report types")]
+ReportType = Annotated[
+    str,
+    DATED_REPORT_TYPE_SCHEMA,
+    Path(max_length=40, description="One of the eight dated report types (policy_status has its own operation)"),
+]
 SavedReportId = Annotated[int, Path(ge=1, le=2**62)]
 DateFrom = Annotated[str, DATE_SCHEMA, Query(max_length=10, description="From date, YYYY-MM-DD (inclusive)")]
 DateTo = Annotated[
@@ -97,7 +102,13 @@ Grandfathered = Annotated[
     Query(max_length=20, description="Grandfathered (true), non-grandfathered (false) or all"),
 ]
 Coverage = Annotated[
-    str | None, enum_schema(COVERAGES), Query(max_length=20, description="Medical only, dental only or both (default)")
+    str | None,
+    enum_schema(COVERAGES),
+    Query(
+        max_length=20,
+        description="all (default: no narrowing), medical, dental, or both: the policies of accounts that have both a "
+        "medical and a dental policy",
+    ),
 ]
 TemporaryPlan = Annotated[
     str | None,
@@ -173,15 +184,18 @@ def _filters_read(filters: ReportFilters) -> ReportFiltersRead:
     return ReportFiltersRead.model_validate(filters)
 
 
+_CONTACT = ("phone", "email")
 _MEMBER_ONLY = ("member_first_name", "member_last_name", "relationship", "date_of_birth", "birthday", "turning_age")
 _POLICY_FIELDS = tuple(
     n for n in ReportRowRead.model_fields if n not in ("status", "policy_id", "member_id") and n not in _MEMBER_ONLY
 )
 
 
-def _row(row: ReportRow, *, shows_status: bool, member: bool) -> ReportRowRead:
-    values: dict[str, Any] = {name: getattr(row, name) for name in _POLICY_FIELDS}
+def _row(row: ReportRow, *, shows_status: bool, member: bool, contact: bool) -> ReportRowRead:
+    values: dict[str, Any] = {name: getattr(row, name) for name in _POLICY_FIELDS if name not in _CONTACT}
     values["policy_id"] = str(row.policy_id)
+    if contact:  # issue 15: the term, grace and payment reports carry the primary's phone and email
+        values.update(phone=row.phone, email=row.email)
     if shows_status:  # R-REP-2: "All shows the status column"
         values["status"] = row.status
     if member:
@@ -212,7 +226,10 @@ async def _respond(
         if run.cursor is None:  # seeking by `after` numbers no pages: no Link
             paging.link(result.total)
         d = result.definition
-        items = [_row(r, shows_status=d.filters.shows_status, member=d.is_member_report) for r in result.rows]
+        items = [
+            _row(r, shows_status=d.filters.shows_status, member=d.is_member_report, contact=d.shows_contact)
+            for r in result.rows
+        ]
         return ReportPageRead(
             items=items,
             total=result.total,
@@ -222,6 +239,7 @@ async def _respond(
             title=d.title,
             date_from=d.date_from,
             date_to=d.date_to,
+            **({"date_window": DateWindowRead.model_validate(d.window, from_attributes=True)} if d.window else {}),
             filters=_filters_read(d.filters),
             columns=[ReportColumnRead.model_validate(c) for c in result.columns],
             next_after=result.next_after,
@@ -235,6 +253,36 @@ async def _respond(
         csv=partial(report_service.export_csv, ctx, selection),
         xlsx=partial(report_service.export_xlsx, ctx, selection),
     )
+
+
+@router.get(
+    "/api/v1/reports/policy_status",
+    operation_id="runPolicyStatusReport",
+    summary="Run the policy status report",
+    response_model=ReportPageRead,
+    response_model_exclude_unset=True,
+    responses={
+        **_files("A page of the report (json), or all of it as a file (csv, xlsx)"),
+        **error_responses(422),
+    },
+    dependencies=[audited_by_service("report.run")],
+)
+async def run_policy_status_report(
+    ctx: Ctx,
+    req: ReqCtx,
+    producer: CurrentProducer,
+    filters: Filters,
+    paging: PageParams,
+    sort: Sort = None,
+    after: After = None,
+    export_format: Format = "json",
+) -> Response | ReportPageRead:
+    """The seed's Grace Period / Termed check: your whole book by policy status (e.g. `policy_status=grace_period`),
+    no date range; the other reports' filters, paging (`after`) and files, rows with the primary's phone and email."""
+    run = report_service.build_run(
+        report_type="policy_status", date_from=None, date_to=None, filters=filters.values, sort=sort, after=after
+    )
+    return await _respond(ctx, req, producer, run, paging, export_format, None)
 
 
 @router.get(
@@ -269,8 +317,9 @@ async def run_report(
     return await _respond(ctx, req, producer, run, paging, export_format, None)
 
 
-def _saved(report: SavedReport) -> SavedReportRead:
-    definition = report_service.saved_definition(report)
+def _saved(report: SavedReport, ctx: Ctx) -> SavedReportRead:
+    definition = report_service.saved_definition(report, report_service.today(ctx))
+    window = report_service.saved_window(report)
     return SavedReportRead(
         id=report.id,
         name=report.name,
@@ -278,6 +327,7 @@ def _saved(report: SavedReport) -> SavedReportRead:
         title=definition.title,
         date_from=report.date_from,
         date_to=report.date_to,
+        date_window=DateWindowRead.model_validate(window) if window else None,
         filters=_filters_read(definition.filters),
         created_at=report.created_at,
     )
@@ -301,11 +351,12 @@ async def create_saved_report(
         report_type=body.report_type,
         date_from=body.date_from,
         date_to=body.date_to,
+        date_window=body.date_window.model_dump() if body.date_window else None,
         filters=body.filters.model_dump(),
         request=req,
     )
     response.headers["Location"] = f"/api/v1/saved-reports/{report.id}"
-    return _saved(report)
+    return _saved(report, ctx)
 
 
 SavedSort = Annotated[
@@ -333,7 +384,7 @@ async def list_saved_reports(
     reports, total = await report_service.list_saved_reports(
         ctx=ctx, principal=producer, sort=sort, page=paging.page, page_size=paging.page_size
     )
-    return paging.of([_saved(r) for r in reports], total)
+    return paging.of([_saved(r, ctx) for r in reports], total)
 
 
 @router.get(
@@ -345,7 +396,7 @@ async def list_saved_reports(
 )
 async def get_saved_report(ctx: Ctx, producer: CurrentProducer, report_id: SavedReportId) -> SavedReportRead:
     """A saved report definition of yours; anyone else's answers 404."""
-    return _saved(await report_service.get_saved_report(ctx=ctx, principal=producer, report_id=report_id))
+    return _saved(await report_service.get_saved_report(ctx=ctx, principal=producer, report_id=report_id), ctx)
 
 
 @router.delete(

@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, WithJsonSchema
 
 from app.domain.reports import (
     APPLICATION_STATUSES,
     COVERAGES,
+    DATED_REPORT_TYPES,
     EXCHANGES,
+    MAX_RANGE_DAYS,
     POLICY_STATUSES,
     REPORT_TYPES,
     SAVED_NAME_MAX,
@@ -41,6 +43,7 @@ def text_schema(max_length: int, *, nullable: bool = False, pattern: str | None 
 
 DATE_SCHEMA = WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})
 REPORT_TYPE_SCHEMA = enum_schema(REPORT_TYPES)
+DATED_REPORT_TYPE_SCHEMA = enum_schema(DATED_REPORT_TYPES)
 # Shape guards only (the domain checks the values); the documented schema is the `WithJsonSchema` beside each.
 Raw = Annotated[str, StringConstraints(max_length=1000)]
 RawOrNone = Raw | None
@@ -61,13 +64,40 @@ class SavedReportFilters(StrictModel):
     producer_number: Annotated[RawOrNone, text_schema(9, nullable=True, pattern="^[0-9]{9}$")] = None
 
 
+DAYS_SCHEMA = WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_RANGE_DAYS})
+
+
+class DateWindowIn(StrictModel):
+    """A rolling range around the day the report runs: `days_before` that day to `days_after` it (inclusive)."""
+
+    days_before: Annotated[StrictInt, DAYS_SCHEMA, Field(examples=[0])]
+    days_after: Annotated[StrictInt, DAYS_SCHEMA, Field(examples=[365])]
+
+
+class DateWindowRead(BaseModel):
+    days_before: int
+    days_after: int
+
+
 class SavedReportCreate(StrictModel):
-    """A report definition to keep and re-run: validated like a run; the name is unique among yours."""
+    """A report definition to keep and re-run: validated like a run; the name is unique among yours.
+
+    Dated reports take `date_from` and `date_to`, or `date_window` (a rolling range resolved the day the report
+    runs) - exactly one of the two; `policy_status` takes neither."""
 
     name: Annotated[str, Field(min_length=1, max_length=SAVED_NAME_MAX, examples=["Grace period this month"])]
     report_type: Annotated[Raw, REPORT_TYPE_SCHEMA]
-    date_from: Annotated[Raw, DATE_SCHEMA, Field(examples=["2026-11-01"])]
-    date_to: Annotated[Raw, DATE_SCHEMA, Field(examples=["2026-11-30"])]
+    date_from: Annotated[
+        RawOrNone,
+        WithJsonSchema({"anyOf": [{"type": "string", "format": "date", "maxLength": 10}, {"type": "null"}]}),
+        Field(examples=["2026-11-01"]),
+    ] = None
+    date_to: Annotated[
+        RawOrNone,
+        WithJsonSchema({"anyOf": [{"type": "string", "format": "date", "maxLength": 10}, {"type": "null"}]}),
+        Field(examples=["2026-11-30"]),
+    ] = None
+    date_window: DateWindowIn | None = None
     filters: SavedReportFilters = Field(default_factory=SavedReportFilters)
 
 
@@ -93,8 +123,11 @@ class SavedReportRead(BaseModel):
     name: str
     report_type: str
     title: str = Field(description="The report's name on the Create Report screen")
-    date_from: date
-    date_to: date
+    date_from: date | None = Field(description="Fixed From date (null with a date_window or for policy_status)")
+    date_to: date | None = Field(description="Fixed To date (null with a date_window or for policy_status)")
+    date_window: DateWindowRead | None = Field(
+        description="The rolling range resolved the day the report runs (instead of fixed dates)"
+    )
     filters: ReportFiltersRead
     created_at: datetime
 
@@ -114,6 +147,13 @@ class ReportRowRead(BaseModel):
     account_number: str
     last_name: str = Field(description="Client (primary insured) last name")
     first_name: str = Field(description="Client (primary insured) first name")
+    phone: str | None = Field(
+        default=None,
+        description="The primary's phone (cell, else home, else work): term, policy status and payment reports only",
+    )
+    email: str | None = Field(
+        default=None, description="The primary's email: term, policy status and payment reports only"
+    )
     e_app_number: str | None
     client_app_id: str | None
     pending_application_id: str | None
@@ -154,8 +194,11 @@ class ReportPageRead(Page[ReportRowRead]):
 
     report_type: str
     title: str
-    date_from: date
-    date_to: date
+    date_from: date | None = Field(description="The range's first day (null for policy_status)")
+    date_to: date | None = Field(description="The range's last day (null for policy_status)")
+    date_window: DateWindowRead | None = Field(
+        default=None, description="Saved reports with a rolling range: the window the dates were resolved from"
+    )
     filters: ReportFiltersRead
     columns: list[ReportColumnRead]
     next_after: str | None = Field(description="Cursor of the next page (null on the last page)")

@@ -328,7 +328,11 @@ async def forgot_username(*, ctx: AuthPorts, email: str, agent_unique_id: str | 
         else:
             names = await uow.users.usernames_for_delegate_email(email)
         if names:
-            ctx.outbox.enqueue_email(uow, to=email, message=messages.usernames_reminder(names))
+            # R-DEL-7: delegates use the Producer Experience Portal: its wording and its help desk
+            message = (
+                messages.usernames_reminder(names) if agent_unique_id else messages.delegate_username_reminder(names)
+            )
+            ctx.outbox.enqueue_email(uow, to=email, message=message)
         audit.record(
             uow,
             now=now,

@@ -22,6 +22,7 @@ from app.domain.delegates import (
     check_delegate_states,
     check_delegate_username,
     check_send_allowed,
+    code_request_wait,
     generate_otp,
     mask_email,
     mask_phone,
@@ -148,7 +149,7 @@ async def create_delegate(
                 expires_at=now + timedelta(days=days),
             )
         )
-        link = f"{ctx.settings.public_base_url.rstrip('/')}/delegate/verify-email?token={token}"
+        link = ctx.settings.delegate_verify_link(token)
         ctx.outbox.enqueue_email(
             uow,
             to=data.email,
@@ -252,7 +253,10 @@ async def _send_code(
 ) -> int:
     """Send a fresh OTP unless throttled; returns 0 when sent, else the seconds to wait."""
     now = ctx.clock.now()
-    sent, last = await uow.otp_codes.sends_since(user.id, now - timedelta(hours=1))
+    # The re-send interval within this flow (purpose and challenge); the hourly cap over every flow (R-DEL-3/6).
+    sent, last = await uow.otp_codes.sends_since(
+        user.id, now - timedelta(hours=1), purpose=purpose.value, challenge_id=challenge_id
+    )
     wait = check_send_allowed(
         sent_last_hour=sent,
         last_sent_at=last,
@@ -317,6 +321,55 @@ async def _check_code(
         )
     finally:
         row.attempts, row.used_at = state.attempts, state.used_at
+
+
+OTP_REQUEST_THROTTLED = (
+    "A code was requested for this username a moment ago. Check your email or texts, or ask again in {wait} seconds."
+)
+OTP_REQUEST_CAPPED = (
+    "Too many codes were requested for this username in the last hour. Ask again in {minutes} minutes, or call the "
+    "Internet Help Desk at 1-888-706-0583."
+)
+
+
+async def admit_password_code_request(*, ctx: DelegatePorts, username: str, request: RequestContext) -> None:
+    """R-DEL-3 / R-DEL-7: count a `POST /auth/otp` for `username`, or answer 429 with the seconds to wait.
+
+    Throttled by the user name as submitted (a keyed hash), never by the account: the account is not looked up
+    here (that happens after the answer), so a known and an unknown name get the same 202 or the same 429 after
+    the same work (one read, one write, one commit). Same limits as the codes themselves: one request per
+    PORTAL_OTP_MIN_RESEND_SECONDS, PORTAL_OTP_MAX_SENDS_PER_HOUR per hour.
+    """
+    now = ctx.clock.now()
+    key = ctx.tokens.hash_secret("otp-request:" + username)
+    hour_ago = now - timedelta(hours=1)
+    async with ctx.uow() as uow:
+        times = await uow.otp_requests.times_since(key, hour_ago)
+        wait, reason = code_request_wait(
+            requests_in_hour=times,
+            now=now,
+            max_per_hour=ctx.settings.otp_max_sends_per_hour,
+            min_interval_seconds=ctx.settings.otp_min_resend_seconds,
+        )
+        if wait:
+            audit.record(
+                uow,
+                now=now,
+                request=request,
+                action="otp.request_throttled",
+                outcome="failure",
+                actor_username=username[:64],
+                details={"retry_after": wait, "reason": reason},
+            )
+            await uow.commit()
+            message = (
+                OTP_REQUEST_THROTTLED.format(wait=wait)
+                if reason == "interval"
+                else OTP_REQUEST_CAPPED.format(minutes=-(-wait // 60))
+            )
+            raise TooManyRequests(message, code="otp.request_throttled", retry_after=wait)
+        await uow.otp_requests.record(key, now, keep_since=hour_ago)
+        await uow.commit()
 
 
 async def request_password_code(

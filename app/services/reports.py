@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from typing import IO, Any, Protocol
 
 from app.adapters import exports
@@ -97,10 +98,12 @@ def _audit_row(
 def _details(
     definition: ReportDefinition, *, fmt: str, rows: int, saved_report_id: int | None, **extra: Any
 ) -> dict[str, Any]:
+    window = definition.window
     return {
         "report_type": definition.report_type.value,
-        "date_from": definition.date_from.isoformat(),
-        "date_to": definition.date_to.isoformat(),
+        "date_from": definition.date_from.isoformat() if definition.date_from else None,
+        "date_to": definition.date_to.isoformat() if definition.date_to else None,
+        **({"date_window": {"days_before": window.days_before, "days_after": window.days_after}} if window else {}),
         "filters": definition.filters.as_dict(),
         "format": fmt,
         "rows": rows,
@@ -252,9 +255,28 @@ def _name_taken(name: str) -> Conflict:
     )
 
 
-def saved_definition(report: SavedReport) -> ReportDefinition:
-    """A saved report's definition, checked again (a stored filter the rules no longer accept is a 422)."""
-    return build_definition(report.report_type, report.date_from, report.date_to, report.filters or {})
+def saved_window(report: SavedReport) -> dict[str, object] | None:
+    if report.days_before is None and report.days_after is None:
+        return None
+    return {"days_before": report.days_before, "days_after": report.days_after}
+
+
+def saved_definition(report: SavedReport, today: date) -> ReportDefinition:
+    """A saved report's definition, checked again (a stored filter the rules no longer accept is a 422); a rolling
+    window is resolved against `today` (issue 15)."""
+    return build_definition(
+        report.report_type,
+        report.date_from,
+        report.date_to,
+        report.filters or {},
+        date_window=saved_window(report),
+        today=today,
+    )
+
+
+def today(ctx: ReportPorts) -> date:
+    """The day a report runs: the injected clock's (UTC) date."""
+    return ctx.clock.now().date()
 
 
 async def create_saved_report(
@@ -267,6 +289,7 @@ async def create_saved_report(
     date_to: object,
     filters: dict[str, object],
     request: RequestContext,
+    date_window: dict[str, object] | None = None,
 ) -> SavedReport:
     """R-REP-3: save a report definition, validated like a run; names are unique per producer (any case: 409).
 
@@ -277,7 +300,16 @@ async def create_saved_report(
     producer_id, _ = _producer(principal)
     errors = ErrorCollector()
     clean_name = check_saved_name(name, errors)
-    definition = check_definition(report_type, date_from, date_to, filters, errors, filter_prefix="filters.")
+    definition = check_definition(
+        report_type,
+        date_from,
+        date_to,
+        filters,
+        errors,
+        filter_prefix="filters.",
+        date_window=date_window,
+        today=today(ctx),
+    )
     errors.raise_if_any("Some report fields are missing or invalid")
     assert clean_name is not None and definition is not None
     now = ctx.clock.now()
@@ -297,8 +329,11 @@ async def create_saved_report(
                 producer_id=producer_id,
                 name=clean_name,
                 report_type=definition.report_type.value,
-                date_from=definition.date_from,
-                date_to=definition.date_to,
+                # a rolling window is stored as the window, never as the dates of the day it was saved
+                date_from=None if definition.window else definition.date_from,
+                date_to=None if definition.window else definition.date_to,
+                days_before=definition.window.days_before if definition.window else None,
+                days_after=definition.window.days_after if definition.window else None,
                 filters=definition.filters.as_dict(),
                 created_at=now,
             )
@@ -384,4 +419,4 @@ async def saved_run(
 ) -> RunRequest:
     """A saved report (of the caller's, else 404) as a run request with the given order and cursor."""
     report = await get_saved_report(ctx=ctx, principal=principal, report_id=report_id)
-    return run_for(saved_definition(report), sort=sort, after=after)
+    return run_for(saved_definition(report, today(ctx)), sort=sort, after=after)

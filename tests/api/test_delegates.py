@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from app.deps import CurrentProducer, ProducerOrDelegate
-from app.repositories.orm import EmailVerification, OtpCode, RememberedDevice
+from app.repositories.orm import EmailVerification, OtpCode, OtpRequest, OutboxMessage, RememberedDevice
+from tests.api.test_cors import serve
 from tests.helpers import assert_problem, bearer, outbox, rand_username
 
 TOKEN = "/api/v1/auth/token"
@@ -313,15 +314,92 @@ async def test_r_del_3_wrong_code_then_resend_and_expiry_and_burn(client, admin,
 async def test_r_del_3_sends_are_throttled_per_hour(client, admin, producer, clock) -> None:
     d = await add_delegate(client, producer)
     await verify_link(client, admin, d)
-    for _ in range(7):
+    for _ in range(5):
         assert (
             await client.post("/api/v1/auth/otp", json={"username": d["username"], "channel": "sms"})
         ).status_code == 202
         clock.advance(seconds=31)
-    assert len(await outbox(client, admin, d["mobile_number"])) == 5  # the hourly cap
+    # the hourly cap is said (issue 15), not a 202 that sends nothing: wait until the oldest request is an hour old
+    r = await client.post("/api/v1/auth/otp", json={"username": d["username"], "channel": "sms"})
+    body = assert_problem(r, 429, "otp.request_throttled")
+    assert int(r.headers["retry-after"]) == 3600 - 5 * 31 + 1
+    assert "in the last hour" in body["detail"] and "Internet Help Desk" in body["detail"]
+    assert len(await outbox(client, admin, d["mobile_number"])) == 5
     clock.advance(hours=1)
-    await client.post("/api/v1/auth/otp", json={"username": d["username"], "channel": "sms"})
+    assert (
+        await client.post("/api/v1/auth/otp", json={"username": d["username"], "channel": "sms"})
+    ).status_code == 202
     assert len(await outbox(client, admin, d["mobile_number"])) == 6
+
+
+def _shape(r) -> tuple[Any, ...]:  # type: ignore[no-untyped-def]
+    """What a client can compare between two answers: status, Retry-After and the body without per-request ids."""
+    body = {k: v for k, v in r.json().items() if k not in ("instance", "request_id")}
+    return r.status_code, r.headers.get("retry-after"), body
+
+
+async def test_issue15_otp_request_throttled_answers_429_the_same_for_known_and_unknown_usernames(
+    client, admin, producer, clock, app
+) -> None:
+    """R-DEL-3 / R-DEL-7: a re-request within 30 s is a 429 with Retry-After, whether or not the name is a delegate's
+    (throttled by the name as typed, before the account is looked up)."""
+    d = await add_delegate(client, producer)
+    await verify_link(client, admin, d)
+    answers = {}
+    for name in (d["username"], "nosuchdelegate1"):
+        first = await client.post("/api/v1/auth/otp", json={"username": name, "channel": "email"})
+        assert first.status_code == 202
+        clock.advance(seconds=10)
+        again = await client.post("/api/v1/auth/otp", json={"username": name, "channel": "email"})
+        body = assert_problem(again, 429, "otp.request_throttled")
+        assert again.headers["retry-after"] == "21" and "21 seconds" in body["detail"]
+        answers[name] = _shape(again)
+        clock.advance(seconds=-10)  # the unknown name asks at the same moments as the known one
+    assert answers[d["username"]] == answers["nosuchdelegate1"]
+    # one code went out for the delegate; the throttled request sent nothing
+    assert len([m for m in await outbox(client, admin, d["email"]) if m["template"] == "verification_code"]) == 1
+    clock.advance(seconds=31)
+    assert (
+        await client.post("/api/v1/auth/otp", json={"username": d["username"], "channel": "email"})
+    ).status_code == 202
+    assert len([m for m in await outbox(client, admin, d["email"]) if m["template"] == "verification_code"]) == 2
+    async with app.state.ctx.uow() as uow:
+        stored = (await uow.session.execute(select(OtpRequest.identifier_hash))).scalars().all()
+    assert len(stored) == 3 and d["username"] not in stored and "nosuchdelegate1" not in stored
+    events = (
+        await client.get(
+            "/api/v1/admin/audit-events", params={"action": "otp.request_throttled", "page_size": 50}, headers=admin
+        )
+    ).json()["items"]
+    assert sorted(e["actor_username"] for e in events) == sorted([d["username"], "nosuchdelegate1"])
+
+
+async def test_issue15_sign_in_code_right_after_creating_a_password(client, admin, producer, clock) -> None:
+    """R-DEL-3 then R-DEL-6: the password-creation code does not hold back the first sign-in code (the re-send
+    interval is per flow); within the sign-in flow a re-send still waits."""
+    d = await add_delegate(client, producer)
+    await verify_link(client, admin, d)
+    await create_password(client, admin, d)  # no clock move: the sign-in follows at once
+    challenge = assert_problem(
+        await client.post(TOKEN, data={"username": d["username"], "password": STRONG}), 401, "mfa_required"
+    )
+    r = await client.post("/api/v1/auth/mfa/send", json={"mfa_token": challenge["mfa_token"], "channel": "email"})
+    assert r.status_code == 202, r.text
+    codes = [m for m in await outbox(client, admin, d["email"]) if m["template"] == "verification_code"]
+    assert len(codes) == 2
+    r = await client.post(
+        "/api/v1/auth/mfa/verify", json={"mfa_token": challenge["mfa_token"], "code": code_in(codes[-1])}
+    )
+    assert r.status_code == 200 and r.json()["access_token"]
+    again = assert_problem(
+        await client.post(TOKEN, data={"username": d["username"], "password": STRONG}), 401, "mfa_required"
+    )
+    await client.post("/api/v1/auth/mfa/send", json={"mfa_token": again["mfa_token"], "channel": "email"})
+    assert_problem(
+        await client.post("/api/v1/auth/mfa/send", json={"mfa_token": again["mfa_token"], "channel": "email"}),
+        429,
+        "otp.send_throttled",
+    )
 
 
 async def test_r_del_3_unknown_or_unverified_usernames_get_the_same_answer(client, admin, producer) -> None:
@@ -389,11 +467,14 @@ async def test_r_del_4_password_cannot_contain_the_username_or_reuse_the_last_te
 async def test_r_del_5_five_wrong_passwords_lock_for_30_minutes_then_unlock(client, admin, producer, clock) -> None:
     d = await ready_delegate(client, admin, producer, clock)
     for _ in range(4):
-        assert_problem(
+        wrong = assert_problem(
             await client.post(TOKEN, data={"username": d["username"], "password": "Wrong123"}),
             401,
             "invalid_credentials",
         )
+        # issue 15: the delegate's count, not the producers' "After three attempts"
+        assert "After five attempts" in wrong["detail"] and "30 minutes" in wrong["detail"]
+        assert "three" not in wrong["detail"]
     body = assert_problem(
         await client.post(TOKEN, data={"username": d["username"], "password": "Wrong123"}), 423, "account_locked"
     )
@@ -500,13 +581,36 @@ async def test_r_del_6_password_change_revokes_remembered_devices(client, admin,
 # --- R-DEL-7 -----------------------------------------------------------------
 
 
-async def test_r_del_7_forgot_username_by_full_email(client, admin, producer) -> None:
+async def test_r_del_7_forgot_username_by_full_email(client, admin, producer, app, mail) -> None:
     d = await add_delegate(client, producer)
     a = await client.post("/api/v1/auth/forgot-username", json={"email": d["email"].upper()})
     b = await client.post("/api/v1/auth/forgot-username", json={"email": "nobody@agency.example"})
     assert a.status_code == b.status_code == 202 and a.json() == b.json()
     msgs = [m for m in await outbox(client, admin, d["email"]) if m["template"] == "forgot_username"]
     assert len(msgs) == 1 and f"linked to your email address: {d['username']}" in msgs[0]["body"]
+    # issue 15: the Producer Experience Portal's wording and help desk, not the producers' RPP email
+    await app.state.ctx.outbox.drain()
+    [sent] = [m for m in mail.messages if m["to"].lower() == d["email"] and "Username Request" in m["subject"]]
+    assert sent["subject"] == "Producer Experience Portal - Username Request"
+    assert f"Username(s) linked to your email address: {d['username']}" in sent["body"]
+    assert "Internet Help Desk at 1-888-706-0583" in sent["body"]
+    assert "Retail Producer Portal" not in sent["body"] and "(888) 313-5526" not in sent["body"]
+
+
+async def test_issue15_verification_link_points_at_the_configured_spa_route(settings, clock, producer) -> None:
+    """R-DEL-2: PORTAL_DELEGATE_VERIFY_URL is the link target; the token from it still confirms through the API."""
+    spa = "https://producers.example.com/#/delegate/confirm?t={token}"
+    async with serve(settings, clock, delegate_verify_url=spa) as (spa_app, c):
+        d = {**delegate_payload()}
+        r = await c.post("/api/v1/delegates", json=d, headers=producer)
+        assert r.status_code == 201, r.text
+        async with spa_app.state.ctx.uow() as uow:
+            stmt = select(OutboxMessage).where(OutboxMessage.to == d["email"])
+            [welcome] = (await uow.session.execute(stmt)).scalars()
+        found = re.search(r"https://producers\.example\.com/#/delegate/confirm\?t=(\S+)", welcome.body)
+        assert found and "/delegate/verify-email" not in welcome.body
+        r = await c.post("/api/v1/auth/email-verifications", json={"token": found.group(1)})
+        assert r.status_code == 200 and r.json()["username"] == d["username"]
 
 
 async def test_r_del_7_forgot_password_through_an_otp(client, admin, producer, clock) -> None:

@@ -25,6 +25,7 @@ from app.repositories.orm import (
     Policy,
     PolicyMember,
     Registration,
+    SavedReport,
     StateRegistration,
     User,
 )
@@ -526,7 +527,8 @@ FILTER_CASES = [
     ({"grandfathered": "false"}, ["Alpha", "Bravo", "Charlie", "Echo"]),
     ({"coverage": "medical"}, ["Alpha", "Charlie", "Delta", "Echo"]),
     ({"coverage": "dental"}, ["Bravo"]),
-    ({"coverage": "both"}, ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]),
+    ({"coverage": "all"}, ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]),
+    ({"coverage": "both"}, []),  # issue 15: no account here has both a medical and a dental policy
     ({"temporary_plan": "true"}, ["Echo"]),
     ({"temporary_plan": "false"}, ["Alpha", "Bravo", "Charlie", "Delta"]),
     ({"producer_first_name": "RITA"}, ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]),
@@ -666,6 +668,7 @@ async def test_r_rep_1_unknown_report_type_is_404_naming_the_types(client, rita)
         "initial_payment_not_received",
         "members_approaching_65",
         "members_approaching_26",
+        "policy_status",
     ]
     assert "members_approaching_26" in body["detail"]
 
@@ -914,7 +917,7 @@ async def test_r_rep_3_save_get_list_run_and_delete_a_report(client, rita, varie
         "product_name": None,
         "exchange": "all",
         "grandfathered": "all",
-        "coverage": "both",
+        "coverage": "all",
         "temporary_plan": "all",
         "producer_first_name": None,
         "producer_last_name": None,
@@ -1080,3 +1083,206 @@ async def test_r_del_9_delegates_cannot_use_reports_and_anonymous_callers_must_s
         )
         assert_problem(await client.request(method, path, params=params, json=body), 401)
     assert (await client.get(f"{SAVED}/{report_id}", headers=rita.headers)).status_code == 200
+
+
+# --- issue 15: policy status without dates, contact columns, "both", rolling windows --------------------------------
+
+PS = "/api/v1/reports/policy_status"
+
+
+@pytest.fixture
+async def graces(app, rita, otto) -> None:
+    """Three grace-period policies (effective and paid-to dates years apart), one active, and one of Otto's."""
+
+    async def recipe(b: Book) -> None:
+        for last, paid_to, year in (("Grace", date(2026, 10, 31), 2019), ("Gale", date(2026, 9, 30), 2024)):
+            acc = await b.account(last)
+            acc.phone_cell, acc.email = "3125550199", f"{last.lower()}@home.example"
+            await b.policy(acc, status="Grace Period", paid_to=paid_to, effective=date(year, 1, 1))
+        await b.policy(await b.account("Glen"), status="Grace Period", paid_to=date(2026, 11, 15), effective=FAR)
+        await b.policy(await b.account("Active"), status="Active", paid_to=date(2026, 12, 31))
+
+    async def theirs(b: Book) -> None:
+        await b.policy(await b.account("Zulu"), status="Grace Period", paid_to=date(2026, 10, 31))
+
+    await build(app, rita, recipe)
+    await build(app, otto, theirs)
+
+
+async def test_issue15_policy_status_grace_period_without_dates_paged_by_cursor(client, rita, graces) -> None:
+    """R-REP-1/2/3: the seed's Grace Period check: the caller's whole book, no range, oldest paid-to first, the
+    primary's phone (cell, else home) and email on each row, paged by `after` like the other reports."""
+    r = await client.get(PS, params={"policy_status": "grace_period", "page_size": 2}, headers=rita.headers)
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert (page["report_type"], page["title"], page["date_from"], page["date_to"]) == (
+        "policy_status",
+        "Policy Status",
+        None,
+        None,
+    )
+    assert page["total"] == 3 and last_names(page) == ["Gale", "Grace"]
+    assert [(i["phone"], i["email"]) for i in page["items"]] == [
+        ("3125550199", "gale@home.example"),
+        ("3125550199", "grace@home.example"),
+    ]
+    assert "status" not in page["items"][0]  # one status chosen: no Status column (R-REP-2)
+    assert [c["key"] for c in page["columns"]][:8] == [
+        "account_number",
+        "last_name",
+        "first_name",
+        "paid_to_date",
+        "coverage_effective_date",
+        "termed_date",
+        "phone",
+        "email",
+    ]
+    nxt = await client.get(
+        PS, params={"policy_status": "grace_period", "page_size": 2, "after": page["next_after"]}, headers=rita.headers
+    )
+    rest = nxt.json()
+    assert last_names(rest) == ["Glen"] and rest["items"][0]["phone"] == "3125550100" and rest["next_after"] is None
+    # "All" shows every policy of the book with the Status column; Otto's never
+    everything = (await client.get(PS, params={"page_size": 50}, headers=rita.headers)).json()
+    assert sorted(last_names(everything)) == ["Active", "Gale", "Glen", "Grace"]
+    assert {i["status"] for i in everything["items"]} == {"Grace Period", "Active"}
+
+
+async def test_issue15_policy_status_report_files_carry_phone_and_email(client, rita, graces) -> None:
+    """R-REP-3: CSV and XLSX of the undated report, every row, with the follow-up contact columns."""
+    params = {"policy_status": "grace_period", "format": "csv"}
+    r = await client.get(PS, params=params, headers=rita.headers)
+    assert r.status_code == 200 and 'filename="policy_status-grace_period.csv"' in r.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(r.text)))
+    header = rows[0]
+    assert header[:8] == [
+        "Account Number",
+        "Last Name",
+        "First Name",
+        "Paid To Date",
+        "Coverage Effective Date",
+        "Policy Term Date",
+        "Phone",
+        "Email",
+    ]
+    assert [(row[1], row[6], row[7]) for row in rows[1:]] == [
+        ("Gale", "3125550199", "gale@home.example"),
+        ("Grace", "3125550199", "grace@home.example"),
+        ("Glen", "3125550100", ""),
+    ]
+    x = await client.get(PS, params={**params, "format": "xlsx"}, headers=rita.headers)
+    assert x.status_code == 200
+    sheet = load_workbook(io.BytesIO(x.content)).active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][6:8] == ("Phone", "Email") and [v[1] for v in values[1:]] == ["Gale", "Grace", "Glen"]
+    assert values[1][7] == "gale@home.example"
+
+
+async def test_issue15_term_and_payment_reports_carry_phone_and_email_others_do_not(client, app, rita) -> None:
+    async def recipe(b: Book) -> None:
+        acc = await b.account("Termed")
+        acc.email = "termed@home.example"
+        await b.policy(acc, status="Termed", termed=date(2026, 11, 10), paid_to=date(2026, 11, 10))
+
+    await build(app, rita, recipe)
+    for kind in ("policy_term_date", "current_paid_to_date"):
+        [row] = (await run(client, rita, kind))["items"]
+        assert (row["phone"], row["email"]) == ("3125550100", "termed@home.example"), kind
+    started = await run(client, rita, "eapp_start_date", date_from="2026-01-01", date_to="2026-12-31")
+    assert all("phone" not in row and "email" not in row for row in started["items"])
+    assert "phone" not in [c["key"] for c in started["columns"]]
+
+
+async def test_issue15_coverage_both_means_accounts_with_medical_and_dental(client, app, rita) -> None:
+    """R-REP-2 "Both Medical And Dental": the policies of accounts holding both kinds, not "no filter"."""
+
+    async def recipe(b: Book) -> None:
+        both = await b.account("Both")
+        await b.policy(both, coverage="medical", effective=date(2026, 11, 5))
+        await b.policy(both, coverage="dental", effective=date(2026, 11, 6), product="BlueCare Dental 1B")
+        await b.policy(await b.account("MedicalOnly"), coverage="medical", effective=date(2026, 11, 7))
+        await b.policy(await b.account("DentalOnly"), coverage="dental", effective=date(2026, 11, 8))
+
+    await build(app, rita, recipe)
+    page = await run(client, rita, "coverage_effective_date", coverage="both")
+    assert [(r["last_name"], r["coverage"]) for r in page["items"]] == [("Both", "medical"), ("Both", "dental")]
+    assert page["filters"]["coverage"] == "both"
+    everything = await run(client, rita, "coverage_effective_date")
+    assert everything["total"] == 4 and everything["filters"]["coverage"] == "all"
+
+
+async def test_issue15_saved_report_with_a_rolling_window_resolves_on_the_day_it_runs(client, app, rita, clock) -> None:
+    """R-REP-3: "Members approaching 65 in the next year" stored as a window, not dates; resolved with the clock."""
+
+    async def recipe(b: Book) -> None:
+        soon = await b.account("Soon", born=date(1961, 12, 1))  # turns 65 on 2026-12-01
+        later = await b.account("Later", born=date(1962, 12, 20))  # turns 65 on 2027-12-20
+        await b.policy(soon, [await b.member(soon, "primary", "Sam", date(1961, 12, 1))])
+        await b.policy(later, [await b.member(later, "primary", "Lee", date(1962, 12, 20))])
+
+    await build(app, rita, recipe)
+    window = {"days_before": 0, "days_after": 365}
+    body = {"name": "Approaching 65 next year", "report_type": "members_approaching_65", "date_window": window}
+    r = await client.post(SAVED, json=body, headers=rita.headers)
+    assert r.status_code == 201, r.text
+    saved = r.json()
+    assert (saved["date_from"], saved["date_to"], saved["date_window"]) == (None, None, window)
+    async with app.state.ctx.uow() as uow:
+        row = (await uow.session.execute(select(SavedReport).where(SavedReport.id == saved["id"]))).scalar_one()
+    assert (row.date_from, row.date_to, row.days_before, row.days_after) == (None, None, 0, 365)
+
+    today = (await client.get(f"{SAVED}/{saved['id']}/run", headers=rita.headers)).json()
+    assert (today["date_from"], today["date_to"], today["date_window"]) == ("2026-11-22", "2027-11-22", window)
+    assert [i["member_first_name"] for i in today["items"]] == ["Sam"]
+    clock.advance(days=60)  # two months on, the same saved report looks at the next year from then
+    rita.headers = await bearer(client, rita.username, "Abc12345")  # a new session: the old one expired
+    later = (await client.get(f"{SAVED}/{saved['id']}/run", headers=rita.headers)).json()
+    assert (later["date_from"], later["date_to"]) == ("2027-01-21", "2028-01-21")
+    assert [i["member_first_name"] for i in later["items"]] == ["Lee"]
+    csv_file = await client.get(f"{SAVED}/{saved['id']}/run", params={"format": "csv"}, headers=rita.headers)
+    assert "members_approaching_65-20270121-20280121.csv" in csv_file.headers["content-disposition"]
+    assert [row[1] for row in list(csv.reader(io.StringIO(csv_file.text)))[1:]] == ["Later"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"date_window": {"days_before": 0, "days_after": 30}}, "date_window", "report.date_forms"),
+        ({"date_from": None, "date_to": None}, "date_from", "report.date_required"),
+        (
+            {"date_from": None, "date_to": None, "date_window": {"days_before": 0, "days_after": 400}},
+            "date_window.days_after",
+            "report.window_invalid",
+        ),
+        (
+            {"date_from": None, "date_to": None, "date_window": {"days_before": 200, "days_after": 200}},
+            "date_window",
+            "report.range_too_long",
+        ),
+        (
+            {
+                "report_type": "policy_status",
+                "date_from": None,
+                "date_to": None,
+                "date_window": {"days_before": 0, "days_after": 1},
+            },
+            "date_window",
+            "report.dates_not_allowed",
+        ),
+    ],
+)
+async def test_issue15_saved_report_takes_dates_or_a_window_exactly_one(client, rita, changes, field, code) -> None:
+    body = assert_problem(await client.post(SAVED, json=saved_body(**changes), headers=rita.headers), 422)
+    assert (field, code) in {(e["field"], e["code"]) for e in body["errors"]}, body
+    listed = (await client.get(SAVED, headers=rita.headers)).json()
+    assert listed["total"] == 0
+
+
+async def test_issue15_saved_policy_status_report_runs_without_dates(client, rita, graces) -> None:
+    body = {"name": "Grace check", "report_type": "policy_status", "filters": {"policy_status": "grace_period"}}
+    r = await client.post(SAVED, json=body, headers=rita.headers)
+    assert r.status_code == 201, r.text
+    assert (r.json()["date_from"], r.json()["date_window"]) == (None, None)
+    page = (await client.get(f"{SAVED}/{r.json()['id']}/run", headers=rita.headers)).json()
+    assert last_names(page) == ["Gale", "Grace", "Glen"] and page["date_from"] is None

@@ -22,7 +22,10 @@ MAY_BE_ABSENT = {
         "date_of_birth",
         "birthday",
         "turning_age",
+        "phone",  # issue 15: term, policy status and payment reports only
+        "email",
     },
+    "ReportPageRead": {"date_window"},  # saved reports with a rolling window only
 }
 
 

@@ -78,6 +78,7 @@ def test_content_disposition_on_every_file_download() -> None:
         "exportProspects",
         "printProspects",
         "runReport",
+        "runPolicyStatusReport",
         "runSavedReport",
         "getTemporaryIdCardPdf",
         "getApplicationPdf",

@@ -185,3 +185,16 @@ def test_trust_0_token_checks_obey_the_injected_clock_not_the_wall_clock(monkeyp
     with pytest.raises(AuthenticationFailed) as e:
         svc.decode_access(tok, now=NOW + timedelta(minutes=15, seconds=1))
     assert e.value.code == "token_expired"
+
+
+def test_r_del_2_delegate_verify_url_setting_needs_an_http_address_with_a_token_placeholder() -> None:
+    """Issue 15: PORTAL_DELEGATE_VERIFY_URL is the SPA's route; empty keeps <public base url>/delegate/verify-email."""
+    from app.config import Settings as _Settings
+
+    default = _Settings(public_base_url="https://p.example.com/")  # type: ignore[call-arg]
+    assert default.delegate_verify_link("a-b_c") == "https://p.example.com/delegate/verify-email?token=a-b_c"
+    spa = _Settings(delegate_verify_url="https://spa.example.com/verify?token={token}")  # type: ignore[call-arg]
+    assert spa.delegate_verify_link("t0k") == "https://spa.example.com/verify?token=t0k"
+    for bad in ("https://spa.example.com/verify", "ftp://x.example/{token}", "/verify?token={token}"):
+        with pytest.raises(ValueError, match="PORTAL_DELEGATE_VERIFY_URL"):
+            _Settings(delegate_verify_url=bad)  # type: ignore[call-arg]

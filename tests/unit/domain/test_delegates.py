@@ -15,11 +15,13 @@ from app.domain.delegates import (
     check_delegate_states,
     check_delegate_username,
     check_send_allowed,
+    code_request_wait,
     generate_otp,
     mask_email,
     mask_phone,
 )
-from app.domain.errors import AccountLocked, ValidationFailed
+from app.domain.errors import AccountLocked, AuthenticationFailed, ValidationFailed
+from app.domain.messages import delegate_username_reminder
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -133,3 +135,51 @@ def test_r_del_6_destinations_are_masked() -> None:
     assert mask_email("jessicacamp@email.com") == "xxxxxxxcamp@email.com"
     assert mask_email("ab@x.example").endswith("b@x.example") and "a" not in mask_email("ab@x.example")[:3]
     assert mask_phone("(312) 555-0001") == "xxxxxx0001"
+
+
+def test_r_del_3_code_requests_are_throttled_by_the_submitted_name_interval_then_hourly_cap() -> None:
+    """R-DEL-3 / R-DEL-7 (issue 15): POST /auth/otp answers 429 with the seconds to wait, from the requests for
+    that name alone (no account involved, so a known and an unknown name are throttled alike)."""
+    limits = {"max_per_hour": 5, "min_interval_seconds": 30}
+    assert code_request_wait(requests_in_hour=[], now=NOW, **limits) == (0, None)
+    assert code_request_wait(requests_in_hour=[NOW - timedelta(seconds=10)], now=NOW, **limits) == (21, "interval")
+    assert code_request_wait(requests_in_hour=[NOW - timedelta(seconds=30)], now=NOW, **limits) == (0, None)
+    five = [NOW - timedelta(minutes=m) for m in (50, 40, 30, 20, 10)]
+    # the oldest of the hour leaves the window in 10 minutes: that is the wait
+    assert code_request_wait(requests_in_hour=five, now=NOW, **limits) == (601, "hourly_cap")
+
+
+def test_r_del_3_6_resend_interval_is_per_flow_the_hourly_cap_counts_every_code() -> None:
+    """Issue 15: the last code of another flow (the password-creation code) is not passed as `last_sent_at`, so
+    the first sign-in code goes at once; the hourly cap still counts it."""
+    assert (
+        check_send_allowed(sent_last_hour=1, last_sent_at=None, now=NOW, max_per_hour=5, min_interval_seconds=30) == 0
+    )
+    assert (
+        check_send_allowed(sent_last_hour=5, last_sent_at=None, now=NOW, max_per_hour=5, min_interval_seconds=30)
+        == 3600
+    )
+
+
+def test_r_del_5_delegate_wrong_password_names_five_attempts_and_the_30_minute_lock() -> None:
+    delegate = LockoutPolicy(max_failures=5, lock_minutes=30)
+    producer = LockoutPolicy(max_failures=3, lock_minutes=None)
+    state = SignInState(role=Role.delegate, status=AccountStatus.active)
+    with pytest.raises(AuthenticationFailed) as e:
+        decide_sign_in(state, password_ok=False, temporary_ok=False, now=NOW, policy=delegate)
+    assert "After five attempts" in e.value.message and "30 minutes" in e.value.message
+    assert "three" not in e.value.message
+    assert "After three attempts" in producer.invalid_credentials_message
+    # admins answer with the producers' words (their lock message is overridden to read like a producer's)
+    admin = LockoutPolicy(max_failures=3, lock_minutes=15, message="locked")
+    assert admin.invalid_credentials_message == producer.invalid_credentials_message
+
+
+def test_r_del_7_delegate_forgot_username_email_uses_the_pep_wording_and_help_desk() -> None:
+    message = delegate_username_reminder(["assist01"])
+    assert message.template == "forgot_username"
+    assert message.subject == "Producer Experience Portal - Username Request"
+    assert "Username(s) linked to your email address: assist01" in message.body
+    assert "Internet Help Desk at 1-888-706-0583" in message.body
+    assert "Retail Producer Portal" not in message.body and "313-5526" not in message.body
+    assert "Producer Services" not in message.body

@@ -93,6 +93,7 @@ def test_r_rep_1_report_types_are_the_eight_of_the_screen() -> None:
         "initial_payment_not_received",
         "members_approaching_65",
         "members_approaching_26",
+        "policy_status",  # issue 15: the Grace Period / Termed check, no date range
     )
     with pytest.raises(NotFound) as exc:
         parse_report_type("members_approaching_70")
@@ -257,3 +258,64 @@ def test_r_rep_3_a_cursor_round_trips_and_is_bound_to_its_report() -> None:
         run_for(other.definition, after=token)
     errors = ErrorCollector()
     assert decode_cursor(run.definition, (("last_name", False),), token, errors) is None and errors.errors
+
+
+# --- issue 15 ------------------------------------------------------------------------------------------------------
+
+
+def test_r_rep_3_saved_date_window_resolves_against_the_day_the_report_runs() -> None:
+    window = {"days_before": 0, "days_after": 365}
+    today = date(2026, 11, 22)
+    d = build_definition("members_approaching_65", None, None, {}, date_window=window, today=today)
+    assert (d.date_from, d.date_to) == (today, date(2027, 11, 22))
+    assert d.window is not None and (d.window.days_before, d.window.days_after) == (0, 365)
+    later = build_definition("members_approaching_65", None, None, {}, date_window=window, today=date(2027, 3, 1))
+    assert (later.date_from, later.date_to) == (date(2027, 3, 1), date(2028, 2, 29))
+    past = build_definition(
+        "policy_term_date", None, None, {}, date_window={"days_before": 30, "days_after": 0}, today=today
+    )
+    assert (past.date_from, past.date_to) == (date(2026, 10, 23), today)
+
+
+@pytest.mark.parametrize(
+    ("dates", "window", "code"),
+    [
+        (("2026-11-01", "2026-11-30"), {"days_before": 0, "days_after": 10}, "report.date_forms"),
+        ((None, None), {"days_before": -1, "days_after": 10}, "report.window_invalid"),
+        ((None, None), {"days_before": True, "days_after": 10}, "report.window_invalid"),
+        ((None, None), {"days_before": 0, "days_after": "10"}, "report.window_invalid"),
+        ((None, None), {"days_before": 0, "days_after": 10, "weeks": 1}, "report.window_invalid"),
+        ((None, None), {"days_before": 1, "days_after": MAX_RANGE_DAYS - 1}, "report.range_too_long"),
+        ((None, None), None, "report.date_required"),
+    ],
+)
+def test_r_rep_3_a_saved_report_takes_dates_or_a_window_exactly_one(dates, window, code) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationFailed) as e:
+        build_definition("coverage_effective_date", *dates, {}, date_window=window, today=date(2026, 11, 22))
+    assert code in {err.code for err in e.value.errors}
+
+
+def test_r_rep_1_policy_status_report_has_no_date_range() -> None:
+    """Issue 15: the Grace Period / Termed check covers the whole book; dates or a window are refused."""
+    d = build_definition("policy_status", None, None, {"policy_status": "grace_period"})
+    assert (d.date_from, d.date_to, d.range_column, d.is_dated) == (None, None, None, False)
+    assert d.file_name("csv") == "policy_status-grace_period.csv"
+    assert default_sort(ReportType.policy_status)[0] == ("paid_to_date", False)
+    for dates, window in ((("2026-11-01", "2026-11-30"), None), ((None, None), {"days_before": 0, "days_after": 1})):
+        with pytest.raises(ValidationFailed) as e:
+            build_definition("policy_status", *dates, {}, date_window=window)
+        assert {err.code for err in e.value.errors} == {"report.dates_not_allowed"}
+
+
+def test_r_rep_2_both_medical_and_dental_is_a_filter_and_all_is_the_default() -> None:
+    assert ReportFilters().coverage == "all" and ReportFilters().coverage_value() is None
+    assert ReportFilters(coverage="both").coverage_value() == "both"
+    assert ReportFilters(coverage="both").as_dict() == {"coverage": "both"}
+
+
+@pytest.mark.parametrize("kind", list(ReportType))
+def test_r_rep_1_term_grace_and_payment_reports_show_the_primarys_phone_and_email(kind: ReportType) -> None:
+    dates = (None, None) if kind is ReportType.policy_status else ("2026-11-01", "2026-11-30")
+    keys = [c.key for c in columns_for(build_definition(kind, *dates, {}))]
+    follow_up = {"policy_term_date", "policy_status", "current_paid_to_date", "initial_payment_not_received"}
+    assert ("phone" in keys and "email" in keys) == (kind.value in follow_up)
