@@ -14,6 +14,7 @@ from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, check_l
 from app.domain.errors import Conflict, ErrorCollector, PreconditionFailed, ValidationFailed
 from app.domain.payments import PENDING
 from app.domain.rating import Person
+from app.domain.repricing import PlansReview
 
 SECTIONS = ("general", "applicant", "household", "plans", "other-coverage", "signatures")
 INCOMPLETE, SUBMITTED, FAILED = "incomplete", "submitted", "failed"
@@ -50,6 +51,7 @@ class Facts:
     plans: dict[str, PlanFacts] = field(default_factory=dict)
     providers: dict[str, frozenset[str]] = field(default_factory=dict)  # known PCP numbers -> networks
     effective_date: date | None = None
+    plans_review: PlansReview | None = None  # set while the plans section is stale after a new effective date
 
 
 def _prefixed(errors: ErrorCollector, section: str, exc: ValidationFailed) -> None:
@@ -359,6 +361,8 @@ def check_for_submit(sections: dict[str, Any], facts: Facts) -> None:
             _prefixed(errors, name, exc)
     if facts.effective_date is None:
         errors.add("effective_date", "enrollment.effective_date_missing", "Calculate the effective date.")
+    if facts.plans_review is not None:  # R-ENR-5, R-ENR-10: plans chosen for another effective date
+        errors.add("plans", facts.plans_review.code, facts.plans_review.message)
     general_state = facts.producer_numbers.get((sections.get("general") or {}).get("producer_number") or "")
     home_state = _home_state(sections)
     if general_state and home_state and general_state != home_state:  # R-ENR-3, R-DEL-9

@@ -798,6 +798,9 @@ class Application(Base):
     product_name: Mapped[str | None] = mapped_column(String(300))
     coverage: Mapped[str | None] = mapped_column(String(8))
     member_count: Mapped[int | None] = mapped_column(Integer)
+    # Set when a new effective date took the chosen plans out of the offer or changed their premium; cleared when
+    # the plans section is saved again (app/domain/repricing.py, issue 14)
+    plans_review: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

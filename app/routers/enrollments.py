@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from app.deps import Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
 from app.domain.errors import BadRequest, FieldError, ValidationFailed
+from app.domain.repricing import PlansReview
 from app.errors import error_responses, field_path
 from app.http_semantics import etag, parse_entity_tags
 from app.routers.idempotent import idempotent
@@ -26,6 +27,7 @@ from app.schemas.enrollments import (
     PaymentRead,
     PaymentSubmit,
     PremiumsRead,
+    SectionWarningRead,
     SubmissionRead,
 )
 from app.services import enrollments as enrollment_service
@@ -80,7 +82,12 @@ def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
         expires_at=None if a.status == "submitted" else a.expires_at,
         sections=enrollment_service.public_sections(a.sections),
         premiums=PremiumsRead(medical_premium=medical, dental_premium=dental, total_monthly_premium=total),
+        warnings=_warnings(PlansReview.from_json(a.plans_review)),
     )
+
+
+def _warnings(review: PlansReview | None) -> list[SectionWarningRead]:
+    return [SectionWarningRead.model_validate(review)] if review else []
 
 
 def _etag(response: Response, version: int) -> None:
@@ -314,12 +321,12 @@ async def enrollment_service_body(request: Request, section: str) -> dict[str, A
 async def calculate_effective_date(
     ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId
 ) -> EffectiveDateRead:
-    """R-ENR-5: open enrollment or the life events' SEP rules, as of today."""
-    return EffectiveDateRead(
-        effective_date=await enrollment_service.calculate_effective(
-            ctx=ctx, principal=principal, application_id=application_id, request=req
-        )
+    """R-ENR-5: open enrollment or the life events' SEP rules, as of today; a new date re-prices the chosen plans
+    and `warnings` lists what it changed."""
+    result = await enrollment_service.calculate_effective(
+        ctx=ctx, principal=principal, application_id=application_id, request=req
     )
+    return EffectiveDateRead(effective_date=result.effective_date, warnings=_warnings(result.plans_review))
 
 
 @router.post(

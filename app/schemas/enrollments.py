@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.domain.effective_dates import LifeEvent
 from app.schemas.common import StrictModel
@@ -169,6 +169,36 @@ class PremiumsRead(BaseModel):
     total_monthly_premium: Decimal | None
 
 
+class PlanChangeRead(BaseModel):
+    """One chosen plan a new effective date changed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    coverage: Literal["medical", "dental"]
+    plan_id: str
+    plan_name: str
+    change: Literal["not_offered", "premium_changed"] = Field(
+        description="not_offered: not offered for the new effective date (another plan year or area); "
+        "premium_changed: still offered, at another monthly premium"
+    )
+    previous_premium: Decimal | None = Field(description="Monthly premium for the previous effective date")
+    new_premium: Decimal | None = Field(description="Monthly premium for the new effective date (None if not offered)")
+    message: str
+
+
+class SectionWarningRead(BaseModel):
+    """A section whose answers no longer hold: fix it (save the section again) before submitting."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    section: Literal["plans"] = Field(description="The section to review and save again")
+    code: Literal["enrollment.plans_stale"]
+    message: str = Field(description="What changed and what to do, for people")
+    previous_effective_date: date | None = Field(description="The effective date the plans were chosen for")
+    effective_date: date = Field(description="The new effective date")
+    changes: list[PlanChangeRead]
+
+
 class ApplicationRead(BaseModel):
     """R-ENR-17: application details (SSNs are never returned whole)."""
 
@@ -193,6 +223,12 @@ class ApplicationRead(BaseModel):
     expires_at: datetime | None
     sections: dict[str, Any]
     premiums: PremiumsRead
+    warnings: list[SectionWarningRead] = Field(
+        default_factory=list,
+        description="Sections to review before submitting: after a change of effective date, the plans section "
+        "lists the chosen plans no longer offered or re-priced (submit answers 422 enrollment.plans_stale until "
+        "the plans section is saved again)",
+    )
 
 
 class ApplicationListRow(BaseModel):
@@ -214,6 +250,10 @@ class ApplicationListRow(BaseModel):
 
 class EffectiveDateRead(BaseModel):
     effective_date: date
+    warnings: list[SectionWarningRead] = Field(
+        default_factory=list,
+        description="What the new effective date changed in the chosen plans (as on the application)",
+    )
 
 
 class SubmissionRead(BaseModel):
