@@ -224,7 +224,6 @@ class ApplicationRead(BaseModel):
     sections: dict[str, Any]
     premiums: PremiumsRead
     warnings: list[SectionWarningRead] = Field(
-        default_factory=list,
         description="Sections to review before submitting: after a change of effective date, the plans section "
         "lists the chosen plans no longer offered or re-priced (submit answers 422 enrollment.plans_stale until "
         "the plans section is saved again)",
@@ -251,7 +250,6 @@ class ApplicationListRow(BaseModel):
 class EffectiveDateRead(BaseModel):
     effective_date: date
     warnings: list[SectionWarningRead] = Field(
-        default_factory=list,
         description="What the new effective date changed in the chosen plans (as on the application)",
     )
 
