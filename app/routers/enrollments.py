@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
-from app.deps import Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
+from app.deps import PHI_FREE, Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
 from app.domain.errors import BadRequest, FieldError, ValidationFailed
+from app.domain.option_lists import OPTION_LISTS
 from app.domain.repricing import PlansReview
 from app.errors import error_responses, field_path
 from app.http_semantics import etag, parse_entity_tags
@@ -23,6 +24,7 @@ from app.schemas.enrollments import (
     ApplicationListRow,
     ApplicationRead,
     EffectiveDateRead,
+    OptionListsRead,
     PaymentCreate,
     PaymentRead,
     PaymentSubmit,
@@ -167,6 +169,19 @@ async def start_application(ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate
     """R-ENR-1: blank ("Start New Application"); to start from a quote use POST /quotes/{id}/enrollments."""
     app = await enrollment_service.create_application(ctx=ctx, principal=principal, request=req)
     return _read(await enrollment_service.get_application(ctx=ctx, principal=principal, application_id=app.id))
+
+
+@router.get(
+    "/option-lists",
+    operation_id="listOptionLists",
+    summary="Option lists of the application",
+    tags=["enrollments"],
+    dependencies=[PHI_FREE],
+)
+async def list_option_lists(principal: ProducerOrDelegate) -> OptionListsRead:
+    """Issue 14, R-ENR-8: languages, race and ethnicity (the federal standard categories) and the other closed
+    lists of the application; section saves refuse codes outside them."""
+    return OptionListsRead.model_validate({name: list(options) for name, options in OPTION_LISTS.items()})
 
 
 @router.get(

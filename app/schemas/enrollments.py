@@ -81,12 +81,28 @@ class Dependent(StrictModel):
     sex: Sex
     ssn: Annotated[str | None, Field(default=None, max_length=11)] = None
     tobacco_use: bool = False
+    disabled: bool = Field(
+        False, description="A disabled dependent may be 26 or older (otherwise dependents must be under 26)"
+    )
 
 
 class HouseholdSection(StrictModel):
     hra: Hra | None = None
     language_ethnicity: dict[str, Any] | None = Field(
-        None, description="Optional language, ethnicity and identity answers per applicant (R-ENR-8)"
+        None,
+        description="Optional language, ethnicity and identity answers per applicant (R-ENR-8), keyed `primary`, "
+        '`spouse` or `dependent:N`: `{"spoken_language": "spa", "written_language": "eng", "ethnicity": '
+        '["mexican"], "race": ["white"]}`, every code from `GET /option-lists` (languages, ethnicities, races)',
+        examples=[
+            {
+                "primary": {
+                    "spoken_language": "spa",
+                    "written_language": "eng",
+                    "ethnicity": ["cuban"],
+                    "race": ["white"],
+                }
+            }
+        ],
     )
     spouse: Dependent | None = None
     dependents: Annotated[list[Dependent], Field(default_factory=list, max_length=30)]
@@ -304,3 +320,27 @@ class PaymentRead(BaseModel):
     decline_reason: str | None
     created_at: datetime
     submitted_at: datetime | None
+
+
+class OptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(description="The value to send")
+    label: str = Field(description="What to show")
+
+
+class OptionListsRead(BaseModel):
+    """The closed lists of the application; a section save refuses a code outside its list (422)."""
+
+    languages: list[OptionRead] = Field(description="Preferred spoken and written language (ISO 639-3 codes)")
+    ethnicities: list[OptionRead] = Field(description="Hispanic, Latino/a or Spanish origin (OMB 1997, HHS 2011)")
+    races: list[OptionRead] = Field(description="Race (OMB 1997 categories, disaggregated per HHS 2011)")
+    sexes: list[OptionRead]
+    phone_types: list[OptionRead]
+    form_types: list[OptionRead]
+    authorizations: list[OptionRead]
+    hra_types: list[OptionRead]
+    payment_options: list[OptionRead]
+    tobacco_use: list[OptionRead] = Field(description="tobacco_use is a boolean: false / true")
+    household_members: list[OptionRead] = Field(description="Who an answer or PCP choice is for (dependent:N)")
+    life_events: list[OptionRead] = Field(description="Qualifying life events of a special enrollment")

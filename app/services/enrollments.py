@@ -142,6 +142,7 @@ async def _facts(
         providers=await uow.applications.provider_networks(pcp_numbers),
         effective_date=app.effective_date,
         plans_review=PlansReview.from_json(app.plans_review),
+        home_zip_counties=await uow.applications.counties_for_zip(home["zip_code"]) if home else None,
     )
 
 
