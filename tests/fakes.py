@@ -740,6 +740,10 @@ class FakeApplicationRepository(FakeRepository, ApplicationRepository):
             rows = [r for r in rows if r.name.lower().removesuffix(" county") == wanted]
         return (rows[0].state, rows[0].rating_area) if len(rows) == 1 else None
 
+    async def counties_for_zip(self, zip_code: str) -> tuple[tuple[str, str], ...]:
+        rows = sorted(self.uow.all(County, lambda c: c.zip_code == zip_code[:5]), key=lambda c: c.name)
+        return tuple((c.name, c.state) for c in rows)
+
     async def rates(self, plan_ids: Sequence[str], state: str, rating_area: int) -> dict[str, Any]:
         rows = self.uow.all(
             PlanRate, lambda r: r.plan_id in plan_ids and r.state == state and r.rating_area == rating_area

@@ -107,7 +107,11 @@ def sep_effective_date(event: Event, selection: date) -> date:
         )
     if e in EVENT_DATE_IS_EFFECTIVE:
         return d
+    # 45 CFR 155.420(b)(2)(iv): chosen ahead of a loss of coverage, coverage starts the first of the month after
+    # the loss; chosen on or before a move, the first of the month after the move (never before the event).
     if e is LifeEvent.loss_of_coverage and selection < d:
+        return first_of_month_after(d)
+    if e is LifeEvent.move and selection <= d:
         return first_of_month_after(d)
     return first_of_month_after(selection)
 

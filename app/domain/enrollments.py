@@ -12,8 +12,10 @@ from typing import Any
 from app.domain.dates import age_on
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, check_life_events, sep_choice_allowed
 from app.domain.errors import Conflict, ErrorCollector, PreconditionFailed, ValidationFailed
+from app.domain.option_lists import check_language_ethnicity
 from app.domain.payments import PENDING
 from app.domain.rating import Person
+from app.domain.repricing import PlansReview
 
 SECTIONS = ("general", "applicant", "household", "plans", "other-coverage", "signatures")
 INCOMPLETE, SUBMITTED, FAILED = "incomplete", "submitted", "failed"
@@ -22,6 +24,7 @@ PAY_LATER = "Pay Later"
 PCP_NETWORK_TYPES = ("HMO", "POS")
 PEDIATRIC_DENTAL_AGE = 19  # R-ENR-10: under 19
 CHILD_ONLY_AGE = 18  # R-ENR-13
+DEPENDENT_AGE_LIMIT = 26  # issue 14: dependents under 26 unless disabled
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class Facts:
     plans: dict[str, PlanFacts] = field(default_factory=dict)
     providers: dict[str, frozenset[str]] = field(default_factory=dict)  # known PCP numbers -> networks
     effective_date: date | None = None
+    plans_review: PlansReview | None = None  # set while the plans section is stale after a new effective date
+    home_zip_counties: tuple[tuple[str, str], ...] | None = None  # (county, state) of the home zip; None: unknown
 
 
 def _prefixed(errors: ErrorCollector, section: str, exc: ValidationFailed) -> None:
@@ -62,8 +67,15 @@ def _prefixed(errors: ErrorCollector, section: str, exc: ValidationFailed) -> No
 # --- per section --------------------------------------------------------------------------------------------
 
 
-def check_general(data: dict[str, Any], facts: Facts, *, previous: dict[str, Any] | None = None) -> None:
-    """R-ENR-3 producer number; R-ENR-4 SEP default and life-event rules; R-DEL-9 delegate states."""
+def check_general(
+    data: dict[str, Any],
+    facts: Facts,
+    *,
+    previous: dict[str, Any] | None = None,
+    sections: dict[str, Any] | None = None,
+) -> None:
+    """R-ENR-3 producer number (the producer's own, active, in the applicant's home state); R-ENR-4 SEP default
+    and life-event rules; R-DEL-9 delegate states."""
     errors = ErrorCollector()
     number = data.get("producer_number")
     state = facts.producer_numbers.get(number or "")
@@ -78,6 +90,14 @@ def check_general(data: dict[str, Any], facts: Facts, *, previous: dict[str, Any
             "producer_number",
             "enrollment.delegate_state",
             f"You are not assigned to {state}; choose a number in one of your states.",
+        )
+    home_state = _home_state(sections) if sections else None
+    if state is not None and home_state and state != home_state:  # R-ENR-3, issue 14: at save, not only at submit
+        errors.add(
+            "producer_number",
+            "enrollment.state_mismatch",
+            f"Writing number {number} is for {state} but the applicant lives in {home_state}; choose one of your "
+            f"active {home_state} numbers.",
         )
     try:
         sep_choice_allowed(
@@ -153,15 +173,55 @@ def check_applicant(data: dict[str, Any], facts: Facts) -> None:
                 errors.add(f"{key}.zip_code", "enrollment.zip_invalid", "Enter a 5-digit zip code.")
             if key == "home_address" and not addr.get("county"):
                 errors.add("home_address.county", "enrollment.county_required", "Select the county.")
+            elif key == "home_address" and facts.home_zip_counties is not None:
+                _check_zip_county_state(addr, facts.home_zip_counties, errors)
     phone = re.sub(r"\D", "", data["contact"]["primary_phone"])
     if len(phone) != 10:
         errors.add("contact.primary_phone", "enrollment.phone_invalid", "Enter a 10-digit phone number.")
     errors.raise_if_any()
 
 
+def _county_key(name: str) -> str:
+    return name.strip().lower().removesuffix(" county")
+
+
+def _check_zip_county_state(addr: dict[str, Any], known: tuple[tuple[str, str], ...], errors: ErrorCollector) -> None:
+    """R-ENR-7, issue 14: the home zip, county and state agree with the reference table (counties by zip)."""
+    zip5 = addr["zip_code"][:5]
+    if not known:
+        errors.add("home_address.zip_code", "enrollment.zip_unknown", f"Zip code {zip5} is not in our service area.")
+        return
+    counties = [c for c, _st in known]
+    match = [(c, st) for c, st in known if _county_key(c) == _county_key(addr["county"])]
+    if not match:
+        errors.add(
+            "home_address.county",
+            "enrollment.county_mismatch",
+            f"{addr['county']} is not a county of zip code {zip5}; choose {' or '.join(sorted(counties))}.",
+        )
+    elif match[0][1] != addr["state"].upper():
+        errors.add(
+            "home_address.state",
+            "enrollment.state_mismatch",
+            f"Zip code {zip5} ({match[0][0]} county) is in {match[0][1]}, not {addr['state']}.",
+        )
+
+
 def check_household(data: dict[str, Any], facts: Facts) -> None:
-    """R-ENR-8 HRA; R-ENR-9 at most 19 dependents, the spouse included."""
+    """R-ENR-8 HRA and the language, ethnicity and identity answers (closed lists); R-ENR-9 at most 19 dependents,
+    the spouse included; dependents under 26 unless disabled (issue 14)."""
     errors = ErrorCollector()
+    check_language_ethnicity(data.get("language_ethnicity"), errors, "language_ethnicity")
+    on = facts.effective_date or facts.today
+    for i, dep in enumerate(data.get("dependents") or []):
+        if age_on(_d(dep["date_of_birth"]), on) >= DEPENDENT_AGE_LIMIT and not dep.get("disabled"):
+            errors.add(
+                f"dependents.{i}.date_of_birth",
+                "enrollment.dependent_too_old",
+                f"{dep.get('first_name', 'The dependent')} is {age_on(_d(dep['date_of_birth']), on)} on "
+                f"{on:%m/%d/%Y}: a dependent must be under {DEPENDENT_AGE_LIMIT} unless disabled (set disabled: true) "
+                "or apply separately.",
+            )
     count = len(data.get("dependents") or []) + (1 if data.get("spouse") else 0)
     if count > facts.max_dependents:
         errors.add(
@@ -328,7 +388,7 @@ def check_signatures(data: dict[str, Any], sections: dict[str, Any], facts: Fact
 
 
 CHECKS = {
-    "general": lambda d, s, f: check_general(d, f),
+    "general": lambda d, s, f: check_general(d, f, sections=s),
     "applicant": lambda d, s, f: check_applicant(d, f),
     "household": lambda d, s, f: check_household(d, f),
     "plans": check_plans,
@@ -359,6 +419,8 @@ def check_for_submit(sections: dict[str, Any], facts: Facts) -> None:
             _prefixed(errors, name, exc)
     if facts.effective_date is None:
         errors.add("effective_date", "enrollment.effective_date_missing", "Calculate the effective date.")
+    if facts.plans_review is not None:  # R-ENR-5, R-ENR-10: plans chosen for another effective date
+        errors.add("plans", facts.plans_review.code, facts.plans_review.message)
     general_state = facts.producer_numbers.get((sections.get("general") or {}).get("producer_number") or "")
     home_state = _home_state(sections)
     if general_state and home_state and general_state != home_state:  # R-ENR-3, R-DEL-9

@@ -99,6 +99,11 @@ class ApplicationRepository(RepositoryBase[Application]):
             rows = [r for r in rows if r.name.lower().removesuffix(" county") == wanted] or []
         return (rows[0].state, rows[0].rating_area) if len(rows) == 1 else None
 
+    async def counties_for_zip(self, zip_code: str) -> tuple[tuple[str, str], ...]:
+        """(county name, state) of every county the reference table lists for a zip code."""
+        stmt = select(County.name, County.state).where(County.zip_code == zip_code[:5]).order_by(County.name)
+        return tuple((n, st) for n, st in (await self.session.execute(stmt)).all())
+
     async def rates(self, plan_ids: Sequence[str], state: str, rating_area: int) -> dict[str, Any]:
         ids = [p for p in plan_ids if p]
         if not ids:

@@ -826,6 +826,9 @@ class Application(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(String(300))
     account_number: Mapped[str | None] = mapped_column(String(12))
+    # Set when a new effective date took the chosen plans out of the offer or changed their premium; cleared when
+    # the plans section is saved again (app/domain/repricing.py, issue 14)
+    plans_review: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -9,8 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
-from app.deps import Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
+from app.deps import PHI_FREE, Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
 from app.domain.errors import BadRequest, FieldError, ValidationFailed
+from app.domain.option_lists import OPTION_LISTS
+from app.domain.repricing import PlansReview
 from app.errors import error_responses, field_path
 from app.http_semantics import etag, parse_entity_tags
 from app.routers.idempotent import idempotent
@@ -23,10 +25,12 @@ from app.schemas.enrollments import (
     ApplicationRead,
     CarrierDecisionRead,
     EffectiveDateRead,
+    OptionListsRead,
     PaymentCreate,
     PaymentRead,
     PaymentSubmit,
     PremiumsRead,
+    SectionWarningRead,
     SubmissionRead,
 )
 from app.services import client_enrollments
@@ -98,7 +102,12 @@ def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
         sections=enrollment_service.public_sections(a.sections),
         premiums=PremiumsRead(medical_premium=medical, dental_premium=dental, total_monthly_premium=total),
         decision=carrier_decision(a, view.policy_ids),
+        warnings=_warnings(PlansReview.from_json(a.plans_review)),
     )
+
+
+def _warnings(review: PlansReview | None) -> list[SectionWarningRead]:
+    return [SectionWarningRead.model_validate(review)] if review else []
 
 
 def _etag(response: Response, version: int) -> None:
@@ -198,6 +207,19 @@ async def start_application(
             ctx=ctx, principal=principal, account_number=account_number, request=req
         )
     return _read(await enrollment_service.get_application(ctx=ctx, principal=principal, application_id=app.id))
+
+
+@router.get(
+    "/option-lists",
+    operation_id="listOptionLists",
+    summary="Option lists of the application",
+    tags=["enrollments"],
+    dependencies=[PHI_FREE],
+)
+async def list_option_lists(principal: ProducerOrDelegate) -> OptionListsRead:
+    """Issue 14, R-ENR-8: languages, race and ethnicity (the federal standard categories) and the other closed
+    lists of the application; section saves refuse codes outside them."""
+    return OptionListsRead.model_validate({name: list(options) for name, options in OPTION_LISTS.items()})
 
 
 @router.get(
@@ -353,12 +375,12 @@ async def enrollment_service_body(request: Request, section: str) -> dict[str, A
 async def calculate_effective_date(
     ctx: Ctx, req: ReqCtx, principal: ProducerOrDelegate, application_id: AppId
 ) -> EffectiveDateRead:
-    """R-ENR-5: open enrollment or the life events' SEP rules, as of today."""
-    return EffectiveDateRead(
-        effective_date=await enrollment_service.calculate_effective(
-            ctx=ctx, principal=principal, application_id=application_id, request=req
-        )
+    """R-ENR-5: open enrollment or the life events' SEP rules, as of today; a new date re-prices the chosen plans
+    and `warnings` lists what it changed."""
+    result = await enrollment_service.calculate_effective(
+        ctx=ctx, principal=principal, application_id=application_id, request=req
     )
+    return EffectiveDateRead(effective_date=result.effective_date, warnings=_warnings(result.plans_review))
 
 
 @router.post(

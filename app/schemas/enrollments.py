@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.domain.effective_dates import LifeEvent
 from app.schemas.common import StrictModel
@@ -81,12 +81,28 @@ class Dependent(StrictModel):
     sex: Sex
     ssn: Annotated[str | None, Field(default=None, max_length=11)] = None
     tobacco_use: bool = False
+    disabled: bool = Field(
+        False, description="A disabled dependent may be 26 or older (otherwise dependents must be under 26)"
+    )
 
 
 class HouseholdSection(StrictModel):
     hra: Hra | None = None
     language_ethnicity: dict[str, Any] | None = Field(
-        None, description="Optional language, ethnicity and identity answers per applicant (R-ENR-8)"
+        None,
+        description="Optional language, ethnicity and identity answers per applicant (R-ENR-8), keyed `primary`, "
+        '`spouse` or `dependent:N`: `{"spoken_language": "spa", "written_language": "eng", "ethnicity": '
+        '["mexican"], "race": ["white"]}`, every code from `GET /option-lists` (languages, ethnicities, races)',
+        examples=[
+            {
+                "primary": {
+                    "spoken_language": "spa",
+                    "written_language": "eng",
+                    "ethnicity": ["cuban"],
+                    "race": ["white"],
+                }
+            }
+        ],
     )
     spouse: Dependent | None = None
     dependents: Annotated[list[Dependent], Field(default_factory=list, max_length=30)]
@@ -191,6 +207,36 @@ class CarrierDecisionRead(BaseModel):
     effective_date: date | None
 
 
+class PlanChangeRead(BaseModel):
+    """One chosen plan a new effective date changed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    coverage: Literal["medical", "dental"]
+    plan_id: str
+    plan_name: str
+    change: Literal["not_offered", "premium_changed"] = Field(
+        description="not_offered: not offered for the new effective date (another plan year or area); "
+        "premium_changed: still offered, at another monthly premium"
+    )
+    previous_premium: Decimal | None = Field(description="Monthly premium for the previous effective date")
+    new_premium: Decimal | None = Field(description="Monthly premium for the new effective date (None if not offered)")
+    message: str
+
+
+class SectionWarningRead(BaseModel):
+    """A section whose answers no longer hold: fix it (save the section again) before submitting."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    section: Literal["plans"] = Field(description="The section to review and save again")
+    code: Literal["enrollment.plans_stale"]
+    message: str = Field(description="What changed and what to do, for people")
+    previous_effective_date: date | None = Field(description="The effective date the plans were chosen for")
+    effective_date: date = Field(description="The new effective date")
+    changes: list[PlanChangeRead]
+
+
 class ApplicationRead(BaseModel):
     """R-ENR-17: application details (SSNs are never returned whole)."""
 
@@ -219,6 +265,11 @@ class ApplicationRead(BaseModel):
     sections: dict[str, Any]
     premiums: PremiumsRead
     decision: CarrierDecisionRead | None = Field(description="The carrier's decision; null while it is not decided")
+    warnings: list[SectionWarningRead] = Field(
+        description="Sections to review before submitting: after a change of effective date, the plans section "
+        "lists the chosen plans no longer offered or re-priced (submit answers 422 enrollment.plans_stale until "
+        "the plans section is saved again)",
+    )
 
 
 class ApplicationListRow(BaseModel):
@@ -241,6 +292,9 @@ class ApplicationListRow(BaseModel):
 
 class EffectiveDateRead(BaseModel):
     effective_date: date
+    warnings: list[SectionWarningRead] = Field(
+        description="What the new effective date changed in the chosen plans (as on the application)",
+    )
 
 
 class SubmissionRead(BaseModel):
@@ -307,3 +361,27 @@ class ApplicationDecisionRead(CarrierDecisionRead):
     record_number: str
     e_app_number: str
     status: str = Field(description="The application's status: submitted (approved) or failed (declined)")
+
+
+class OptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(description="The value to send")
+    label: str = Field(description="What to show")
+
+
+class OptionListsRead(BaseModel):
+    """The closed lists of the application; a section save refuses a code outside its list (422)."""
+
+    languages: list[OptionRead] = Field(description="Preferred spoken and written language (ISO 639-3 codes)")
+    ethnicities: list[OptionRead] = Field(description="Hispanic, Latino/a or Spanish origin (OMB 1997, HHS 2011)")
+    races: list[OptionRead] = Field(description="Race (OMB 1997 categories, disaggregated per HHS 2011)")
+    sexes: list[OptionRead]
+    phone_types: list[OptionRead]
+    form_types: list[OptionRead]
+    authorizations: list[OptionRead]
+    hra_types: list[OptionRead]
+    payment_options: list[OptionRead]
+    tobacco_use: list[OptionRead] = Field(description="tobacco_use is a boolean: false / true")
+    household_members: list[OptionRead] = Field(description="Who an answer or PCP choice is for (dependent:N)")
+    life_events: list[OptionRead] = Field(description="Qualifying life events of a special enrollment")

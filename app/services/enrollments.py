@@ -27,6 +27,7 @@ from app.domain.enrollments import (
 )
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.rating import premiums
+from app.domain.repricing import PlanPrice, PlansReview, review_plans
 from app.domain.text import name_key
 from app.ports import HasCipher, HasClock, HasSettings, HasUnitOfWork
 from app.repositories.orm import Application, Quote
@@ -144,40 +145,69 @@ async def _facts(
         },
         providers=await uow.applications.provider_networks(pcp_numbers),
         effective_date=app.effective_date,
+        plans_review=PlansReview.from_json(app.plans_review),
+        home_zip_counties=await uow.applications.counties_for_zip(home["zip_code"]) if home else None,
     )
+
+
+async def _plan_prices(
+    ctx: EnrollmentPorts, uow: UnitOfWork, sections: dict[str, Any], on: date | None
+) -> list[PlanPrice | None]:
+    """The chosen medical and dental plans priced for effective date `on` (None: not yet calculated, rated as of
+    today and offered whatever the plan year), in that order; None where no plan is chosen or it cannot be
+    priced (no household or address yet)."""
+    plans_section = sections.get("plans") or {}
+    people = rated_people(sections)  # the saved household, or the one prefilled from the quote (R-ENR-1)
+    home = (sections.get("applicant") or {}).get("home_address") or (sections.get("prefill") or {}).get("home")
+    if not plans_section or not people or not home:
+        return [None, None]
+    area = await uow.applications.rating_area(home["zip_code"], home.get("county"))
+    if area is None:
+        return [None, None]
+    rated_on = on or ctx.clock.now().date()  # R-QUO-2: rating ages as of the effective date
+    ids = [plans_section.get("medical_plan_id"), plans_section.get("dental_plan_id")]
+    plans = await uow.applications.plans([i for i in ids if i])
+    rates = await uow.applications.rates(list(plans), area[0], area[1])
+    out: list[PlanPrice | None] = []
+    for pid in ids:
+        plan = plans.get(pid) if pid else None
+        if plan is None:
+            out.append(None)
+            continue
+        total: Decimal | None = None
+        if pid in rates:
+            _rows, total = premiums(
+                base_rate=Decimal(rates[pid]),
+                tobacco_factor=Decimal(plan.tobacco_factor),
+                coverage=plan.coverage,
+                people=people,
+                effective_date=rated_on,
+            )
+        offered = pid in rates and (on is None or plan.plan_year == on.year)
+        out.append(PlanPrice(plan.coverage, plan.plan_id, plan.name, offered, total))
+    return out
 
 
 async def _premiums(
     ctx: EnrollmentPorts, uow: UnitOfWork, app: Application, sections: dict[str, Any]
 ) -> tuple[Decimal | None, Decimal | None]:
     """R-ENR-10: the monthly premiums of the selected plans for this household (recomputed on change)."""
-    plans_section = sections.get("plans") or {}
-    people = rated_people(sections)  # the saved household, or the one prefilled from the quote (R-ENR-1)
-    home = (sections.get("applicant") or {}).get("home_address") or (sections.get("prefill") or {}).get("home")
-    if not plans_section or not people or not home:
-        return None, None
-    area = await uow.applications.rating_area(home["zip_code"], home.get("county"))
-    if area is None:
-        return None, None
-    on = app.effective_date or ctx.clock.now().date()  # R-QUO-2: rating ages as of the effective date
-    ids = [plans_section.get("medical_plan_id"), plans_section.get("dental_plan_id")]
-    plans = await uow.applications.plans([i for i in ids if i])
-    rates = await uow.applications.rates(list(plans), area[0], area[1])
-    totals: list[Decimal | None] = []
-    for pid in ids:
-        plan = plans.get(pid) if pid else None
-        if plan is None or pid not in rates:
-            totals.append(None)
-            continue
-        _rows, total = premiums(
-            base_rate=Decimal(rates[pid]),
-            tobacco_factor=Decimal(plan.tobacco_factor),
-            coverage=plan.coverage,
-            people=people,
-            effective_date=on,
-        )
-        totals.append(total)
-    return totals[0], totals[1]
+    medical, dental = await _plan_prices(ctx, uow, sections, app.effective_date)
+    return (medical.premium if medical else None), (dental.premium if dental else None)
+
+
+async def _reprice(ctx: EnrollmentPorts, uow: UnitOfWork, app: Application, effective: date) -> None:
+    """R-ENR-5, R-ENR-10 (issue 14): a new effective date re-prices the chosen plans; what it changed is kept on the
+    application (the plans section is stale) until the plans section is saved again. Compared with the date the
+    plans were chosen for, so moving the date back to it clears the review."""
+    if effective == app.effective_date:
+        return
+    pending = PlansReview.from_json(app.plans_review)
+    chosen_for = pending.previous_effective_date if pending else app.effective_date
+    before = [p for p in await _plan_prices(ctx, uow, app.sections, chosen_for) if p]
+    after = [p for p in await _plan_prices(ctx, uow, app.sections, effective) if p]
+    review = review_plans(before=before, after=after, previous_effective_date=chosen_for, effective_date=effective)
+    app.plans_review = review.to_json() if review else None
 
 
 def _total(medical: Decimal | None, dental: Decimal | None) -> Decimal | None:
@@ -401,6 +431,8 @@ async def save_section(
             app.applicant_last_name_key = name_key(person["last_name"])
             app.applicant_date_of_birth = date.fromisoformat(str(person["date_of_birth"]))
             app.applicant_ssn_last4 = sections["applicant"]["applicant"].get("ssn_last4")
+        if name == "plans":  # re-chosen (and checked above) for the current effective date
+            app.plans_review = None
         app.sections = sections
         medical, dental = await _premiums(ctx, uow, app, sections)
         app.monthly_premium = _total(medical, dental)
@@ -421,9 +453,15 @@ async def save_section(
         return await _view(ctx, uow, app)
 
 
+@dataclass(frozen=True)
+class EffectiveDateResult:
+    effective_date: date
+    plans_review: PlansReview | None  # set when the new date left the plans section stale
+
+
 async def calculate_effective(
     *, ctx: EnrollmentPorts, principal: Principal, application_id: int, request: RequestContext
-) -> date:
+) -> EffectiveDateResult:
     """R-ENR-5: from the general section's SEP answer and life events, on today's selection date."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -444,12 +482,30 @@ async def calculate_effective(
         effective = calculate_effective_date(
             is_sep=general.get("is_sep", True), events=events, selection=now.date(), open_enrollment=_oe(ctx)
         )
+        previous = app.effective_date
+        await _reprice(ctx, uow, app, effective)
         app.effective_date = effective
         medical, dental = await _premiums(ctx, uow, app, app.sections)
         app.monthly_premium = _total(medical, dental)
         lifecycle.changed(now, expiry_days=ctx.settings.application_expiry_days).apply_to(app)
+        review = PlansReview.from_json(app.plans_review)
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action="enrollment.effective_date_calculated",
+            actor_user_id=principal.user_id,
+            actor_username=principal.username,
+            target_type="application",
+            target_id=app.id,
+            details={
+                "effective_date": effective.isoformat(),
+                "previous_effective_date": previous.isoformat() if previous else None,
+                "plans_stale": [c.plan_id for c in review.changes] if review else [],
+            },
+        )
         await uow.commit()
-        return effective
+        return EffectiveDateResult(effective, review)
 
 
 # --- submission (R-ENR-15, R-ENR-18) --------------------------------------------------------------------------

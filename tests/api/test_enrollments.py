@@ -229,7 +229,7 @@ async def test_whole_enrollment_end_to_end_quote_application_submit_pay_pdf(clie
     # R-ENR-10: recomputed from the saved sections, the same household as the quote, so the same premiums
     assert r.json()["premiums"] == expected
     eff = await client.post(f"{URL}/{app_id}/effective-date", headers=producer)
-    assert eff.json() == {"effective_date": "2027-01-01"}  # open enrollment, chosen by Dec 15
+    assert eff.json() == {"effective_date": "2027-01-01", "warnings": []}  # open enrollment, chosen by Dec 15
     sub = await client.post(f"{URL}/{app_id}/submit", headers={**producer, "Idempotency-Key": "sub-1"})
     assert sub.status_code == 200, sub.text
     s = sub.json()
@@ -405,7 +405,8 @@ async def test_r_enr_4_sep_life_events_rules(client, producer, reference, clock)
         "enrollment.last_life_event",
     )
     eff = await client.post(f"{URL}/{app_id}/effective-date", headers=producer)
-    assert eff.json() == {"effective_date": "2026-12-01"}  # marriage: first of the month after selection
+    # marriage: first of the month after selection
+    assert eff.json() == {"effective_date": "2026-12-01", "warnings": []}
     clock.set(clock.now().replace(year=2027, month=3, day=1))  # outside open enrollment: SEP cannot be turned off
     later = (await client.post(URL, headers=producer)).json()["id"]
     body = assert_problem(await put(client, producer, later, "general", general(is_sep=False)), 422)

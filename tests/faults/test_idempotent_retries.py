@@ -111,6 +111,7 @@ async def test_concurrent_and_sequential_retries_make_one_submission_and_one_pay
     assert state["audits"] == {
         "enrollment.started": 1,
         "enrollment.section_saved": 6,
+        "enrollment.effective_date_calculated": 2,  # issue 14: a change of effective date is audited
         "enrollment.submitted": 1,
         "payment.captured": 1,
         "payment.submitted": 1,
