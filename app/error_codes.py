@@ -490,6 +490,38 @@ CATALOG: dict[str, ErrorCode] = {
         (415,), "The body is not in the media type the operation reads (415, RFC 9110 section 15.5.16)."
     ),
     "validation_failed": ErrorCode((422,), "Input breaks a business rule (422)."),
+    "carrier.already_decided": ErrorCode((409,), "Application … was already … by the carrier; it cannot be … now."),
+    "carrier.awaiting_payment": ErrorCode(
+        (409,),
+        "Application … is waiting for its binder payment (status …); the carrier decides it once the payment succeeds or is cancelled to bill later.",
+    ),
+    "carrier.not_submitted": ErrorCode(
+        (409,), "Application … is …, not submitted: the carrier decides submitted applications only."
+    ),
+    "carrier.plan_missing": ErrorCode((409,), "Plan … of application … is no longer in the catalogue."),
+    "carrier.reason_required": ErrorCode(
+        (422,), "Give the reason for declining: the producer sees it on the failed application."
+    ),
+    "carrier.reason_too_long": ErrorCode((422,), "The reason is at most … characters."),
+    "enrollment.county_mismatch": ErrorCode((422,), "… is not a county of zip code …; choose …."),
+    "enrollment.dependent_too_old": ErrorCode(
+        (422,), "… is … on …: a dependent must be under … unless disabled (set disabled: true) or apply separately."
+    ),
+    "enrollment.option_invalid": ErrorCode((422,), "Give the answers as an object."),
+    "enrollment.option_unknown_field": ErrorCode(
+        (422,), "Known answers: spoken_language, written_language, ethnicity, race."
+    ),
+    "enrollment.unknown_person": ErrorCode((422,), "Answers are per person: …."),
+    "enrollment.zip_unknown": ErrorCode((422,), "Zip code … is not in our service area."),
+    "report.date_forms": ErrorCode((422,), "Give either date_from and date_to, or date_window - not both."),
+    "report.dates_not_allowed": ErrorCode(
+        (422,), "The … report covers your whole book: leave out date_from, date_to and date_window."
+    ),
+    "report.window_invalid": ErrorCode((422,), "A date window has days_before and days_after."),
+    "otp.request_throttled": ErrorCode(
+        (429,),
+        "A code was requested moments ago (or too many this hour): wait the Retry-After seconds, then ask again.",
+    ),
     # the request-schema vocabulary (REQUEST_FIELD_CODES)
     "required": ErrorCode((422,), "This field is required."),
     "unknown_field": ErrorCode((422,), "This field is not part of the request; remove it (check its spelling)."),
