@@ -522,6 +522,10 @@ CATALOG: dict[str, ErrorCode] = {
         (429,),
         "A code was requested moments ago (or too many this hour): wait the Retry-After seconds, then ask again.",
     ),
+    "enrollment.plans_stale": ErrorCode(
+        (422,),
+        "The effective date changed after the plans were chosen: review the plans section (its warnings list what changed) and save it again.",
+    ),
     # the request-schema vocabulary (REQUEST_FIELD_CODES)
     "required": ErrorCode((422,), "This field is required."),
     "unknown_field": ErrorCode((422,), "This field is not part of the request; remove it (check its spelling)."),

@@ -221,13 +221,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code
     detail = exc.detail if isinstance(exc.detail, str) else HTTP_TITLES.get(status, "Error")
     code = {
+        400: "bad_request",
         404: "not_found",
         405: "method_not_allowed",
         401: "not_authenticated",
         403: "forbidden",
         413: "content_too_large",
         415: "unsupported_media_type",
-    }.get(status, f"http_{status}")
+    }.get(status, "bad_request" if status < 500 else "internal_error")
     if status == 404 and detail == "Not Found":
         detail = f"No such resource: {request.method} {request.url.path}"
     if status == 405:

@@ -109,10 +109,6 @@ def _address(addr: Mapping[str, Any] | None) -> str:
     return f"{street}, {addr.get('city', '')}, {addr.get('state', '')} {addr.get('zip_code', '')}{county}"
 
 
-def _humanize(key: str) -> str:
-    return key.replace("_", " ").replace(":", " ").strip().capitalize()
-
-
 # --- layout ----------------------------------------------------------------------------------------------------
 
 
@@ -208,24 +204,30 @@ def _people(sections: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, An
     return out
 
 
+_ANSWER_KINDS = {
+    "spoken_language": ("Spoken language", "language"),
+    "written_language": ("Written language", "language"),
+    "ethnicity": ("Ethnicity", "ethnicity"),
+    "race": ("Race", "race"),
+}
+
+
 def _language_ethnicity(answers: Any, names: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The optional language, ethnicity and identity answers (R-ENR-8), per applicant when given that way."""
+    """The optional language, ethnicity and race answers (R-ENR-8), per person, with the labels of the option lists
+    they were checked against at section save (GET /option-lists)."""
     if not answers:
         return [("Language/Ethnicity/Identity", "Not answered")]
 
-    def value(v: Any) -> str:
-        if isinstance(v, list | tuple):
-            return ", ".join(value(x) for x in v)
-        if isinstance(v, Mapping):
-            return "; ".join(f"{_humanize(str(k))}: {value(x)}" for k, x in v.items() if x not in (None, "", []))
-        if isinstance(v, bool):
-            return yes_no(v)
-        return str(v)
+    def answer(field: str, given: Any) -> str:
+        title, kind = _ANSWER_KINDS[field]
+        codes = given if isinstance(given, list | tuple) else [given]
+        return f"{title}: {', '.join(label(kind, c) for c in codes)}"
 
     rows: list[tuple[str, str]] = []
-    for key, v in answers.items():
-        who = applicant_label(key, names) if key in names else _humanize(str(key))
-        rows.append((who, value(v) or "Not answered"))
+    for key, given in answers.items():
+        who = applicant_label(key, names)
+        parts = [answer(f, v) for f, v in given.items() if f in _ANSWER_KINDS and v not in (None, "", [])]
+        rows.append((who, "; ".join(parts) or "Not answered"))
     return rows
 
 

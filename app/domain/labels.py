@@ -10,33 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from app.domain.option_lists import (
+    AUTHORIZATIONS,
+    ETHNICITIES,
+    FORM_TYPES,
+    HRA_TYPES,
+    LANGUAGES,
+    LIFE_EVENTS,
+    PAYMENT_OPTIONS,
+    PHONE_TYPES,
+    RACES,
+    SEXES,
+    labels_of,
+)
+
 LABELS: Mapping[str, Mapping[str, str]] = {
-    "form_type": {"medical_dental": "Medical/Dental Application", "dental": "Dental Only Application"},
-    "authorization": {
-        "paper_application": "Signed paper application on file",
-        "in_person": "Assisting the client in person",
-    },
-    "sex": {"female": "Female", "male": "Male"},
-    "phone_type": {"mobile": "Mobile", "landline": "Landline"},
-    "payment_option": {"pay_now": "Pay Now", "pay_later": "Pay Later (bill by mail)"},
-    "hra_type": {
-        "ICHRA": "Individual Coverage HRA (ICHRA)",
-        "QSEHRA": "Qualified Small Employer HRA (QSEHRA)",
-    },
-    "life_event": {
-        "birth": "Birth",
-        "adoption": "Adoption",
-        "foster_care": "Placement in foster care",
-        "court_order": "Court order",
-        "loss_of_coverage": "Loss of qualifying coverage",
-        "marriage": "Marriage",
-        "move": "Permanent move",
-        "death": "Death",
-        "divorce": "Divorce or legal separation",
-        "income_change": "Change in income",
-        "release_from_incarceration": "Release from incarceration",
-        "citizenship": "Gaining citizenship or lawful presence",
-    },
+    # the closed lists the API serves at GET /option-lists, with their labels (one table: app/domain/option_lists.py)
+    "form_type": labels_of(FORM_TYPES),
+    "authorization": labels_of(AUTHORIZATIONS),
+    "sex": labels_of(SEXES),
+    "phone_type": labels_of(PHONE_TYPES),
+    "payment_option": labels_of(PAYMENT_OPTIONS),
+    "hra_type": labels_of(HRA_TYPES),
+    "life_event": labels_of(LIFE_EVENTS),
+    "language": labels_of(LANGUAGES),
+    "ethnicity": labels_of(ETHNICITIES),
+    "race": labels_of(RACES),
     "relationship": {"primary": "Primary Applicant", "spouse": "Spouse", "child": "Dependent"},
     "coverage": {"medical": "Medical", "dental": "Dental"},
     "yes_no": {"true": "Yes", "false": "No"},

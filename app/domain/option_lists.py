@@ -91,21 +91,29 @@ RACES = _options(
 )
 
 # The other closed lists of the application, as the section schemas spell them (a test keeps them equal)
+# Labels in the carrier's enrollment-guide wording: the API's lists and the application PDF (app/domain/labels.py)
+# print the same words.
 SEXES = _options(("female", "Female"), ("male", "Male"))
 PHONE_TYPES = _options(("mobile", "Mobile"), ("landline", "Landline"))
-FORM_TYPES = _options(("medical_dental", "Medical and dental"), ("dental", "Dental only"))
+FORM_TYPES = _options(("medical_dental", "Medical/Dental Application"), ("dental", "Dental Only Application"))
 AUTHORIZATIONS = _options(
-    ("in_person", "Producer assists the client in person"),
+    ("in_person", "Assisting the client in person"),
     ("paper_application", "Signed paper application on file"),
 )
-HRA_TYPES = _options(("ICHRA", "Individual coverage HRA (ICHRA)"), ("QSEHRA", "Qualified small employer HRA (QSEHRA)"))
-PAYMENT_OPTIONS = _options(("pay_now", "Pay now"), ("pay_later", "Pay later"))
+HRA_TYPES = _options(("ICHRA", "Individual Coverage HRA (ICHRA)"), ("QSEHRA", "Qualified Small Employer HRA (QSEHRA)"))
+PAYMENT_OPTIONS = _options(("pay_now", "Pay Now"), ("pay_later", "Pay Later (bill by mail)"))
 TOBACCO_USE = _options(
     ("false", "No"),
     ("true", "Yes: tobacco 4 or more times a week in the past six months"),
 )
 HOUSEHOLD_MEMBERS = _options(("primary", "Primary applicant"), ("spouse", "Spouse"), ("dependent", "Dependent"))
 LIFE_EVENTS = tuple(Option(e.value, label) for e, label in LIFE_EVENT_LABELS.items())
+
+
+def labels_of(options: tuple[Option, ...]) -> dict[str, str]:
+    """code -> label of one list."""
+    return {o.code: o.label for o in options}
+
 
 OPTION_LISTS: dict[str, tuple[Option, ...]] = {
     "languages": LANGUAGES,

@@ -13,7 +13,7 @@ from app.deps import PHI_FREE, Ctx, ProducerOrDelegate, ReqCtx, audit_read, audi
 from app.domain.errors import BadRequest, FieldError, ValidationFailed
 from app.domain.option_lists import OPTION_LISTS
 from app.domain.repricing import PlansReview
-from app.errors import error_responses, field_path
+from app.errors import error_responses, field_path, request_field_error
 from app.http_semantics import etag, parse_entity_tags
 from app.routers.idempotent import idempotent
 from app.routers.paging import PAGED_RESPONSES, PageParams
@@ -360,7 +360,10 @@ async def enrollment_service_body(request: Request, section: str) -> dict[str, A
     try:
         model = SECTION_MODELS[section].model_validate(raw)
     except ValidationError as exc:
-        errors = [FieldError(field_path(("body", *e["loc"])), str(e["type"]), str(e["msg"])) for e in exc.errors()]
+        errors = [
+            FieldError(field_path(("body", *e["loc"])), **request_field_error(e))  # the catalog's vocabulary
+            for e in exc.errors()
+        ]
         raise ValidationFailed(f"The {section} section has missing or invalid fields.", errors=errors) from exc
     return model.model_dump(mode="json")
 

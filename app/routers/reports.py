@@ -120,8 +120,8 @@ ProducerName = Annotated[
 ]
 ProducerNumber = Annotated[
     str | None,
-    text_schema(9, pattern="^[0-9]{9}$"),
-    Query(max_length=20, description="Nine-digit writing producer number"),
+    text_schema(9, pattern="^([0-9]{9})?$"),
+    Query(max_length=20, description="Nine-digit writing producer number (empty: no filter, as for every filter)"),
 ]
 
 

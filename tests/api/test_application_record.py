@@ -45,7 +45,9 @@ FULL_HOUSEHOLD = {
         "employer_name": "Acme Widgets",
         "monthly_contribution": "250",
     },
-    "language_ethnicity": {"primary": {"language": "Spanish", "ethnicity": "Mexican"}},
+    "language_ethnicity": {
+        "primary": {"spoken_language": "spa", "written_language": "eng", "ethnicity": ["mexican"], "race": ["white"]}
+    },
     "spouse": {
         "first_name": "Sam",
         "last_name": "Enroller",
@@ -155,7 +157,10 @@ async def test_issue_14_the_application_pdf_is_the_complete_signed_record(
     # household: HRA, language/ethnicity, spouse tobacco use, dependents
     assert "HRA Type Individual Coverage HRA (ICHRA)" in text and "Employer Name Acme Widgets" in text
     assert "Monthly Contribution $250.00" in text and "Start Date 12/01/2026" in text
-    assert "Primary Applicant (Riley Enroller) Language: Spanish; Ethnicity: Mexican" in text
+    assert (
+        "Primary Applicant (Riley Enroller) Spoken language: Spanish; Written language: English; Ethnicity: Mexican; "
+        "Race: White"
+    ) in text
     assert "Spouse Sam Enroller 05/01/1987 Male ***-**-4321 Yes" in text  # spouse tobacco use: Yes
     assert "Dependent 1 Kelly Enroller 03/03/2015 Female Not given No" in text
     # plans and PCP per member

@@ -83,7 +83,8 @@ async def from_quote(client: Any, producer: dict[str, str], *, sigs: dict[str, A
         r = await put(client, producer, app_id, section, body)
         assert r.status_code == 200, (section, r.text)
     assert (await client.post(f"{URL}/{app_id}/effective-date", headers=producer)).json() == {
-        "effective_date": "2027-01-01"
+        "effective_date": "2027-01-01",
+        "warnings": [],
     }
     return app_id
 

@@ -7,12 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from app.cli import openapi_document
+from app.schemas.common import Problem
+
+# The members a problem carries only where they apply (mfa_token, current_version, choices ...; app/schemas/common.py)
+PROBLEM_OPTIONAL = {name for name, field in Problem.model_fields.items() if not field.is_required()}
 
 # Response fields that really may be missing from an answer: problem members added only when they apply, and
 # report rows serialized with `response_model_exclude_unset` (member columns only on member-level reports).
 MAY_BE_ABSENT = {
-    "Problem": {"instance", "request_id", "errors"},
-    "TokenProblem": {"instance", "request_id", "errors", "error_description", "mfa_token"},
+    "Problem": PROBLEM_OPTIONAL,
+    "TokenProblem": PROBLEM_OPTIONAL | {"error_description"},
     "ReportRowRead": {
         "status",
         "member_id",
