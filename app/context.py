@@ -90,6 +90,7 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
     from app.services import (
         accounts,
         admin,
+        api_keys,
         audit,
         auth,
         delegates,
@@ -112,6 +113,7 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
     ) -> tuple[
         accounts.AccountPorts,
         admin.AdminPorts,
+        api_keys.ApiKeyPorts,
         audit.AuditPorts,
         auth.AuthPorts,
         delegates.DelegatePorts,
@@ -128,4 +130,4 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
         reports.ReportPorts,
         sessions.SessionPorts,
     ]:
-        return (ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx)
+        return (ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx)
