@@ -887,11 +887,12 @@ class FakeSessionCheckRepository(FakeRepository, SessionCheckRepository):
 
 class FakeApiKeyRepository(FakeRepository, ApiKeyRepository):
     async def list_for_user(self, user_id: int, *, page: int, page_size: int) -> tuple[list[ApiKey], int]:
-        rows = sorted(self.uow.all(ApiKey, lambda k: k.user_id == user_id), key=lambda k: -k.id)
+        live = self.uow.all(ApiKey, lambda k: k.user_id == user_id and k.revoked_at is None)
+        rows = sorted(live, key=lambda k: -k.id)
         return self.paged(rows, page, page_size)
 
     async def get_for_user(self, key_id: int, user_id: int) -> ApiKey | None:
-        return self.uow.first(ApiKey, lambda k: k.id == key_id and k.user_id == user_id)
+        return self.uow.first(ApiKey, lambda k: k.id == key_id and k.user_id == user_id and k.revoked_at is None)
 
     async def count_active(self, user_id: int, now: datetime) -> int:
         return len(self.uow.all(ApiKey, lambda k: k.user_id == user_id and k.revoked_at is None and k.expires_at > now))

@@ -65,12 +65,13 @@ class ApiKeyRepository(RepositoryBase[ApiKey]):
     model = ApiKey
 
     async def list_for_user(self, user_id: int, *, page: int, page_size: int) -> tuple[list[ApiKey], int]:
-        stmt = select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.id.desc())
+        """The producer's keys that are not revoked (revoked rows stay for the audit trail, out of sight)."""
+        stmt = select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None)).order_by(ApiKey.id.desc())
         return await self.page(stmt, page=page, page_size=page_size)
 
     async def get_for_user(self, key_id: int, user_id: int) -> ApiKey | None:
-        """The key if it is this producer's (a query that cannot return another producer's key)."""
-        stmt = select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id)
+        """The key if it is this producer's and not revoked (a query that cannot return another producer's key)."""
+        stmt = select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def count_active(self, user_id: int, now: datetime) -> int:

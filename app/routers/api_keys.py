@@ -40,7 +40,7 @@ async def create_api_key(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, body:
 
 @router.get("", operation_id="listApiKeys", summary="My API keys", dependencies=[PHI_FREE], responses=PAGED_RESPONSES)
 async def list_api_keys(ctx: Ctx, producer: CurrentProducer, paging: PageParams) -> Page[ApiKeyRead]:
-    """Your keys, newest first, with status and last-used time; never their secrets."""
+    """Your keys that are not revoked, newest first, with status and last-used time; never their secrets."""
     views, total = await key_service.list_keys(ctx=ctx, producer=producer, page=paging.page, page_size=paging.page_size)
     return paging.of([ApiKeyRead.model_validate(v) for v in views], total)
 
@@ -65,6 +65,7 @@ async def get_api_key(ctx: Ctx, producer: CurrentProducer, key_id: KeyId) -> Api
     responses=error_responses(404),
 )
 async def revoke_api_key(ctx: Ctx, req: ReqCtx, producer: CurrentProducer, key_id: KeyId) -> Response:
-    """Revoked at once: the next call made with the key answers 401 `api_key_revoked`."""
+    """Revoked at once: the next call made with the key answers 401 `api_key_revoked`; the key is then no longer
+    listed and reading it answers 404."""
     await key_service.revoke_key(ctx=ctx, producer=producer, request=req, key_id=key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

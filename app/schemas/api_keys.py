@@ -41,10 +41,9 @@ class ApiKeyRead(ResponseModel):
     name: str
     prefix: str = Field(description="The key's first characters (`ppk_` and its lookup part): not secret")
     scopes: list[Scope]
-    status: KeyStatus
+    status: KeyStatus = Field(description="`active`, or `expired` once past `expires_at` (revoked keys are not shown)")
     created_at: datetime
     expires_at: datetime
-    revoked_at: datetime | None
     last_used_at: datetime | None = Field(description="When the key was last used (to the minute)")
 
 

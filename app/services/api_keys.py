@@ -37,7 +37,7 @@ class ApiKeyPorts(HasUnitOfWork, HasReads, HasClock, HasSettings, Protocol):
     """What the API-key services use."""
 
 
-KEY_NOT_FOUND = "There is no API key with this id among yours."
+KEY_NOT_FOUND = "There is no API key with this id among yours (a revoked key is gone)."
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ async def create_key(
 
 
 async def list_keys(*, ctx: ApiKeyPorts, producer: Principal, page: int, page_size: int) -> tuple[list[KeyView], int]:
-    """The producer's keys, newest first, revoked and expired ones included (with their status)."""
+    """The producer's keys, newest first, expired ones included (with their status); revoked ones are gone."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         rows, total = await uow.api_keys.list_for_user(producer.user_id, page=page, page_size=page_size)
@@ -141,14 +141,13 @@ async def get_key(*, ctx: ApiKeyPorts, producer: Principal, key_id: int) -> KeyV
 
 
 async def revoke_key(*, ctx: ApiKeyPorts, producer: Principal, request: RequestContext, key_id: int) -> None:
-    """Revoked at once: the next call made with the key is a 401. Revoking a revoked key changes nothing."""
+    """Revoked at once: the next call made with the key is a 401. A revoked key is no longer listed or found (404);
+    its row stays for the audit trail."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         row = await uow.api_keys.get_for_user(key_id, producer.user_id)
         if row is None:
             raise NotFound(KEY_NOT_FOUND, code="api_key.not_found")
-        if row.revoked_at is not None:
-            return
         row.revoked_at = now
         audit.record(
             uow,

@@ -79,6 +79,7 @@ async def test_revoked_and_expired_keys_and_inactive_owners_are_refused(
     producer = seed_producer(store)
     created = await _key(ctx, producer, "members:read")
     await api_keys.revoke_key(ctx=ctx, producer=producer, request=REQ, key_id=created.key.id)
+    assert await api_keys.list_keys(ctx=ctx, producer=producer, page=1, page_size=25) == ([], 0)
     with pytest.raises(AuthenticationFailed) as err:
         await _call(ctx, created.secret)
     assert err.value.code == "api_key_revoked"
