@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     # R-AUTH-9: a refresh token presented again this soon, its successor unused, gets that successor back
     refresh_reuse_grace_seconds: float = Field(10.0, ge=0)
 
+    # API keys (issue 17): a key expires after at most this many days (default 90, never more than this)
+    api_key_max_days: int = Field(365, ge=1, le=3650)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:

@@ -90,6 +90,7 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
     from app.services import (
         accounts,
         admin,
+        api_keys,
         audit,
         auth,
         carrier,
@@ -113,6 +114,7 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
     ) -> tuple[
         accounts.AccountPorts,
         admin.AdminPorts,
+        api_keys.ApiKeyPorts,
         audit.AuditPorts,
         auth.AuthPorts,
         carrier.CarrierPorts,

@@ -11,11 +11,13 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Depends, Request, params
 from fastapi.security import OAuth2PasswordBearer
 
+from app.api_scopes import required_access
 from app.context import AppContext
 from app.domain.accounts import PASSWORD_CHANGE_REQUIRED_MESSAGE, AccountStatus, Principal, Role
+from app.domain.api_keys import is_api_key
 from app.domain.delegates import DELEGATE_NOT_PERMITTED
 from app.domain.errors import AuthenticationFailed, DomainError, Forbidden
-from app.services import audit
+from app.services import api_keys, audit
 from app.services.audit import RequestContext
 
 T = TypeVar("T")
@@ -70,15 +72,35 @@ ReqCtx = Annotated[RequestContext, Depends(get_request_context)]
 
 
 async def get_optional_principal(
-    ctx: Ctx, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request, ctx: Ctx, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> AsyncIterator[Principal | None]:
-    """The caller, if a token was sent; for the rest of the request a delegate's audit rows name its producer."""
-    principal = await _load_principal(ctx, token)
+    """The caller, if a token was sent; for the rest of the request a delegate's audit rows name its producer,
+    and those of a call made with an API key name the key."""
+    if token and is_api_key(token):
+        principal: Principal | None = await _load_key_principal(request, ctx, token)
+    else:
+        principal = await _load_principal(ctx, token)
     acting = audit.act_for(audit.on_behalf_of(principal))
+    keyed = audit.call_with_key(principal.api_key_id if principal else None)
     try:
         yield principal
     finally:
+        audit.stop_calling_with_key(keyed)
         audit.stop_acting(acting)
+
+
+async def _load_key_principal(request: Request, ctx: AppContext, token: str) -> Principal:
+    """Issue 17: an API key, checked against the route table (`app.api_scopes`; a route not in it is refused)."""
+    route = request.scope.get("route")
+    path = str(getattr(route, "path", "") or request.url.path)
+    return await api_keys.authenticate(
+        ctx=ctx,
+        token=token,
+        request=await get_request_context(request, ctx),
+        method=request.method,
+        path=path,
+        required=required_access(request.method, path),
+    )
 
 
 async def _load_principal(ctx: AppContext, token: str | None) -> Principal | None:

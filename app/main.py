@@ -27,6 +27,7 @@ from app.periodic import Periodic
 from app.routers import (
     accounts,
     admin,
+    api_keys,
     auth,
     delegates,
     documents,
@@ -189,6 +190,7 @@ def create_app(
         auth,
         accounts,
         delegates,
+        api_keys,
         members,
         prospects,
         quotes,

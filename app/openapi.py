@@ -24,6 +24,11 @@ TAGS = [
     {"name": "auth", "description": "Sign-in, tokens and account recovery"},
     {"name": "accounts", "description": "Producer registration and profile"},
     {"name": "delegates", "description": "My Delegates: assistants who quote and enroll for a producer"},
+    {
+        "name": "api-keys",
+        "description": "Scoped API keys for platforms that integrate on a producer's behalf: "
+        "`Authorization: Bearer ppk_...` (issue 17)",
+    },
     {"name": "members", "description": "Member search, client detail, contact information changes"},
     {"name": "prospects", "description": "Sales leads: add, search, export, print"},
     {"name": "documents", "description": "E-Communication: submit documents, view the submission history"},

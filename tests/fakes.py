@@ -38,6 +38,7 @@ from app.context import AppContext
 from app.db import make_database
 from app.domain.payments import LIVE_STATUSES, SUCCESSFUL, LivePaymentRefused
 from app.outbox import OutboxDispatcher
+from app.repositories.api_keys import ApiKeyRepository, KeyPrincipal
 from app.repositories.audit import AuditRepository
 from app.repositories.carrier import CarrierRepository
 from app.repositories.delegates import (
@@ -56,6 +57,7 @@ from app.repositories.idempotency import IN_PROGRESS, IdempotencyRepository
 from app.repositories.members import ContactChangeRepository, MemberQueries
 from app.repositories.orm import (
     Account,
+    ApiKey,
     Application,
     AuditEvent,
     AuthSession,
@@ -255,6 +257,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.reports = FakeReportQueries(self)
         self.saved_reports = FakeSavedReportRepository(self)
         self.session_checks = FakeSessionCheckRepository(self)
+        self.api_keys = FakeApiKeyRepository(self)
         self._after_commit = []
         return self
 
@@ -442,6 +445,12 @@ class FakeOutboxRepository(FakeRepository, OutboxRepository):
 
 
 class FakeAuditRepository(FakeRepository, AuditRepository):
+    async def insert_rows(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self.uow.add(AuditEvent(**row))
+        if self.uow.role == "read":  # the read role autocommits each statement
+            await self.uow._commit()
+
     async def for_target(self, *, target_type: str, target_id: str, actions: Sequence[str]) -> list[AuditEvent]:
         rows = self.uow.all(
             AuditEvent,
@@ -961,6 +970,49 @@ class FakeSavedReportRepository(FakeRepository, SavedReportRepository):
 
 class FakeSessionCheckRepository(FakeRepository, SessionCheckRepository):
     pass
+
+
+class FakeApiKeyRepository(FakeRepository, ApiKeyRepository):
+    async def list_for_user(self, user_id: int, *, page: int, page_size: int) -> tuple[list[ApiKey], int]:
+        live = self.uow.all(ApiKey, lambda k: k.user_id == user_id and k.revoked_at is None)
+        rows = sorted(live, key=lambda k: -k.id)
+        return self.paged(rows, page, page_size)
+
+    async def get_for_user(self, key_id: int, user_id: int) -> ApiKey | None:
+        return self.uow.first(ApiKey, lambda k: k.id == key_id and k.user_id == user_id and k.revoked_at is None)
+
+    async def count_active(self, user_id: int, now: datetime) -> int:
+        return len(self.uow.all(ApiKey, lambda k: k.user_id == user_id and k.revoked_at is None and k.expires_at > now))
+
+    async def load_principal(self, lookup: str) -> KeyPrincipal | None:
+        key = self.uow.first(ApiKey, lambda k: k.lookup == lookup)
+        user = self.uow.by_key(User, key.user_id) if key else None
+        if key is None or user is None:
+            return None
+        return KeyPrincipal(
+            key_id=key.id,
+            secret_hash=key.secret_hash,
+            scopes=list(key.scopes),
+            expires_at=key.expires_at,
+            revoked_at=key.revoked_at,
+            last_used_at=key.last_used_at,
+            user_id=user.id,
+            username=user.username,
+            role=user.role,
+            status=user.status,
+            must_change_password=bool(user.must_change_password),
+            first_name=user.first_name,
+            last_name=user.last_name,
+        )
+
+    async def touch(self, key_id: int, *, now: datetime, not_after: datetime) -> None:
+        for key in self.uow.current(ApiKey, lambda k: k.id == key_id):
+            if key.last_used_at is None or key.last_used_at <= not_after:
+                key.last_used_at = now
+                self.uow.wrote(key)
+        # the read role autocommits each statement
+        if self.uow.role == "read":
+            await self.uow._commit()
 
 
 # --- the context -------------------------------------------------------------------------------------------------

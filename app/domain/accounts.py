@@ -408,6 +408,9 @@ class Principal:
     session_id: str
     must_change_password: bool = False
     producer_id: int | None = None  # a delegate's producer
+    # Issue 17: a call made with an API key (session_id is then "api-key:<id>"); its scopes bound what it may do.
+    api_key_id: int | None = None
+    scopes: frozenset[str] = frozenset()
 
     @property
     def acting_producer_id(self) -> int | None:

@@ -276,6 +276,23 @@ class SignInFailure(Base):
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ApiKey(Base):
+    """A producer's API key (issue 17): the lookup part in clear (unique, indexed), the whole key only as SHA-256."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class OutboxMessage(Base):
     """Every email and SMS, whatever the transport (R-NOTE-1); failed sends stay and are retried (R-NOTE-2)."""
 
@@ -311,6 +328,8 @@ class AuditEvent(Base):
     actor_username: Mapped[str | None] = mapped_column(String(64))
     # A delegate's events name the producer it acted for (R-DEL-9); None when the actor acted for themselves.
     on_behalf_of_user_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    # The API key the call was made with (issue 17); None for a signed-in person. No foreign key: audit rows outlive.
+    api_key_id: Mapped[int | None] = mapped_column(BigId, index=True)
     target_type: Mapped[str | None] = mapped_column(String(32))
     target_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(64))

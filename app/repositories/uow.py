@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.repositories.api_keys import ApiKeyRepository
 from app.repositories.audit import AuditRepository
 from app.repositories.carrier import CarrierRepository
 from app.repositories.delegates import (
@@ -84,6 +85,7 @@ class UnitOfWork(ABC):
     reports: ReportQueries
     saved_reports: SavedReportRepository
     session_checks: SessionCheckRepository
+    api_keys: ApiKeyRepository
 
     def __init__(self) -> None:
         self._after_commit: list[Callable[[], None]] = []
@@ -155,6 +157,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.reports = ReportQueries(session)
         self.saved_reports = SavedReportRepository(session)
         self.session_checks = SessionCheckRepository(session)
+        self.api_keys = ApiKeyRepository(session)
         self._after_commit = []
         return self
 

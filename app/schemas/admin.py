@@ -68,6 +68,9 @@ class AuditEventRead(ResponseModel):
     on_behalf_of_user_id: int | None = Field(
         default=None, description="The producer a delegate acted for; null when the actor acted for themselves"
     )
+    api_key_id: int | None = Field(
+        default=None, description="The API key the call was made with (issue 17); null for a signed-in person"
+    )
     target_type: str | None
     target_id: str | None
     ip: str | None

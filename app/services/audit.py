@@ -46,6 +46,27 @@ class RequestContext:
 _ON_BEHALF_OF: ContextVar[int | None] = ContextVar("audit_on_behalf_of", default=None)
 
 
+# The API key the current request was made with (issue 17); None for a signed-in person (and outside requests).
+_API_KEY: ContextVar[int | None] = ContextVar("audit_api_key", default=None)
+
+
+def call_with_key(key_id: int | None) -> Token[int | None]:
+    """From now on in this request, audit rows name `key_id` as the API key the call was made with."""
+    return _API_KEY.set(key_id)
+
+
+def stop_calling_with_key(token: Token[int | None]) -> None:
+    try:
+        _API_KEY.reset(token)
+    except ValueError:
+        _API_KEY.set(None)
+
+
+def calling_key() -> int | None:
+    """The API key of the current request, or None."""
+    return _API_KEY.get()
+
+
 def act_for(producer_id: int | None) -> Token[int | None]:
     """From now on in this request, audit rows name `producer_id` as the one acted for (None: nobody)."""
     return _ON_BEHALF_OF.set(producer_id)
@@ -90,6 +111,7 @@ def event_row(
         "actor_user_id": actor_user_id,
         "actor_username": actor_username,
         "on_behalf_of_user_id": on_behalf_of_user_id if on_behalf_of_user_id is not None else acting_for(),
+        "api_key_id": calling_key(),
         "target_type": target_type,
         "target_id": None if target_id is None else str(target_id),
         "ip": request.ip,
