@@ -22,6 +22,7 @@ ROUTE_SCOPES: dict[tuple[str, str], RouteAccess] = {
     ("GET", "/metrics"): PUBLIC,  # its own bearer token (PORTAL_METRICS_TOKEN), never a principal
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/docs/errors"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     # Sign-in and recovery: people only
     ("POST", f"{V1}/auth/token"): PUBLIC,
@@ -65,6 +66,7 @@ ROUTE_SCOPES: dict[tuple[str, str], RouteAccess] = {
     ("DELETE", f"{V1}/prospects/{{prospect_id}}"): Scope.prospects_write,
     # Reference data (no personal data): any key
     ("GET", f"{V1}/counties"): ANY_KEY,
+    ("GET", f"{V1}/option-lists"): ANY_KEY,
     ("GET", f"{V1}/plans"): ANY_KEY,
     ("GET", f"{V1}/document-types"): ANY_KEY,
     ("GET", f"{V1}/providers"): ANY_KEY,
@@ -105,6 +107,7 @@ ROUTE_SCOPES: dict[tuple[str, str], RouteAccess] = {
     ("GET", f"{V1}/pcp-changes"): Scope.servicing_read,
     ("GET", f"{V1}/pcp-changes/{{change_id}}"): Scope.servicing_read,
     # Reports
+    ("GET", f"{V1}/reports/policy_status"): Scope.reports_read,
     ("GET", f"{V1}/reports/{{report_type}}"): Scope.reports_read,
     ("POST", f"{V1}/saved-reports"): Scope.reports_write,
     ("GET", f"{V1}/saved-reports"): Scope.reports_read,
@@ -120,6 +123,7 @@ ROUTE_SCOPES: dict[tuple[str, str], RouteAccess] = {
     ("POST", f"{V1}/admin/users/{{user_id}}/unlock"): FORBIDDEN,
     ("GET", f"{V1}/admin/outbox"): FORBIDDEN,
     ("GET", f"{V1}/admin/audit-events"): FORBIDDEN,
+    ("POST", f"{V1}/admin/applications/{{application_id}}/decision"): FORBIDDEN,
 }
 
 

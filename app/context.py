@@ -132,4 +132,4 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
         reports.ReportPorts,
         sessions.SessionPorts,
     ]:
-        return (ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx)
+        return (ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx)

@@ -526,6 +526,32 @@ CATALOG: dict[str, ErrorCode] = {
         (422,),
         "The effective date changed after the plans were chosen: review the plans section (its warnings list what changed) and save it again.",
     ),
+    "api_key.expiry": ErrorCode((422,), "A key expires after 1 to … days; create a new key when it runs out."),
+    "api_key.limit": ErrorCode(
+        (409,),
+        "You have … active API keys, the most allowed. Revoke keys you no longer use (DELETE /api/v1/api-keys/{id}) and try again.",
+    ),
+    "api_key.name": ErrorCode((422,), "Give the key a name of 1 to … characters (e.g. the platform's)."),
+    "api_key.no_scope": ErrorCode((422,), "Choose at least one scope from …."),
+    "api_key.not_found": ErrorCode((404,), "There is no API key with this id among yours (a revoked key is gone)."),
+    "api_key.unknown_scope": ErrorCode((422,), "Unknown scope(s) …; choose from …."),
+    "api_key_expired": ErrorCode(
+        (401,), "This API key has expired. Create a new key (POST /api/v1/api-keys) and use that instead."
+    ),
+    "api_key_not_permitted": ErrorCode(
+        (403,),
+        "… … cannot be called with an API key: administration, delegates, API keys, the profile and passwords need the producer to sign in (POST /api/v1/auth/token).",
+    ),
+    "api_key_owner_inactive": ErrorCode(
+        (401,), "The producer account of this API key is not active. Please call Producer Services for help."
+    ),
+    "api_key_revoked": ErrorCode(
+        (401,), "This API key was revoked. Create a new key (POST /api/v1/api-keys) and use that instead."
+    ),
+    "insufficient_scope": ErrorCode(
+        (403,),
+        "This API key lacks the scope '…' that … … needs. Create a key with that scope (POST /api/v1/api-keys), or call with a key that has it.",
+    ),
     # the request-schema vocabulary (REQUEST_FIELD_CODES)
     "required": ErrorCode((422,), "This field is required."),
     "unknown_field": ErrorCode((422,), "This field is not part of the request; remove it (check its spelling)."),

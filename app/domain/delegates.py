@@ -97,6 +97,13 @@ def check_delegate_states(requested: list[str], producer_active_states: set[str]
     return states
 
 
+def usable_writing_states(delegate_states: list[str], producer_active_states: set[str]) -> list[str]:
+    """R-DEL-9, issue 14: the states whose writing number a delegate may put on an application for its producer -
+    the states it is assigned that are (still) among the producer's active registrations, in the delegate's order.
+    A state assigned while active whose registration lapsed since drops out."""
+    return [state for state in delegate_states if state in producer_active_states]
+
+
 def generate_otp(length: int = 8) -> str:
     """R-DEL-3: uppercase letters and digits, e.g. K7Q2M9XA."""
     return "".join(secrets.choice(OTP_ALPHABET) for _ in range(length))

@@ -38,6 +38,7 @@ def _me(profile: account_service.Profile) -> MeRead:
         status=u.status,
         must_change_password=u.must_change_password,
         state_registrations=[StateRegistrationRead.model_validate(r) for r in profile.state_registrations],
+        producer_id=profile.acting_for_producer_id,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from app.schemas.common import StrictModel
+from app.schemas.common import ResponseModel, StrictModel
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Line = Annotated[str, Field(min_length=1, max_length=200)]
@@ -64,7 +64,7 @@ class StateRegistrationRead(BaseModel):
     activated_at: datetime | None
 
 
-class MeRead(BaseModel):
+class MeRead(ResponseModel):
     id: int
     username: str
     role: str
@@ -73,7 +73,13 @@ class MeRead(BaseModel):
     email: str | None
     status: str
     must_change_password: bool
-    state_registrations: list[StateRegistrationRead]
+    state_registrations: list[StateRegistrationRead] = Field(
+        description="A producer's own registrations; for a delegate, its producer's active registrations in the states "
+        "the delegate is assigned: the writing numbers it may use on an application"
+    )
+    producer_id: int | None = Field(
+        default=None, description="For a delegate, the producer it acts for; null for producers and admins"
+    )
 
 
 class StateRegistrationUpdate(StrictModel):

@@ -18,6 +18,7 @@ from app.domain.accounts import (
     validate_password_change,
     validate_registration,
 )
+from app.domain.delegates import usable_writing_states
 from app.domain.errors import Conflict, ErrorCollector, Forbidden, NotFound
 from app.ports import HasClock, HasHasher, HasOutbox, HasPasswordPolicies, HasSettings, HasUnitOfWork
 from app.repositories.orm import Registration, StateRegistration, User
@@ -49,6 +50,7 @@ USERNAME_TAKEN = "This User Name is already in use. Please choose another."
 class Profile:
     user: User
     state_registrations: list[StateRegistration]
+    acting_for_producer_id: int | None = None
 
 
 def _new_state_registration(user_id: int, registration_id: int, sr: StateRegistrationInput, now) -> StateRegistration:  # type: ignore[no-untyped-def]
@@ -132,11 +134,19 @@ async def register(*, ctx: AccountPorts, data: RegistrationInput, request: Reque
 
 
 async def get_profile(*, ctx: AccountPorts, principal: Principal) -> Profile:
+    """The caller's account. A delegate's registrations are its producer's active ones in the states the delegate
+    is assigned (issue 14: the writing numbers it may choose on an application's general section)."""
     async with ctx.uow() as uow:
         user = await uow.users.get(principal.user_id)
         if user is None:
             raise NotFound("Account not found.")
-        return Profile(user, await uow.state_registrations.for_user(user.id))
+        if principal.role is not Role.delegate or principal.producer_id is None:
+            return Profile(user, await uow.state_registrations.for_user(user.id))
+        producer_regs = await uow.state_registrations.for_user(principal.producer_id)
+        assigned = (await uow.delegates.states_for([user.id]))[user.id]
+        usable = usable_writing_states(assigned, {r.state for r in producer_regs if r.status == "active"})
+        regs = sorted((r for r in producer_regs if r.status == "active" and r.state in usable), key=lambda r: r.state)
+        return Profile(user, regs, acting_for_producer_id=principal.producer_id)
 
 
 EDITABLE = ("company_name", "address1", "address2", "city", "address_state", "zip_code", "phone", "email")

@@ -713,3 +713,20 @@ async def test_r_auth_10_delegate_steps_are_audited(client, admin, producer, clo
         "auth.mfa_challenge",
         "auth.sign_in",
     } <= actions
+
+
+async def test_issue14_r_del_9_a_delegates_me_lists_the_writing_numbers_it_may_use(
+    client, admin, producer, clock
+) -> None:
+    """Issue 14: a delegate's GET /me shows its producer's active registrations in the delegate's states (the
+    writing numbers it may choose on an application), and whom it acts for; its own account has none."""
+    own = (await client.get("/api/v1/me", headers=producer)).json()
+    active = {r["state"]: r for r in own["state_registrations"] if r["status"] == "active"}
+    assert "IL" in active and own["producer_id"] is None
+    d = await ready_delegate(client, admin, producer, clock)  # assigned IL
+    tokens = await mfa_sign_in(client, admin, d, clock)
+    me = (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})).json()
+    assert me["role"] == "delegate" and me["producer_id"] == own["id"]
+    assert [(r["state"], r["agent_unique_id"]) for r in me["state_registrations"]] == [
+        ("IL", active["IL"]["agent_unique_id"])
+    ]

@@ -183,3 +183,10 @@ def test_r_del_7_delegate_forgot_username_email_uses_the_pep_wording_and_help_de
     assert "Internet Help Desk at 1-888-706-0583" in message.body
     assert "Retail Producer Portal" not in message.body and "313-5526" not in message.body
     assert "Producer Services" not in message.body
+
+
+def test_r_del_9_a_delegate_may_use_its_states_that_are_still_active_for_the_producer() -> None:
+    from app.domain.delegates import usable_writing_states
+
+    assert usable_writing_states(["IL", "TX", "WI"], {"IL", "WI", "IN"}) == ["IL", "WI"]
+    assert usable_writing_states(["TX"], {"IL"}) == []  # the TX registration lapsed after TX was assigned
