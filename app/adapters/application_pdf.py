@@ -223,11 +223,16 @@ def _language_ethnicity(answers: Any, names: Mapping[str, str]) -> list[tuple[st
         codes = given if isinstance(given, list | tuple) else [given]
         return f"{title}: {', '.join(label(kind, c) for c in codes)}"
 
+    def person_order(key: str) -> tuple[int, int]:  # primary, spouse, dependents in order (JSONB keeps no order)
+        if key.startswith("dependent:"):
+            return 2, int(key.split(":", 1)[1])
+        return (0 if key == "primary" else 1), 0
+
     rows: list[tuple[str, str]] = []
-    for key, given in answers.items():
-        who = applicant_label(key, names)
-        parts = [answer(f, v) for f, v in given.items() if f in _ANSWER_KINDS and v not in (None, "", [])]
-        rows.append((who, "; ".join(parts) or "Not answered"))
+    for key in sorted(answers, key=person_order):
+        given = answers[key]
+        parts = [answer(f, given[f]) for f in _ANSWER_KINDS if given.get(f) not in (None, "", [])]
+        rows.append((applicant_label(key, names), "; ".join(parts) or "Not answered"))
     return rows
 
 
