@@ -567,12 +567,13 @@ CATALOG: dict[str, ErrorCode] = {
 }
 
 
-_TITLES = {
+HTTP_TITLES = {  # the `title` of a problem answered with each status (app/errors.py)
     400: "Bad request",
     401: "Authentication required",
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    406: "Not acceptable",
     409: "Conflict",
     412: "Precondition failed",
     413: "Content too large",
@@ -588,7 +589,7 @@ _TITLES = {
 def catalog_rows() -> list[tuple[str, str, str]]:
     """(code, statuses with their titles, meaning) for each code, in code order: the docs page and docs/errors.md."""
     return [
-        (code, ", ".join(f"{s} {_TITLES.get(s, '')}".strip() for s in entry.statuses), entry.meaning)
+        (code, ", ".join(f"{s} {HTTP_TITLES.get(s, '')}".strip() for s in entry.statuses), entry.meaning)
         for code, entry in sorted(CATALOG.items())
     ]
 

@@ -31,7 +31,7 @@ from app.domain.errors import (
     UnsupportedContentType,
     ValidationFailed,
 )
-from app.error_codes import FALLBACK_FIELD_CODE, REQUEST_FIELD_CODES
+from app.error_codes import FALLBACK_FIELD_CODE, HTTP_TITLES, REQUEST_FIELD_CODES
 from app.logsafe import exception_fields
 
 log = logging.getLogger("portal.errors")
@@ -55,24 +55,6 @@ STATUS_OF: dict[type[DomainError], int] = {
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     MalformedUpload: 400,
-}
-
-HTTP_TITLES = {
-    400: "Bad request",
-    401: "Authentication required",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Content too large",
-    415: "Unsupported media type",
-    422: "Validation failed",
-    423: "Locked",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
 }
 
 

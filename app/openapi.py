@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.config import Settings
-from app.errors import HTTP_TITLES, PROBLEM_MEDIA_TYPE
+from app.error_codes import HTTP_TITLES
+from app.errors import PROBLEM_MEDIA_TYPE
 from app.schemas.enrollments import SECTION_MODELS
 
 API_DESCRIPTION = """

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from app.repositories.orm import Account, Application, AuditEvent, Member, PcpAssignment, Policy, PolicyMember
 from app.services.carrier import decide_due
 from tests.api.test_enrollments import (  # the factories of a complete application (and their fixtures)
+    FAMILY_QUOTE,
     HOUSEHOLD,
     OTHER,
     PLANS,
@@ -41,26 +42,7 @@ def decision_url(app_id: int) -> str:
 
 async def from_quote(client: Any, producer: dict[str, str], *, sigs: dict[str, Any] = SIGNATURES) -> int:
     """Quote -> application started from it -> every section saved -> effective date."""
-    quote = await client.post(
-        "/api/v1/quotes",
-        headers=producer,
-        json={
-            "prospect_id": None,
-            "zip_code": "60699",
-            "county": "Testcook",
-            "effective_date": "2027-01-01",
-            "coverage": "medical_dental",
-            "applicant": {
-                "first_name": "Riley",
-                "last_name": "Enroller",
-                "date_of_birth": "1987-01-01",
-                "sex": "female",
-                "tobacco_use": False,
-            },
-            "spouse": {"date_of_birth": "1987-05-01", "sex": "male", "tobacco_use": True},
-            "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}],
-        },
-    )
+    quote = await client.post("/api/v1/quotes", headers=producer, json=FAMILY_QUOTE)
     assert quote.status_code == 201, quote.text
     qid = quote.json()["id"]
     sel = await client.put(

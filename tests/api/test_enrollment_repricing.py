@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.repositories.orm import Application, AuditEvent, Plan, PlanRate
 from tests.api.test_enrollments import (
+    FAMILY_QUOTE,
     HOUSEHOLD,
     OTHER,
     PLANS,
@@ -27,22 +28,6 @@ from tests.api.test_enrollments import (
 )
 from tests.helpers import assert_problem
 
-QUOTE = {
-    "prospect_id": None,
-    "zip_code": "60699",
-    "county": "Testcook",
-    "effective_date": "2027-01-01",
-    "coverage": "medical_dental",
-    "applicant": {
-        "first_name": "Riley",
-        "last_name": "Enroller",
-        "date_of_birth": "1987-01-01",
-        "sex": "female",
-        "tobacco_use": False,
-    },
-    "spouse": {"date_of_birth": "1987-05-01", "sex": "male", "tobacco_use": True},
-    "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}],
-}
 MARRIAGE = [{"event_type": "marriage", "event_date": "2026-11-10"}]
 
 
@@ -83,7 +68,7 @@ async def _stored(app: Any, app_id: int) -> Application:
 
 
 async def _application_from_2027_quote(client: Any, producer: dict[str, str]) -> int:
-    quote = await client.post("/api/v1/quotes", headers=producer, json=QUOTE)
+    quote = await client.post("/api/v1/quotes", headers=producer, json=FAMILY_QUOTE)
     assert quote.status_code == 201, quote.text
     qid = quote.json()["id"]
     sel = await client.put(

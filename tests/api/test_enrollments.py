@@ -101,6 +101,25 @@ def applicant(**kw: Any) -> dict[str, Any]:
     return base
 
 
+# The enroll-test family of the quote -> application walks (this file, test_carrier.py, test_enrollment_repricing.py)
+FAMILY_QUOTE: dict[str, Any] = {
+    "prospect_id": None,
+    "zip_code": "60699",
+    "county": "Testcook",
+    "effective_date": "2027-01-01",
+    "coverage": "medical_dental",
+    "applicant": {
+        "first_name": "Riley",
+        "last_name": "Enroller",
+        "date_of_birth": "1987-01-01",
+        "sex": "female",
+        "tobacco_use": False,
+    },
+    "spouse": {"date_of_birth": "1987-05-01", "sex": "male", "tobacco_use": True},
+    "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}],
+}
+
+
 HOUSEHOLD = {
     "hra": None,
     "language_ethnicity": None,
@@ -170,26 +189,7 @@ async def complete_application(
 
 async def test_whole_enrollment_end_to_end_quote_application_submit_pay_pdf(client, producer, reference, app) -> None:
     """Quote -> application -> sections -> effective date -> submit -> pay -> PDF, through the API."""
-    quote = await client.post(
-        "/api/v1/quotes",
-        headers=producer,
-        json={
-            "prospect_id": None,
-            "zip_code": "60699",
-            "county": "Testcook",
-            "effective_date": "2027-01-01",
-            "coverage": "medical_dental",
-            "applicant": {
-                "first_name": "Riley",
-                "last_name": "Enroller",
-                "date_of_birth": "1987-01-01",
-                "sex": "female",
-                "tobacco_use": False,
-            },
-            "spouse": {"date_of_birth": "1987-05-01", "sex": "male", "tobacco_use": True},
-            "dependents": [{"date_of_birth": "2015-03-03", "sex": "female"}],
-        },
-    )
+    quote = await client.post("/api/v1/quotes", headers=producer, json=FAMILY_QUOTE)
     assert quote.status_code == 201, quote.text
     qid = quote.json()["id"]
     sel = await client.put(
