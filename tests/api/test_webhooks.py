@@ -45,7 +45,7 @@ class FrozenWebhook(Webhook):
     """The package's verification, with its timestamp tolerance (against today's date) left out: the tests run on
     the FrozenClock, and check the timestamp against it themselves."""
 
-    def _Webhook__verify_timestamp(self, timestamp_header: str) -> datetime:  # noqa: N802 - the mangled name
+    def _Webhook__verify_timestamp(self, timestamp_header: str) -> datetime:
         return datetime.fromtimestamp(int(timestamp_header), tz=UTC)
 
 
@@ -58,7 +58,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0"))).decode()
                 receiver.received.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 self.send_response(receiver.status)
@@ -210,8 +210,12 @@ async def test_r_hook_2_events_caused_through_the_api_arrive_signed(
     assert len({req["headers"]["webhook-id"] for req in receiver.received}) == 4
 
     log = await deliveries(client, producer, endpoint["id"])
-    assert [d["event_type"] for d in log] == ["e_question.answered", "application.decided", "payment.succeeded",
-                                             "application.submitted"]
+    assert [d["event_type"] for d in log] == [
+        "e_question.answered",
+        "application.decided",
+        "payment.succeeded",
+        "application.submitted",
+    ]
     assert all(d["status"] == "succeeded" and d["attempt_count"] == 1 for d in log)
     assert log[0]["attempts"][0]["status_code"] == 200 and log[0]["attempts"][0]["error"] is None
     assert log[0]["payload"] == by_type["e_question.answered"]
@@ -227,7 +231,9 @@ async def answer_e_question(client, producer, admin) -> None:  # type: ignore[no
         "/api/v1/e-questions", headers=producer, json={"kind": "general", "subject": "Hi", "question": "Q?"}
     )
     assert ask.status_code == 201, ask.text
-    r = await client.post(f"/api/v1/admin/e-questions/{ask.json()['id']}/response", headers=admin, json={"response": "A"})
+    r = await client.post(
+        f"/api/v1/admin/e-questions/{ask.json()['id']}/response", headers=admin, json={"response": "A"}
+    )
     assert r.status_code == 200, r.text
 
 
