@@ -50,6 +50,14 @@ ROUTE_SCOPES: dict[tuple[str, str], RouteAccess] = {
     ("GET", f"{V1}/api-keys"): FORBIDDEN,
     ("GET", f"{V1}/api-keys/{{key_id}}"): FORBIDDEN,
     ("DELETE", f"{V1}/api-keys/{{key_id}}"): FORBIDDEN,
+    # Webhook endpoints (issue 17): a platform may register and manage its own endpoint
+    ("POST", f"{V1}/webhook-endpoints"): Scope.webhooks_write,
+    ("GET", f"{V1}/webhook-endpoints"): Scope.webhooks_read,
+    ("GET", f"{V1}/webhook-endpoints/{{endpoint_id}}"): Scope.webhooks_read,
+    ("PATCH", f"{V1}/webhook-endpoints/{{endpoint_id}}"): Scope.webhooks_write,
+    ("DELETE", f"{V1}/webhook-endpoints/{{endpoint_id}}"): Scope.webhooks_write,
+    ("GET", f"{V1}/webhook-endpoints/{{endpoint_id}}/deliveries"): Scope.webhooks_read,
+    ("POST", f"{V1}/webhook-endpoints/{{endpoint_id}}/deliveries/{{delivery_id}}/redeliver"): Scope.webhooks_write,
     # Members
     ("GET", f"{V1}/members"): Scope.members_read,
     ("GET", f"{V1}/members/{{account_number}}"): Scope.members_read,

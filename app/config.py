@@ -167,6 +167,16 @@ class Settings(BaseSettings):
     # API keys (issue 17): a key expires after at most this many days (default 90, never more than this)
     api_key_max_days: int = Field(365, ge=1, le=3650)
 
+    # Webhooks (issue 17). Production takes https URLs resolving to public addresses only; true also allows private,
+    # loopback and link-local ones (a receiver inside your network). Cloud metadata addresses are always refused.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)  # per attempt
+    webhook_retry_base_seconds: float = Field(5.0, gt=0)  # the first retry comes after 2.5-5 s, then doubling
+    webhook_retry_max_interval_seconds: float = Field(21_600.0, gt=0)  # at most 6 h between two attempts
+    webhook_retry_span_hours: float = Field(72.0, gt=0)  # retried for this long after the event (or a redelivery)
+    webhook_disable_after_failures: int = Field(30, ge=0)  # consecutive failed attempts that disable (0: never)
+    webhook_dispatch_seconds: float = Field(10.0, gt=0)  # how often each process looks for due deliveries
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:

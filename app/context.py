@@ -23,6 +23,7 @@ from app.domain.delegates import DelegatePasswordPolicy
 from app.outbox import OutboxDispatcher
 from app.repositories.uow import SqlUnitOfWork, UnitOfWork, UnitOfWorkFactory
 from app.security import TokenService
+from app.webhooks import WebhookDispatcher
 
 
 @dataclass
@@ -34,6 +35,8 @@ class AppContext:
     tokens: TokenService
     outbox: OutboxDispatcher
     auth_rate_limiter: AuthRateLimiter
+    # Issue 17: events to producers' webhook endpoints (None: built on first use from the other parts)
+    _webhooks: WebhookDispatcher | None = None
     # The units of work services open. Default: SQL on `db`; service unit tests pass tests/fakes.FakeUnitOfWork.
     uow_factory: UnitOfWorkFactory | None = None
     reads_factory: UnitOfWorkFactory | None = None
@@ -45,6 +48,19 @@ class AppContext:
         if self._cipher is None:
             self._cipher = FieldCipher(self.settings.field_encryption_key)
         return self._cipher
+
+    @property
+    def webhooks(self) -> WebhookDispatcher:
+        """Webhook events (issue 17): written in the caller's unit of work, delivered by a dispatcher per process."""
+        if self._webhooks is None:
+            self._webhooks = WebhookDispatcher(
+                sessionmaker=self.db.sessionmaker,
+                settings=self.settings,
+                clock=self.clock,
+                cipher=lambda: self.cipher,
+                outbox=self.outbox,
+            )
+        return self._webhooks
 
     def uow(self) -> UnitOfWork:
         """A write unit of work: one transaction on the primary."""
@@ -107,6 +123,7 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
         quotes,
         reports,
         sessions,
+        webhooks,
     )
 
     def _satisfies_every_service(
@@ -131,5 +148,6 @@ if TYPE_CHECKING:  # a static check only: at run time the composition root impor
         quotes.QuotePorts,
         reports.ReportPorts,
         sessions.SessionPorts,
+        webhooks.WebhookPorts,
     ]:
-        return (ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx)
+        return (ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx, ctx)

@@ -526,6 +526,21 @@ CATALOG: dict[str, ErrorCode] = {
         (422,),
         "The effective date changed after the plans were chosen: review the plans section (its warnings list what changed) and save it again.",
     ),
+    "webhook.delivery_in_progress": ErrorCode(
+        (409,), "This delivery is being sent right now; look at the log again in a moment."
+    ),
+    "webhook.delivery_not_found": ErrorCode((404,), "There is no delivery with this id in this endpoint's log."),
+    "webhook.endpoint_disabled": ErrorCode((409,), "This endpoint is disabled; enable it first, then redeliver."),
+    "webhook.https_required": ErrorCode((422,), "The URL must use https (production)."),
+    "webhook.limit": ErrorCode((409,), "You have … webhook endpoints, the most allowed; delete one you no longer use."),
+    "webhook.no_event_type": ErrorCode((422,), "Choose at least one event type: …."),
+    "webhook.not_found": ErrorCode((404,), "There is no webhook endpoint with this id among yours."),
+    "webhook.url_invalid": ErrorCode((422,), "Enter an absolute http(s) URL without user name, password or #fragment."),
+    "webhook.url_not_public": ErrorCode(
+        (422,),
+        "The host … resolves to …, a loopback, private, link-local or metadata address; webhooks go to public addresses only.",
+    ),
+    "webhook.url_unresolvable": ErrorCode((422,), "The host … does not resolve to any address; check the URL."),
     "api_key.expiry": ErrorCode((422,), "A key expires after 1 to … days; create a new key when it runs out."),
     "api_key.limit": ErrorCode(
         (409,),

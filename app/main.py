@@ -39,6 +39,7 @@ from app.routers import (
     quotes,
     reports,
     servicing,
+    webhooks,
 )
 from app.security import TokenService
 from app.services.carrier import decide_due
@@ -151,6 +152,7 @@ def create_app(
         ctx = build_context(settings, clock=clock, email_transport=email_transport, sms_gateway=sms_gateway)
         app.state.ctx = ctx
         ctx.outbox.start()
+        ctx.webhooks.start()
         jobs = [
             Periodic("contact-changes", settings.background_job_seconds, lambda: apply_due_contact_changes(ctx=ctx))
         ]
@@ -163,6 +165,7 @@ def create_app(
         finally:
             for job in jobs:
                 await job.stop()
+            await ctx.webhooks.stop()
             await ctx.outbox.stop()
             await ctx.auth_rate_limiter.aclose()
             ctx.hasher.shutdown()
@@ -200,9 +203,11 @@ def create_app(
         enrollments,
         reports,
         admin,
+        webhooks,
     )
     for module in routers:
         app.include_router(module.router)
+    webhooks.document_events(app.webhooks)  # the OpenAPI `webhooks` section (issue 17)
     if settings.docs_served:  # off in production by default; the token survives a reload only in demo mode
         install_docs(app, swagger_ui_parameters={"persistAuthorization": settings.is_demo})
     app.add_middleware(

@@ -30,6 +30,11 @@ TAGS = [
         "description": "Scoped API keys for platforms that integrate on a producer's behalf: "
         "`Authorization: Bearer ppk_...` (issue 17)",
     },
+    {
+        "name": "webhooks",
+        "description": "Webhook endpoints: events POSTed to a producer's platform, signed per Standard Webhooks "
+        "(issue 17); the `webhooks` section describes each event's payload",
+    },
     {"name": "members", "description": "Member search, client detail, contact information changes"},
     {"name": "prospects", "description": "Sales leads: add, search, export, print"},
     {"name": "documents", "description": "E-Communication: submit documents, view the submission history"},
@@ -376,9 +381,18 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
     doc = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes, tags=app.openapi_tags
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+        webhooks=app.webhooks.routes,
     )
     _servers_and_security(doc, public_base_url(app.state.settings))
+    for item in doc.get("webhooks", {}).values():  # what a receiver answers (FastAPI would add its 422 here)
+        for op in item.values():
+            op["responses"] = {"200": {"description": "Received: answer any 2xx; anything else is retried"}}
+            op["tags"] = ["webhooks"]
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     for model in SECTION_MODELS.values():  # bodies parsed per section (PUT /enrollments/{id}/{section})
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -29,6 +29,7 @@ from app.config import Settings
 from app.domain.accounts import LockoutPolicy, PasswordPolicy, Role
 from app.domain.delegates import DelegatePasswordPolicy
 from app.domain.messages import Message
+from app.domain.webhooks import EventType
 from app.repositories.uow import UnitOfWork
 
 # The adapters, as services use them.
@@ -64,6 +65,18 @@ class Outbox(Protocol):
     def enqueue_email(self, uow: UnitOfWork, *, to: str, message: Message) -> object: ...
 
     def enqueue_sms(self, uow: UnitOfWork, *, to: str, body: str, template: str) -> object: ...
+
+
+class Webhooks(Protocol):
+    """Webhook events written in the caller's unit of work, delivered after it commits (`app.webhooks`)."""
+
+    async def emit(
+        self, uow: UnitOfWork, *, producer_id: int, event_type: EventType, data: dict[str, object]
+    ) -> int: ...
+
+    async def check_target(self, url: str) -> str: ...
+
+    def wake(self) -> None: ...
 
 
 class Cipher(Protocol):
@@ -123,6 +136,11 @@ class HasLockoutPolicies(Protocol):
 class HasOutbox(Protocol):
     @property
     def outbox(self) -> Outbox: ...
+
+
+class HasWebhooks(Protocol):
+    @property
+    def webhooks(self) -> Webhooks: ...
 
 
 class HasCipher(Protocol):

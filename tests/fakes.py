@@ -88,6 +88,8 @@ from app.repositories.orm import (
     SignInFailure,
     StateRegistration,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from app.repositories.outbox import OutboxRepository
 from app.repositories.prospects import ProspectRepository
@@ -102,6 +104,7 @@ from app.repositories.users import (
     StateRegistrationRepository,
     UserRepository,
 )
+from app.repositories.webhooks import WebhookRepository
 from app.security import TokenService
 
 M = TypeVar("M", bound=Base)
@@ -258,6 +261,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.saved_reports = FakeSavedReportRepository(self)
         self.session_checks = FakeSessionCheckRepository(self)
         self.api_keys = FakeApiKeyRepository(self)
+        self.webhooks = FakeWebhookRepository(self)
         self._after_commit = []
         return self
 
@@ -970,6 +974,24 @@ class FakeSavedReportRepository(FakeRepository, SavedReportRepository):
 
 class FakeSessionCheckRepository(FakeRepository, SessionCheckRepository):
     pass
+
+
+class FakeWebhookRepository(FakeRepository, WebhookRepository):
+    model = WebhookEndpoint
+
+    async def subscribed(self, user_id: int, event_type: str) -> list[WebhookEndpoint]:
+        return self.uow.all(
+            WebhookEndpoint, lambda e: e.user_id == user_id and e.enabled and event_type in e.event_types
+        )
+
+    async def count_for_user(self, user_id: int) -> int:
+        return len(self.uow.all(WebhookEndpoint, lambda e: e.user_id == user_id))
+
+    async def get_for_user(self, endpoint_id: int, user_id: int, *, for_update: bool = False) -> WebhookEndpoint | None:
+        return self.uow.first(WebhookEndpoint, lambda e: e.id == endpoint_id and e.user_id == user_id)
+
+    def add_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
+        return self.uow.add(delivery)
 
 
 class FakeApiKeyRepository(FakeRepository, ApiKeyRepository):

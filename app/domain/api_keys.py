@@ -42,6 +42,8 @@ class Scope(StrEnum):
     enrollments_write = "enrollments:write"
     payments_read = "payments:read"
     payments_write = "payments:write"
+    webhooks_read = "webhooks:read"
+    webhooks_write = "webhooks:write"
 
 
 SCOPE_DESCRIPTIONS: dict[Scope, str] = {
@@ -58,6 +60,8 @@ SCOPE_DESCRIPTIONS: dict[Scope, str] = {
     Scope.enrollments_write: "Create quotes, start, fill in, submit and delete applications",
     Scope.payments_read: "Read payments",
     Scope.payments_write: "Take, submit and cancel payments",
+    Scope.webhooks_read: "List webhook endpoints and read their delivery logs",
+    Scope.webhooks_write: "Register, change, disable and delete webhook endpoints; redeliver events",
 }
 
 

@@ -120,3 +120,15 @@ def password_updated(first_name: str) -> Message:
         f"Hello {first_name},\n\nThe password for your Producer Experience Portal account was updated. "
         f"If you did not make this change, call the Internet Help Desk at 1-888-706-0583 right away.",
     )
+
+
+def webhook_endpoint_disabled(first_name: str, url: str, failures: int) -> Message:
+    """Issue 17 (R-HOOK-5): a webhook endpoint was disabled after a long run of failed deliveries."""
+    return Message(
+        "webhook_endpoint_disabled",
+        "Retail Producer Portal Webhook Endpoint Disabled",
+        f"Hello {first_name},\n\nWe disabled your webhook endpoint {url} after {failures} failed delivery attempts "
+        "in a row. No events are sent to it until you enable it again (PATCH /api/v1/webhook-endpoints/{id} with "
+        '"enabled": true) once it answers again; the delivery log (GET /api/v1/webhook-endpoints/{id}/deliveries) '
+        f"shows each attempt and its error.\n\n{SIGN_OFF}",
+    )

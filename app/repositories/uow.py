@@ -49,6 +49,7 @@ from app.repositories.users import (
     StateRegistrationRepository,
     UserRepository,
 )
+from app.repositories.webhooks import WebhookRepository
 
 Role = Literal["write", "read"]
 
@@ -86,6 +87,7 @@ class UnitOfWork(ABC):
     saved_reports: SavedReportRepository
     session_checks: SessionCheckRepository
     api_keys: ApiKeyRepository
+    webhooks: WebhookRepository
 
     def __init__(self) -> None:
         self._after_commit: list[Callable[[], None]] = []
@@ -158,6 +160,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.saved_reports = SavedReportRepository(session)
         self.session_checks = SessionCheckRepository(session)
         self.api_keys = ApiKeyRepository(session)
+        self.webhooks = WebhookRepository(session)
         self._after_commit = []
         return self
 

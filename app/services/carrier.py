@@ -32,7 +32,8 @@ from app.domain.enrollments import PCP_NETWORK_TYPES, Lifecycle
 from app.domain.errors import Conflict, NotFound
 from app.domain.payments import SUCCESSFUL
 from app.domain.text import name_key
-from app.ports import HasClock, HasSettings, HasUnitOfWork
+from app.domain.webhooks import EventType
+from app.ports import HasClock, HasSettings, HasUnitOfWork, HasWebhooks
 from app.repositories.orm import Account, Application, Member, PcpAssignment, Policy, PolicyMember
 from app.repositories.uow import UnitOfWork
 from app.services import audit
@@ -41,7 +42,7 @@ from app.services.audit import RequestContext
 BACK_OFFICE_ACTOR = "carrier-back-office"
 
 
-class CarrierPorts(HasUnitOfWork, HasClock, HasSettings, Protocol):
+class CarrierPorts(HasUnitOfWork, HasClock, HasSettings, HasWebhooks, Protocol):
     """What carrier processing uses."""
 
 
@@ -155,6 +156,19 @@ async def _decide(
             "reason": note,
             "account_number": app.account_number,
             "policy_ids": policy_ids,
+        },
+    )
+    await ctx.webhooks.emit(
+        uow,
+        producer_id=app.producer_id,
+        event_type=EventType.application_decided,
+        data={
+            "application_id": app.id,
+            "record_number": app.record_number,
+            "decision": wanted,
+            "account_number": app.account_number,
+            "policy_ids": policy_ids,
+            "decided_at": now.isoformat(),
         },
     )
     return DecisionView(app, policy_ids)

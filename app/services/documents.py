@@ -39,14 +39,15 @@ from app.domain.documents import (
     tracking_number,
 )
 from app.domain.errors import NotFound, ValidationFailed
-from app.ports import HasClock, HasSettings, HasUnitOfWork
+from app.domain.webhooks import EventType
+from app.ports import HasClock, HasSettings, HasUnitOfWork, HasWebhooks
 from app.repositories.orm import Document
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
 
-class DocumentPorts(HasUnitOfWork, HasClock, HasSettings, Protocol):
+class DocumentPorts(HasUnitOfWork, HasClock, HasSettings, HasWebhooks, Protocol):
     """What the document services use (the storage is passed on its own)."""
 
 
@@ -383,6 +384,18 @@ async def record_upload(
                 content_type=sub.kind.content_type,
                 size_bytes=form.size,
                 sha256=form.sha256,
+            )
+            await ctx.webhooks.emit(
+                uow,
+                producer_id=producer.user_id,
+                event_type=EventType.document_received,
+                data={
+                    "tracking_number": doc.tracking_number,
+                    "document_type": sub.document_type.code,
+                    "account_number": sub.account_number,
+                    "e_app_number": sub.e_app_number,
+                    "received_at": now.isoformat(),
+                },
             )
             await uow.commit()
         except BaseException:

@@ -20,14 +20,15 @@ from app.domain.e_questions import (
     tracking_number,
 )
 from app.domain.errors import NotFound
-from app.ports import HasClock, HasOutbox, HasUnitOfWork
+from app.domain.webhooks import EventType
+from app.ports import HasClock, HasOutbox, HasUnitOfWork, HasWebhooks
 from app.repositories.orm import EQuestion
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
 
-class EQuestionPorts(HasUnitOfWork, HasClock, HasOutbox, Protocol):
+class EQuestionPorts(HasUnitOfWork, HasClock, HasOutbox, HasWebhooks, Protocol):
     """What the e-question services use."""
 
 
@@ -197,5 +198,16 @@ async def respond(
                 uow, to=producer.email, message=e_question_answered(producer.first_name, q.tracking_number, q.subject)
             )
         _audit(uow, ctx, request, "e_question.responded", admin, q, producer_id=q.producer_id)
+        await ctx.webhooks.emit(
+            uow,
+            producer_id=q.producer_id,
+            event_type=EventType.e_question_answered,
+            data={
+                "e_question_id": q.id,
+                "tracking_number": q.tracking_number,
+                "subject": q.subject,
+                "responded_at": q.responded_at.isoformat() if q.responded_at else None,
+            },
+        )
         await uow.commit()
         return EQuestionView.of(q)

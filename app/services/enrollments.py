@@ -29,7 +29,8 @@ from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.rating import premiums
 from app.domain.repricing import PlanPrice, PlansReview, review_plans
 from app.domain.text import name_key
-from app.ports import HasCipher, HasClock, HasSettings, HasUnitOfWork
+from app.domain.webhooks import EventType
+from app.ports import HasCipher, HasClock, HasSettings, HasUnitOfWork, HasWebhooks
 from app.repositories.orm import Application, Quote
 from app.repositories.uow import UnitOfWork
 from app.services import audit
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from app.adapters.application_pdf import ApplicationRecord
 
 
-class EnrollmentPorts(HasUnitOfWork, HasClock, HasSettings, HasCipher, Protocol):
+class EnrollmentPorts(HasUnitOfWork, HasClock, HasSettings, HasCipher, HasWebhooks, Protocol):
     """What the enrollment services use."""
 
 
@@ -556,6 +557,18 @@ async def submit(
             target_type="application",
             target_id=app.id,
             details={"record_number": app.record_number, "reason": outcome.reason},
+        )
+        await ctx.webhooks.emit(
+            uow,
+            producer_id=app.producer_id,
+            event_type=EventType.application_submitted,
+            data={
+                "application_id": app.id,
+                "record_number": app.record_number,
+                "status": app.status,
+                "effective_date": app.effective_date.isoformat() if app.effective_date else None,
+                "submitted_at": now.isoformat(),
+            },
         )
         await uow.commit()
         return app

@@ -11,14 +11,15 @@ from app.adapters.id_card_pdf import CardData, render_cards
 from app.domain.accounts import Principal
 from app.domain.errors import Conflict, NotFound
 from app.domain.id_cards import CardLine, CardPolicy, carrier_for, plan_cards
-from app.ports import HasClock, HasSettings, HasUnitOfWork
+from app.domain.webhooks import EventType
+from app.ports import HasClock, HasSettings, HasUnitOfWork, HasWebhooks
 from app.repositories.orm import Account, IdCardRequest, IdCardRequestItem, Member, Plan, Policy
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
 
-class IdCardPorts(HasUnitOfWork, HasClock, HasSettings, Protocol):
+class IdCardPorts(HasUnitOfWork, HasClock, HasSettings, HasWebhooks, Protocol):
     """What the ID card services use."""
 
 
@@ -123,6 +124,17 @@ async def request_cards(
             target_id=account_number,
             details={"policy_id": policy.id, "cards": len(lines)},
         )
+        if card_request.status == "Generated":  # a temporary card is ready at once; permanent ones are mailed
+            await ctx.webhooks.emit(
+                uow,
+                producer_id=producer_id,
+                event_type=EventType.id_card_ready,
+                data={
+                    "id_card_request_id": card_request.id,
+                    "account_number": account_number,
+                    "requested_at": now.isoformat(),
+                },
+            )
         await uow.commit()
         items = (await uow.servicing.card_items([card_request.id]))[card_request.id]
         return CardRequestView(card_request, account, policy, items)

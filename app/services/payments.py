@@ -20,14 +20,15 @@ from app.domain.payments import (
     check_charge,
     payment_exists,
 )
-from app.ports import HasClock, HasSettings, HasUnitOfWork
+from app.domain.webhooks import EventType
+from app.ports import HasClock, HasSettings, HasUnitOfWork, HasWebhooks
 from app.repositories.orm import Application, Payment
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
 
-class PaymentPorts(HasUnitOfWork, HasClock, HasSettings, Protocol):
+class PaymentPorts(HasUnitOfWork, HasClock, HasSettings, HasWebhooks, Protocol):
     """What the payment services use."""
 
 
@@ -226,6 +227,19 @@ async def submit_payment(
             target_type="application",
             target_id=app.id,
             details={"payment_id": payment.id, "status": payment.status},
+        )
+        await ctx.webhooks.emit(
+            uow,
+            producer_id=app.producer_id,
+            event_type=EventType.payment_succeeded if outcome.approved else EventType.payment_failed,
+            data={
+                "payment_id": payment.id,
+                "application_id": app.id,
+                "record_number": app.record_number,
+                "status": payment.status,
+                "amount": str(payment.amount),
+                "decline_reason": payment.decline_reason,
+            },
         )
         await uow.commit()
         return payment
