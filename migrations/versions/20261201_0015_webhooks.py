@@ -1,6 +1,6 @@
 """Issue 17: webhook endpoints, their deliveries (the webhook outbox) and the delivery log
 
-Revision ID: 0015_webhooks
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-01
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015_webhooks"
+revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
