@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     mail_from: str = "Retail Producer Portal <no-reply@producer-portal.example>"
     outbox_retry_seconds: float = 30.0
     outbox_max_attempts: int = 8
+    # A dispatcher claims a batch of messages for this long before it sends them (issue 18): another instance
+    # takes them over only after it, so it must outlast a batch of sends (20 x the SMTP timeout at worst).
+    outbox_claim_seconds: float = Field(300.0, gt=0)
 
     # Demo data
     seed_demo_on_start: bool = True

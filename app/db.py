@@ -69,9 +69,11 @@ def _takes_write_lock(statement: str, context: Any) -> bool:
         return True
     locking = getattr(getattr(getattr(context, "compiled", None), "statement", None), "_for_update_arg", None)
     if locking is not None:
-        # SKIP LOCKED claims (the outbox) never wait on PostgreSQL; on SQLite they would hold the one write lock
-        # while the messages are sent, so they take it when they write, at commit.
-        return not locking.skip_locked
+        # SKIP LOCKED claims too (the outbox, due contact changes, carrier decisions): two processes on one SQLite
+        # file must not both read a row as unclaimed. Every claim transaction is short - the outbox claims its
+        # messages in one transaction and sends them after it commits (app/outbox.py) - so the lock is not held
+        # across network I/O (issue 18).
+        return True
     return statement.lstrip()[:7].upper().startswith(_WRITES)
 
 
