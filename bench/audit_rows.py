@@ -26,10 +26,15 @@ async def main():
             await c.run_sync(lambda s: AuditEvent.__table__.create(s))
         await eng.dispose()
         conn = await asyncpg.connect(f"{BASE}/{name}")
-        ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+        ua = (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0 Safari/537.36"
+        )
         sql = (
-            "INSERT INTO audit_events (occurred_at, action, outcome, actor_user_id, actor_username, on_behalf_of_user_id, api_key_id,"
-            " target_type, target_id, ip, user_agent, request_id, details) VALUES (now(), $1, 'success', $2, $3, NULL, NULL, $4, $5, $6, $7, $8, $9)"
+            "INSERT INTO audit_events (occurred_at, action, outcome, actor_user_id, actor_username,"
+            " on_behalf_of_user_id, api_key_id,"
+            " target_type, target_id, ip, user_agent, request_id, details)"
+            " VALUES (now(), $1, 'success', $2, $3, NULL, NULL, $4, $5, $6, $7, $8, $9)"
         )
         for label, details, target in [
             (
@@ -57,7 +62,7 @@ async def main():
                     f"agent{i % 997}",
                     "account" if target else None,
                     target,
-                    "203.0.113.%d" % (i % 250),
+                    f"203.0.113.{i % 250}",
                     ua,
                     uuid.uuid4().hex,
                     json.dumps(details) if details else None,
@@ -69,7 +74,9 @@ async def main():
             heap = await conn.fetchval("SELECT pg_relation_size('audit_events')")
             total = await conn.fetchval("SELECT pg_total_relation_size('audit_events')")
             print(
-                f"{label}: {n} single-row autocommit inserts in {dt:.2f}s = {n / dt:.0f}/s on 1 connection; WAL {wal / n:.0f} B/row; heap {heap / n:.0f} B/row; heap+indexes+toast {total / n:.0f} B/row"
+                f"{label}: {n} single-row autocommit inserts in {dt:.2f}s = {n / dt:.0f}/s on 1 connection; "
+                f"WAL {wal / n:.0f} B/row (the whole server's WAL); heap {heap / n:.0f} B/row; "
+                f"heap+indexes+toast {total / n:.0f} B/row"
             )
         await conn.close()
     finally:
