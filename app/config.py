@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # Hosting convention: exactly these names.
     port: int = Field(8000, validation_alias=AliasChoices("PORT"))
     database_url: str = Field(DEFAULT_SQLITE_URL, validation_alias=AliasChoices("DATABASE_URL"))
+    # A read replica (issue 18, PORTAL_READ_DATABASE_URL): member search, client detail and report queries read there;
+    # writes, audit rows, session and API-key checks and reads right after a write stay on DATABASE_URL. Empty: the
+    # primary serves everything.
+    read_database_url: str = ""
 
     mode: Mode = Mode.demo
     host: str = "127.0.0.1"

@@ -191,7 +191,7 @@ class FakeStore:
     def uow(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
 
-    def reads(self) -> FakeUnitOfWork:
+    def reads(self, *, primary: bool = False) -> FakeUnitOfWork:
         return FakeUnitOfWork(self, role="read")
 
 

@@ -208,7 +208,7 @@ async def get_client_detail(
             rows, pcps = await rest(reads, account.id)
     if due:
         await apply_due_contact_changes(ctx=ctx, account_id=account.id)
-        async with ctx.reads() as reads:
+        async with ctx.reads(primary=True) as reads:  # read-after-write: not from a replica that may lag
             account, changes = await load(reads)
             rows, pcps = await rest(reads, account.id)
     current_pcp: dict[tuple[int, int], Any] = {}
