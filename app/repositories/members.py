@@ -490,7 +490,9 @@ class ContactChangeRepository(RepositoryBase[ContactInfoChange]):
         """Pending changes whose time has come (of one account, or all), claimed: rows another instance's pass has
         locked are skipped on PostgreSQL (SKIP LOCKED), and on SQLite the claim takes the write lock (app/db.py),
         so two instances never apply the same change (issue 18)."""
-        stmt = select(ContactInfoChange).where(ContactInfoChange.status == "pending", ContactInfoChange.effective_at <= now)
+        stmt = select(ContactInfoChange).where(
+            ContactInfoChange.status == "pending", ContactInfoChange.effective_at <= now
+        )
         if account_id is not None:
             stmt = stmt.where(ContactInfoChange.account_id == account_id)
         stmt = (

@@ -39,13 +39,11 @@ from tests.helpers import bearer
 @pytest.fixture
 async def second(app, clock) -> AsyncIterator[AppContext]:  # type: ignore[no-untyped-def]
     """Instance B: the same settings as the app under test (instance A), its own engine, pool and dispatcher."""
-    settings = app.state.settings
+    same = app.state.settings
     ctx = build_context(
-        settings,
+        same,
         clock=clock,
-        email_transport=SmtpTransport(
-            host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from, timeout=5
-        ),
+        email_transport=SmtpTransport(host=same.smtp_host, port=same.smtp_port, sender=same.mail_from, timeout=5),
         sms_gateway=RecordingSmsGateway(),
     )
     try:
@@ -134,9 +132,9 @@ async def test_carrier_two_instances_decide_each_application_once(app, second, c
         ).all()
         policies: Any = (
             await uow.session.execute(
-                select(Policy.application_id, func.count()).where(Policy.application_id.in_(ids)).group_by(
-                    Policy.application_id
-                )
+                select(Policy.application_id, func.count())
+                .where(Policy.application_id.in_(ids))
+                .group_by(Policy.application_id)
             )
         ).all()
     assert sorted((int(t), n) for t, n in audit) == [(i, 1) for i in ids]  # one decision each

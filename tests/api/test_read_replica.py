@@ -114,4 +114,3 @@ async def test_a_second_url_to_the_same_database_serves_the_whole_flow(app, clie
     assert ctx.db.replica_engine.sync_engine.pool.checkedin() >= 1  # the reads went through the replica's pool
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] == "ok"
-
