@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # Hosting convention: exactly these names.
     port: int = Field(8000, validation_alias=AliasChoices("PORT"))
     database_url: str = Field(DEFAULT_SQLITE_URL, validation_alias=AliasChoices("DATABASE_URL"))
+    # A read replica (issue 18, PORTAL_READ_DATABASE_URL): member search, client detail and report queries read there;
+    # writes, audit rows, session and API-key checks and reads right after a write stay on DATABASE_URL. Empty: the
+    # primary serves everything.
+    read_database_url: str = ""
 
     mode: Mode = Mode.demo
     host: str = "127.0.0.1"
@@ -153,6 +157,9 @@ class Settings(BaseSettings):
     mail_from: str = "Retail Producer Portal <no-reply@producer-portal.example>"
     outbox_retry_seconds: float = 30.0
     outbox_max_attempts: int = 8
+    # A dispatcher claims a batch of messages for this long before it sends them (issue 18): another instance
+    # takes them over only after it, so it must outlast a batch of sends (20 x the SMTP timeout at worst).
+    outbox_claim_seconds: float = Field(300.0, gt=0)
 
     # Demo data
     seed_demo_on_start: bool = True

@@ -66,11 +66,13 @@ class AppContext:
         """A write unit of work: one transaction on the primary."""
         return self.uow_factory() if self.uow_factory else SqlUnitOfWork(self.db.sessionmaker)
 
-    def reads(self) -> UnitOfWork:
-        """A read unit of work on the AUTOCOMMIT read engine (hot read paths; statements stand alone)."""
+    def reads(self, *, primary: bool = False) -> UnitOfWork:
+        """A read unit of work on the AUTOCOMMIT read engine (hot read paths; statements stand alone). Its member and
+        report queries go to the read replica when there is one, unless `primary` (a read right after a write)."""
         if self.reads_factory:
             return self.reads_factory()
-        return SqlUnitOfWork(self.db.read_sessionmaker, role="read")
+        replica = None if primary else self.db.replica_sessionmaker
+        return SqlUnitOfWork(self.db.read_sessionmaker, role="read", replica_sessionmaker=replica)
 
     @property
     def producer_password_policy(self) -> PasswordPolicy:

@@ -22,14 +22,22 @@ class Database:
     read_engine: AsyncEngine  # AUTOCOMMIT, no reset-on-return: for hot read paths (quality.md "Speed")
     sessionmaker: async_sessionmaker[Any]
     read_sessionmaker: async_sessionmaker[Any]  # sessions on read_engine (the read role of the unit of work)
+    # The replica (PORTAL_READ_DATABASE_URL; its sessions AUTOCOMMIT) for the lag-tolerant queries of the read role:
+    # member search, client detail, reports. None: they read on the primary's read engine.
+    replica_engine: AsyncEngine | None = None
+    replica_sessionmaker: async_sessionmaker[Any] | None = None
 
     async def ping(self) -> None:
-        """A trivial query on the read engine: the database answers (readiness)."""
-        async with self.read_engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        """A trivial query on the read engine (and the replica, when there is one): the database answers."""
+        for engine in (self.read_engine, self.replica_engine):
+            if engine is not None:
+                async with engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.replica_engine is not None:
+            await self.replica_engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -69,9 +77,11 @@ def _takes_write_lock(statement: str, context: Any) -> bool:
         return True
     locking = getattr(getattr(getattr(context, "compiled", None), "statement", None), "_for_update_arg", None)
     if locking is not None:
-        # SKIP LOCKED claims (the outbox) never wait on PostgreSQL; on SQLite they would hold the one write lock
-        # while the messages are sent, so they take it when they write, at commit.
-        return not locking.skip_locked
+        # SKIP LOCKED claims too (the outbox, due contact changes, carrier decisions): two processes on one SQLite
+        # file must not both read a row as unclaimed. Every claim transaction is short - the outbox claims its
+        # messages in one transaction and sends them after it commits (app/outbox.py) - so the lock is not held
+        # across network I/O (issue 18).
+        return True
     return statement.lstrip()[:7].upper().startswith(_WRITES)
 
 
@@ -118,9 +128,17 @@ def make_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEng
 def make_database(settings: Settings) -> Database:
     engine = make_engine(settings)
     read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    replica_engine = replica_sessionmaker = None
+    if settings.read_database_url:
+        replica_engine = make_engine(settings.model_copy(update={"database_url": settings.read_database_url}))
+        replica_sessionmaker = async_sessionmaker(
+            replica_engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, autoflush=False
+        )
     return Database(
         engine=engine,
         read_engine=read_engine,
         sessionmaker=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
         read_sessionmaker=async_sessionmaker(read_engine, expire_on_commit=False, autoflush=False),
+        replica_engine=replica_engine,
+        replica_sessionmaker=replica_sessionmaker,
     )

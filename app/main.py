@@ -99,6 +99,7 @@ def build_context(
             clock=clock,
             retry_seconds=settings.outbox_retry_seconds,
             max_attempts=settings.outbox_max_attempts,
+            claim_seconds=settings.outbox_claim_seconds,
         ),
         auth_rate_limiter=make_rate_limiter(
             redis_url=settings.redis_url or None,

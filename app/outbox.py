@@ -26,6 +26,10 @@ from app.repositories.uow import UnitOfWork
 
 log = logging.getLogger("portal.outbox")
 
+# Messages claimed per transaction. With the default SMTP timeout (10 s) even a batch of sends that all time out
+# ends well within the default claim lease (PORTAL_OUTBOX_CLAIM_SECONDS, 300 s).
+CLAIM_BATCH = 20
+
 
 class OutboxDispatcher:
     def __init__(
@@ -37,6 +41,7 @@ class OutboxDispatcher:
         clock: Clock,
         retry_seconds: float,
         max_attempts: int,
+        claim_seconds: float = 300.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self.email = email
@@ -44,6 +49,7 @@ class OutboxDispatcher:
         self._clock = clock
         self._retry = retry_seconds
         self._max_attempts = max_attempts
+        self._claim_seconds = claim_seconds
         self._lock = asyncio.Lock()
         self._loop = PeriodicTask(
             "outbox-dispatcher", retry_seconds, self.drain, log=log, failure_message="outbox dispatch pass failed"
@@ -93,29 +99,45 @@ class OutboxDispatcher:
         await self._loop.stop()
 
     async def drain(self) -> int:
-        """Send every message that is due now; returns how many were sent."""
+        """Send every message that is due now; returns how many were sent.
+
+        Safe with any number of instances (issue 18): a short transaction claims a batch (`FOR UPDATE SKIP LOCKED`
+        on PostgreSQL, the write lock on SQLite: app/db.py), counts the attempt and moves `next_attempt_at` past
+        the claim's lease, and commits; the messages are sent outside any transaction; a second transaction records
+        each outcome. Another instance never sees a claimed message as due until the lease runs out, which happens
+        only when the claimant died mid-batch: then the message is sent again (at least once, as before)."""
         sent = 0
         async with self._lock:
             while True:
+                batch = await self._claim()
+                if not batch:
+                    return sent
+                for msg in batch:
+                    sent += await self._send_one(msg)
                 async with self._sessionmaker() as session:
-                    repo = OutboxRepository(session)
-                    batch = await repo.due(now=self._clock.now(), max_attempts=self._max_attempts)
-                    if not batch:
-                        await session.commit()
-                        return sent
-                    for msg in batch:
-                        sent += await self._send_one(msg)
+                    await OutboxRepository(session).record_outcomes(batch)
                     await session.commit()
-                    if len(batch) < 50:
-                        return sent
+                if len(batch) < CLAIM_BATCH:
+                    return sent
+
+    async def _claim(self) -> list[OutboxMessage]:
+        now = self._clock.now()
+        async with self._sessionmaker() as session:
+            repo = OutboxRepository(session)
+            batch = await repo.due(now=now, max_attempts=self._max_attempts, limit=CLAIM_BATCH)
+            for msg in batch:
+                msg.attempts += 1
+                msg.next_attempt_at = now + timedelta(seconds=self._claim_seconds)
+            await session.commit()  # expire_on_commit=False: the rows stay readable for the send
+            return batch
 
     async def _send_one(self, msg: OutboxMessage) -> int:
+        """Send one claimed message; sets its outcome on the (detached) row for `record_outcomes`."""
         now = self._clock.now()
-        msg.attempts += 1
         try:
             if msg.channel == "email":
                 if self.email is None:
-                    msg.status, msg.sent_at = "recorded", now
+                    msg.status, msg.sent_at, msg.next_attempt_at = "recorded", now, None
                     return 0
                 await self.email.send(to=msg.to, subject=msg.subject or "", body=msg.body)
             else:

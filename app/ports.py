@@ -95,8 +95,9 @@ class HasUnitOfWork(Protocol):
 
 
 class HasReads(Protocol):
-    def reads(self) -> UnitOfWork:
-        """A read unit of work on the AUTOCOMMIT read engine (statements stand alone)."""
+    def reads(self, *, primary: bool = False) -> UnitOfWork:
+        """A read unit of work on the AUTOCOMMIT read engine (statements stand alone); its member and report queries
+        on the read replica if any, unless `primary` (a read right after a write)."""
         ...
 
 

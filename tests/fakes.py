@@ -194,7 +194,7 @@ class FakeStore:
     def uow(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
 
-    def reads(self) -> FakeUnitOfWork:
+    def reads(self, *, primary: bool = False) -> FakeUnitOfWork:
         return FakeUnitOfWork(self, role="read")
 
 
@@ -581,8 +581,11 @@ class FakeContactChangeRepository(FakeRepository, ContactChangeRepository):
         rows = self.uow.all(ContactInfoChange, lambda c: c.account_id == account_id and c.status == "pending")
         return sorted(rows, key=lambda c: (c.requested_at, c.id))
 
-    async def due(self, now: datetime, limit: int = 500) -> list[ContactInfoChange]:
-        rows = self.uow.all(ContactInfoChange, lambda c: c.status == "pending" and c.effective_at <= now)
+    async def due(self, now: datetime, *, account_id: int | None = None, limit: int = 500) -> list[ContactInfoChange]:
+        rows = self.uow.all(
+            ContactInfoChange,
+            lambda c: c.status == "pending" and c.effective_at <= now and account_id in (None, c.account_id),
+        )
         return sorted(rows, key=lambda c: (c.effective_at, c.id))[:limit]
 
     def add(self, change: ContactInfoChange) -> None:
@@ -818,7 +821,7 @@ class FakePaymentRepository(FakeRepository, PaymentRepository):
 class FakeCarrierRepository(FakeRepository, CarrierRepository):
     model = Application
 
-    async def application_for_decision(self, application_id: int) -> Application | None:
+    async def application_for_decision(self, application_id: int, *, skip_locked: bool = False) -> Application | None:
         return self.uow.first(Application, lambda a: a.id == application_id)
 
     async def due_for_decision(

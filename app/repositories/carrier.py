@@ -25,13 +25,15 @@ BookRow = Account | Member | Policy | PolicyMember | PcpAssignment
 class CarrierRepository(RepositoryBase[Application]):
     model = Application
 
-    async def application_for_decision(self, application_id: int) -> Application | None:
+    async def application_for_decision(self, application_id: int, *, skip_locked: bool = False) -> Application | None:
         """Any producer's application (the carrier decides for every book), locked: one decision at a time. On
-        SQLite the FOR UPDATE opens the transaction with the write lock (app/db.py)."""
+        SQLite the FOR UPDATE opens the transaction with the write lock (app/db.py). `skip_locked` (the periodic
+        job): None at once when another transaction holds the row - another instance's pass, or staff deciding by
+        hand - instead of waiting for it (PostgreSQL; SQLite has one writer at a time anyway)."""
         stmt = (
             select(Application)
             .where(Application.id == application_id)
-            .with_for_update()
+            .with_for_update(skip_locked=skip_locked)
             .execution_options(populate_existing=True)
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()

@@ -486,11 +486,17 @@ class ContactChangeRepository(RepositoryBase[ContactInfoChange]):
         )
         return list((await self.session.execute(stmt)).scalars().all())
 
-    async def due(self, now: datetime, limit: int = 500) -> list[ContactInfoChange]:
+    async def due(self, now: datetime, *, account_id: int | None = None, limit: int = 500) -> list[ContactInfoChange]:
+        """Pending changes whose time has come (of one account, or all), claimed: rows another instance's pass has
+        locked are skipped on PostgreSQL (SKIP LOCKED), and on SQLite the claim takes the write lock (app/db.py),
+        so two instances never apply the same change (issue 18)."""
+        stmt = select(ContactInfoChange).where(
+            ContactInfoChange.status == "pending", ContactInfoChange.effective_at <= now
+        )
+        if account_id is not None:
+            stmt = stmt.where(ContactInfoChange.account_id == account_id)
         stmt = (
-            select(ContactInfoChange)
-            .where(ContactInfoChange.status == "pending", ContactInfoChange.effective_at <= now)
-            .order_by(ContactInfoChange.effective_at, ContactInfoChange.id)
+            stmt.order_by(ContactInfoChange.effective_at, ContactInfoChange.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from app.repositories.base import RepositoryBase
 from app.repositories.orm import OutboxMessage
@@ -39,6 +39,15 @@ class OutboxRepository(RepositoryBase[OutboxMessage]):
             )
             .order_by(OutboxMessage.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)  # several workers never send the same message twice
+            .with_for_update(skip_locked=True)  # several instances never claim the same message (issue 18)
         )
         return list((await self.session.execute(stmt)).scalars().all())
+
+    async def record_outcomes(self, messages: list[OutboxMessage]) -> None:
+        """Write the outcome of each claimed message's send (rows claimed and sent outside this session)."""
+        for m in messages:
+            await self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == m.id)
+                .values(status=m.status, sent_at=m.sent_at, last_error=m.last_error, next_attempt_at=m.next_attempt_at)
+            )

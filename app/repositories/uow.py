@@ -7,6 +7,8 @@ after-commit hooks. `SqlUnitOfWork` is the SQLAlchemy implementation, in one of 
   the commit);
 - **read** (`AppContext.reads()`): a session on the AUTOCOMMIT read engine for the hot read paths (member
   search, client detail, reports, session checks): no BEGIN/COMMIT round trips, each statement stands alone.
+  With a read replica (PORTAL_READ_DATABASE_URL) `members` and `reports` query the replica; the rest of the
+  read role (audit rows, session and API-key checks) stays on the primary.
 
 Tests of services use `tests/fakes.FakeUnitOfWork`, an in-memory implementation of the same port.
 """
@@ -124,13 +126,24 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 class SqlUnitOfWork(UnitOfWork):
     session: AsyncSession
 
-    def __init__(self, sessionmaker: async_sessionmaker[Any], *, role: Role = "write") -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[Any],
+        *,
+        role: Role = "write",
+        replica_sessionmaker: async_sessionmaker[Any] | None = None,
+    ) -> None:
         super().__init__()
         self._sessionmaker = sessionmaker
+        self._replica_sessionmaker = replica_sessionmaker
         self.role = role
+        self._replica: AsyncSession | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self.session = session = self._sessionmaker()
+        # Read role with a replica (issue 18): the lag-tolerant queries (member search, client detail, reports) read
+        # there; everything else - audit inserts, session and API-key checks - stays on the primary's session.
+        self._replica = replica = self._replica_sessionmaker() if self._replica_sessionmaker else None
         self.users = UserRepository(session)
         self.registrations = RegistrationRepository(session)
         self.state_registrations = StateRegistrationRepository(session)
@@ -155,8 +168,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.documents = DocumentRepository(session)
         self.e_questions = EQuestionRepository(session)
         self.idempotency = IdempotencyRepository(session)
-        self.members = MemberQueries(session)
-        self.reports = ReportQueries(session)
+        self.members = MemberQueries(replica or session)
+        self.reports = ReportQueries(replica or session)
         self.saved_reports = SavedReportRepository(session)
         self.session_checks = SessionCheckRepository(session)
         self.api_keys = ApiKeyRepository(session)
@@ -170,6 +183,8 @@ class SqlUnitOfWork(UnitOfWork):
         # close() rolls back whatever was not committed and detaches objects without expiring them,
         # so what a service returns stays readable after the unit of work ends.
         await self.session.close()
+        if self._replica is not None:
+            await self._replica.close()
 
     async def _commit(self) -> None:
         await self.session.commit()

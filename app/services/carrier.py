@@ -92,7 +92,12 @@ async def decide(
 async def decide_due(*, ctx: CarrierPorts, office: CarrierBackOffice | None = None) -> int:
     """The periodic job: every application the back office has reviewed by now gets its decision. Each in its own
     transaction under the application's lock, so a decision by hand at the same time is made once. Answers how
-    many were decided."""
+    many were decided.
+
+    Safe with N instances (issue 18): each application is claimed with `FOR UPDATE SKIP LOCKED` and checked again
+    under the lock, so an application another instance is deciding is skipped (not waited for) and one it has
+    decided is seen as decided. Row claims rather than one advisory lock per pass: every decision is its own
+    transaction and a real back office answers over the network, so the instances share the due work."""
     office = office or back_office(ctx)
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -102,7 +107,7 @@ async def decide_due(*, ctx: CarrierPorts, office: CarrierBackOffice | None = No
     decided = 0
     for application_id in due:
         async with ctx.uow() as uow:
-            app = await uow.carrier.application_for_decision(application_id)
+            app = await uow.carrier.application_for_decision(application_id, skip_locked=True)
             if (
                 app is None
                 or app.decision is not None

@@ -208,7 +208,7 @@ async def get_client_detail(
             rows, pcps = await rest(reads, account.id)
     if due:
         await apply_due_contact_changes(ctx=ctx, account_id=account.id)
-        async with ctx.reads() as reads:
+        async with ctx.reads(primary=True) as reads:  # read-after-write: not from a replica that may lag
             account, changes = await load(reads)
             rows, pcps = await rest(reads, account.id)
     current_pcp: dict[tuple[int, int], Any] = {}
@@ -297,9 +297,7 @@ async def apply_due_contact_changes(*, ctx: MemberPorts, account_id: int | None 
     """R-CIC-4: write the changes whose time has come to the account records. Returns how many."""
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        due = await uow.contact_changes.due(now)
-        if account_id is not None:
-            due = [c for c in due if c.account_id == account_id]
+        due = await uow.contact_changes.due(now, account_id=account_id)
         for change in due:
             upd = change.changes["updated"]
             values: dict[str, Any] = {f"phone_{slot}": upd["phones"].get(slot) for slot in PHONE_SLOTS}
