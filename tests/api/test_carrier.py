@@ -239,6 +239,46 @@ async def test_issue_14_walk_quote_to_approved_client_with_report_row_and_tempor
     assert "RILEY ENROLLER" in text and "Enroll Test Silver HMO 301" in text and f"{account_number}-01" in text
     assert "01/01/2027" in text and "EG0001" in text
 
+    # the rest of servicing reaches the new client: a PCP change for the spouse (dry run: the current assignment
+    # is the carrier's), a member-specific e-question and a document, each stored against the new account
+    sam = people["Sam"]
+    pcp = await client.post(
+        "/api/v1/pcp-changes",
+        headers=producer,
+        json={
+            "account_number": account_number,
+            "policy_id": medical["policy_id"],
+            "provider_number": "T127",
+            "effective_date": "2027-02-01",
+            "members": [{"member_id": sam["member_id"], "reason": "Concern With Service"}],
+        },
+    )
+    assert pcp.status_code == 200, pcp.text
+    [change] = pcp.json()["changes"]
+    assert pcp.json()["valid"] is True and change["updated"]["medical_group_number"] == "T127"
+    question = await client.post(
+        "/api/v1/e-questions",
+        headers=producer,
+        json={
+            "kind": "member_specific",
+            "subject": "Needs ID Card",
+            "question": "Please mail the permanent cards.",
+            "client_first_name": "Riley",
+            "client_last_name": "Enroller",
+            "client_id": account_number,
+        },
+    )
+    assert question.status_code == 201, question.text
+    assert question.json()["client_id"] == account_number and question.json()["client_name"] == "Riley Enroller"
+    document = await client.post(
+        "/api/v1/documents",
+        headers=producer,
+        files={"file": ("proof.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        data={"document_type": "other_documents", "account_number": account_number},
+    )
+    assert document.status_code == 201, document.text
+    assert document.json()["account_number"] == account_number
+
 
 async def test_issue_14_simulated_back_office_approves_pay_later_after_its_review_time(
     client, producer, app, clock
