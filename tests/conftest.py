@@ -179,10 +179,17 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
+@pytest.fixture(scope="session")
+def upload_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the suite's uploaded documents go (never the checkout's ./var/uploads)."""
+    return tmp_path_factory.mktemp("uploads")
+
+
 @pytest.fixture
-def settings(database_url: str, smtp_server: tuple[MailSink, int]) -> Settings:
+def settings(database_url: str, smtp_server: tuple[MailSink, int], upload_root: Path) -> Settings:
     return Settings(  # type: ignore[call-arg]
         DATABASE_URL=database_url,
+        storage_dir=str(upload_root),
         smtp_host="127.0.0.1",
         smtp_port=smtp_server[1],
         auth_rate_limit_per_minute=6000,
