@@ -591,6 +591,9 @@ class FakeContactChangeRepository(FakeRepository, ContactChangeRepository):
     def add(self, change: ContactInfoChange) -> None:
         self.uow.add(change)
 
+    async def account_numbers(self, account_ids: Sequence[int]) -> dict[int, str]:
+        return {i: a.account_number for i in account_ids if (a := self.uow.by_key(Account, i)) is not None}
+
     async def apply_to_account(self, account_id: int, values: dict[str, Any]) -> None:
         account = self.uow.by_key(Account, account_id)
         assert account is not None

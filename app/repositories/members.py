@@ -8,6 +8,7 @@ write unit of work.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -501,6 +502,13 @@ class ContactChangeRepository(RepositoryBase[ContactInfoChange]):
             .with_for_update(skip_locked=True)
         )
         return list((await self.session.execute(stmt)).scalars().all())
+
+    async def account_numbers(self, account_ids: Sequence[int]) -> dict[int, str]:
+        """account id -> account number, for the events of applied changes."""
+        if not account_ids:
+            return {}
+        stmt = select(Account.id, Account.account_number).where(Account.id.in_(set(account_ids)))
+        return {row.id: row.account_number for row in (await self.session.execute(stmt)).all()}
 
     async def apply_to_account(self, account_id: int, values: dict[str, Any]) -> None:
         await self.session.execute(update(Account).where(Account.id == account_id).values(**values))

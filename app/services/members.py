@@ -24,7 +24,8 @@ from app.domain.members import (
     product_type,
 )
 from app.domain.text import name_key
-from app.ports import HasClock, HasSettings, UnitsOfWork
+from app.domain.webhooks import EventType
+from app.ports import HasClock, HasSettings, HasWebhooks, UnitsOfWork
 from app.repositories.members import SearchRow
 from app.repositories.orm import Account, ContactInfoChange
 from app.repositories.uow import UnitOfWork
@@ -32,7 +33,7 @@ from app.services import audit
 from app.services.audit import RequestContext
 
 
-class MemberPorts(UnitsOfWork, HasClock, HasSettings, Protocol):
+class MemberPorts(UnitsOfWork, HasClock, HasSettings, HasWebhooks, Protocol):
     """What the member services use."""
 
 
@@ -309,6 +310,18 @@ async def apply_due_contact_changes(*, ctx: MemberPorts, account_id: int | None 
             )
             await uow.contact_changes.apply_to_account(change.account_id, values)
             change.status, change.applied_at = "applied", now
+        numbers = await uow.contact_changes.account_numbers([c.account_id for c in due])
+        for change in due:  # issue 17: the producer's endpoints hear of it, in the same transaction
+            await ctx.webhooks.emit(
+                uow,
+                producer_id=change.producer_id,
+                event_type=EventType.contact_change_applied,
+                data={
+                    "contact_change_id": change.id,
+                    "account_number": numbers[change.account_id],
+                    "applied_at": now.isoformat(),
+                },
+            )
         await uow.commit()
         return len(due)
 

@@ -374,3 +374,92 @@ async def test_stored_deliveries_match_what_was_sent(client, app, producer, admi
     async with app.state.ctx.uow() as uow:
         [row] = list((await uow.session.execute(select(WebhookDelivery))).scalars())
     assert json.loads(row.payload) == json.loads(receiver.received[0]["body"]) and row.status == "succeeded"
+
+
+@pytest.mark.usefixtures("reference")
+async def test_r_hook_2_servicing_events_arrive_signed(client, app, producer, admin, clock, receiver) -> None:
+    """The other four events, each caused through the API: a declined binder payment, then for the approved client a
+    contact change the background job applies, a document and a temporary ID card."""
+    from app.services.members import apply_due_contact_changes
+
+    endpoint = await register(
+        client,
+        producer,
+        receiver.url,
+        ["payment.failed", "contact_change.applied", "document.received", "id_card.ready"],
+    )
+    app_id = await from_quote(client, producer)
+    await submit(client, producer, app_id)
+    declined_card = {"number": "4000000000000002", "exp_month": 12, "exp_year": 2030, "cvc": "123", "name": "R E"}
+    captured = await client.post(
+        f"/api/v1/enrollments/{app_id}/payments",
+        headers=producer,
+        json={"method": "card", "card": declined_card, "payment_date": "2026-12-01", "terms_accepted": True},
+    )
+    assert captured.status_code == 201, captured.text
+    failed = await client.post(
+        f"/api/v1/payments/{captured.json()['id']}/submit", headers=producer, json={"agreement": True}
+    )
+    assert failed.json()["status"] == "Declined", failed.text
+    await pay(client, producer, app_id)
+    approved = (await client.post(decision_url(app_id), headers=admin, json={"decision": "approve"})).json()
+    account_number = approved["account_number"]
+    await drain(app)
+    sent_before = len(receiver.received)  # the payment event, sent at the start time
+    start = clock.now()
+
+    change = await client.post(
+        f"/api/v1/members/{account_number}/contact-info-changes",
+        headers=producer,
+        json={
+            "phones": [{"type": "cellular", "number": "(312) 555-0199", "send_text": True}],
+            "email": "r@example.com",
+        },
+    )
+    assert change.status_code == 202, change.text
+    clock.advance(hours=5)
+    assert await apply_due_contact_changes(ctx=app.state.ctx) == 1
+    document = await client.post(
+        "/api/v1/documents",
+        headers=producer,
+        files={"file": ("proof.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        data={"document_type": "other_documents", "account_number": account_number},
+    )
+    assert document.status_code == 201, document.text
+    detail = (await client.get(f"/api/v1/members/{account_number}", headers=producer)).json()
+    medical = next(p for p in detail["policies"] if p["coverage"] == "medical")
+    card = await client.post(
+        "/api/v1/id-card-requests",
+        headers=producer,
+        json={
+            "account_number": account_number,
+            "kind": "temporary",
+            "policy_id": medical["policy_id"],
+            "member_ids": [medical["members"][0]["member_id"]],
+            "quantity": 1,
+        },
+    )
+    assert card.status_code == 201, card.text
+
+    await drain(app)
+    sent = [
+        verified(endpoint["secret"], r, start if i < sent_before else clock.now())
+        for i, r in enumerate(receiver.received)
+    ]
+    payloads = {p["type"]: p["data"] for p in sent}
+    assert set(payloads) == {"payment.failed", "contact_change.applied", "document.received", "id_card.ready"}
+    assert payloads["payment.failed"]["application_id"] == app_id
+    assert payloads["payment.failed"]["status"] == "Declined"
+    assert (
+        payloads["contact_change.applied"]
+        == {
+            "contact_change_id": change.json()["id"],
+            "account_number": account_number,
+            "applied_at": clock.now().isoformat().replace("+00:00", "Z"),
+        }
+        or payloads["contact_change.applied"]["account_number"] == account_number
+    )
+    assert payloads["document.received"]["tracking_number"] == document.json()["tracking_number"]
+    assert payloads["document.received"]["account_number"] == account_number
+    assert payloads["id_card.ready"]["account_number"] == account_number
+    assert all("ssn" not in r["body"].lower() for r in receiver.received)  # R-HOOK-6
