@@ -360,6 +360,9 @@ CATALOG: dict[str, ErrorCode] = {
     "prospect.agent_number_invalid": ErrorCode(
         (422,), "Assign the prospect to an agent by their nine-digit producer number (Agent Unique ID)."
     ),
+    "prospect.agent_number_not_yours": ErrorCode(
+        (422,), "Assign the prospect to one of your own producer numbers (…)."
+    ),
     "prospect.email_invalid": ErrorCode((422,), "Enter an email address like name@example.com."),
     "prospect.field_not_editable": ErrorCode((422,), "… cannot be changed."),
     "prospect.file_too_large": ErrorCode(
