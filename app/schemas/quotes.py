@@ -133,7 +133,9 @@ class ProposalQuoteIn(StrictModel):
             county=self.county,
             effective_date=self.effective_date,
             coverage=self.coverage,
-            applicant=ApplicantIn(date_of_birth=a.date_of_birth, sex=a.sex, tobacco_use=a.tobacco_use),
+            applicant=ApplicantIn(
+                first_name=None, last_name=None, date_of_birth=a.date_of_birth, sex=a.sex, tobacco_use=a.tobacco_use
+            ),
             spouse=self.spouse,
             dependents=self.dependents,
         )
