@@ -280,7 +280,7 @@ CATALOG: dict[str, ErrorCode] = {
     "id_card.temporary_quantity": ErrorCode((422,), "A temporary card is one page; print it as often as needed."),
     "id_card.too_soon": ErrorCode(
         (422,),
-        "Marketplace (on-exchange) ID cards are available 24 hours after the application was submitted: from … UTC.",
+        "Marketplace (on-exchange) ID cards are available 24 hours after the application was submitted: from … (in the producer's time zone).",
     ),
     "idempotency.in_progress": ErrorCode(
         (409,), "The first request with this Idempotency-Key is still being processed. Retry shortly."

@@ -100,6 +100,7 @@ async def request_cards(
             primary_member_id=primary,
             now=now,
             max_copies=ctx.settings.id_card_max_copies,
+            time_zone=ctx.settings.display_time_zone,
         )
         card_request = await create_cards(
             uow,

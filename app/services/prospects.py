@@ -15,6 +15,7 @@ import anyio.to_thread
 
 from app.adapters import exports
 from app.domain.accounts import Principal
+from app.domain.dates import local_time
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.prospects import (
     BULK_DELETE_MAX,
@@ -302,7 +303,7 @@ async def export_xlsx(ctx: ProspectPorts, selection: FileSelection) -> tuple[IO[
 async def print_pdf(ctx: ProspectPorts, producer: Principal, selection: FileSelection) -> bytes:
     """A landscape table of the selected prospects, laid out off the event loop."""
     records = [r async for r in iter_records(ctx, selection)]
-    printed = ctx.clock.now().strftime(exports.DATE_FORMAT)
+    printed = local_time(ctx.clock.now(), ctx.settings.display_time_zone)
     subtitle = (
         f"{len(records):,} prospect{'s' if len(records) != 1 else ''} of {producer.first_name} "
         f"{producer.last_name} - printed {printed}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -112,6 +113,9 @@ async def test_r_id_4_on_exchange_waits_24_hours_after_submission(client, produc
         await uow.commit()
     body = assert_problem(await order(client, producer, f, "temporary"), 422, "id_card.too_soon")
     assert "24 hours" in body["detail"] and body["available_at"]
+    # issue 15: a time shown to people is in the producer's time zone (PORTAL_DISPLAY_TIME_ZONE), with its abbreviation
+    ready = datetime.fromisoformat(body["available_at"]).astimezone(ZoneInfo("America/Chicago"))
+    assert body["detail"].endswith(f"from {ready:%m/%d/%Y %I:%M %p} CST.") and "UTC" not in body["detail"]
     clock.advance(hours=1, seconds=1)
     producer = await bearer(client, "demoagent", "Demo1234")
     assert (await order(client, producer, f, "temporary")).status_code == 201

@@ -691,6 +691,7 @@ async def test_r_pro_3_print_selected_rows_as_pdf(client, fresh, book, app) -> N
     assert len(reader.pages) >= 1
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Smith" in text and "smythe" in text and "11/22/2026" in text and "First Name" in text
+    assert "printed 11/22/2026 09:00 AM CST" in text  # issue 15: in the producer's time zone, not UTC
     assert "Smithers" not in text and "Jones" not in text
     [event] = await audit_actions(app, "prospect.printed")
     assert event.details is not None and event.details["count"] == 2 and event.details["selected"] is True
@@ -790,9 +791,7 @@ async def test_r_pro_4_proposal_needs_the_quote_details(client, producer) -> Non
 async def test_r_pro_4_a_quote_error_saves_neither_prospect_nor_quote(client, producer, app) -> None:
     last_name = f"NoQuote{random.randint(1000, 9999)}"
     bad = {**PROPOSAL_QUOTE, "county": "Lake"}
-    r = await client.post(
-        BASE, json=payload(last_name=last_name, create_proposal=True, quote=bad), headers=producer
-    )
+    r = await client.post(BASE, json=payload(last_name=last_name, create_proposal=True, quote=bad), headers=producer)
     problem = assert_problem(r, 422, "quote.county_mismatch")
     assert problem["errors"][0]["field"] == "county"
     async with app.state.ctx.uow() as uow:

@@ -8,7 +8,6 @@ import pytest
 
 from app.domain.errors import ValidationFailed
 from app.domain.prospects import (
-    check_assigned_agent,
     DEFAULT_SORT,
     EXPORT_COLUMNS,
     EXPORT_WIDTHS,
@@ -17,6 +16,7 @@ from app.domain.prospects import (
     ProspectQuery,
     ProspectRecord,
     build_prospect_query,
+    check_assigned_agent,
     format_phone,
     merge_update,
     parse_ids,
