@@ -444,6 +444,8 @@ def _payment(p: Any) -> PaymentRead:
         account_type=p.account_type,
         payment_date=p.payment_date,
         autopay=p.autopay,
+        autopay_last4=p.autopay_last4,
+        autopay_account_type=p.autopay_account_type,
         confirmation_number=p.confirmation_number,
         decline_reason=p.decline_reason,
         created_at=p.created_at,

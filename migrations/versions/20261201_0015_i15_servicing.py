@@ -1,0 +1,37 @@
+"""Issue 15 (servicing): the bank account a card binder payment's autopay draws from
+
+Revision ID: 0015_i15_servicing
+Revises: 0014
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0015_i15_servicing"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("autopay_token", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("autopay_last4", sa.String(length=4), nullable=True))
+        batch_op.add_column(sa.Column("autopay_account_type", sa.String(length=12), nullable=True))
+    # A bank payment with autopay drew from its own account: say so on the rows written before this column.
+    op.execute(
+        "UPDATE payments SET autopay_token = processor_token, autopay_last4 = last4, "
+        "autopay_account_type = account_type WHERE autopay AND method = 'bank_account'"
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_column("autopay_account_type")
+        batch_op.drop_column("autopay_last4")
+        batch_op.drop_column("autopay_token")
