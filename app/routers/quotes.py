@@ -33,6 +33,7 @@ from app.schemas.quotes import (
     QuotePlanRead,
     QuoteRead,
     QuoteRow,
+    QuoteWarningRead,
     SelectionRead,
     SelectionUpdate,
     quote_input,
@@ -122,6 +123,7 @@ def quote_read(view: quote_service.QuoteView) -> QuoteRead:
             ),
             "medical_premium": view.medical.total if view.medical else None,
             "dental_premium": view.dental.total if view.dental else None,
+            "warnings": [QuoteWarningRead.model_validate(w) for w in view.warnings],
         }
     )
 

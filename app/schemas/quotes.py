@@ -229,6 +229,15 @@ class QuoteRow(BaseModel):
     updated_at: datetime
 
 
+class QuoteWarningRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(examples=["quote.medicare_eligible"])
+    person: str = Field(description="primary, spouse or dependent:N (0-based, as entered)")
+    age: int = Field(description="Age on the effective date")
+    message: str
+
+
 class QuoteRead(QuoteRow):
     """A saved quote with its household, selection and premiums."""
 
@@ -239,6 +248,11 @@ class QuoteRead(QuoteRow):
     selection: SelectionRead
     medical_premium: Decimal | None
     dental_premium: Decimal | None
+    warnings: list[QuoteWarningRead] = Field(
+        default_factory=list,
+        description="Issue 15: what the producer should know, e.g. `quote.medicare_eligible` for a person 65 or "
+        "older on the effective date (still priced at the age-64 rate); [] otherwise",
+    )
 
 
 class SelectionUpdate(StrictModel):

@@ -25,6 +25,7 @@ from app.domain.quotes import (
     ProspectNames,
     QuoteCoverage,
     QuoteInput,
+    QuoteWarning,
     check_delegate_prospect,
     check_delegate_state,
     check_quote,
@@ -35,6 +36,7 @@ from app.domain.quotes import (
     exchange_redirect,
     household_people,
     is_available,
+    medicare_warnings,
     no_plans_offered,
     price,
     price_all,
@@ -64,6 +66,11 @@ class QuoteView:
     created_by_username: str | None
     medical: PricedPlan | None
     dental: PricedPlan | None
+
+    @property
+    def warnings(self) -> list[QuoteWarning]:
+        """Issue 15: Medicare-eligible people of the household (priced as today, but said)."""
+        return medicare_warnings(household_people(self.quote.household), self.quote.effective_date)
 
     @property
     def total(self) -> Decimal | None:
