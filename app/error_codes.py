@@ -434,6 +434,13 @@ CATALOG: dict[str, ErrorCode] = {
         (409,), "Producer number … is already registered in …. Call Producer Services if this is yours."
     ),
     "registration.not_pending": ErrorCode((409,), "Registration … is already …."),
+    "registration.reason_required": ErrorCode(
+        (422,), "Say why the … registration is rejected; the producer receives the reason by email."
+    ),
+    "registration.reason_too_long": ErrorCode((422,), "Keep the reason to … characters."),
+    "registration.state_not_pending": ErrorCode(
+        (409,), "The … registration is already …; only a pending one can be activated or rejected."
+    ),
     "registration.phone_invalid": ErrorCode((422,), "Enter a 10-digit phone number."),
     "registration.required": ErrorCode((422,), "First name is required."),
     "registration.state_already_registered": ErrorCode(

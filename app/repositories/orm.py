@@ -226,9 +226,12 @@ class StateRegistration(Base):
     agent_unique_id: Mapped[str] = mapped_column(String(9), index=True)
     phone: Mapped[str] = mapped_column(String(20))
     email: Mapped[str] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | active | rejected
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Issue 15: each state is activated or rejected on its own, with a reason the producer receives by email
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (UniqueConstraint("state", "agent_unique_id", name="uq_state_registrations_state_agent"),)
 

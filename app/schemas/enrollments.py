@@ -347,8 +347,8 @@ class PaymentRead(BaseModel):
     account_type: str | None
     payment_date: date
     autopay: bool
-    autopay_last4: str | None = Field(None, description="Last 4 digits of the bank account autopay draws from")
-    autopay_account_type: str | None = Field(None, description="checking or savings, with autopay")
+    autopay_last4: str | None = Field(description="Last 4 digits of the bank account autopay draws from")
+    autopay_account_type: str | None = Field(description="checking or savings, with autopay")
     confirmation_number: str
     decline_reason: str | None
     created_at: datetime

@@ -249,7 +249,6 @@ class QuoteRead(QuoteRow):
     medical_premium: Decimal | None
     dental_premium: Decimal | None
     warnings: list[QuoteWarningRead] = Field(
-        default_factory=list,
         description="Issue 15: what the producer should know, e.g. `quote.medicare_eligible` for a person 65 or "
         "older on the effective date (still priced at the age-64 rate); [] otherwise",
     )

@@ -1,4 +1,5 @@
-"""Issue 15 (servicing): the bank account a card binder payment's autopay draws from
+"""Issue 15 (servicing): the bank account a card binder payment's autopay draws from; per-state registration
+decisions with a reason
 
 Revision ID: 0015_i15_servicing
 Revises: 0014
@@ -28,9 +29,16 @@ def upgrade() -> None:
         "UPDATE payments SET autopay_token = processor_token, autopay_last4 = last4, "
         "autopay_account_type = account_type WHERE autopay AND method = 'bank_account'"
     )
+    with op.batch_alter_table("state_registrations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("decision_reason", sa.String(length=300), nullable=True))
+    op.execute("UPDATE state_registrations SET decided_at = activated_at WHERE activated_at IS NOT NULL")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("state_registrations", schema=None) as batch_op:
+        batch_op.drop_column("decision_reason")
+        batch_op.drop_column("decided_at")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_column("autopay_account_type")
         batch_op.drop_column("autopay_last4")
