@@ -387,7 +387,11 @@ class Plan(Base):
     plan_year: Mapped[int] = mapped_column(Integer)
     group_number: Mapped[str] = mapped_column(String(12))
     tobacco_factor: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal(1))
-    customer_service_phone: Mapped[str] = mapped_column(String(20))
+    customer_service_phone: Mapped[str] = mapped_column(String(20))  # member services, printed on ID cards
+    # Issue 15: pharmacy claims routing printed on the ID card (medical plans; none for dental)
+    rx_bin: Mapped[str | None] = mapped_column(String(6))
+    rx_pcn: Mapped[str | None] = mapped_column(String(10))
+    rx_group: Mapped[str | None] = mapped_column(String(15))
 
 
 class PlanRate(Base):

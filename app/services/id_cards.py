@@ -206,4 +206,7 @@ def _card(account: Account, policy: Policy, plan: Plan, member: Member, pcp) -> 
         pcp_name=pcp.physician_name if pcp else None,
         pcp_group=pcp.medical_group_number if pcp else None,
         pcp_phone=pcp.phone if pcp else None,
+        rx_bin=plan.rx_bin,
+        rx_pcn=plan.rx_pcn,
+        rx_group=plan.rx_group,
     )

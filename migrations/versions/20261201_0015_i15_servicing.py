@@ -1,5 +1,5 @@
 """Issue 15 (servicing): the bank account a card binder payment's autopay draws from; per-state registration
-decisions with a reason
+decisions with a reason; pharmacy fields (Rx BIN, PCN, group) of the plans for the ID card
 
 Revision ID: 0015_i15_servicing
 Revises: 0014
@@ -33,9 +33,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("decision_reason", sa.String(length=300), nullable=True))
     op.execute("UPDATE state_registrations SET decided_at = activated_at WHERE activated_at IS NOT NULL")
+    with op.batch_alter_table("plans", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("rx_bin", sa.String(length=6), nullable=True))
+        batch_op.add_column(sa.Column("rx_pcn", sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column("rx_group", sa.String(length=15), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("plans", schema=None) as batch_op:
+        batch_op.drop_column("rx_group")
+        batch_op.drop_column("rx_pcn")
+        batch_op.drop_column("rx_bin")
     with op.batch_alter_table("state_registrations", schema=None) as batch_op:
         batch_op.drop_column("decision_reason")
         batch_op.drop_column("decided_at")

@@ -49,6 +49,9 @@ async def test_r_id_2_pcp_plan_one_card_per_chosen_member_with_their_own_pcp(cli
     for text in (first, second):  # R-ID-5: carrier, plan, ids, group, effective date, PCP, phone
         assert "Blue Cross and Blue Shield of Illinois" in text and "Blue Precision Bronze HMO 205" in text
         assert "IB2121" in text and "01/01/2026" in text and "Group T124" in text and "(800) 555-1212" in text
+        # issue 15: what a pharmacy needs (Rx BIN, PCN, group from the plan's reference data) and member services
+        assert "Rx BIN / PCN:\n011552 / ILIFP" in text and "Rx Group:\nILHMO205" in text
+        assert "Member Services: (800) 555-1212" in text
     assert "JESSICA TESTER" in first and f"{fam.account_number}-01" in first
     assert "KID0 TESTER" in second and f"{fam.account_number}-03" in second
 
@@ -63,7 +66,7 @@ async def test_r_id_2_plan_without_pcp_carries_only_the_primary_name(client, pro
     assert r.status_code == 201, r.text
     assert [c["relationship"] for c in r.json()["cards"]] == ["primary"]
     text = PdfReader(BytesIO((await client.get(r.json()["pdf_url"], headers=producer)).content)).pages[0].extract_text()
-    assert "JESSICA TESTER" in text and "PCP" not in text
+    assert "JESSICA TESTER" in text and "PCP" not in text and "Rx BIN" not in text  # a dental plan has no pharmacy
     assert_problem(
         await order(client, producer, fam, "temporary", policy="dental", member_ids=[str(fam.member_ids["spouse"])]),
         422,
