@@ -256,7 +256,7 @@ CATALOG: dict[str, ErrorCode] = {
     "enrollment.too_many_dependents": ErrorCode((422,), "At most … dependents, the spouse included (… given)."),
     "enrollment.use_quote_enrollment": ErrorCode(
         (422,),
-        'To start an application from quote …, use POST /api/v1/quotes/…/enrollments; POST /api/v1/enrollments starts a blank one (send {}) or one from a client (send {"account_number": ...}).',
+        "To start an application from quote …, enroll from the quote (Enroll in Selected Plans). A new application started here is blank, or filled from a client's account number.",
     ),
     "enrollment.zip_invalid": ErrorCode((422,), "Enter a 5-digit zip code."),
     "forbidden": ErrorCode((403,), "Signed in but not allowed (403)."),
@@ -305,9 +305,7 @@ CATALOG: dict[str, ErrorCode] = {
         (401,), "This verification step has expired. Sign in again with your username and password."
     ),
     "not_allowed": ErrorCode((422,), "… is not a parameter of grant_type=…."),
-    "not_authenticated": ErrorCode(
-        (401,), "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/v1/auth/token."
-    ),
+    "not_authenticated": ErrorCode((401,), "Sign in first, then try again."),
     "not_found": ErrorCode((404,), "The object does not exist or is not yours (404, R-BOOK-1)."),
     "otp.burned": ErrorCode((422,), "Too many wrong codes. Request a new code."),
     "otp.expired": ErrorCode((422,), "This code has expired. Request a new code."),

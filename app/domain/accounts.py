@@ -436,8 +436,8 @@ class Principal:
 
 # R-AUTH-5: what an account that must change its password may still do.
 PASSWORD_CHANGE_REQUIRED_MESSAGE = (
-    "You signed in with a temporary password. Change your password (PUT /api/v1/me/password, with the "
-    "temporary password as the current password) before doing anything else."
+    "You signed in with a temporary password. Change your password before doing anything else, entering the "
+    "temporary password as your current password."
 )
 
 

@@ -25,7 +25,7 @@ CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 NAME_MAX = 100
 OLDEST_AGE = 120  # a date of birth further back than this is a typing error
 DELEGATE_ON_EXCHANGE = (
-    "Delegates cannot enroll in on-exchange plans (R-ENR-2, R-DEL-9). Ask your producer to enroll this client on "
+    "Delegates cannot enroll clients in on-exchange plans. Ask your producer to enroll this client on "
     "the exchange, or select off-exchange plans."
 )
 
