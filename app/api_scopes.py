@@ -127,6 +127,9 @@ ROUTE_SCOPES: dict[tuple[str, str], RouteAccess] = {
     ("POST", f"{V1}/admin/e-questions/{{question_id}}/response"): FORBIDDEN,
     ("GET", f"{V1}/admin/registrations"): FORBIDDEN,
     ("POST", f"{V1}/admin/registrations/{{registration_id}}/activate"): FORBIDDEN,
+    ("POST", f"{V1}/admin/registrations/{{registration_id}}/state-registrations/{{state_registration_id}}/decision"): (
+        FORBIDDEN
+    ),
     ("GET", f"{V1}/admin/users"): FORBIDDEN,
     ("POST", f"{V1}/admin/users/{{user_id}}/unlock"): FORBIDDEN,
     ("GET", f"{V1}/admin/outbox"): FORBIDDEN,

@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # ID cards and PCP changes
     id_card_max_copies: int = 5  # R-ID-3: permanent cards at once for plans without a PCP
     pcp_first_of_month_states: list[str] = ["IL", "TX"]  # R-PCP-7
+    # R-PCP-4 (issue 15): "New Enrollee" is a PCP change reason within this many days of the member's coverage start
+    pcp_new_enrollee_days: int = Field(default=90, ge=1, le=366)
 
     # Quotes and enrollment (R-ENR-2, R-ENR-4, R-ENR-13, R-ENR-16)
     federal_exchange_url: str = "https://www.healthcare.gov/"

@@ -23,7 +23,7 @@ from app.services.audit import RequestContext
 T = TypeVar("T")
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
-NOT_SIGNED_IN = "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/v1/auth/token."
+NOT_SIGNED_IN = "Sign in first, then try again."
 SESSION_ENDED = "This session has ended (signed out, password changed or revoked). Sign in again."
 
 

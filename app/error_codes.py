@@ -256,7 +256,7 @@ CATALOG: dict[str, ErrorCode] = {
     "enrollment.too_many_dependents": ErrorCode((422,), "At most … dependents, the spouse included (… given)."),
     "enrollment.use_quote_enrollment": ErrorCode(
         (422,),
-        'To start an application from quote …, use POST /api/v1/quotes/…/enrollments; POST /api/v1/enrollments starts a blank one (send {}) or one from a client (send {"account_number": ...}).',
+        "To start an application from quote …, enroll from the quote (Enroll in Selected Plans). A new application started here is blank, or filled from a client's account number.",
     ),
     "enrollment.zip_invalid": ErrorCode((422,), "Enter a 5-digit zip code."),
     "forbidden": ErrorCode((403,), "Signed in but not allowed (403)."),
@@ -280,7 +280,7 @@ CATALOG: dict[str, ErrorCode] = {
     "id_card.temporary_quantity": ErrorCode((422,), "A temporary card is one page; print it as often as needed."),
     "id_card.too_soon": ErrorCode(
         (422,),
-        "Marketplace (on-exchange) ID cards are available 24 hours after the application was submitted: from … UTC.",
+        "Marketplace (on-exchange) ID cards are available 24 hours after the application was submitted: from … (in the producer's time zone).",
     ),
     "idempotency.in_progress": ErrorCode(
         (409,), "The first request with this Idempotency-Key is still being processed. Retry shortly."
@@ -305,9 +305,7 @@ CATALOG: dict[str, ErrorCode] = {
         (401,), "This verification step has expired. Sign in again with your username and password."
     ),
     "not_allowed": ErrorCode((422,), "… is not a parameter of grant_type=…."),
-    "not_authenticated": ErrorCode(
-        (401,), "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/v1/auth/token."
-    ),
+    "not_authenticated": ErrorCode((401,), "Sign in first, then try again."),
     "not_found": ErrorCode((404,), "The object does not exist or is not yours (404, R-BOOK-1)."),
     "otp.burned": ErrorCode((422,), "Too many wrong codes. Request a new code."),
     "otp.expired": ErrorCode((422,), "This code has expired. Request a new code."),
@@ -359,6 +357,9 @@ CATALOG: dict[str, ErrorCode] = {
     ),
     "prospect.agent_number_invalid": ErrorCode(
         (422,), "Assign the prospect to an agent by their nine-digit producer number (Agent Unique ID)."
+    ),
+    "prospect.agent_number_not_yours": ErrorCode(
+        (422,), "Assign the prospect to one of your own producer numbers (…)."
     ),
     "prospect.email_invalid": ErrorCode((422,), "Enter an email address like name@example.com."),
     "prospect.field_not_editable": ErrorCode((422,), "… cannot be changed."),
@@ -431,6 +432,13 @@ CATALOG: dict[str, ErrorCode] = {
         (409,), "Producer number … is already registered in …. Call Producer Services if this is yours."
     ),
     "registration.not_pending": ErrorCode((409,), "Registration … is already …."),
+    "registration.reason_required": ErrorCode(
+        (422,), "Say why the … registration is rejected; the producer receives the reason by email."
+    ),
+    "registration.reason_too_long": ErrorCode((422,), "Keep the reason to … characters."),
+    "registration.state_not_pending": ErrorCode(
+        (409,), "The … registration is already …; only a pending one can be activated or rejected."
+    ),
     "registration.phone_invalid": ErrorCode((422,), "Enter a 10-digit phone number."),
     "registration.required": ErrorCode((422,), "First name is required."),
     "registration.state_already_registered": ErrorCode(

@@ -222,7 +222,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
             detail += f" Allowed: {', '.join(allowed)}."
     if status == 401 and detail == "Not authenticated":
-        detail = "Sign in first: send 'Authorization: Bearer <access token>' from POST /api/v1/auth/token."
+        detail = "Sign in first, then try again."
     headers = dict(exc.headers or {})
     return problem_response(request, status=status, code=code, detail=detail, headers=headers)
 

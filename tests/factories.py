@@ -67,6 +67,9 @@ async def ensure_reference(uow: Any) -> None:
                 group_number="IB2121",
                 tobacco_factor=Decimal("1.2"),
                 customer_service_phone="8005551212",
+                rx_bin=None if cov == "dental" else "011552",
+                rx_pcn=None if cov == "dental" else "ILIFP",
+                rx_group=None if cov == "dental" else f"IL{nt}205",
             )
         )
     for num, accepting in (("T124", True), ("T125", False), ("T126", True), ("T127", True)):

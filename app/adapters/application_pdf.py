@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
@@ -24,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from app.domain import application_wording as wording
+from app.domain import dates
 from app.domain.labels import applicant_label, label, yes_no
 
 BLUE = colors.HexColor("#0B4A8B")
@@ -74,9 +74,7 @@ def local_time(moment: datetime | None, time_zone: str) -> str:
     """A stored (UTC) moment as the producer reads it: `11/22/2026 09:00 AM CST`."""
     if moment is None:
         return "not recorded"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(time_zone)).strftime("%m/%d/%Y %I:%M %p %Z")
+    return dates.local_time(moment, time_zone)
 
 
 def _money(v: Decimal | None) -> str:

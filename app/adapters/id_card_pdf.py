@@ -30,6 +30,9 @@ class CardData:
     pcp_name: str | None = None
     pcp_group: str | None = None
     pcp_phone: str | None = None
+    rx_bin: str | None = None
+    rx_pcn: str | None = None
+    rx_group: str | None = None
 
 
 def _phone(p: str) -> str:
@@ -71,6 +74,9 @@ def render_cards(cards: list[CardData], *, title: str = "Temporary ID Card") -> 
         if card.pcp_name:
             rows.append(("PCP", f"{card.pcp_name} - Group {card.pcp_group}"))
             rows.append(("PCP phone", _phone(card.pcp_phone or "")))
+        if card.rx_bin:  # issue 15: what a pharmacy needs to bill the plan
+            rows.append(("Rx BIN / PCN", f"{card.rx_bin} / {card.rx_pcn or '-'}"))
+            rows.append(("Rx Group", card.rx_group or "-"))
         for label, value in rows:
             y -= 10
             pdf.setFont("Helvetica-Bold", 6.5)
@@ -81,7 +87,7 @@ def render_cards(cards: list[CardData], *, title: str = "Temporary ID Card") -> 
         pdf.setFont("Helvetica-Bold", 6)
         pdf.drawString(x0 + 8, y0 + 16, f"{title.upper()} - not valid once the permanent card arrives")
         pdf.setFont("Helvetica", 6)
-        pdf.drawString(x0 + 8, y0 + 7, f"Customer Service: {_phone(card.customer_service_phone)}")
+        pdf.drawString(x0 + 8, y0 + 7, f"Member Services: {_phone(card.customer_service_phone)}")
         pdf.showPage()
     pdf.save()
     return buf.getvalue()

@@ -151,6 +151,9 @@ async def load_reference_data(session: AsyncSession, *, years: Iterable[int]) ->
                 "group_number": p.group_number,
                 "tobacco_factor": p.tobacco_factor,
                 "customer_service_phone": p.customer_service_phone,
+                "rx_bin": p.rx_bin,
+                "rx_pcn": p.rx_pcn,
+                "rx_group": p.rx_group,
             }
             for p in plans
             if p.plan_id not in have

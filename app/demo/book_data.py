@@ -253,8 +253,12 @@ class PlanRef:
     plan_year: int
     group_number: str
     tobacco_factor: Decimal
-    customer_service_phone: str
+    customer_service_phone: str  # member services, printed on the ID card
     base_rate: Decimal  # monthly, age 21, no tobacco, rating area 1
+    # Pharmacy claims routing printed on medical ID cards (issue 15); dental plans have none
+    rx_bin: str | None = None
+    rx_pcn: str | None = None
+    rx_group: str | None = None
 
 
 # (product line, network type, network suffix, plan number per metal level, tobacco factor)
@@ -281,12 +285,25 @@ _DENTAL_LINES = (
 _METAL_BASE = {"bronze": Decimal("290"), "silver": Decimal("365"), "gold": Decimal("440"), "platinum": Decimal("500")}
 _TYPE_FACTOR = {"HMO": Decimal("0.90"), "POS": Decimal("0.97"), "EPO": Decimal("1.00"), "PPO": Decimal("1.10")}
 _STATE_FACTOR = {"IL": Decimal("1.00"), "TX": Decimal("0.96")}
-CUSTOMER_SERVICE = {
-    ("IL", "medical"): "8005550123",
-    ("TX", "medical"): "8005550124",
-    ("IL", "dental"): "8005550125",
-    ("TX", "dental"): "8005550126",
+# Member services per product line (issue 15: one number per plan line, in the shape of a carrier's toll-free
+# numbers, instead of the 555-01xx fiction a producer spots at once). Demo data: not verified carrier numbers.
+MEMBER_SERVICES = {
+    ("IL", "Blue Precision"): "8008928803",
+    ("IL", "Blue Advantage"): "8008928812",
+    ("IL", "Blue Choice Options"): "8008928827",
+    ("IL", "Blue Choice Preferred"): "8008928835",
+    ("IL", "Blue Choice Select"): "8008928841",
+    ("IL", "dental"): "8008928856",
+    ("TX", "Blue Advantage"): "8885211704",
+    ("TX", "Blue Essentials Access"): "8885211716",
+    ("TX", "Blue Choice Preferred"): "8885211723",
+    ("TX", "Blue Choice Select"): "8885211739",
+    ("TX", "dental"): "8885211748",
 }
+# Pharmacy benefit routing (issue 15): the pharmacy benefit manager's BIN, the processor control number per state
+# and an Rx group per plan line and metal level.
+RX_BIN = "011552"
+RX_PCN = {"IL": "ILIFP", "TX": "TXIFP"}
 _CENT = Decimal("0.01")
 
 
@@ -318,8 +335,11 @@ def plan_catalogue(year: int) -> tuple[PlanRef, ...]:
                             plan_year=year,
                             group_number=f"{prefix}B{1900 + number}",
                             tobacco_factor=Decimal(tobacco),
-                            customer_service_phone=CUSTOMER_SERVICE[state, "medical"],
+                            customer_service_phone=MEMBER_SERVICES[state, line],
                             base_rate=rate.quantize(_CENT),
+                            rx_bin=RX_BIN,
+                            rx_pcn=RX_PCN[state],
+                            rx_group=f"{state}{network}{number}",
                         )
                     )
         for name, code, base in _DENTAL_LINES:
@@ -338,7 +358,7 @@ def plan_catalogue(year: int) -> tuple[PlanRef, ...]:
                         plan_year=year,
                         group_number=f"{prefix}D{code}{year % 100:02d}",
                         tobacco_factor=Decimal("1.00"),
-                        customer_service_phone=CUSTOMER_SERVICE[state, "dental"],
+                        customer_service_phone=MEMBER_SERVICES[state, "dental"],
                         base_rate=(Decimal(base) * _STATE_FACTOR[state] * trend).quantize(_CENT),
                     )
                 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,6 +19,7 @@ from app.domain.errors import (
     Conflict,
     ErrorCollector,
     Forbidden,
+    ValidationFailed,
 )
 
 
@@ -434,6 +436,48 @@ class Principal:
 
 # R-AUTH-5: what an account that must change its password may still do.
 PASSWORD_CHANGE_REQUIRED_MESSAGE = (
-    "You signed in with a temporary password. Change your password (PUT /api/v1/me/password, with the "
-    "temporary password as the current password) before doing anything else."
+    "You signed in with a temporary password. Change your password before doing anything else, entering the "
+    "temporary password as your current password."
 )
+
+
+# --- Issue 15: activate or reject each state registration of a pending registration -------------------------
+
+STATE_DECISIONS = ("activate", "reject")
+DECISION_REASON_MAX = 300
+
+
+@dataclass(frozen=True)
+class StateDecision:
+    status: str  # active | rejected
+    reason: str | None
+
+
+def decide_state_registration(*, state: str, status: str, decision: str, reason: str | None) -> StateDecision:
+    """R-AUTH-1 / R-AUTH-8 per state (issue 15): a pending state registration is activated (a note is optional)
+    or rejected (the reason is required: the producer reads it in the email)."""
+    if status != "pending":
+        raise Conflict(
+            f"The {state} registration is already {status}; only a pending one can be activated or rejected.",
+            code="registration.state_not_pending",
+        )
+    text = " ".join((reason or "").split()) or None
+    if decision == "reject" and text is None:
+        raise ValidationFailed(
+            f"Say why the {state} registration is rejected; the producer receives the reason by email.",
+            code="registration.reason_required",
+            field="reason",
+        )
+    if text is not None and len(text) > DECISION_REASON_MAX:
+        raise ValidationFailed(
+            f"Keep the reason to {DECISION_REASON_MAX} characters.", code="registration.reason_too_long", field="reason"
+        )
+    return StateDecision("active" if decision == "activate" else "rejected", text)
+
+
+def registration_status(state_statuses: Sequence[str]) -> str:
+    """A registration stays pending while any of its states is; then it is active if any state was activated,
+    rejected if every state was."""
+    if not state_statuses or any(s == "pending" for s in state_statuses):
+        return "pending"
+    return "active" if any(s == "active" for s in state_statuses) else "rejected"

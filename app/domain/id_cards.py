@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.domain.dates import local_time
 from app.domain.errors import ErrorCollector, ValidationFailed
 
 CARRIERS = {
@@ -41,6 +42,7 @@ def plan_cards(
     primary_member_id: int,
     now: datetime,
     max_copies: int,
+    time_zone: str = "America/Chicago",
 ) -> list[CardLine]:
     """Decide the cards of a request, or raise with every problem at once."""
     errors = ErrorCollector()
@@ -55,7 +57,7 @@ def plan_cards(
         if policy.application_submitted_at is None or now < ready_at:
             raise ValidationFailed(
                 f"Marketplace (on-exchange) ID cards are available 24 hours after the application was submitted: "
-                f"from {ready_at:%m/%d/%Y %H:%M} UTC.",
+                f"from {local_time(ready_at, time_zone)}.",
                 code="id_card.too_soon",
                 field="policy_id",
                 extra={"available_at": ready_at.isoformat()},

@@ -29,6 +29,27 @@ def registration_activation(first_name: str, states: list[str]) -> Message:
     )
 
 
+def state_registration_decided(
+    first_name: str, state: str, agent_unique_id: str, *, activated: bool, reason: str | None
+) -> Message:
+    """Issue 15: one state registration activated or rejected, with the carrier's reason."""
+    if activated:
+        subject = f"Retail Producer Portal Registration Activation - {state}"
+        text = (
+            f"This notice is to alert you that your registration for {state} (producer number {agent_unique_id}) "
+            "has been activated. You can now work with clients in that state in the Retail Producer Portal."
+        )
+    else:
+        subject = f"Retail Producer Portal Registration Not Approved - {state}"
+        text = f"Your registration for {state} (producer number {agent_unique_id}) was not approved."
+    note = f"\n\nReason: {reason}" if reason else ""
+    return Message(
+        "state_registration_activated" if activated else "state_registration_rejected",
+        subject,
+        f"Hello {first_name},\n\n{text}{note}\n\n{SIGN_OFF}",
+    )
+
+
 def usernames_reminder(usernames: list[str]) -> Message:
     """R-AUTH-4 / R-DEL-7: "User Name(s) linked to your email address: jessicacamp"."""
     return Message(

@@ -28,6 +28,20 @@ class LivePaymentRefused(Conflict):
     code = "conflict"
 
 
+def autopay_problem(*, method: str, autopay: bool, bank_given: bool) -> tuple[str, str, str] | None:
+    """R-PAY-2: autopay draws from a bank account. The enrollment guide: "Applicant can pay the initial binder
+    payment with a Credit Card and add Bank details to setup Autopay" -- so a card binder payment with autopay is
+    allowed when the bank account for autopay is given beside the card. Answers (field, code, message) when not."""
+    if autopay and method == "card" and not bank_given:
+        return (
+            "bank_account",
+            "payment.autopay_bank_only",
+            "Autopay is only available with a bank account: add the bank account details for autopay (the first "
+            "payment can still be made by card), or turn autopay off.",
+        )
+    return None
+
+
 def payment_exists(payment_id: int, status: str) -> Conflict:
     """The 409 for a second capture while one is live; it names the live payment so the client can go on with it."""
     if status == SUCCESSFUL:

@@ -30,6 +30,29 @@ REASONS = (  # R-PCP-3, in the guide's order
     "Referral Problems",
     "Retired",
 )
+NEW_ENROLLEE = "New Enrollee"
+ONE_DOCTOR_FOR_FAMILY = "Member Preferred One Doctor For Family"
+FORMER_PROVIDER = "Members Former Provider In Network"
+NEW_ENROLLEE_DAYS = 90  # default of the setting PORTAL_PCP_NEW_ENROLLEE_DAYS
+# R-PCP-4 (issue 15): reasons about the member's current PCP (it asked the member out, retired, left the network,
+# stopped taking patients, or the member is unhappy with it) need a current PCP to change from.
+CURRENT_PCP_REASONS = frozenset(
+    {
+        "Asked Out",
+        "Concern With Access",
+        "Concern With Physician",
+        "Concern With Service",
+        "Doctor/Med Grp Location",
+        "Hospital Affiliated",
+        "Left Network (Closed)",
+        "PCP Not Accepting New Patients",
+        "Referral Problems",
+        "Retired",
+    }
+)
+# Reasons with no rule of their own, because nothing the portal holds can confirm them (the member's move, the
+# application it came with, a benefit, no reason at all): Change Of Residence, Changed For Application, New Member
+# Benefit Not Supported, No Reason Given.
 SUCCESS_MESSAGE = "The transaction was successful and all applicable ID cards were requested."
 
 
@@ -168,6 +191,7 @@ def validate_change(
     today: date,
     first_of_month_states: frozenset[str],
     assigned_by: str,
+    new_enrollee_days: int = NEW_ENROLLEE_DAYS,
 ) -> Validation:
     """R-PCP-1..7: every error at once (per member where it concerns a member), warnings, current vs updated."""
     v = Validation()
@@ -269,14 +293,19 @@ def validate_change(
                     f"{member.name}: choose a Provider Change Reason from the list.",
                 )
             )
-        elif req.reason == DEPENDENT_AGE and member.relationship == "primary":  # R-PCP-4
-            v.errors.append(
-                MemberError(
-                    req.member_id,
-                    "pcp.reason_dependent_age",
-                    f"{member.name}: Dependent Age applies to a spouse or dependent only.",
-                )
+        else:
+            problem = _reason_problem(
+                req.reason,
+                member=member,
+                members=members,
+                requested=requested,
+                provider=provider,
+                effective_date=effective_date,
+                today=today,
+                new_enrollee_days=new_enrollee_days,
             )
+            if problem is not None:
+                v.errors.append(MemberError(req.member_id, *problem))
         if provider is not None and any(
             a.medical_group_id == provider.medical_group_id and a.end_reason == ASKED_OUT for a in member.history
         ):  # R-PCP-4
@@ -318,6 +347,60 @@ def validate_change(
         )
         v.changes.append(MemberChange(req.member_id, member.name, member.relationship, _view(current), updated))
     return v
+
+
+def _reason_problem(
+    reason: str,
+    *,
+    member: MemberOnPolicy,
+    members: dict[int, MemberOnPolicy],
+    requested: list[RequestedMember],
+    provider: ProviderInfo | None,
+    effective_date: date,
+    today: date,
+    new_enrollee_days: int,
+) -> tuple[str, str] | None:
+    """R-PCP-4 (issue 15): the rule of one Provider Change Reason for one member, as (code, message) when broken."""
+    name = member.name
+    if reason == DEPENDENT_AGE and member.relationship == "primary":
+        return "pcp.reason_dependent_age", f"{name}: Dependent Age applies to a spouse or dependent only."
+    if reason == NEW_ENROLLEE and (today - member.coverage_start).days >= new_enrollee_days:
+        return (
+            "pcp.reason_new_enrollee",
+            f"{name}: New Enrollee applies within the first {new_enrollee_days} days of the member's coverage "
+            f"(covered since {member.coverage_start:%m/%d/%Y}); choose another reason.",
+        )
+    if reason in CURRENT_PCP_REASONS and member.current(effective_date) is None:
+        return (
+            "pcp.reason_needs_current_pcp",
+            f"{name}: {reason} is a reason about the member's current PCP, and the member has none; "
+            "choose another reason (New Enrollee, for example).",
+        )
+    if reason == FORMER_PROVIDER and provider is not None:
+        current = member.current(effective_date)
+        former = [
+            a
+            for a in member.history
+            if a.medical_group_id == provider.medical_group_id and (current is None or a != current)
+        ]
+        if not former:
+            return (
+                "pcp.reason_not_former_provider",
+                f"{name}: {provider.medical_group_name} was never this member's Medical Group; choose another reason.",
+            )
+    if reason == ONE_DOCTOR_FOR_FAMILY and provider is not None:
+        others = [m for mid, m in members.items() if mid != member.member_id]
+        family_there = any(
+            (c := m.current(effective_date)) is not None and c.medical_group_id == provider.medical_group_id
+            for m in others
+        ) or any(r.member_id != member.member_id and r.member_id in members for r in requested)
+        if not family_there:
+            return (
+                "pcp.reason_no_family_member",
+                f"{name}: no other family member on this policy has or is getting {provider.medical_group_name}; "
+                "choose another reason.",
+            )
+    return None
 
 
 def end_of_previous(effective_date: date) -> date:

@@ -344,3 +344,15 @@ EXPORT_COLUMNS: tuple[tuple[str, Callable[[ProspectRecord], object]], ...] = (
 # Relative widths of the columns above: for the spreadsheet (characters) and the printed table.
 EXPORT_WIDTHS = (16.0, 5.0, 18.0, 24.0, 14.0, 14.0, 7.0, 10.0, 15.0, 15.0, 28.0, 11.0)
 PRINT_WIDTHS = (1.15, 0.35, 1.25, 1.7, 1.0, 1.0, 0.45, 0.6, 1.05, 1.05, 2.0, 0.75)
+
+
+def check_assigned_agent(number: str | None, own_numbers: Mapping[str, str]) -> None:
+    """R-PRO-1: a prospect is assigned only to one of the producer's own active producer numbers (issue 15)."""
+    if number is None or number in own_numbers:
+        return
+    raise ValidationFailed(
+        "Assign the prospect to one of your own producer numbers"
+        + (f" ({', '.join(sorted(own_numbers))})." if own_numbers else "; you have no active producer number yet."),
+        code="prospect.agent_number_not_yours",
+        field="assigned_agent_number",
+    )

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from app.domain.dates import age_on
 from app.domain.delegates import DELEGATE_NOT_PERMITTED
 from app.domain.errors import Conflict, ErrorCollector, Forbidden, ValidationFailed
 from app.domain.rating import MemberPremium, Person, premiums
@@ -24,7 +25,7 @@ CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 NAME_MAX = 100
 OLDEST_AGE = 120  # a date of birth further back than this is a typing error
 DELEGATE_ON_EXCHANGE = (
-    "Delegates cannot enroll in on-exchange plans (R-ENR-2, R-DEL-9). Ask your producer to enroll this client on "
+    "Delegates cannot enroll clients in on-exchange plans. Ask your producer to enroll this client on "
     "the exchange, or select off-exchange plans."
 )
 
@@ -378,6 +379,44 @@ def household_people(household: Mapping[str, Any]) -> list[Person]:
         people.append(Person("spouse", date.fromisoformat(spouse["date_of_birth"]), bool(spouse.get("tobacco_use"))))
     people += [Person("child", date.fromisoformat(d["date_of_birth"])) for d in household.get("dependents") or []]
     return people
+
+
+MEDICARE_AGE = 65
+
+
+@dataclass(frozen=True)
+class QuoteWarning:
+    """Something the producer should know about a quote that does not stop it (issue 15)."""
+
+    code: str
+    person: str  # primary | spouse | dependent:N (0-based, as entered)
+    age: int
+    message: str
+
+
+def medicare_warnings(people: Sequence[Person], effective_date: date) -> list[QuoteWarning]:
+    """Issue 15: a person 65 or older on the effective date is Medicare-eligible. The quote is still priced as the
+    age curve allows (its top factor is 64's), but the producer is told, person by person."""
+    out: list[QuoteWarning] = []
+    children = 0
+    for p in people:
+        key = p.relationship
+        if p.relationship == "child":
+            key, children = f"dependent:{children}", children + 1
+        age = age_on(p.date_of_birth, effective_date)
+        if age < MEDICARE_AGE:
+            continue
+        who = {"primary": "The applicant", "spouse": "The spouse"}.get(p.relationship, f"Dependent {children}")
+        out.append(
+            QuoteWarning(
+                "quote.medicare_eligible",
+                key,
+                age,
+                f"{who} is {age} on {effective_date:%m/%d/%Y} and eligible for Medicare. This plan is priced at the "
+                "age-64 rate; talk with the client about Medicare coverage before enrolling.",
+            )
+        )
+    return out
 
 
 # --- R-QUO-2: premiums -------------------------------------------------------------------------------------

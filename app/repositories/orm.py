@@ -226,9 +226,12 @@ class StateRegistration(Base):
     agent_unique_id: Mapped[str] = mapped_column(String(9), index=True)
     phone: Mapped[str] = mapped_column(String(20))
     email: Mapped[str] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | active | rejected
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Issue 15: each state is activated or rejected on its own, with a reason the producer receives by email
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (UniqueConstraint("state", "agent_unique_id", name="uq_state_registrations_state_agent"),)
 
@@ -442,7 +445,11 @@ class Plan(Base):
     plan_year: Mapped[int] = mapped_column(Integer)
     group_number: Mapped[str] = mapped_column(String(12))
     tobacco_factor: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal(1))
-    customer_service_phone: Mapped[str] = mapped_column(String(20))
+    customer_service_phone: Mapped[str] = mapped_column(String(20))  # member services, printed on ID cards
+    # Issue 15: pharmacy claims routing printed on the ID card (medical plans; none for dental)
+    rx_bin: Mapped[str | None] = mapped_column(String(6))
+    rx_pcn: Mapped[str | None] = mapped_column(String(10))
+    rx_group: Mapped[str | None] = mapped_column(String(15))
 
 
 class PlanRate(Base):
@@ -932,6 +939,10 @@ class Payment(Base):
     processor_token: Mapped[str] = mapped_column(String(64))
     last4: Mapped[str] = mapped_column(String(4))
     account_type: Mapped[str | None] = mapped_column(String(12))
+    # R-PAY-2 (issue 15): the bank account autopay draws from (the binder's own, or one given beside a card)
+    autopay_token: Mapped[str | None] = mapped_column(String(64))
+    autopay_last4: Mapped[str | None] = mapped_column(String(4))
+    autopay_account_type: Mapped[str | None] = mapped_column(String(12))
     confirmation_number: Mapped[str] = mapped_column(String(20), unique=True)
     decline_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,6 +17,7 @@ from app.schemas.admin import (
     AuditEventRead,
     OutboxMessageRead,
     RegistrationRead,
+    StateRegistrationDecisionCreate,
     UserRead,
     UserSummary,
 )
@@ -73,7 +74,8 @@ async def list_registrations(
     ctx: Ctx,
     paging: PageParams,
     status: Annotated[
-        str | None, Query(pattern="^(pending|active|all)$", description="pending (default), active or all")
+        str | None,
+        Query(pattern="^(pending|active|rejected|all)$", description="pending (default), active, rejected or all"),
     ] = "pending",
 ) -> Page[RegistrationRead]:
     """New producer accounts and additional states, oldest first."""
@@ -96,6 +98,35 @@ async def activate_registration(ctx: Ctx, req: ReqCtx, admin: CurrentAdmin, regi
     """R-AUTH-1 / R-AUTH-8: activate and send the Registration Activation email."""
     return _registration(
         await admin_service.activate_registration(ctx=ctx, admin=admin, registration_id=registration_id, request=req)
+    )
+
+
+@router.post(
+    "/registrations/{registration_id}/state-registrations/{state_registration_id}/decision",
+    operation_id="adminDecideStateRegistration",
+    summary="Activate or reject one state of a registration",
+    responses=error_responses(404, 409),
+)
+async def decide_state_registration(
+    ctx: Ctx,
+    req: ReqCtx,
+    admin: CurrentAdmin,
+    registration_id: Id,
+    state_registration_id: Id,
+    body: StateRegistrationDecisionCreate,
+) -> RegistrationRead:
+    """Issue 15: activate or reject (with a reason) one pending state; the producer is emailed. The registration is
+    decided once no state is pending; `/activate` still activates every state left at once."""
+    return _registration(
+        await admin_service.decide_state_registration(
+            ctx=ctx,
+            admin=admin,
+            registration_id=registration_id,
+            state_registration_id=state_registration_id,
+            decision=body.decision,
+            reason=body.reason,
+            request=req,
+        )
     )
 
 

@@ -245,8 +245,8 @@ async def verify_email(ctx: Ctx, req: ReqCtx, body: EmailVerificationRequest) ->
     user = await delegate_service.verify_email(ctx=ctx, token=body.token, request=req)
     return EmailVerified(
         username=user.username,
-        message="Email verification complete. Create a password: "
-        "POST /api/v1/auth/otp, then POST /api/v1/auth/password.",
+        message="Email verification complete. Now create your password: ask for a verification code by email or "
+        "text, then choose your password with it.",
     )
 
 

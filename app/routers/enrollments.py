@@ -155,9 +155,8 @@ async def blank_application(
     number to start from, if any."""
     if body is not None and body.quote_id is not None:
         raise ValidationFailed(
-            f"To start an application from quote {body.quote_id}, use POST "
-            f"/api/v1/quotes/{body.quote_id}/enrollments; POST /api/v1/enrollments starts a blank "
-            'one (send {}) or one from a client (send {"account_number": ...}).',
+            f"To start an application from quote {body.quote_id}, enroll from the quote (Enroll in Selected "
+            "Plans). A new application started here is blank, or filled from a client's account number.",
             code="enrollment.use_quote_enrollment",
             field="quote_id",
         )
@@ -444,6 +443,8 @@ def _payment(p: Any) -> PaymentRead:
         account_type=p.account_type,
         payment_date=p.payment_date,
         autopay=p.autopay,
+        autopay_last4=p.autopay_last4,
+        autopay_account_type=p.autopay_account_type,
         confirmation_number=p.confirmation_number,
         decline_reason=p.decline_reason,
         created_at=p.created_at,

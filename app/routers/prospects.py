@@ -13,6 +13,7 @@ from app.domain.prospects import SELECTED_ID_CHARS, SELECTED_MAX, SORTABLE, Pros
 from app.errors import error_responses
 from app.routers.files import streamed_export
 from app.routers.paging import PAGED_RESPONSES, PageParams
+from app.routers.quotes import quote_read
 from app.schemas.common import Page
 from app.schemas.prospects import (
     ProspectBulkDelete,
@@ -111,13 +112,14 @@ async def create_prospect(
     created = await prospect_service.create_prospect(
         ctx=ctx,
         producer=producer,
-        values=body.model_dump(exclude={"create_proposal"}),
-        create_proposal=body.create_proposal,
+        values=body.model_dump(exclude={"create_proposal", "quote"}),
+        quote=body.quote.to_input(body.zip_code) if body.quote is not None else None,
         hook=hook,
         request=req,
     )
     response.headers["Location"] = f"{router.prefix}/{created.prospect.id}"
-    return ProspectCreated(**_read(created.prospect).model_dump(), proposal=created.proposal)
+    proposal = quote_read(created.proposal) if created.proposal is not None else None
+    return ProspectCreated(**_read(created.prospect).model_dump(), proposal=proposal)
 
 
 @router.get(

@@ -11,14 +11,10 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.deps import PHI_FREE, Ctx, ProducerOrDelegate, ReqCtx, audit_read
 from app.domain.quotes import (
-    ApplicantInput,
     CountyInfo,
-    DependentInput,
     EnrollMode,
     PlanOffer,
     PricedPlan,
-    QuoteInput,
-    SpouseInput,
 )
 from app.errors import error_responses
 from app.routers.idempotent import Answer, idempotent
@@ -37,8 +33,10 @@ from app.schemas.quotes import (
     QuotePlanRead,
     QuoteRead,
     QuoteRow,
+    QuoteWarningRead,
     SelectionRead,
     SelectionUpdate,
+    quote_input,
 )
 from app.services import quotes as quote_service
 
@@ -109,7 +107,8 @@ def _row_fields(view: quote_service.QuoteView) -> dict[str, object]:
     }
 
 
-def _read(view: quote_service.QuoteView) -> QuoteRead:
+def quote_read(view: quote_service.QuoteView) -> QuoteRead:
+    """A saved quote as the API answers it (also the proposal of R-PRO-4)."""
     house = view.quote.household
     return QuoteRead.model_validate(
         {
@@ -124,6 +123,7 @@ def _read(view: quote_service.QuoteView) -> QuoteRead:
             ),
             "medical_premium": view.medical.total if view.medical else None,
             "dental_premium": view.dental.total if view.dental else None,
+            "warnings": [QuoteWarningRead.model_validate(w) for w in view.warnings],
         }
     )
 
@@ -199,31 +199,20 @@ async def create_quote(
     ctx: Ctx, req: ReqCtx, caller: ProducerOrDelegate, body: QuoteCreate, response: Response
 ) -> QuoteRead:
     """R-QUO-1: applicant, zip code and county, spouse and dependents, effective date; every error at once."""
-    a = body.applicant
-    data = QuoteInput(
+    data = quote_input(
         zip_code=body.zip_code,
         county=body.county,
         effective_date=body.effective_date,
         coverage=body.coverage,
-        applicant=ApplicantInput(
-            first_name=a.first_name,
-            last_name=a.last_name,
-            date_of_birth=a.date_of_birth,
-            sex=a.sex,
-            tobacco_use=a.tobacco_use,
-        ),
-        spouse=SpouseInput(
-            date_of_birth=body.spouse.date_of_birth, sex=body.spouse.sex, tobacco_use=body.spouse.tobacco_use
-        )
-        if body.spouse
-        else None,
-        dependents=tuple(DependentInput(date_of_birth=d.date_of_birth, sex=d.sex) for d in body.dependents),
+        applicant=body.applicant,
+        spouse=body.spouse,
+        dependents=body.dependents,
     )
     view = await quote_service.create_quote(
         ctx=ctx, principal=caller, prospect_id=body.prospect_id, data=data, request=req
     )
     response.headers["Location"] = f"{router.prefix}/quotes/{view.quote.id}"
-    return _read(view)
+    return quote_read(view)
 
 
 @router.get(
@@ -257,7 +246,7 @@ async def list_quotes(
 )
 async def get_quote(ctx: Ctx, caller: ProducerOrDelegate, quote_id: QuoteId) -> QuoteRead:
     """A quote of the book with its household, selected plans and premiums; anyone else's answers 404."""
-    return _read(await quote_service.get_quote(ctx=ctx, principal=caller, quote_id=quote_id))
+    return quote_read(await quote_service.get_quote(ctx=ctx, principal=caller, quote_id=quote_id))
 
 
 @router.get(
@@ -297,7 +286,7 @@ async def select_quote_plans(
         dental_plan_id=body.dental_plan_id,
         request=req,
     )
-    return _read(view)
+    return quote_read(view)
 
 
 def _same_enrollment(quote_id: int, body: EnrollRequest | None) -> tuple[object, ...]:

@@ -59,9 +59,11 @@ class StateRegistrationRead(BaseModel):
     agent_unique_id: str
     phone: str
     email: str
-    status: str
+    status: str = Field(description="pending, active or rejected")
     created_at: datetime
     activated_at: datetime | None
+    decided_at: datetime | None = Field(description="When an admin activated or rejected this state")
+    decision_reason: str | None = Field(description="The reason given with the decision (sent by email)")
 
 
 class MeRead(ResponseModel):

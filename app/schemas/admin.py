@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.accounts import StateRegistrationRead
-from app.schemas.common import ResponseModel
+from app.schemas.common import ResponseModel, StrictModel
 
 
 class UserSummary(BaseModel):
@@ -77,3 +77,17 @@ class AuditEventRead(ResponseModel):
     user_agent: str | None
     request_id: str | None
     details: dict[str, Any] | None
+
+
+class StateRegistrationDecisionCreate(StrictModel):
+    """Issue 15: activate or reject one state registration of a pending registration."""
+
+    decision: Literal["activate", "reject"]
+    reason: Annotated[
+        str | None,
+        Field(
+            default=None,
+            max_length=300,
+            description="Required to reject; optional when activating. The producer receives it by email",
+        ),
+    ] = None

@@ -323,10 +323,14 @@ class BankAccountIn(StrictModel):
 class PaymentCreate(StrictModel):
     method: Literal["card", "bank_account"]
     card: CardIn | None = None
-    bank_account: BankAccountIn | None = None
+    bank_account: BankAccountIn | None = Field(
+        None,
+        description="The bank account of a bank payment; with a card payment and `autopay`, the bank account autopay "
+        "draws from (R-PAY-2: the first payment by card, autopay from the bank account)",
+    )
     payment_date: date
     terms_accepted: bool
-    autopay: bool = False
+    autopay: bool = Field(False, description="Autopay from a bank account (R-PAY-2)")
 
 
 class PaymentSubmit(StrictModel):
@@ -343,6 +347,8 @@ class PaymentRead(BaseModel):
     account_type: str | None
     payment_date: date
     autopay: bool
+    autopay_last4: str | None = Field(description="Last 4 digits of the bank account autopay draws from")
+    autopay_account_type: str | None = Field(description="checking or savings, with autopay")
     confirmation_number: str
     decline_reason: str | None
     created_at: datetime

@@ -10,10 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StrictBool, StrictInt, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+    model_validator,
+)
 
 from app.domain.prospects import BULK_DELETE_MAX
 from app.schemas.common import ResponseModel, StrictModel
+from app.schemas.quotes import ProposalQuoteIn, QuoteRead
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -86,8 +97,27 @@ class ProspectCreate(ProspectFields):
     create_proposal: StrictBool = Field(
         False,
         description='R-PRO-4 "Save and Create Proposal": also start a quote '
-        "for this prospect; the answer's `proposal` says how",
+        "for this prospect (`quote` then says for whom, where and from when); the answer's `proposal` is "
+        "that quote",
     )
+    quote: ProposalQuoteIn | None = Field(
+        None,
+        description="With `create_proposal`: the quote's county, effective date, coverage, the applicant's birth "
+        "date and sex, spouse and dependents; the applicant's names and the zip code come from the prospect",
+    )
+
+    @model_validator(mode="after")
+    def _proposal_needs_quote(self) -> ProspectCreate:
+        if self.create_proposal and self.quote is None:
+            raise ValueError(
+                "Save and Create Proposal needs the quote details: county, effective date, coverage and the "
+                "applicant's date of birth and sex.",
+            )
+        if self.quote is not None and not self.create_proposal:
+            raise ValueError(
+                "Quote details are used only with create_proposal: true; send both or neither.",
+            )
+        return self
 
 
 class ProspectUpdate(ProspectFields):
@@ -120,11 +150,10 @@ class ProspectRead(ResponseModel):
 
 
 class ProspectCreated(ProspectRead):
-    proposal: dict[str, Any] | None = Field(
+    proposal: QuoteRead | None = Field(
         None,
-        description="R-PRO-4: present when `create_proposal` was true. Until quotes are stored it is a "
-        "prefill for POST /api/v1/quotes: {prospect_id, zip_code, state, applicant: "
-        "{first_name, last_name}, next}",
+        description="R-PRO-4: the quote created for the prospect when `create_proposal` was true "
+        "(as `GET /quotes/{quote_id}` answers it)",
     )
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
+from app.domain.quotes import ApplicantInput, DependentInput, QuoteInput, SpouseInput
 from app.schemas.common import ResponseModel, StrictModel
 
 ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -103,6 +104,73 @@ QUOTE_EXAMPLE: dict[str, Any] = {
 }
 
 
+class ProposalApplicantIn(StrictModel):
+    """The primary applicant of a proposal; the names come from the prospect."""
+
+    date_of_birth: IsoDate = Field(examples=["1988-02-10"])
+    sex: SexName
+    tobacco_use: StrictBool = Field(False, description="Tobacco 4+ times a week in the past six months")
+
+
+class ProposalQuoteIn(StrictModel):
+    """R-PRO-4 "Save and Create Proposal": what the quote needs beyond the prospect (its names and zip code)."""
+
+    county: Annotated[
+        str, Field(max_length=100, description="County name (or FIPS code) within the zip code", examples=["Cook"])
+    ]
+    effective_date: IsoDate = Field(description="The first of a month, today or later", examples=["2027-01-01"])
+    coverage: QuoteCoverageName
+    applicant: ProposalApplicantIn
+    spouse: SpouseIn | None = None
+    dependents: list[DependentIn] = Field(
+        default_factory=list, max_length=50, description="Children and other dependents; with the spouse at most 19"
+    )
+
+    def to_input(self, zip_code: str) -> QuoteInput:
+        a = self.applicant
+        return quote_input(
+            zip_code=zip_code,
+            county=self.county,
+            effective_date=self.effective_date,
+            coverage=self.coverage,
+            applicant=ApplicantIn(
+                first_name=None, last_name=None, date_of_birth=a.date_of_birth, sex=a.sex, tobacco_use=a.tobacco_use
+            ),
+            spouse=self.spouse,
+            dependents=self.dependents,
+        )
+
+
+def quote_input(
+    *,
+    zip_code: str,
+    county: str,
+    effective_date: date,
+    coverage: str,
+    applicant: ApplicantIn,
+    spouse: SpouseIn | None,
+    dependents: list[DependentIn],
+) -> QuoteInput:
+    """The domain's input of R-QUO-1 from the request models."""
+    return QuoteInput(
+        zip_code=zip_code,
+        county=county,
+        effective_date=effective_date,
+        coverage=coverage,
+        applicant=ApplicantInput(
+            first_name=applicant.first_name,
+            last_name=applicant.last_name,
+            date_of_birth=applicant.date_of_birth,
+            sex=applicant.sex,
+            tobacco_use=applicant.tobacco_use,
+        ),
+        spouse=SpouseInput(date_of_birth=spouse.date_of_birth, sex=spouse.sex, tobacco_use=spouse.tobacco_use)
+        if spouse
+        else None,
+        dependents=tuple(DependentInput(date_of_birth=d.date_of_birth, sex=d.sex) for d in dependents),
+    )
+
+
 class QuoteCreate(StrictModel):
     """R-QUO-1: the primary applicant, where the household lives, who else is covered, and from when."""
 
@@ -161,6 +229,15 @@ class QuoteRow(BaseModel):
     updated_at: datetime
 
 
+class QuoteWarningRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(examples=["quote.medicare_eligible"])
+    person: str = Field(description="primary, spouse or dependent:N (0-based, as entered)")
+    age: int = Field(description="Age on the effective date")
+    message: str
+
+
 class QuoteRead(QuoteRow):
     """A saved quote with its household, selection and premiums."""
 
@@ -171,6 +248,10 @@ class QuoteRead(QuoteRow):
     selection: SelectionRead
     medical_premium: Decimal | None
     dental_premium: Decimal | None
+    warnings: list[QuoteWarningRead] = Field(
+        description="Issue 15: what the producer should know, e.g. `quote.medicare_eligible` for a person 65 or "
+        "older on the effective date (still priced at the age-64 rate); [] otherwise",
+    )
 
 
 class SelectionUpdate(StrictModel):

@@ -7,7 +7,16 @@ from typing import Protocol
 
 from app.adapters.hashing import PasswordHasher
 from app.domain import messages
-from app.domain.accounts import ADMIN_PASSWORD_POLICY, AccountStatus, PasswordPolicy, Principal, Role, SignInState
+from app.domain.accounts import (
+    ADMIN_PASSWORD_POLICY,
+    AccountStatus,
+    PasswordPolicy,
+    Principal,
+    Role,
+    SignInState,
+    registration_status,
+)
+from app.domain.accounts import decide_state_registration as decide_registration_state
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.ports import HasClock, HasOutbox, HasUnitOfWork
 from app.repositories.orm import AuditEvent, OutboxMessage, Registration, StateRegistration, User
@@ -48,14 +57,16 @@ async def activate_registration(
         user = await uow.users.get_for_update(registration.user_id)
         assert user is not None
         srs = await uow.state_registrations.for_registration(registration.id)
-        registration.status, registration.decided_at, registration.decided_by_id = "active", now, admin.user_id
-        for sr in srs:
-            sr.status, sr.activated_at = "active", now
-        if registration.kind == "new_account" and user.status == AccountStatus.pending.value:
-            user.status, user.activated_at, user.updated_at = AccountStatus.active.value, now, now
-        for email in dict.fromkeys(sr.email for sr in srs):
+        # States an admin already decided one by one (issue 15) keep their decision; the rest are activated.
+        pending = [sr for sr in srs if sr.status == "pending"]
+        for sr in pending:
+            sr.status, sr.activated_at, sr.decided_at = "active", now, now
+        registration.decided_at, registration.decided_by_id = now, admin.user_id
+        registration.status = registration_status([sr.status for sr in srs])
+        _activate_user(registration, user, srs, now)
+        for email in dict.fromkeys(sr.email for sr in pending):
             ctx.outbox.enqueue_email(
-                uow, to=email, message=messages.registration_activation(user.first_name, [sr.state for sr in srs])
+                uow, to=email, message=messages.registration_activation(user.first_name, [sr.state for sr in pending])
             )
         audit.record(
             uow,
@@ -67,6 +78,74 @@ async def activate_registration(
             target_type="registration",
             target_id=registration.id,
             details={"user_id": user.id, "kind": registration.kind},
+        )
+        await uow.commit()
+        return registration, user, srs
+
+
+def _activate_user(registration: Registration, user: User, srs: list[StateRegistration], now: datetime) -> None:
+    """A new producer account becomes active with its first active state (R-AUTH-1, issue 15)."""
+    active = any(s.status == "active" for s in srs)
+    if registration.kind == "new_account" and active and user.status == AccountStatus.pending.value:
+        user.status, user.activated_at, user.updated_at = AccountStatus.active.value, now, now
+
+
+async def decide_state_registration(
+    *,
+    ctx: AdminPorts,
+    admin: Principal,
+    registration_id: int,
+    state_registration_id: int,
+    decision: str,
+    reason: str | None,
+    request: RequestContext,
+) -> RegistrationView:
+    """Issue 15: activate or reject one state of a pending registration; the producer is emailed the decision and
+    its reason. The registration is decided once none of its states is pending (active if any state is)."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        registration = await uow.registrations.get_for_update(registration_id)
+        if registration is None:
+            raise NotFound(f"Registration {registration_id} not found.")
+        if registration.status != "pending":
+            raise Conflict(
+                f"Registration {registration_id} is already {registration.status}.", code="registration.not_pending"
+            )
+        srs = await uow.state_registrations.for_registration(registration.id)
+        sr = next((s for s in srs if s.id == state_registration_id), None)
+        if sr is None:
+            raise NotFound(f"State registration {state_registration_id} is not part of registration {registration_id}.")
+        user = await uow.users.get_for_update(registration.user_id)
+        assert user is not None
+        decided = decide_registration_state(state=sr.state, status=sr.status, decision=decision, reason=reason)
+        sr.status, sr.decided_at, sr.decision_reason = decided.status, now, decided.reason
+        if decided.status == "active":
+            sr.activated_at = now
+        registration.status = registration_status([s.status for s in srs])
+        if registration.status != "pending":
+            registration.decided_at, registration.decided_by_id = now, admin.user_id
+        _activate_user(registration, user, srs, now)
+        ctx.outbox.enqueue_email(
+            uow,
+            to=sr.email,
+            message=messages.state_registration_decided(
+                user.first_name,
+                sr.state,
+                sr.agent_unique_id,
+                activated=decided.status == "active",
+                reason=decided.reason,
+            ),
+        )
+        audit.record(
+            uow,
+            now=now,
+            request=request,
+            action=f"admin.state_registration_{'activated' if decided.status == 'active' else 'rejected'}",
+            actor_user_id=admin.user_id,
+            actor_username=admin.username,
+            target_type="registration",
+            target_id=registration.id,
+            details={"user_id": user.id, "state_registration_id": sr.id, "state": sr.state},
         )
         await uow.commit()
         return registration, user, srs

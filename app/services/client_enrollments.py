@@ -17,8 +17,8 @@ from app.services.audit import RequestContext
 
 NOT_IN_BOOK = "No client with account number {} in your book of business."
 DELEGATE_CLIENTS = (
-    "Delegates cannot open a client's record (R-DEL-9), so they cannot start an application from one: "
-    "start a blank application ({}) or one from a quote."
+    "Delegates cannot open a client's record, so they cannot start an application from one: "
+    "start a blank application or one from a quote."
 )
 
 

@@ -520,8 +520,7 @@ async def delegate_second_factor(
     _audit(uow, ctx, request, "auth.mfa_challenge", user)
     channels = ["email"] + (["sms"] if user.mobile_number else [])
     raise MfaRequired(
-        "Verify your account: send a verification code by email or text (POST /api/v1/auth/mfa/send), then "
-        "enter it (POST /api/v1/auth/mfa/verify).",
+        "Verify your account: ask for a verification code by email or text, then enter it.",
         extra={
             "mfa_token": token,
             "channels": channels,

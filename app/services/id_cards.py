@@ -101,6 +101,7 @@ async def request_cards(
             primary_member_id=primary,
             now=now,
             max_copies=ctx.settings.id_card_max_copies,
+            time_zone=ctx.settings.display_time_zone,
         )
         card_request = await create_cards(
             uow,
@@ -217,4 +218,7 @@ def _card(account: Account, policy: Policy, plan: Plan, member: Member, pcp) -> 
         pcp_name=pcp.physician_name if pcp else None,
         pcp_group=pcp.medical_group_number if pcp else None,
         pcp_phone=pcp.phone if pcp else None,
+        rx_bin=plan.rx_bin,
+        rx_pcn=plan.rx_pcn,
+        rx_group=plan.rx_group,
     )

@@ -16,6 +16,7 @@ from app.domain.payments import (
     PENDING,
     SUCCESSFUL,
     LivePaymentRefused,
+    autopay_problem,
     check_capture,
     check_charge,
     payment_exists,
@@ -60,8 +61,8 @@ async def create_payment(
     errors = ErrorCollector()
     if not terms_accepted:
         errors.add("terms_accepted", "payment.terms_required", "Accept the Terms of Use and Privacy Statement.")
-    if autopay and method != "bank_account":  # R-PAY-2
-        errors.add("autopay", "payment.autopay_bank_only", "Autopay is only available with a bank account.")
+    if (problem := autopay_problem(method=method, autopay=autopay, bank_given=bank is not None)) is not None:
+        errors.add(*problem)  # R-PAY-2
     if method == "card":
         if card is None:
             errors.add("card", "payment.card_required", "Enter the card details.")
@@ -71,11 +72,10 @@ async def create_payment(
                 errors.add("card.number", "payment.card_invalid", "The card number is not valid.")
             if (card["exp_year"], card["exp_month"]) < (now.year, now.month):
                 errors.add("card.exp_year", "payment.card_expired", "The card has expired.")
-    else:
-        if bank is None:
-            errors.add("bank_account", "payment.bank_required", "Enter the bank account details.")
-        elif not aba_routing_ok(bank["routing_number"]):
-            errors.add("bank_account.routing_number", "payment.routing_invalid", "The routing number is not valid.")
+    elif bank is None:
+        errors.add("bank_account", "payment.bank_required", "Enter the bank account details.")
+    if bank is not None and (method == "bank_account" or autopay) and not aba_routing_ok(bank["routing_number"]):
+        errors.add("bank_account.routing_number", "payment.routing_invalid", "The routing number is not valid.")
     if payment_date < now.date():
         errors.add("payment_date", "payment.date_past", "The payment date cannot be in the past.")
     errors.raise_if_any()
@@ -136,6 +136,15 @@ async def _capture(
         else:
             assert bank is not None
             tok = _processor(ctx).tokenize_bank_account(bank["routing_number"], bank["account_number"])
+        # R-PAY-2: autopay draws from a bank account -- the binder's own, or the one given beside a card binder.
+        auto = None
+        if autopay:
+            assert bank is not None
+            auto = (
+                tok
+                if method == "bank_account"
+                else _processor(ctx).tokenize_bank_account(bank["routing_number"], bank["account_number"])
+            )
         payment = Payment(
             application_id=app.id,
             producer_id=app.producer_id,
@@ -146,7 +155,10 @@ async def _capture(
             status=PENDING,
             processor_token=tok.token,
             last4=tok.last4,
-            account_type=bank["account_type"] if bank else None,
+            account_type=bank["account_type"] if bank and method == "bank_account" else None,
+            autopay_token=auto.token if auto else None,
+            autopay_last4=auto.last4 if auto else None,
+            autopay_account_type=bank["account_type"] if auto and bank else None,
             confirmation_number=f"PC{secrets.randbelow(10**10):010d}",
             created_at=now,
         )
@@ -161,7 +173,7 @@ async def _capture(
             actor_username=principal.username,
             target_type="application",
             target_id=app.id,
-            details={"method": method, "last4": tok.last4},
+            details={"method": method, "last4": tok.last4, **({"autopay_last4": auto.last4} if auto else {})},
         )
         await uow.commit()
         return payment

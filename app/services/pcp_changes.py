@@ -149,6 +149,7 @@ async def change_pcp(
             today=today,
             first_of_month_states=frozenset(ctx.settings.pcp_first_of_month_states),
             assigned_by=assigned_by,
+            new_enrollee_days=ctx.settings.pcp_new_enrollee_days,
         )
         if req.dry_run:
             return PcpChangeResult(validation)

@@ -1,45 +1,64 @@
 """R-PRO-4 "Save and create proposal": what happens to a prospect saved with `create_proposal: true`.
 
 The prospect service calls the hook inside its own unit of work, so whatever the hook writes commits
-(or rolls back) together with the prospect. Until the quotes feature exists, the default hook answers
-a prefill for `POST /api/v1/quotes`; the quotes feature replaces it with a hook that creates the quote
-in the same transaction, by changing what `get_proposal_hook()` returns (tests swap it through
-`app.dependency_overrides[get_proposal_hook]`).
+(or rolls back) together with the prospect. The default hook creates the quote, prefilled from the prospect
+(its names and zip code, R-QUO-1), with the details of the request's `quote`; tests swap it through
+`app.dependency_overrides[get_proposal_hook]`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from app.domain.accounts import Principal
+from app.domain.quotes import ProspectNames, QuoteInput
 from app.repositories.orm import Prospect
 from app.repositories.uow import UnitOfWork
+from app.services import quotes as quote_service
+from app.services.audit import RequestContext
+from app.services.quotes import QuotePorts, QuoteView
 
 
 class ProposalHook(Protocol):
     async def create_for_prospect(
-        self, *, uow: UnitOfWork, producer: Principal, prospect: Prospect
-    ) -> dict[str, Any] | None:
+        self,
+        *,
+        uow: UnitOfWork,
+        ctx: QuotePorts,
+        producer: Principal,
+        prospect: Prospect,
+        quote: QuoteInput,
+        request: RequestContext,
+    ) -> QuoteView:
         """Start a proposal for a just-saved (flushed, not committed) prospect; the answer's `proposal`."""
         ...
 
 
-class QuotePrefillHook:
-    """Default: no quote is stored yet; answer what the quote screen needs to start from this prospect."""
+class QuoteProposalHook:
+    """Default: the quote of R-QUO-1 for the prospect, stored in the prospect's transaction."""
 
     async def create_for_prospect(
-        self, *, uow: UnitOfWork, producer: Principal, prospect: Prospect
-    ) -> dict[str, Any] | None:
-        return {
-            "prospect_id": prospect.id,
-            "zip_code": prospect.zip_code,
-            "state": prospect.state,
-            "applicant": {"first_name": prospect.first_name, "last_name": prospect.last_name},
-            "next": "POST /api/v1/quotes",
-        }
+        self,
+        *,
+        uow: UnitOfWork,
+        ctx: QuotePorts,
+        producer: Principal,
+        prospect: Prospect,
+        quote: QuoteInput,
+        request: RequestContext,
+    ) -> QuoteView:
+        return await quote_service.add_quote(
+            uow=uow,
+            ctx=ctx,
+            principal=producer,
+            prospect_id=prospect.id,
+            names=ProspectNames(prospect.first_name, prospect.last_name),
+            data=quote,
+            request=request,
+        )
 
 
-_DEFAULT_HOOK = QuotePrefillHook()
+_DEFAULT_HOOK = QuoteProposalHook()
 
 
 async def get_proposal_hook() -> ProposalHook:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
 
 import anyio.to_thread
 
 from app.adapters import exports
 from app.domain.accounts import Principal
+from app.domain.dates import local_time
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.prospects import (
     BULK_DELETE_MAX,
@@ -29,27 +30,30 @@ from app.domain.prospects import (
     ProspectQuery,
     ProspectRecord,
     build_prospect_query,
+    check_assigned_agent,
     merge_update,
     parse_ids,
     parse_sort,
     validate_prospect,
 )
+from app.domain.quotes import QuoteInput
 from app.ports import HasClock, HasUnitOfWork
 from app.repositories.orm import Prospect
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 from app.services.proposals import ProposalHook
+from app.services.quotes import QuotePorts, QuoteView
 
 
-class ProspectPorts(HasUnitOfWork, HasClock, Protocol):
-    """What the prospect services use."""
+class ProspectPorts(QuotePorts, HasUnitOfWork, HasClock, Protocol):
+    """What the prospect services use (and the quote service "Save and Create Proposal" calls)."""
 
 
 @dataclass(frozen=True)
 class CreatedProspect:
     prospect: ProspectRecord
-    proposal: dict[str, Any] | None
+    proposal: QuoteView | None
 
 
 @dataclass(frozen=True)
@@ -125,22 +129,25 @@ async def create_prospect(
     ctx: ProspectPorts,
     producer: Principal,
     values: Mapping[str, object],
-    create_proposal: bool,
+    quote: QuoteInput | None,
     hook: ProposalHook,
     request: RequestContext,
 ) -> CreatedProspect:
-    """R-PRO-1 save; R-PRO-4 "Save and create proposal" runs the proposal hook in the same transaction."""
+    """R-PRO-1 save; R-PRO-4 "Save and create proposal" (`quote` given) creates its quote in the same transaction."""
     data = validate_prospect(values)
     now = ctx.clock.now()
     async with ctx.uow() as uow:
+        check_assigned_agent(data.assigned_agent_number, await uow.applications.producer_numbers(producer.user_id))
         prospect = uow.prospects.add(
             Prospect(producer_id=producer.user_id, **data.as_dict(), **data.keys(), created_at=now, updated_at=now)
         )
         await uow.flush()
         proposal = None
-        if create_proposal:
-            proposal = await hook.create_for_prospect(uow=uow, producer=producer, prospect=prospect)
-        _audit(uow, ctx, request, producer, "prospect.created", prospect.id, create_proposal=create_proposal)
+        if quote is not None:
+            proposal = await hook.create_for_prospect(
+                uow=uow, ctx=ctx, producer=producer, prospect=prospect, quote=quote, request=request
+            )
+        _audit(uow, ctx, request, producer, "prospect.created", prospect.id, create_proposal=quote is not None)
         await uow.commit()
         return CreatedProspect(_record(prospect), proposal)
 
@@ -179,6 +186,10 @@ async def update_prospect(
             raise _not_found()
         current = ProspectData(**{name: getattr(prospect, name) for name in EDITABLE_FIELDS})
         updated, changed = merge_update(current, changes)
+        if "assigned_agent_number" in changed:
+            check_assigned_agent(
+                updated.assigned_agent_number, await uow.applications.producer_numbers(producer.user_id)
+            )
         if changed:
             for name, value in {**updated.as_dict(), **updated.keys()}.items():
                 setattr(prospect, name, value)  # the *_key columns stay in step with the values
@@ -292,7 +303,7 @@ async def export_xlsx(ctx: ProspectPorts, selection: FileSelection) -> tuple[IO[
 async def print_pdf(ctx: ProspectPorts, producer: Principal, selection: FileSelection) -> bytes:
     """A landscape table of the selected prospects, laid out off the event loop."""
     records = [r async for r in iter_records(ctx, selection)]
-    printed = ctx.clock.now().strftime(exports.DATE_FORMAT)
+    printed = local_time(ctx.clock.now(), ctx.settings.display_time_zone)
     subtitle = (
         f"{len(records):,} prospect{'s' if len(records) != 1 else ''} of {producer.first_name} "
         f"{producer.last_name} - printed {printed}"

@@ -25,6 +25,7 @@ from app.domain.quotes import (
     ProspectNames,
     QuoteCoverage,
     QuoteInput,
+    QuoteWarning,
     check_delegate_prospect,
     check_delegate_state,
     check_quote,
@@ -35,6 +36,7 @@ from app.domain.quotes import (
     exchange_redirect,
     household_people,
     is_available,
+    medicare_warnings,
     no_plans_offered,
     price,
     price_all,
@@ -64,6 +66,11 @@ class QuoteView:
     created_by_username: str | None
     medical: PricedPlan | None
     dental: PricedPlan | None
+
+    @property
+    def warnings(self) -> list[QuoteWarning]:
+        """Issue 15: Medicare-eligible people of the household (priced as today, but said)."""
+        return medicare_warnings(household_people(self.quote.household), self.quote.effective_date)
 
     @property
     def total(self) -> Decimal | None:
@@ -182,61 +189,82 @@ async def create_quote(
     is_delegate = principal.role is Role.delegate
     if is_delegate:
         check_delegate_prospect(prospect_id)  # before any prospect is read
-    now = ctx.clock.now()
     async with ctx.uow() as uow:
-        repo = uow.quotes
         names = None
         if prospect_id is not None:
             prospect = await uow.prospects.get_for_producer(prospect_id, producer_id)
             if prospect is None:
                 raise NotFound("This prospect was not found among your prospects.", field="prospect_id")
             names = ProspectNames(prospect.first_name, prospect.last_name)
-        counties = await repo.counties_for_zip(data.zip_code) if len(data.zip_code) == 5 else []
-        checked = check_quote(
-            data,
-            counties=counties,
-            today=now.date(),
-            prospect=names,
-            max_dependents=ctx.settings.max_dependents_including_spouse,
-        )
-        area = checked.county
-        if is_delegate:
-            check_delegate_state(area.state, await uow.applications.delegate_states(principal.user_id))
-        if not await repo.any_offered(state=area.state, rating_area=area.rating_area, year=checked.effective_date.year):
-            raise no_plans_offered(area, checked.effective_date.year)
-        quote = repo.add(
-            Quote(
-                producer_id=producer_id,
-                created_by_id=principal.user_id,
-                prospect_id=prospect_id,
-                zip_code=area.zip_code,
-                county=area.name,
-                state=area.state,
-                rating_area=area.rating_area,
-                effective_date=checked.effective_date,
-                coverage=checked.coverage.value,
-                household=checked.household,
-                selected_medical_plan_id=None,
-                selected_dental_plan_id=None,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        await uow.flush()
-        _audit(
-            uow,
-            ctx,
-            request,
-            principal,
-            "quote.created",
-            "quote",
-            quote.id,
-            prospect_id=prospect_id,
-            coverage=checked.coverage.value,
-            state=area.state,
+        view = await add_quote(
+            uow=uow, ctx=ctx, principal=principal, prospect_id=prospect_id, names=names, data=data, request=request
         )
         await uow.commit()
-        return QuoteView(quote, principal.username, None, None)
+        return view
+
+
+async def add_quote(
+    *,
+    uow: UnitOfWork,
+    ctx: QuotePorts,
+    principal: Principal,
+    prospect_id: int | None,
+    names: ProspectNames | None,
+    data: QuoteInput,
+    request: RequestContext,
+) -> QuoteView:
+    """R-QUO-1 inside the caller's unit of work (which commits): check, store and audit one quote.
+
+    Also R-PRO-4 "Save and Create Proposal", for a prospect flushed in the same transaction.
+    """
+    producer_id = _producer_id(principal)
+    now = ctx.clock.now()
+    repo = uow.quotes
+    counties = await repo.counties_for_zip(data.zip_code) if len(data.zip_code) == 5 else []
+    checked = check_quote(
+        data,
+        counties=counties,
+        today=now.date(),
+        prospect=names,
+        max_dependents=ctx.settings.max_dependents_including_spouse,
+    )
+    area = checked.county
+    if principal.role is Role.delegate:
+        check_delegate_state(area.state, await uow.applications.delegate_states(principal.user_id))
+    if not await repo.any_offered(state=area.state, rating_area=area.rating_area, year=checked.effective_date.year):
+        raise no_plans_offered(area, checked.effective_date.year)
+    quote = repo.add(
+        Quote(
+            producer_id=producer_id,
+            created_by_id=principal.user_id,
+            prospect_id=prospect_id,
+            zip_code=area.zip_code,
+            county=area.name,
+            state=area.state,
+            rating_area=area.rating_area,
+            effective_date=checked.effective_date,
+            coverage=checked.coverage.value,
+            household=checked.household,
+            selected_medical_plan_id=None,
+            selected_dental_plan_id=None,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await uow.flush()
+    _audit(
+        uow,
+        ctx,
+        request,
+        principal,
+        "quote.created",
+        "quote",
+        quote.id,
+        prospect_id=prospect_id,
+        coverage=checked.coverage.value,
+        state=area.state,
+    )
+    return QuoteView(quote, principal.username, None, None)
 
 
 # --- R-QUO-3: saved quotes ---------------------------------------------------------------------------------

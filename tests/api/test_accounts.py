@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.repositories.orm import Registration, StateRegistration, User
+from app.repositories.orm import AuditEvent, Registration, StateRegistration, User
 from tests.helpers import (
     assert_problem,
     bearer,
@@ -60,6 +60,123 @@ async def test_r_auth_1_registration_is_pending_until_an_admin_activates(client,
     assert "your registration request has been activated" in activation[0]["body"]
     signed = await token(client, payload["username"], payload["password"])
     assert signed["access_token"]
+
+
+async def test_r_auth_1_admin_activates_or_rejects_each_state_with_a_reason_emailed(client, demo, app) -> None:
+    """Issue 15: registration activation per state registration; `/activate` still activates what is left."""
+    admin = await bearer(client, "admin", "Admin123")
+    payload = registration(
+        state_registrations=[
+            state_registration(state="IL"),
+            state_registration(state="TX", address_state="TX"),
+            state_registration(state="OK", address_state="OK"),
+        ]
+    )
+    r = await client.post("/api/v1/registrations", json=payload)
+    reg_id = r.json()["id"]
+    listed = (await client.get("/api/v1/admin/registrations", headers=admin)).json()["items"]
+    srs = {s["state"]: s["id"] for s in next(i for i in listed if i["id"] == reg_id)["state_registrations"]}
+    url = f"/api/v1/admin/registrations/{reg_id}/state-registrations"
+
+    # a rejection needs a reason the producer can read
+    problem = assert_problem(
+        await client.post(f"{url}/{srs['TX']}/decision", json={"decision": "reject"}, headers=admin),
+        422,
+        "registration.reason_required",
+    )
+    assert problem["errors"][0]["field"] == "reason" and "TX" in problem["detail"]
+    rejected = await client.post(
+        f"{url}/{srs['TX']}/decision",
+        json={"decision": "reject", "reason": "  The TX license on file has expired.  "},
+        headers=admin,
+    )
+    assert rejected.status_code == 200, rejected.text
+    body = rejected.json()
+    assert body["status"] == "pending"  # IL and OK still wait
+    tx = next(s for s in body["state_registrations"] if s["state"] == "TX")
+    assert (tx["status"], tx["decision_reason"]) == ("rejected", "The TX license on file has expired.")
+    assert_problem(
+        await client.post(f"{url}/{srs['TX']}/decision", json={"decision": "activate"}, headers=admin),
+        409,
+        "registration.state_not_pending",
+    )
+    assert_problem(
+        await client.post(f"{url}/999999/decision", json={"decision": "activate"}, headers=admin), 404, "not_found"
+    )
+    # activating one state activates the new account: the producer can sign in
+    il = await client.post(
+        f"{url}/{srs['IL']}/decision", json={"decision": "activate", "reason": "Welcome aboard."}, headers=admin
+    )
+    assert il.status_code == 200 and il.json()["status"] == "pending"
+    signed = await token(client, payload["username"], payload["password"])
+    assert signed["access_token"]
+
+    emails = [sr["email"] for sr in payload["state_registrations"]]  # IL, TX, OK
+    mails = [m for e in dict.fromkeys(emails) for m in await outbox(client, admin, e)]
+    tx_mail = next(m for m in mails if m["subject"] == "Retail Producer Portal Registration Not Approved - TX")
+    assert "Your registration for TX (producer number" in tx_mail["body"]
+    assert "Reason: The TX license on file has expired." in tx_mail["body"]
+    il_mail = next(m for m in mails if m["subject"] == "Retail Producer Portal Registration Activation - IL")
+    assert "Reason: Welcome aboard." in il_mail["body"]
+
+    # the all-at-once activation activates what is left (OK), keeps TX rejected, and emails about OK only
+    act = await client.post(f"/api/v1/admin/registrations/{reg_id}/activate", headers=admin)
+    assert act.status_code == 200 and act.json()["status"] == "active"
+    assert {s["state"]: s["status"] for s in act.json()["state_registrations"]} == {
+        "IL": "active",
+        "TX": "rejected",
+        "OK": "active",
+    }
+    mails = [m for e in dict.fromkeys(emails) for m in await outbox(client, admin, e)]
+    [rest] = [m for m in mails if m["subject"] == "Retail Producer Portal Registration Activation"]
+    assert "activated (OK)" in rest["body"]
+    async with app.state.ctx.uow() as uow:
+        rows = (
+            (await uow.session.execute(select(StateRegistration).where(StateRegistration.registration_id == reg_id)))
+            .scalars()
+            .all()
+        )
+        assert {s.state: (s.status, s.decision_reason) for s in rows} == {
+            "IL": ("active", "Welcome aboard."),
+            "TX": ("rejected", "The TX license on file has expired."),
+            "OK": ("active", None),
+        }
+        events = (
+            (await uow.session.execute(select(AuditEvent).where(AuditEvent.target_id == str(reg_id)))).scalars().all()
+        )
+        assert sorted(e.action for e in events if e.action.startswith("admin.")) == [
+            "admin.registration_activated",
+            "admin.state_registration_activated",
+            "admin.state_registration_rejected",
+        ]
+
+
+async def test_a_registration_whose_every_state_is_rejected_is_rejected(client, demo, app) -> None:
+    admin = await bearer(client, "admin", "Admin123")
+    payload = registration(state_registrations=[state_registration(state="IL")])
+    reg_id = (await client.post("/api/v1/registrations", json=payload)).json()["id"]
+    listed = (await client.get("/api/v1/admin/registrations", headers=admin)).json()["items"]
+    [sr] = next(i for i in listed if i["id"] == reg_id)["state_registrations"]
+    r = await client.post(
+        f"/api/v1/admin/registrations/{reg_id}/state-registrations/{sr['id']}/decision",
+        json={"decision": "reject", "reason": "No appointment with the carrier in IL."},
+        headers=admin,
+    )
+    assert r.status_code == 200 and r.json()["status"] == "rejected"
+    rejected = (await client.get("/api/v1/admin/registrations", params={"status": "rejected"}, headers=admin)).json()
+    assert reg_id in [i["id"] for i in rejected["items"]]
+    assert_problem(
+        await client.post(
+            "/api/v1/auth/token", data={"username": payload["username"], "password": payload["password"]}
+        ),
+        403,
+        "account_pending",
+    )
+    assert_problem(
+        await client.post(f"/api/v1/admin/registrations/{reg_id}/activate", headers=admin),
+        409,
+        "registration.not_pending",
+    )
 
 
 async def test_r_auth_1_invalid_registration_lists_every_problem(client) -> None:

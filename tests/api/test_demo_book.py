@@ -238,3 +238,20 @@ async def test_seed_demo_again_adds_nothing(app, demo) -> None:
     ctx = app.state.ctx
     assert await seed_demo(SqlUnitOfWork(ctx.db.sessionmaker), ctx.hasher, ctx.clock) == []
     assert await counts() == before
+
+
+async def test_issue_15_plans_carry_pharmacy_fields_and_a_member_services_number_per_plan_line(app, demo) -> None:
+    async with app.state.ctx.uow() as uow:
+        plans = (await uow.session.execute(select(Plan))).scalars().all()
+    demo_plans = [p for p in plans if p.plan_id[:3] in ("IL-", "TX-")]
+    assert demo_plans
+    for p in demo_plans:
+        assert len(p.customer_service_phone) == 10 and p.customer_service_phone[3:6] != "555", p.plan_id
+        if p.coverage == "medical":
+            assert p.rx_bin == "011552" and p.rx_pcn == f"{p.state}IFP" and p.rx_group, p.plan_id
+            assert p.rx_group.startswith(p.state)
+        else:
+            assert (p.rx_bin, p.rx_pcn, p.rx_group) == (None, None, None), p.plan_id
+    # one member services number per product line: different lines answer on different numbers
+    il_lines = {p.name.split(" Bronze")[0]: p.customer_service_phone for p in demo_plans if "Bronze" in p.name}
+    assert len(set(il_lines.values())) == len(il_lines) > 1

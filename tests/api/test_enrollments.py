@@ -593,6 +593,35 @@ async def test_r_pay_2_autopay_only_with_a_bank_account_and_declines(client, pro
     )
     assert bank.status_code == 201, bank.text
     assert bank.json()["autopay"] is True and bank.json()["last4"] == "5678"
+    assert (bank.json()["autopay_last4"], bank.json()["autopay_account_type"]) == ("5678", "checking")
+
+
+async def test_r_pay_2_card_binder_payment_with_bank_account_autopay(client, producer, reference, app) -> None:
+    """The enrollment guide: "pay the initial binder payment with a Credit Card and add Bank details to setup
+    Autopay" (issue 15)."""
+    app_id = await complete_application(client, producer)
+    await client.post(f"{URL}/{app_id}/submit", headers=producer)
+    card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123", "name": "R E"}
+    bank = {"routing_number": "011000015", "account_number": "99887766", "account_type": "savings"}
+    base = {"method": "card", "card": card, "payment_date": "2026-12-01", "terms_accepted": True, "autopay": True}
+    bad_routing = {**bank, "routing_number": "123456789"}
+    problem = assert_problem(
+        await client.post(f"{URL}/{app_id}/payments", headers=producer, json={**base, "bank_account": bad_routing}),
+        422,
+        "payment.routing_invalid",
+    )
+    assert problem["errors"][0]["field"] == "bank_account.routing_number"
+    r = await client.post(f"{URL}/{app_id}/payments", headers=producer, json={**base, "bank_account": bank})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["method"], body["last4"], body["account_type"]) == ("card", "4242", None)
+    assert (body["autopay"], body["autopay_last4"], body["autopay_account_type"]) == (True, "7766", "savings")
+    async with app.state.ctx.uow() as uow:
+        row = await uow.session.get(Payment, body["id"])
+    assert row is not None and row.autopay_token and row.autopay_token != row.processor_token
+    assert "99887766" not in (row.autopay_token or "")  # R-PAY-5: only a token and the last 4
+    paid = await client.post(f"/api/v1/payments/{body['id']}/submit", headers=producer, json={"agreement": True})
+    assert paid.json()["status"] == "Successful" and paid.json()["autopay_last4"] == "7766"
 
 
 async def test_r_pay_3_cancel_bills_later_and_keeps_the_application(client, producer, reference) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -48,6 +49,9 @@ async def test_r_id_2_pcp_plan_one_card_per_chosen_member_with_their_own_pcp(cli
     for text in (first, second):  # R-ID-5: carrier, plan, ids, group, effective date, PCP, phone
         assert "Blue Cross and Blue Shield of Illinois" in text and "Blue Precision Bronze HMO 205" in text
         assert "IB2121" in text and "01/01/2026" in text and "Group T124" in text and "(800) 555-1212" in text
+        # issue 15: what a pharmacy needs (Rx BIN, PCN, group from the plan's reference data) and member services
+        assert "Rx BIN / PCN:\n011552 / ILIFP" in text and "Rx Group:\nILHMO205" in text
+        assert "Member Services: (800) 555-1212" in text
     assert "JESSICA TESTER" in first and f"{fam.account_number}-01" in first
     assert "KID0 TESTER" in second and f"{fam.account_number}-03" in second
 
@@ -62,7 +66,7 @@ async def test_r_id_2_plan_without_pcp_carries_only_the_primary_name(client, pro
     assert r.status_code == 201, r.text
     assert [c["relationship"] for c in r.json()["cards"]] == ["primary"]
     text = PdfReader(BytesIO((await client.get(r.json()["pdf_url"], headers=producer)).content)).pages[0].extract_text()
-    assert "JESSICA TESTER" in text and "PCP" not in text
+    assert "JESSICA TESTER" in text and "PCP" not in text and "Rx BIN" not in text  # a dental plan has no pharmacy
     assert_problem(
         await order(client, producer, fam, "temporary", policy="dental", member_ids=[str(fam.member_ids["spouse"])]),
         422,
@@ -112,6 +116,9 @@ async def test_r_id_4_on_exchange_waits_24_hours_after_submission(client, produc
         await uow.commit()
     body = assert_problem(await order(client, producer, f, "temporary"), 422, "id_card.too_soon")
     assert "24 hours" in body["detail"] and body["available_at"]
+    # issue 15: a time shown to people is in the producer's time zone (PORTAL_DISPLAY_TIME_ZONE), with its abbreviation
+    ready = datetime.fromisoformat(body["available_at"]).astimezone(ZoneInfo("America/Chicago"))
+    assert body["detail"].endswith(f"from {ready:%m/%d/%Y %I:%M %p} CST.") and "UTC" not in body["detail"]
     clock.advance(hours=1, seconds=1)
     producer = await bearer(client, "demoagent", "Demo1234")
     assert (await order(client, producer, f, "temporary")).status_code == 201

@@ -15,8 +15,8 @@ from sqlalchemy import func, insert, select
 
 from app.domain.errors import ValidationFailed
 from app.domain.prospects import PRINT_MAX_ROWS, validate_prospect
-from app.repositories.orm import AuditEvent, Prospect
-from app.services.proposals import get_proposal_hook
+from app.repositories.orm import AuditEvent, Prospect, Quote
+from app.services.proposals import QuoteProposalHook, get_proposal_hook
 from tests.api.test_delegates import mfa_sign_in, ready_delegate
 from tests.conftest import START
 from tests.helpers import assert_problem, bearer, rand_username, register_and_activate
@@ -194,6 +194,30 @@ async def test_r_pro_1_create_stores_normalised_values_and_search_keys(client, p
     [event] = await audit_actions(app, "prospect.created")
     assert event.target_type == "prospect" and event.target_id == str(body["id"])
     assert event.actor_username == "demoagent" and "Jessica" not in str(event.details)
+
+
+async def test_r_pro_1_another_producers_number_cannot_be_assigned(client, producer, app) -> None:
+    last_name = f"Foreign{random.randint(1000, 9999)}"
+    problem = assert_problem(
+        await client.post(BASE, json=payload(last_name=last_name, assigned_agent_number="330003690"), headers=producer),
+        422,
+        "prospect.agent_number_not_yours",
+    )
+    assert problem["errors"][0]["field"] == "assigned_agent_number"
+    assert "220002580, 220002581" in problem["detail"]
+    async with app.state.ctx.uow() as uow:
+        stored = (await uow.session.execute(select(Prospect).where(Prospect.last_name == last_name))).scalars().all()
+    assert stored == []
+    # a change to someone else's number is refused too; the producer's own TX number is accepted
+    body = await add(client, producer, assigned_agent_number="220002581")
+    assert body["assigned_agent_number"] == "220002581"
+    assert_problem(
+        await client.patch(f"{BASE}/{body['id']}", json={"assigned_agent_number": "330003690"}, headers=producer),
+        422,
+        "prospect.agent_number_not_yours",
+    )
+    row = await db_prospect(app, body["id"])
+    assert row is not None and row.assigned_agent_number == "220002581"
 
 
 async def test_r_pro_1_only_first_last_state_and_zip_are_required(client, producer) -> None:
@@ -667,6 +691,7 @@ async def test_r_pro_3_print_selected_rows_as_pdf(client, fresh, book, app) -> N
     assert len(reader.pages) >= 1
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Smith" in text and "smythe" in text and "11/22/2026" in text and "First Name" in text
+    assert "printed 11/22/2026 09:00 AM CST" in text  # issue 15: in the producer's time zone, not UTC
     assert "Smithers" not in text and "Jones" not in text
     [event] = await audit_actions(app, "prospect.printed")
     assert event.details is not None and event.details["count"] == 2 and event.details["selected"] is True
@@ -707,19 +732,71 @@ async def test_r_pro_3_print_is_capped_with_a_clear_error(client, fresh, app) ->
 # --- R-PRO-4: save and create proposal ---------------------------------------------------------------------------
 
 
-async def test_r_pro_4_save_and_create_proposal_answers_a_quote_prefill(client, producer) -> None:
+PROPOSAL_QUOTE: dict[str, Any] = {
+    "county": "Cook",
+    "effective_date": "2027-01-01",
+    "coverage": "medical",
+    "applicant": {"date_of_birth": "1988-02-10", "sex": "female"},
+    "dependents": [{"date_of_birth": "2015-03-03", "sex": "male"}],
+}
+
+
+async def test_r_pro_4_save_and_create_proposal_creates_the_quote_prefilled_from_the_prospect(
+    client, producer, app
+) -> None:
     body = await add(
-        client, producer, first_name="Quin", last_name="Quote", state="TX", zip_code="75201", create_proposal=True
+        client,
+        producer,
+        first_name="Quin",
+        last_name="Quote",
+        state="IL",
+        zip_code="60601",
+        create_proposal=True,
+        quote=PROPOSAL_QUOTE,
     )
-    assert body["proposal"] == {
-        "prospect_id": body["id"],
-        "zip_code": "75201",
-        "state": "TX",
-        "applicant": {"first_name": "Quin", "last_name": "Quote"},
-        "next": "POST /api/v1/quotes",
-    }
+    proposal = body["proposal"]
+    assert proposal["prospect_id"] == body["id"] and proposal["zip_code"] == "60601"
+    assert (proposal["county"], proposal["state"], proposal["effective_date"], proposal["coverage"]) == (
+        "Cook",
+        "IL",
+        "2027-01-01",
+        "medical",
+    )
+    assert proposal["applicant"]["first_name"] == "Quin" and proposal["applicant"]["last_name"] == "Quote"
+    assert proposal["applicant"]["date_of_birth"] == "1988-02-10"
+    assert [d["date_of_birth"] for d in proposal["dependents"]] == ["2015-03-03"]
+    # the quote is stored in the producer's book, as GET /quotes/{id} answers it
+    r = await client.get(f"/api/v1/quotes/{proposal['id']}", headers=producer)
+    assert r.status_code == 200 and r.json() == proposal
+    async with app.state.ctx.uow() as uow:
+        stored = (await uow.session.execute(select(Quote).where(Quote.prospect_id == body["id"]))).scalars().all()
+    assert [q.id for q in stored] == [proposal["id"]]
+    [event] = [e for e in await audit_actions(app, "quote.created") if e.target_id == str(proposal["id"])]
+    assert event.details["prospect_id"] == body["id"]
     plain = await add(client, producer, create_proposal=False)
     assert plain["proposal"] is None
+
+
+async def test_r_pro_4_proposal_needs_the_quote_details(client, producer) -> None:
+    problem = assert_problem(
+        await client.post(BASE, json=payload(create_proposal=True), headers=producer), 422, "validation_failed"
+    )
+    assert "date of birth" in problem["detail"]
+    problem = assert_problem(
+        await client.post(BASE, json=payload(quote=PROPOSAL_QUOTE), headers=producer), 422, "validation_failed"
+    )
+    assert "create_proposal" in problem["detail"]
+
+
+async def test_r_pro_4_a_quote_error_saves_neither_prospect_nor_quote(client, producer, app) -> None:
+    last_name = f"NoQuote{random.randint(1000, 9999)}"
+    bad = {**PROPOSAL_QUOTE, "county": "Lake"}
+    r = await client.post(BASE, json=payload(last_name=last_name, create_proposal=True, quote=bad), headers=producer)
+    problem = assert_problem(r, 422, "quote.county_mismatch")
+    assert problem["errors"][0]["field"] == "county"
+    async with app.state.ctx.uow() as uow:
+        stored = (await uow.session.execute(select(Prospect).where(Prospect.last_name == last_name))).scalars().all()
+    assert stored == []
 
 
 class _RecordingHook:
@@ -728,7 +805,7 @@ class _RecordingHook:
     def __init__(self, fail: bool) -> None:
         self.fail = fail
 
-    async def create_for_prospect(self, *, uow, producer, prospect) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
+    async def create_for_prospect(self, *, uow, producer, prospect, **rest: Any) -> Any:  # type: ignore[no-untyped-def]
         uow.audit.add(
             AuditEvent(
                 occurred_at=START,
@@ -742,7 +819,7 @@ class _RecordingHook:
             raise ValidationFailed(
                 "No plans are offered in this zip code.", code="quote.no_plans_offered", field="zip_code"
             )
-        return {"quote_id": 42, "prospect_id": prospect.id}
+        return await QuoteProposalHook().create_for_prospect(uow=uow, producer=producer, prospect=prospect, **rest)
 
 
 @pytest.mark.parametrize("fail", [False, True])
@@ -750,7 +827,9 @@ async def test_r_pro_4_the_proposal_is_created_in_the_same_transaction(client, p
     app.dependency_overrides[get_proposal_hook] = lambda: _RecordingHook(fail)
     try:
         last_name = f"Hook{random.randint(1000, 9999)}"
-        r = await client.post(BASE, json=payload(last_name=last_name, create_proposal=True), headers=producer)
+        r = await client.post(
+            BASE, json=payload(last_name=last_name, create_proposal=True, quote=PROPOSAL_QUOTE), headers=producer
+        )
     finally:
         app.dependency_overrides.clear()
     async with app.state.ctx.uow() as uow:
@@ -760,5 +839,6 @@ async def test_r_pro_4_the_proposal_is_created_in_the_same_transaction(client, p
         assert_problem(r, 422, "quote.no_plans_offered")
         assert stored == [] and quotes == []  # nothing half-done
     else:
-        assert r.status_code == 201 and r.json()["proposal"] == {"quote_id": 42, "prospect_id": r.json()["id"]}
-        assert [p.id for p in stored] == [r.json()["id"]] and [q.target_id for q in quotes] == [str(r.json()["id"])]
+        assert r.status_code == 201 and r.json()["proposal"]["prospect_id"] == r.json()["id"]
+        assert [p.id for p in stored] == [r.json()["id"]]
+        assert sorted(q.target_id for q in quotes) == sorted([str(r.json()["id"]), str(r.json()["proposal"]["id"])])

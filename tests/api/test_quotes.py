@@ -306,6 +306,34 @@ async def test_r_quo_1_producer_creates_a_quote(client, app, producer) -> None:
         assert event.target_id == str(q["id"]) and event.actor_user_id == owner
         assert "Jessica" not in str(event.details)  # no personal data in the audit log
     assert (await client.get(f"{QUOTES}/{q['id']}", headers=producer)).json() == q
+    assert q["warnings"] == []
+
+
+async def test_quote_for_a_person_65_or_older_warns_medicare_eligible(client, producer) -> None:
+    """Issue 15: a 72-year-old is priced at the age-64 rate as before, and the quote says they are Medicare-eligible."""
+    applicant = {**quote_body()["applicant"], "date_of_birth": "1954-06-01"}  # 72 on 2027-01-01
+    spouse = {"date_of_birth": "1962-01-02", "sex": "male"}  # 64 on 2027-01-01: no warning
+    r = await client.post(
+        QUOTES, json=quote_body(applicant=applicant, spouse=spouse, dependents=[], coverage="medical"), headers=producer
+    )
+    assert r.status_code == 201, r.text
+    q = r.json()
+    assert q["warnings"] == [
+        {
+            "code": "quote.medicare_eligible",
+            "person": "primary",
+            "age": 72,
+            "message": "The applicant is 72 on 01/01/2027 and eligible for Medicare. This plan is priced at the age-64 "
+            "rate; talk with the client about Medicare coverage before enrolling.",
+        }
+    ]
+    assert (await client.get(f"{QUOTES}/{q['id']}", headers=producer)).json()["warnings"] == q["warnings"]
+    # still priced as today: the 72-year-old's premium is the age-64 one
+    plans = (await client.get(f"{QUOTES}/{q['id']}/plans", headers=producer)).json()["items"]
+    assert plans, "the quote's county offers plans"
+    primary, spouse_premium = plans[0]["member_premiums"]
+    assert (primary["age"], spouse_premium["age"]) == (72, 64) and primary["charged"]
+    assert Decimal(primary["premium"]) == Decimal(spouse_premium["premium"])
 
 
 async def test_r_quo_1_every_validation_error_at_once(client, app, producer) -> None:

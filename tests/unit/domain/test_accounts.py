@@ -15,12 +15,15 @@ from app.domain.accounts import (
     Role,
     SignInOutcome,
     SignInState,
+    StateDecision,
     StateRegistrationInput,
     check_immutable_profile_fields,
     decide_sign_in,
+    decide_state_registration,
     ensure_new_state_registration,
     generate_temporary_password,
     normalize_phone,
+    registration_status,
     validate_password_change,
     validate_registration,
 )
@@ -286,3 +289,21 @@ def test_r_del_9_a_delegate_works_on_its_producers_book_and_an_admin_has_none() 
     assert who(Role.delegate, producer_id=3).book_id == 3
     with pytest.raises(ValueError, match="no book"):
         _ = who(Role.admin).book_id
+
+
+def test_r_auth_8_each_state_registration_is_activated_or_rejected_with_a_reason() -> None:
+    assert decide_state_registration(state="IL", status="pending", decision="activate", reason=None) == (
+        StateDecision("active", None)
+    )
+    assert decide_state_registration(state="TX", status="pending", decision="reject", reason=" Expired  license ") == (
+        StateDecision("rejected", "Expired license")
+    )
+    with pytest.raises(ValidationFailed) as err:
+        decide_state_registration(state="TX", status="pending", decision="reject", reason="  ")
+    assert err.value.code == "registration.reason_required" and err.value.field == "reason"
+    with pytest.raises(Conflict) as conflict:
+        decide_state_registration(state="TX", status="rejected", decision="activate", reason=None)
+    assert conflict.value.code == "registration.state_not_pending"
+    assert registration_status(["active", "pending"]) == "pending"
+    assert registration_status(["active", "rejected"]) == "active"
+    assert registration_status(["rejected", "rejected"]) == "rejected"

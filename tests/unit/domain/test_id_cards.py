@@ -58,6 +58,20 @@ def test_r_id_4_termed_and_on_exchange_wait() -> None:
     with pytest.raises(ValidationFailed) as e:
         cards(recent)
     assert e.value.code == "id_card.too_soon"
+    assert e.value.message.endswith("from 11/22/2026 06:01 AM CST.")  # issue 15: the producer's time zone
+    with pytest.raises(ValidationFailed) as e:
+        plan_cards(
+            kind="temporary",
+            policy=recent,
+            member_ids=[],
+            quantity=1,
+            covered_member_ids={1},
+            primary_member_id=1,
+            now=NOW,
+            max_copies=5,
+            time_zone="America/Denver",
+        )
+    assert e.value.message.endswith("from 11/22/2026 05:01 AM MST.")
     assert cards(CardPolicy("Active", "on", False, NOW - timedelta(hours=24)))
 
 

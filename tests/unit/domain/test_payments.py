@@ -8,6 +8,7 @@ from app.domain.errors import Conflict
 from app.domain.payments import (
     LIVE_STATUSES,
     LivePaymentRefused,
+    autopay_problem,
     check_capture,
     check_charge,
     is_live,
@@ -72,3 +73,12 @@ def test_trust_1_the_databases_refusal_of_a_second_live_payment_is_a_domain_conf
     service); unanswered, it is the same 409 "conflict" as any refused duplicate."""
     refused = LivePaymentRefused("This conflicts with data that already exists (it may have just been created).")
     assert isinstance(refused, Conflict) and refused.code == "conflict" and refused.extra == {}
+
+
+def test_r_pay_2_autopay_draws_from_a_bank_account_a_card_binder_may_add_one() -> None:
+    assert autopay_problem(method="bank_account", autopay=True, bank_given=True) is None
+    assert autopay_problem(method="card", autopay=True, bank_given=True) is None  # the enrollment guide's combination
+    assert autopay_problem(method="card", autopay=False, bank_given=False) is None
+    problem = autopay_problem(method="card", autopay=True, bank_given=False)
+    assert problem is not None and problem[:2] == ("bank_account", "payment.autopay_bank_only")
+    assert "add the bank account details for autopay" in problem[2]

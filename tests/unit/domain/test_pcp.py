@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from app.domain.dates import OPEN_END_DATE
 from app.domain.pcp import (
     REASONS,
@@ -146,3 +148,91 @@ def test_r_pcp_4_errors_name_the_member_by_its_id() -> None:
         (7, "pcp.member_not_on_policy"),
     ]
     assert [c.member_id for c in v.changes] == [1]  # a member not on the policy has nothing to show
+
+
+# --- R-PCP-4 (issue 15): each Provider Change Reason's own rule, one case per reason -----------------------------
+
+NO_PCP = MemberOnPolicy(1, "Pat (primary)", "primary", date(2026, 1, 1), None, ())
+NEW_MEMBER = MemberOnPolicy(1, "Pat (primary)", "primary", date(2026, 10, 1), None, ())
+FORMER_G10 = MemberOnPolicy(
+    1, "Pat (primary)", "primary", date(2024, 1, 1), None, (assignment(10, term=date(2025, 12, 31)), assignment(5))
+)
+SPOUSE_AT_G10 = MemberOnPolicy(2, "Sam (spouse)", "spouse", date(2026, 1, 1), None, (assignment(10),))
+
+
+def _with(member: MemberOnPolicy, *others: MemberOnPolicy) -> dict[int, MemberOnPolicy]:
+    return {**members(), member.member_id: member, **{o.member_id: o for o in others}}
+
+
+# reason -> (a case it accepts, a case it refuses or None when the reason has no rule, the refusal's code)
+_CURRENT = (members(), _with(NO_PCP), "pcp.reason_needs_current_pcp")
+REASON_CASES: dict[str, tuple[dict[int, MemberOnPolicy], dict[int, MemberOnPolicy] | None, str | None]] = {
+    "Asked Out": _CURRENT,
+    "Change Of Residence": (_with(NO_PCP), None, None),
+    "Changed For Application": (_with(NO_PCP), None, None),
+    "Concern With Access": _CURRENT,
+    "Concern With Physician": _CURRENT,
+    "Concern With Service": _CURRENT,
+    "Dependent Age": ({}, None, "pcp.reason_dependent_age"),  # checked below: spouse yes, primary no
+    "Doctor/Med Grp Location": _CURRENT,
+    "Hospital Affiliated": _CURRENT,
+    "Left Network (Closed)": _CURRENT,
+    "Member Preferred One Doctor For Family": (
+        _with(members()[1], SPOUSE_AT_G10),
+        members(),
+        "pcp.reason_no_family_member",
+    ),
+    "Members Former Provider In Network": (_with(FORMER_G10), members(), "pcp.reason_not_former_provider"),
+    "New Enrollee": (_with(NEW_MEMBER), members(), "pcp.reason_new_enrollee"),
+    "New Member Benefit Not Supported": (_with(NO_PCP), None, None),
+    "No Reason Given": (_with(NO_PCP), None, None),
+    "PCP Not Accepting New Patients": _CURRENT,
+    "Referral Problems": _CURRENT,
+    "Retired": _CURRENT,
+}
+
+
+def test_r_pcp_4_every_reason_has_a_case() -> None:
+    assert set(REASON_CASES) == set(REASONS)
+
+
+@pytest.mark.parametrize("reason", [r for r in REASONS if r != "Dependent Age"])
+def test_r_pcp_4_each_reason_is_checked_by_its_rule(reason: str) -> None:
+    accepted, refused, code = REASON_CASES[reason]
+    assert run([RequestedMember(1, reason)], members=accepted).errors == []
+    if refused is None:
+        return  # nothing the portal holds can confirm this reason
+    [error] = run([RequestedMember(1, reason)], members=refused).errors
+    assert (error.member_id, error.code) == (1, code)
+    assert error.message.startswith("Pat (primary): ") and "R-PCP" not in error.message
+
+
+def test_r_pcp_4_dependent_age_for_a_spouse_or_dependent_only() -> None:
+    assert run([RequestedMember(2, "Dependent Age")]).errors == []
+    assert [e.code for e in run([RequestedMember(1, "Dependent Age")]).errors] == ["pcp.reason_dependent_age"]
+
+
+def test_r_pcp_4_new_enrollee_within_the_first_90_days_of_coverage_a_setting() -> None:
+    def member_since(start: date) -> dict[int, MemberOnPolicy]:
+        return _with(MemberOnPolicy(1, "Pat (primary)", "primary", start, None, ()))
+
+    day_89 = date(2026, 8, 25)  # TODAY is the 89th day after it
+    assert (TODAY - day_89).days == 89
+    assert run([RequestedMember(1, "New Enrollee")], members=member_since(day_89)).errors == []
+    [error] = run([RequestedMember(1, "New Enrollee")], members=member_since(date(2026, 8, 24))).errors
+    assert (
+        error.code == "pcp.reason_new_enrollee" and "first 90 days" in error.message and "08/24/2026" in error.message
+    )
+    # a member enrolled since 2025 is not a new enrollee (issue 15); a longer window (the setting) accepts it
+    since_2025 = member_since(date(2025, 3, 1))
+    assert [e.code for e in run([RequestedMember(1, "New Enrollee")], members=since_2025).errors] == [
+        "pcp.reason_new_enrollee"
+    ]
+    assert run([RequestedMember(1, "New Enrollee")], members=since_2025, new_enrollee_days=700).errors == []
+    # coverage that starts in the future counts as new
+    assert run([RequestedMember(1, "New Enrollee")], members=member_since(date(2027, 1, 1))).errors == []
+
+
+def test_r_pcp_4_one_doctor_for_family_when_the_family_moves_together() -> None:
+    both = [RequestedMember(1, "Member Preferred One Doctor For Family"), RequestedMember(2, "No Reason Given")]
+    assert run(both).errors == []

@@ -16,6 +16,7 @@ from app.domain.prospects import (
     ProspectQuery,
     ProspectRecord,
     build_prospect_query,
+    check_assigned_agent,
     format_phone,
     merge_update,
     parse_ids,
@@ -313,3 +314,13 @@ def test_r_pro_3_phone_format() -> None:
     assert format_phone("3125550100") == "(312) 555-0100"
     assert format_phone(None) is None and format_phone("") is None
     assert format_phone("555") == "555"
+
+
+def test_r_pro_1_prospect_is_assigned_only_to_the_producers_own_numbers() -> None:
+    own = {"220002580": "IL", "220002581": "TX"}
+    check_assigned_agent("220002581", own)
+    check_assigned_agent(None, own)
+    with pytest.raises(ValidationFailed) as err:
+        check_assigned_agent("330003690", own)
+    assert err.value.code == "prospect.agent_number_not_yours" and err.value.field == "assigned_agent_number"
+    assert "220002580, 220002581" in err.value.message and "R-" not in err.value.message

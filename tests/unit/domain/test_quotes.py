@@ -27,9 +27,11 @@ from app.domain.quotes import (
     exchange_redirect,
     household_people,
     match_county,
+    medicare_warnings,
     price,
     price_all,
 )
+from app.domain.rating import Person
 
 TODAY = date(2026, 11, 22)
 EFFECTIVE = date(2027, 1, 1)
@@ -361,3 +363,20 @@ def test_r_quo_4_an_existing_application_needs_a_choice() -> None:
     with pytest.raises(Conflict) as exc:
         choose_enroll_mode(existing_application_id=None, mode=EnrollMode.resume)
     assert exc.value.code == "enrollment.nothing_to_resume"
+
+
+def test_quote_warns_that_a_person_65_or_older_is_medicare_eligible() -> None:
+    people = [
+        Person("primary", date(1954, 6, 1)),  # 72
+        Person("spouse", date(1962, 1, 1)),  # 65 on 2027-01-01 exactly
+        Person("child", date(2010, 1, 1)),
+        Person("child", date(1961, 12, 31)),  # an adult dependent, 65
+    ]
+    warnings = medicare_warnings(people, date(2027, 1, 1))
+    assert [(w.code, w.person, w.age) for w in warnings] == [
+        ("quote.medicare_eligible", "primary", 72),
+        ("quote.medicare_eligible", "spouse", 65),
+        ("quote.medicare_eligible", "dependent:1", 65),
+    ]
+    assert warnings[2].message.startswith("Dependent 2 is 65 on 01/01/2027")
+    assert medicare_warnings([Person("primary", date(1962, 1, 2))], date(2027, 1, 1)) == []  # 64
