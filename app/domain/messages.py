@@ -149,7 +149,6 @@ def webhook_endpoint_disabled(first_name: str, url: str, failures: int) -> Messa
         "webhook_endpoint_disabled",
         "Retail Producer Portal Webhook Endpoint Disabled",
         f"Hello {first_name},\n\nWe disabled your webhook endpoint {url} after {failures} failed delivery attempts "
-        "in a row. No events are sent to it until you enable it again (PATCH /api/v1/webhook-endpoints/{id} with "
-        '"enabled": true) once it answers again; the delivery log (GET /api/v1/webhook-endpoints/{id}/deliveries) '
+        "in a row. No events are sent to it until you enable it again, once it answers again; its delivery log "
         f"shows each attempt and its error.\n\n{SIGN_OFF}",
     )

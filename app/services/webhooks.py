@@ -83,8 +83,8 @@ async def create_endpoint(
     async with ctx.uow() as uow:
         if await uow.webhooks.count_for_user(producer.user_id) >= MAX_ENDPOINTS:
             raise Conflict(
-                f"You have {MAX_ENDPOINTS} webhook endpoints, the most allowed. Delete one you no longer use "
-                "(DELETE /api/v1/webhook-endpoints/{id}) and try again.",
+                f"You have {MAX_ENDPOINTS} webhook endpoints, the most allowed. Delete one you no longer use and try "
+                "again.",
                 code="webhook.limit",
             )
         row = uow.webhooks.add(
