@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEMO_SECRET_KEY = "demo-only-signing-key-change-me-0123456789abcdef"
@@ -118,6 +118,16 @@ class Settings(BaseSettings):
     # Documents (R-DOC-1): a local folder outside anything served, under generated names
     storage_dir: str = "./var/uploads"
     max_upload_bytes: int = 10_485_760
+    # Or an S3-compatible bucket (issue 18): `s3://bucket` or `s3://bucket/prefix`; empty keeps the folder above.
+    # Endpoint empty: AWS S3 itself; otherwise the store's address (MinIO, Ceph, ...), addressed path-style.
+    # Credentials empty: boto3's usual chain (AWS_* variables, instance or task role).
+    storage_url: str = ""
+    storage_endpoint_url: str = ""
+    storage_region: str = ""
+    storage_access_key_id: str = ""
+    storage_secret_access_key: SecretStr = SecretStr("")
+    storage_part_bytes: int = Field(5 * 1024 * 1024, ge=5 * 1024 * 1024)  # S3 multipart part, held in memory
+    storage_timeout_seconds: float = Field(10.0, gt=0)  # connect and read timeout of each S3 call
 
     # Password hashing (argon2id; OWASP minimum 19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19456
@@ -203,6 +213,21 @@ class Settings(BaseSettings):
                     "with no path, no trailing slash and no wildcard, e.g. https://portal.example.com"
                 )
         return origins
+
+    @field_validator("storage_url")
+    @classmethod
+    def _check_storage_url(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            from app.adapters.storage import S3Location
+
+            try:
+                S3Location.parse(value)
+            except ValueError as exc:
+                raise ValueError(
+                    f"PORTAL_STORAGE_URL: {value!r} is not s3://bucket or s3://bucket/prefix (empty: the local folder)"
+                ) from exc
+        return value
 
     @field_validator("display_time_zone")
     @classmethod

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from app.adapters.crypto import FieldCipher
 from app.adapters.hashing import PasswordHasher
 from app.adapters.ratelimit import AuthRateLimiter
+from app.adapters.storage import DocumentStorage, build_storage
 from app.clock import Clock
 from app.config import Settings
 from app.db import Database
@@ -41,6 +42,15 @@ class AppContext:
     uow_factory: UnitOfWorkFactory | None = None
     reads_factory: UnitOfWorkFactory | None = None
     _cipher: FieldCipher | None = None
+    _storage: DocumentStorage | None = None
+
+    @property
+    def storage(self) -> DocumentStorage:
+        """Uploaded documents: the S3 bucket of PORTAL_STORAGE_URL, else the folder PORTAL_STORAGE_DIR (issue 18).
+        Built on first use and kept (one S3 client, with its connection pool, per process)."""
+        if self._storage is None:
+            self._storage = build_storage(self.settings)
+        return self._storage
 
     @property
     def cipher(self) -> FieldCipher:

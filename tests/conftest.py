@@ -17,14 +17,17 @@ import uuid
 import warnings
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import greenlet
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from asgi_lifespan import LifespanManager
+from pydantic import SecretStr
 from sqlalchemy import delete, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import Pool
@@ -172,6 +175,54 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
             client.delete(*keys)
     finally:
         client.close()
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """A real S3-protocol server on loopback (moto's), with one bucket; `client` is a plain boto3 client of it."""
+
+    endpoint_url: str
+    bucket: str
+    client: Any
+
+    def settings_update(self, prefix: str) -> dict[str, Any]:
+        return {
+            "storage_url": f"s3://{self.bucket}/{prefix}",
+            "storage_endpoint_url": self.endpoint_url,
+            "storage_region": "us-east-1",
+            "storage_access_key_id": "portal-test",
+            "storage_secret_access_key": SecretStr("portal-test-secret"),
+        }
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server in a thread on a free loopback port (issue 18), started once per test process."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="portal-test",
+        aws_secret_access_key="portal-test-secret",
+    )
+    client.create_bucket(Bucket="portal-documents")
+    try:
+        yield S3Server(endpoint, "portal-documents", client)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_prefix() -> str:
+    """A key prefix of this test's own in the bucket."""
+    return f"test-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture

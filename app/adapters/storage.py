@@ -1,9 +1,11 @@
-"""Document storage port and its local-folder adapter (R-DOC-1, quality.md "Uploads").
+"""Document storage port and its adapters: a local folder, or an S3-compatible bucket (R-DOC-1, quality.md
+"Uploads", issue 18).
 
-An upload is written through a writer while it streams in (a temporary file next to the final ones), then
-committed under a generated name (uuid4, no extension) or aborted. Nothing here is ever served over HTTP:
-the folder is outside any served path and no route reads a document back (R-DOC-4). An object store can
-replace the folder by implementing the same two protocols.
+An upload is written through a writer while it streams in, then committed under a generated name (uuid4 hex, no
+extension) or aborted. In the folder the writer fills a temporary file next to the final ones; in a bucket it
+sends an S3 multipart upload part by part (only one part is ever held in memory) and aborts it on `abort`.
+Nothing here is ever served over HTTP: the folder is outside any served path, the bucket is private, and no
+route reads a document back (R-DOC-4). `build_storage` picks the adapter from the settings.
 """
 
 from __future__ import annotations
@@ -11,15 +13,22 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from urllib.parse import urlsplit
 
 import anyio.to_thread
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 TEMP_PREFIX = ".upload-"
 TEMP_SUFFIX = ".part"
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 FLUSH_BYTES = 1024 * 1024  # writes leave the event loop in pieces of about this size
+MIN_PART_BYTES = 5 * 1024 * 1024  # S3: every part of a multipart upload but the last is at least 5 MiB
+SSE = "AES256"  # server-side encryption requested for every object (SSE-S3)
 
 
 class UploadWriter(Protocol):
@@ -119,3 +128,177 @@ class LocalFolderStorage:
     async def delete(self, key: str) -> None:
         path = self.path_of(key)
         await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+
+
+# --- S3-compatible object storage (issue 18) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    prefix: str  # "" or ending in "/"
+
+    @classmethod
+    def parse(cls, url: str) -> S3Location:
+        """`s3://bucket` or `s3://bucket/some/prefix` (objects go under `some/prefix/<key>`)."""
+        parts = urlsplit(url)
+        if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("the storage URL must look like s3://bucket or s3://bucket/prefix")
+        prefix = parts.path.strip("/")
+        return cls(parts.netloc, f"{prefix}/" if prefix else "")
+
+    def object_key(self, key: str) -> str:
+        if not KEY_RE.match(key):
+            raise ValueError("not a storage key")
+        return self.prefix + key
+
+
+class S3UploadWriter:
+    """One upload into the bucket. Bytes gather in a buffer of one part; a full buffer starts the multipart upload
+    (on first need) and is sent as a part. `commit` sends the rest as the last part and completes the upload, or,
+    when the whole file fits in one part, stores it with a single PUT. `abort` aborts a started multipart upload,
+    so the store keeps neither the object nor the parts."""
+
+    def __init__(self, client: Any, location: S3Location, part_bytes: int) -> None:
+        self._client = client
+        self._bucket = location.bucket
+        self._name = uuid.uuid4().hex
+        self._object_key = location.object_key(self._name)
+        self._part_bytes = part_bytes
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+        self._open = True
+        self.key: str | None = None
+
+    @property
+    def object_key(self) -> str:
+        return self._object_key
+
+    async def write(self, data: bytes) -> None:
+        if not self._open:
+            raise RuntimeError("this upload is already finished")
+        self._buffer += data
+        if len(self._buffer) >= self._part_bytes:
+            await self._send_part()
+
+    async def _send_part(self) -> None:
+        body, self._buffer = bytes(self._buffer), bytearray()
+        if self._upload_id is None:
+            started = await anyio.to_thread.run_sync(
+                lambda: self._client.create_multipart_upload(
+                    Bucket=self._bucket,
+                    Key=self._object_key,
+                    ServerSideEncryption=SSE,
+                    ContentType="application/octet-stream",
+                )
+            )
+            self._upload_id = str(started["UploadId"])
+        upload_id, number = self._upload_id, len(self._parts) + 1
+        sent = await anyio.to_thread.run_sync(
+            lambda: self._client.upload_part(
+                Bucket=self._bucket, Key=self._object_key, UploadId=upload_id, PartNumber=number, Body=body
+            )
+        )
+        self._parts.append({"ETag": sent["ETag"], "PartNumber": number})
+
+    async def commit(self) -> str:
+        """Complete the object under its generated name; returns that name (the storage key)."""
+        if self.key is not None:
+            return self.key
+        if not self._open:
+            raise RuntimeError("this upload was aborted")
+        try:
+            if self._upload_id is None:
+                body, self._buffer = bytes(self._buffer), bytearray()
+                await anyio.to_thread.run_sync(
+                    lambda: self._client.put_object(
+                        Bucket=self._bucket,
+                        Key=self._object_key,
+                        Body=body,
+                        ServerSideEncryption=SSE,
+                        ContentType="application/octet-stream",
+                    )
+                )
+            else:
+                if self._buffer:
+                    await self._send_part()
+                upload_id, parts = self._upload_id, list(self._parts)
+                await anyio.to_thread.run_sync(
+                    lambda: self._client.complete_multipart_upload(
+                        Bucket=self._bucket,
+                        Key=self._object_key,
+                        UploadId=upload_id,
+                        MultipartUpload={"Parts": parts},
+                    )
+                )
+        except BaseException:
+            await self.abort()
+            raise
+        self._open = False
+        self.key = self._name
+        return self._name
+
+    async def abort(self) -> None:
+        """Drop an upload that was not committed (too large, rejected, replayed, failed)."""
+        if self.key is not None:
+            return
+        self._open = False
+        self._buffer = bytearray()
+        upload_id, self._upload_id = self._upload_id, None
+        if upload_id is not None:
+            with anyio.CancelScope(shield=True):  # a cancelled request still leaves no parts behind
+                await anyio.to_thread.run_sync(
+                    lambda: self._client.abort_multipart_upload(
+                        Bucket=self._bucket, Key=self._object_key, UploadId=upload_id
+                    )
+                )
+
+
+class S3Storage:
+    """Objects in one bucket under an optional prefix, named by uuid4 hex, encrypted at rest by the store (SSE-S3).
+    boto3's client is thread-safe; its blocking calls run in worker threads."""
+
+    def __init__(self, client: Any, location: S3Location, *, part_bytes: int = MIN_PART_BYTES) -> None:
+        if part_bytes < MIN_PART_BYTES:
+            raise ValueError(f"S3 multipart parts are at least {MIN_PART_BYTES} bytes")
+        self.client = client
+        self.location = location
+        self.part_bytes = part_bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> S3Storage:
+        import boto3  # imported only when a bucket is configured
+        from botocore.config import Config
+
+        secret = settings.storage_secret_access_key.get_secret_value()
+        client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=settings.storage_endpoint_url or None,
+            region_name=settings.storage_region or None,
+            aws_access_key_id=settings.storage_access_key_id or None,
+            aws_secret_access_key=secret or None,
+            config=Config(
+                connect_timeout=settings.storage_timeout_seconds,
+                read_timeout=settings.storage_timeout_seconds,
+                retries={"max_attempts": 3, "mode": "standard"},
+                s3={"addressing_style": "path" if settings.storage_endpoint_url else "auto"},
+            ),
+        )
+        return cls(client, S3Location.parse(settings.storage_url), part_bytes=settings.storage_part_bytes)
+
+    async def open_writer(self) -> S3UploadWriter:
+        return S3UploadWriter(self.client, self.location, self.part_bytes)
+
+    async def delete(self, key: str) -> None:
+        object_key = self.location.object_key(key)
+        await anyio.to_thread.run_sync(
+            lambda: self.client.delete_object(Bucket=self.location.bucket, Key=object_key)
+        )  # deleting a missing object succeeds
+
+
+def build_storage(settings: Settings) -> DocumentStorage:
+    """The bucket of `PORTAL_STORAGE_URL` when set, else the folder `PORTAL_STORAGE_DIR`."""
+    if settings.storage_url:
+        return S3Storage.from_settings(settings)
+    return LocalFolderStorage(settings.storage_dir)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
-from app.adapters.storage import DocumentStorage, LocalFolderStorage
+from app.adapters.storage import DocumentStorage
 from app.deps import PHI_FREE, Ctx, CurrentProducer, ReqCtx, audit_read
 from app.errors import error_responses
 from app.routers.idempotent import idempotent
@@ -22,8 +22,9 @@ TrackingNumber = Annotated[str, Path(pattern=r"^\d{1,20}$", description="Numeric
 
 
 async def document_storage(ctx: Ctx) -> DocumentStorage:
-    """The storage port (a local folder from settings; tests and deployments may override this dependency)."""
-    return LocalFolderStorage(ctx.settings.storage_dir)
+    """The storage port: the bucket of PORTAL_STORAGE_URL or the folder PORTAL_STORAGE_DIR, built once per process
+    (`AppContext.storage`); tests may override this dependency."""
+    return ctx.storage
 
 
 Storage = Annotated[DocumentStorage, Depends(document_storage)]
