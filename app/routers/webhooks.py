@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.deps import Ctx, CurrentProducer, ReqCtx
+from app.deps import PHI_FREE, Ctx, CurrentProducer, ReqCtx, audit_read
 from app.errors import error_responses
 from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
@@ -69,7 +69,15 @@ async def create_webhook_endpoint(
     return WebhookEndpointCreated(**read.model_dump(), secret=created.secret)
 
 
-@router.get("", operation_id="listWebhookEndpoints", summary="My webhook endpoints", responses=PAGED_RESPONSES)
+# Endpoints hold URLs and event types only (PHI_FREE); a delivery log holds the events' payloads (account numbers,
+# application ids), so reading it is audited like any read of the book.
+@router.get(
+    "",
+    operation_id="listWebhookEndpoints",
+    summary="My webhook endpoints",
+    responses=PAGED_RESPONSES,
+    dependencies=[PHI_FREE],
+)
 async def list_webhook_endpoints(ctx: Ctx, producer: CurrentProducer, paging: PageParams) -> Page[WebhookEndpointRead]:
     """Your endpoints, oldest first (never their secrets)."""
     rows, total = await service.list_endpoints(ctx=ctx, producer=producer, page=paging.page, page_size=paging.page_size)
@@ -77,7 +85,11 @@ async def list_webhook_endpoints(ctx: Ctx, producer: CurrentProducer, paging: Pa
 
 
 @router.get(
-    "/{endpoint_id}", operation_id="getWebhookEndpoint", summary="One webhook endpoint", responses=error_responses(404)
+    "/{endpoint_id}",
+    operation_id="getWebhookEndpoint",
+    summary="One webhook endpoint",
+    responses=error_responses(404),
+    dependencies=[PHI_FREE],
 )
 async def get_webhook_endpoint(ctx: Ctx, producer: CurrentProducer, endpoint_id: EndpointId) -> WebhookEndpointRead:
     """One of your endpoints (never its secret)."""
@@ -130,6 +142,7 @@ async def delete_webhook_endpoint(
     operation_id="listWebhookDeliveries",
     summary="An endpoint's delivery log",
     responses={**PAGED_RESPONSES, **error_responses(404)},
+    dependencies=[audit_read("webhook.deliveries_read", target=("webhook_endpoint", "endpoint_id"))],
 )
 async def list_webhook_deliveries(
     ctx: Ctx, producer: CurrentProducer, endpoint_id: EndpointId, paging: PageParams
