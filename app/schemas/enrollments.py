@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.domain.effective_dates import LifeEvent
+from app.domain import vocabulary as v
 from app.schemas.common import StrictModel
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -245,7 +246,7 @@ class ApplicationRead(BaseModel):
     e_app_number: str = Field(
         description="The e-app number member search, documents and the policies use (the record number, digits)"
     )
-    status: str = Field(description="incomplete, submitted or failed")
+    status: v.ApplicationStatus
     version: int
     state: str | None
     producer_name: str
@@ -256,7 +257,7 @@ class ApplicationRead(BaseModel):
     applicant_name: str | None
     product_names: list[str]
     client_app_id: str | None
-    payment_status: str | None
+    payment_status: v.ApplicationPaymentStatus | None
     failure_reason: str | None
     quote_id: int | None
     created_at: datetime
@@ -275,7 +276,7 @@ class ApplicationRead(BaseModel):
 class ApplicationListRow(BaseModel):
     id: int
     record_number: str
-    status: str
+    status: v.ApplicationStatus
     client_app_id: str | None
     state: str | None
     applicant_name: str | None
@@ -286,8 +287,8 @@ class ApplicationListRow(BaseModel):
     expiration_date: datetime | None
     last_modified: datetime
     failure_reason: str | None
-    payment_status: str | None
-    decision: str | None = Field(description="The carrier's decision: approved, declined or null")
+    payment_status: v.ApplicationPaymentStatus | None
+    decision: v.Decision | None = Field(description="The carrier's decision; null while it is not decided")
 
 
 class EffectiveDateRead(BaseModel):
@@ -303,7 +304,7 @@ class SubmissionRead(BaseModel):
     client_app_id: str | None
     date_submitted: datetime | None
     failure_reason: str | None
-    payment_status: str | None
+    payment_status: v.ApplicationPaymentStatus | None
 
 
 class CardIn(StrictModel):
@@ -336,11 +337,11 @@ class PaymentSubmit(StrictModel):
 class PaymentRead(BaseModel):
     id: int
     application_id: int
-    status: str = Field(description="Pending, Successful, Declined or Cancelled")
+    status: v.PaymentStatus
     amount: Decimal
-    method: str
+    method: v.PaymentMethod
     last4: str
-    account_type: str | None
+    account_type: v.BankAccountType | None
     payment_date: date
     autopay: bool
     confirmation_number: str
@@ -360,7 +361,9 @@ class ApplicationDecisionRead(CarrierDecisionRead):
     application_id: int
     record_number: str
     e_app_number: str
-    status: str = Field(description="The application's status: submitted (approved) or failed (declined)")
+    status: Literal[v.ApplicationStatus.submitted, v.ApplicationStatus.failed] = Field(
+        description="The application's status: submitted (approved) or failed (declined)"
+    )
 
 
 class OptionRead(BaseModel):
