@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 
@@ -73,7 +73,7 @@ async def list_registrations(
     ctx: Ctx,
     paging: PageParams,
     status: Annotated[
-        str | None, Query(pattern="^(pending|active|all)$", description="pending (default), active or all")
+        Literal["pending", "active", "all"] | None, Query(description="pending (default), active or all")
     ] = "pending",
 ) -> Page[RegistrationRead]:
     """New producer accounts and additional states, oldest first."""

@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 
 from app.deps import PHI_FREE, Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
 from app.domain.errors import BadRequest, FieldError, ValidationFailed
 from app.domain.option_lists import OPTION_LISTS
 from app.domain.repricing import PlansReview
+from app.domain.vocabulary import canonical
 from app.errors import error_responses, field_path, request_field_error
 from app.http_semantics import etag, parse_entity_tags
 from app.routers.idempotent import idempotent
@@ -234,9 +235,17 @@ async def list_applications(
     ctx: Ctx,
     principal: ProducerOrDelegate,
     paging: PageParams,
-    status_: Annotated[str | None, Query(alias="status", pattern="^(incomplete|completed|failed)$")] = None,
+    status_: Annotated[
+        Literal["incomplete", "submitted", "failed", "completed"] | None,
+        BeforeValidator(lambda value: canonical(value, ("incomplete", "submitted", "failed", "completed"))),
+        Query(
+            alias="status",
+            description="incomplete, submitted or failed, as the applications' `status`; `completed` is the "
+            "deprecated spelling of submitted (still accepted)",
+        ),
+    ] = None,
 ) -> Page[ApplicationListRow]:
-    """Completed, incomplete ("Save & Exit") and failed applications; expired ones drop off (R-ENR-16)."""
+    """Submitted, incomplete ("Save & Exit") and failed applications; expired ones drop off (R-ENR-16)."""
     views, total = await enrollment_service.list_applications(
         ctx=ctx, principal=principal, status=status_, page=paging.page, page_size=paging.page_size
     )

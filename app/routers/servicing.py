@@ -281,10 +281,13 @@ async def pcp_history(
     ctx: Ctx,
     producer: CurrentProducer,
     account_number: Annotated[str, Path(pattern=r"^\d{5,12}$")],
-    member_id: Annotated[int, Path(ge=1, le=2**62)],
+    member_id: Annotated[
+        str,
+        Path(pattern=r"^[0-9]{1,18}$", description="The member's `member_id` as the API returns it (a string of digits)"),
+    ],
 ) -> list[PcpHistoryRow]:
     """Every PCP assignment of the member, oldest first, with why each one ended."""
     rows = await pcp_service.member_history(
-        ctx=ctx, principal=producer, account_number=account_number, member_id=member_id
+        ctx=ctx, principal=producer, account_number=account_number, member_id=int(member_id)
     )
     return [PcpHistoryRow(**r) for r in rows]

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from app.domain.e_questions import (
+    EQuestionStatus,
     CLIENT_ID_MAX,
     NAME_MAX,
     QUESTION_MAX,
@@ -41,7 +42,7 @@ class EQuestionRead(BaseModel):
     kind: EQuestionKind
     subject: str
     question: str
-    status: str = Field(description='"In Progress" until the carrier answers, then "Responded"')
+    status: EQuestionStatus = Field(description='"In Progress" until the carrier answers, then "Responded"')
     submitted_at: datetime
     responded_at: datetime | None
     response: str | None

@@ -165,6 +165,23 @@ class PhoneChange(StrictModel):
 class ContactChangeCreate(StrictModel):
     phones: Annotated[list[PhoneChange], Field(default_factory=list, max_length=5)]
     email: EmailStr | None = None
+    # issue 16: ids are strings in JSON, as `member_id` in the answers; an integer is still read (deprecated).
     member_id: Annotated[
-        int | None, Field(default=None, ge=1, le=2**62, description="Whose contact details (the primary insured only)")
+        int | None,
+        Field(
+            default=None,
+            ge=1,
+            le=2**62,
+            description="Whose contact details (the primary insured only): the `member_id` as the API returns it, "
+            "a string of digits (an integer is still accepted, deprecated)",
+        ),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                    {"type": "integer", "minimum": 1, "maximum": 2**62, "deprecated": True},
+                    {"type": "null"},
+                ]
+            }
+        ),
     ] = None
