@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import TypeVar
 
 
 class Exchange(StrEnum):
@@ -187,3 +188,11 @@ def canonical(value: object, allowed: Iterable[str], aliases: Mapping[str, str] 
         if key == name.casefold():
             return name
     return value
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def maybe(enum: type[E], value: str | None) -> E | None:
+    """`value` as a member of `enum` (None stays None); a value outside it is a bug (ValueError)."""
+    return None if value is None else enum(value)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query
 
 from app.deps import PHI_FREE, Ctx, CurrentAdmin, ReqCtx, require_role
+from app.domain import vocabulary as v
 from app.domain.accounts import Role
 from app.domain.errors import ValidationFailed
 from app.errors import error_responses
@@ -53,8 +54,8 @@ def _registration(view: RegistrationView) -> RegistrationRead:
     reg, user, srs = view
     return RegistrationRead(
         id=reg.id,
-        kind=reg.kind,
-        status=reg.status,
+        kind=v.RegistrationKind(reg.kind),
+        status=v.RegistrationStatus(reg.status),
         created_at=reg.created_at,
         decided_at=reg.decided_at,
         user=UserSummary.model_validate(user),
@@ -207,7 +208,7 @@ async def decide_application(
         application_id=a.id,
         record_number=a.record_number or "",
         e_app_number=a.record_number or "",
-        status=a.status,
+        status=a.status,  # type: ignore[arg-type]
         decision=a.decision,  # type: ignore[arg-type]
         decided_at=a.decided_at,
         reason=a.decision_reason,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Resp
 from pydantic import BeforeValidator, ValidationError
 
 from app.deps import PHI_FREE, Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
+from app.domain import vocabulary as vocab
 from app.domain.errors import BadRequest, FieldError, ValidationFailed
 from app.domain.option_lists import OPTION_LISTS
 from app.domain.repricing import PlansReview
@@ -24,6 +25,7 @@ from app.schemas.enrollments import (
     ApplicationCreate,
     ApplicationListRow,
     ApplicationRead,
+    ApplicationSectionsRead,
     CarrierDecisionRead,
     EffectiveDateRead,
     OptionListsRead,
@@ -83,7 +85,7 @@ def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
         id=a.id,
         record_number=a.record_number or "",
         e_app_number=a.record_number or "",
-        status=a.status,
+        status=vocab.ApplicationStatus(a.status),
         version=a.version,
         state=a.state,
         producer_name=view.producer_name,
@@ -94,13 +96,13 @@ def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
         applicant_name=" ".join(x for x in (a.applicant_first_name, a.applicant_last_name) if x) or None,
         product_names=view.product_names,
         client_app_id=a.client_app_id,
-        payment_status=a.payment_status,
+        payment_status=vocab.maybe(vocab.ApplicationPaymentStatus, a.payment_status),
         failure_reason=a.failure_reason,
         quote_id=a.quote_id,
         created_at=a.created_at,
         updated_at=a.updated_at,
         expires_at=None if a.status == "submitted" else a.expires_at,
-        sections=enrollment_service.public_sections(a.sections),
+        sections=ApplicationSectionsRead.model_validate(enrollment_service.public_sections(a.sections)),
         premiums=PremiumsRead(medical_premium=medical, dental_premium=dental, total_monthly_premium=total),
         decision=carrier_decision(a, view.policy_ids),
         warnings=_warnings(PlansReview.from_json(a.plans_review)),
@@ -253,7 +255,7 @@ async def list_applications(
         ApplicationListRow(
             id=v.app.id,
             record_number=v.app.record_number or "",
-            status=v.app.status,
+            status=vocab.ApplicationStatus(v.app.status),
             client_app_id=v.app.client_app_id,
             state=v.app.state,
             applicant_name=" ".join(x for x in (v.app.applicant_first_name, v.app.applicant_last_name) if x) or None,
@@ -264,8 +266,8 @@ async def list_applications(
             expiration_date=None if v.app.status == "submitted" else v.app.expires_at,
             last_modified=v.app.updated_at,
             failure_reason=v.app.failure_reason,
-            payment_status=v.app.payment_status,
-            decision=v.app.decision,
+            payment_status=vocab.maybe(vocab.ApplicationPaymentStatus, v.app.payment_status),
+            decision=vocab.maybe(vocab.Decision, v.app.decision),
         )
         for v in views
     ]
@@ -415,7 +417,7 @@ async def submit_application(
         client_app_id=app.client_app_id,
         date_submitted=app.date_submitted,
         failure_reason=app.failure_reason,
-        payment_status=app.payment_status,
+        payment_status=vocab.maybe(vocab.ApplicationPaymentStatus, app.payment_status),
     )
 
 

@@ -9,9 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BeforeValidator
 
-from app.domain import vocabulary as v
-
 from app.deps import Ctx, CurrentProducer, ReqCtx, audited_by_service
+from app.domain import vocabulary as v
 from app.domain.members import (
     PhoneInput,
     SearchFilters,

@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.accounts import StateRegistrationRead
 from app.domain import vocabulary as v
 from app.domain.accounts import AccountStatus, Role
 from app.domain.delegates import OtpChannel
+from app.schemas.accounts import StateRegistrationRead
 from app.schemas.common import ResponseModel
 
 

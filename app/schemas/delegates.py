@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
+from app.domain import vocabulary as v
 from app.domain.delegates import OtpChannel
 from app.schemas.auth import TokenResponse
-from app.domain import vocabulary as v
 from app.schemas.common import ResponseModel, StrictModel
 
 StateCode = Annotated[str, Field(min_length=2, max_length=2, examples=["IL"])]

@@ -8,13 +8,13 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from app.domain.e_questions import (
-    EQuestionStatus,
     CLIENT_ID_MAX,
     NAME_MAX,
     QUESTION_MAX,
     RESPONSE_MAX,
     SUBJECT_MAX,
     EQuestionKind,
+    EQuestionStatus,
 )
 from app.schemas.common import StrictModel
 

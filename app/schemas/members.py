@@ -25,7 +25,9 @@ class MemberSearchRow(BaseModel):
     group_number: str
     account_number: str
     status: v.SearchStatus
-    product_type: v.ProductType = Field(description="The guide's Product Type column; `exchange` says the same as on / off")
+    product_type: v.ProductType = Field(
+        description="The guide's Product Type column; `exchange` says the same as on / off"
+    )
     exchange: v.Exchange = Field(description="on or off (the one spelling of the exchange across the API)")
     product_name: str
     coverage: v.Coverage

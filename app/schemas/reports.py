@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, WithJsonSchema
 
+from app.domain import vocabulary as v
 from app.domain.reports import (
     APPLICATION_STATUSES,
     COVERAGES,
@@ -22,7 +23,6 @@ from app.domain.reports import (
     SAVED_NAME_MAX,
     YES_NO_ALL,
 )
-from app.domain import vocabulary as v
 from app.schemas.common import Page, StrictModel
 
 
@@ -170,7 +170,7 @@ class ReportRowRead(BaseModel):
     status: v.PolicyStatus | None = Field(default=None, description="policy_status=all only")
     application_status: Annotated[
         str | None,
-        enum_schema([k for k, val in APPLICATION_STATUSES.items() if val], nullable=True),
+        enum_schema([val for val in APPLICATION_STATUSES.values() if val], nullable=True),
         Field(description="The application's status at the carrier, as the guide shows it"),
     ]
     initial_payment_received: bool

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
-from app.domain.pcp import Validation
 from app.domain import vocabulary as v
+from app.domain.pcp import Validation
 from app.schemas.common import StrictModel
 
 Id = Annotated[int, Field(ge=1, le=2**62)]

@@ -407,7 +407,9 @@ async def test_issue_16_member_id_is_a_string_in_the_history_path_too(client, pr
     r = await client.get(url, headers=producer)
     assert r.status_code == 200, r.text
     assert isinstance(r.json(), list)
-    bad = await client.get(f"{SEARCH}/{jt.account_number}/members/x{jt.member_ids['primary']}/pcp-history", headers=producer)
+    bad = await client.get(
+        f"{SEARCH}/{jt.account_number}/members/x{jt.member_ids['primary']}/pcp-history", headers=producer
+    )
     assert assert_problem(bad, 422, "validation_failed")["errors"][0]["field"] == "member_id"
     change = await client.post(
         f"{SEARCH}/{jt.account_number}/contact-info-changes",
