@@ -481,6 +481,9 @@ CATALOG: dict[str, ErrorCode] = {
         (422,), "Enter at least one search criterion (for example account number, or last 4 of SSN with date of birth)."
     ),
     "search.date_invalid": ErrorCode((422,), "… is not a date: use YYYY-MM-DD or MM/DD/YYYY."),
+    "search.filter_conflict": ErrorCode(
+        (422,), "filter_exchange and filter_product_type disagree: send filter_exchange only (on or off)."
+    ),
     "search.digits": ErrorCode((422,), "… must be … digits."),
     "search.pending_application_id": ErrorCode((422,), "The pending application id is the six-character Billing ID."),
     "search.phone": ErrorCode((422,), "Enter a 10-digit phone number."),

@@ -3,6 +3,7 @@ between operations (`LINKS`)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fastapi import FastAPI
@@ -376,6 +377,31 @@ def _servers_and_security(doc: dict[str, Any], base_url: str | None) -> None:
                 op.setdefault("security", [])  # public: sign-in, token, recovery, registration, health
 
 
+SECTION_PATH = "/api/v1/enrollments/{application_id}/{section}"
+
+
+def _section_operations(doc: dict[str, Any]) -> None:
+    """Issue 16: one documented operation per section path, each with its own request schema (the one route
+    `PUT /enrollments/{application_id}/{section}` serves them all; its own operation stays, for existing clients)."""
+    generic = doc["paths"][SECTION_PATH]["put"]
+    for section, model in SECTION_MODELS.items():
+        op = copy.deepcopy(generic)
+        words = section.replace("-", " ").title().replace(" ", "")
+        op["operationId"] = f"save{words}Section"
+        op["summary"] = f"Save the {section} section"
+        op["description"] = f"The `{section}` section of `{generic['operationId']}`, with its own request schema."
+        op["parameters"] = [p for p in op.get("parameters", []) if p.get("name") != "section"]
+        for response in op["responses"].values():
+            response.pop("links", None)  # the links stay on the generic operation (one set, not seven)
+        op["requestBody"]["content"]["application/json"]["schema"] = {"$ref": f"#/components/schemas/{model.__name__}"}
+        doc["paths"][SECTION_PATH.replace("{section}", section)] = {"put": op}
+    generic["description"] = (
+        generic.get("description", "")
+        + "\n\nEach section also has its own operation (`saveGeneralSection`, ... `saveSignaturesSection`) whose "
+        "request schema is that section's."
+    )
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The generated document, with every error response described as a problem document."""
     if app.openapi_schema:
@@ -424,5 +450,6 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             op["responses"] = dict(sorted(responses.items()))
     _add_links(doc)
     _declare_headers(doc)
+    _section_operations(doc)
     app.openapi_schema = doc
     return doc

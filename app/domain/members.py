@@ -267,6 +267,19 @@ def parse_sort(sort: str | None) -> tuple[tuple[str, bool], ...]:
     return tuple(keys) or DEFAULT_SORT
 
 
+def product_type_filter(exchange: str | None, product_type: str | None) -> str | None:
+    """R-MEM-4 Product Type column filter from `filter_exchange` (on / off, the one spelling) or the deprecated
+    `filter_product_type` (ON-EXCHANGE / OFF-EXCHANGE). Both given and different: no row can match both."""
+    from_exchange = None if exchange is None else ("ON-EXCHANGE" if exchange == "on" else "OFF-EXCHANGE")
+    if from_exchange is not None and product_type is not None and from_exchange != product_type:
+        raise ValidationFailed(
+            "filter_exchange and filter_product_type disagree: send filter_exchange only (on or off).",
+            code="search.filter_conflict",
+            field="filter_exchange",
+        )
+    return from_exchange or product_type
+
+
 def product_type(exchange: str) -> str:
     """R-MEM-4 "Product Type" as the guide shows it."""
     return "ON-EXCHANGE" if exchange == "on" else "OFF-EXCHANGE"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from app.deps import PHI_FREE, AnyPrincipal, Ctx, CurrentProducer, RateLimited, ReqCtx
-from app.domain.accounts import RegistrationInput, StateRegistrationInput
+from app.domain import vocabulary as v
+from app.domain.accounts import AccountStatus, RegistrationInput, Role, StateRegistrationInput
 from app.errors import error_responses
 from app.schemas.accounts import (
     MeRead,
@@ -31,11 +32,11 @@ def _me(profile: account_service.Profile) -> MeRead:
     return MeRead(
         id=u.id,
         username=u.username,
-        role=u.role,
+        role=Role(u.role),
         first_name=u.first_name,
         last_name=u.last_name,
         email=u.email,
-        status=u.status,
+        status=AccountStatus(u.status),
         must_change_password=u.must_change_password,
         state_registrations=[StateRegistrationRead.model_validate(r) for r in profile.state_registrations],
         producer_id=profile.acting_for_producer_id,
@@ -61,7 +62,7 @@ async def register(ctx: Ctx, req: ReqCtx, body: RegistrationCreate) -> Registrat
         state_registrations=[_state_input(s) for s in body.state_registrations],
     )
     registration = await account_service.register(ctx=ctx, data=data, request=req)
-    return RegistrationCreated(id=registration.id, status=registration.status)
+    return RegistrationCreated(id=registration.id, status=v.RegistrationStatus(registration.status))
 
 
 @router.get("/me", operation_id="getMe", summary="My profile", responses=error_responses(401), dependencies=[PHI_FREE])
@@ -124,5 +125,7 @@ async def add_state_registration(
         ctx=ctx, principal=principal, data=_state_input(body), request=req
     )
     return StateRegistrationAdded(
-        id=registration.id, status=registration.status, state_registration=StateRegistrationRead.model_validate(sr)
+        id=registration.id,
+        status=v.RegistrationStatus(registration.status),
+        state_registration=StateRegistrationRead.model_validate(sr),
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 
 from app.deps import PHI_FREE, Ctx, CurrentAdmin, ReqCtx, require_role
+from app.domain import vocabulary as v
 from app.domain.accounts import Role
 from app.domain.errors import ValidationFailed
 from app.errors import error_responses
@@ -54,8 +55,8 @@ def _registration(view: RegistrationView) -> RegistrationRead:
     reg, user, srs = view
     return RegistrationRead(
         id=reg.id,
-        kind=reg.kind,
-        status=reg.status,
+        kind=v.RegistrationKind(reg.kind),
+        status=v.RegistrationStatus(reg.status),
         created_at=reg.created_at,
         decided_at=reg.decided_at,
         user=UserSummary.model_validate(user),
@@ -74,8 +75,8 @@ async def list_registrations(
     ctx: Ctx,
     paging: PageParams,
     status: Annotated[
-        str | None,
-        Query(pattern="^(pending|active|rejected|all)$", description="pending (default), active, rejected or all"),
+        Literal["pending", "active", "rejected", "all"] | None,
+        Query(description="pending (default), active, rejected or all"),
     ] = "pending",
 ) -> Page[RegistrationRead]:
     """New producer accounts and additional states, oldest first."""
@@ -238,7 +239,7 @@ async def decide_application(
         application_id=a.id,
         record_number=a.record_number or "",
         e_app_number=a.record_number or "",
-        status=a.status,
+        status=a.status,  # type: ignore[arg-type]
         decision=a.decision,  # type: ignore[arg-type]
         decided_at=a.decided_at,
         reason=a.decision_reason,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from app.deps import PHI_FREE, Ctx, CurrentProducer, ReqCtx
+from app.domain import vocabulary as v
 from app.errors import error_responses
 from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
@@ -34,7 +35,7 @@ def _read(view: delegate_service.DelegateView, ctx: Ctx) -> DelegateRead:
         last_name=u.last_name,
         mobile_number=u.mobile_number,
         states=view.states,
-        status=delegate_service.registration_status(u, ctx.clock.now()),
+        status=v.DelegateStatus(delegate_service.registration_status(u, ctx.clock.now())),
         email_verified=u.email_verified_at is not None,
         locked=locked,
         created_at=u.created_at,

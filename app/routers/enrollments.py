@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 
 from app.deps import PHI_FREE, Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
+from app.domain import vocabulary as vocab
 from app.domain.errors import BadRequest, FieldError, ValidationFailed
 from app.domain.option_lists import OPTION_LISTS
 from app.domain.repricing import PlansReview
+from app.domain.vocabulary import canonical
 from app.errors import error_responses, field_path, request_field_error
 from app.http_semantics import etag, parse_entity_tags
 from app.routers.idempotent import idempotent
@@ -23,6 +25,7 @@ from app.schemas.enrollments import (
     ApplicationCreate,
     ApplicationListRow,
     ApplicationRead,
+    ApplicationSectionsRead,
     CarrierDecisionRead,
     EffectiveDateRead,
     OptionListsRead,
@@ -82,7 +85,7 @@ def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
         id=a.id,
         record_number=a.record_number or "",
         e_app_number=a.record_number or "",
-        status=a.status,
+        status=vocab.ApplicationStatus(a.status),
         version=a.version,
         state=a.state,
         producer_name=view.producer_name,
@@ -93,13 +96,13 @@ def _read(view: enrollment_service.ApplicationView) -> ApplicationRead:
         applicant_name=" ".join(x for x in (a.applicant_first_name, a.applicant_last_name) if x) or None,
         product_names=view.product_names,
         client_app_id=a.client_app_id,
-        payment_status=a.payment_status,
+        payment_status=vocab.maybe(vocab.ApplicationPaymentStatus, a.payment_status),
         failure_reason=a.failure_reason,
         quote_id=a.quote_id,
         created_at=a.created_at,
         updated_at=a.updated_at,
         expires_at=None if a.status == "submitted" else a.expires_at,
-        sections=enrollment_service.public_sections(a.sections),
+        sections=ApplicationSectionsRead.model_validate(enrollment_service.public_sections(a.sections)),
         premiums=PremiumsRead(medical_premium=medical, dental_premium=dental, total_monthly_premium=total),
         decision=carrier_decision(a, view.policy_ids),
         warnings=_warnings(PlansReview.from_json(a.plans_review)),
@@ -233,9 +236,17 @@ async def list_applications(
     ctx: Ctx,
     principal: ProducerOrDelegate,
     paging: PageParams,
-    status_: Annotated[str | None, Query(alias="status", pattern="^(incomplete|completed|failed)$")] = None,
+    status_: Annotated[
+        Literal["incomplete", "submitted", "failed", "completed"] | None,
+        BeforeValidator(lambda value: canonical(value, ("incomplete", "submitted", "failed", "completed"))),
+        Query(
+            alias="status",
+            description="incomplete, submitted or failed, as the applications' `status`; `completed` is the "
+            "deprecated spelling of submitted (still accepted)",
+        ),
+    ] = None,
 ) -> Page[ApplicationListRow]:
-    """Completed, incomplete ("Save & Exit") and failed applications; expired ones drop off (R-ENR-16)."""
+    """Submitted, incomplete ("Save & Exit") and failed applications; expired ones drop off (R-ENR-16)."""
     views, total = await enrollment_service.list_applications(
         ctx=ctx, principal=principal, status=status_, page=paging.page, page_size=paging.page_size
     )
@@ -243,7 +254,7 @@ async def list_applications(
         ApplicationListRow(
             id=v.app.id,
             record_number=v.app.record_number or "",
-            status=v.app.status,
+            status=vocab.ApplicationStatus(v.app.status),
             client_app_id=v.app.client_app_id,
             state=v.app.state,
             applicant_name=" ".join(x for x in (v.app.applicant_first_name, v.app.applicant_last_name) if x) or None,
@@ -254,8 +265,8 @@ async def list_applications(
             expiration_date=None if v.app.status == "submitted" else v.app.expires_at,
             last_modified=v.app.updated_at,
             failure_reason=v.app.failure_reason,
-            payment_status=v.app.payment_status,
-            decision=v.app.decision,
+            payment_status=vocab.maybe(vocab.ApplicationPaymentStatus, v.app.payment_status),
+            decision=vocab.maybe(vocab.Decision, v.app.decision),
         )
         for v in views
     ]
@@ -405,7 +416,7 @@ async def submit_application(
         client_app_id=app.client_app_id,
         date_submitted=app.date_submitted,
         failure_reason=app.failure_reason,
-        payment_status=app.payment_status,
+        payment_status=vocab.maybe(vocab.ApplicationPaymentStatus, app.payment_status),
     )
 
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
+from pydantic import BeforeValidator
 
 from app.deps import Ctx, CurrentProducer, ReqCtx, audited_by_service
-from app.domain.members import PhoneInput, SearchFilters, SearchInput, build_member_query, parse_sort
+from app.domain import vocabulary as v
+from app.domain.members import (
+    PhoneInput,
+    SearchFilters,
+    SearchInput,
+    build_member_query,
+    parse_sort,
+    product_type_filter,
+)
+from app.domain.vocabulary import canonical
 from app.errors import error_responses
 from app.routers.paging import PAGED_RESPONSES, PageParams
 from app.schemas.common import Page
@@ -17,6 +29,38 @@ from app.services import members as member_service
 router = APIRouter(prefix="/api/v1/members", tags=["members"], responses=error_responses(401, 403))
 
 Text = Annotated[str | None, Query(max_length=100)]
+
+
+def _closed(enum: type[StrEnum], aliases: Mapping[str, str] | None = None) -> BeforeValidator:
+    """A filter over a closed list: any letter case (and a deprecated alias) reads as the one spelling; anything
+    else is a 422 naming the allowed values (issue 16)."""
+    values = [e.value for e in enum]
+    return BeforeValidator(lambda value: canonical(value, values, aliases))
+
+
+FilterStatus = Annotated[
+    v.SearchStatus | None,
+    _closed(v.SearchStatus),
+    Query(description="Column filter: the Status column (any letter case)"),
+]
+FilterExchange = Annotated[
+    v.Exchange | None, _closed(v.Exchange), Query(description="Column filter: on or off exchange (Product Type)")
+]
+FilterProductType = Annotated[
+    v.ProductType | None,
+    _closed(v.ProductType),
+    Query(
+        deprecated=True,
+        description="Deprecated: use `filter_exchange` (on / off). The Product Type column as the guide spells it "
+        "(any letter case)",
+    ),
+]
+FilterRecordType = Annotated[
+    v.RecordType | None, _closed(v.RecordType), Query(description="Column filter: Policy or Application (any case)")
+]
+FilterCoverage = Annotated[
+    v.Coverage | None, _closed(v.Coverage), Query(description="Column filter: medical or dental (any letter case)")
+]
 AccountNumber = Annotated[str, Path(pattern=r"^\d{5,12}$", description="Account number")]
 
 
@@ -47,12 +91,13 @@ async def search_members(
     producer_first_name: Text = None,
     producer_last_name: Text = None,
     producer_number: Text = None,
-    filter_status: Annotated[str | None, Query(max_length=20, description="Column filter: status")] = None,
-    filter_product_type: Annotated[str | None, Query(max_length=20, description="ON-EXCHANGE / OFF-EXCHANGE")] = None,
+    filter_status: FilterStatus = None,
+    filter_exchange: FilterExchange = None,
+    filter_product_type: FilterProductType = None,
     filter_product_name: Annotated[str | None, Query(max_length=100, description="Contains, any case")] = None,
     filter_group_number: Annotated[str | None, Query(max_length=20)] = None,
-    filter_record_type: Annotated[str | None, Query(max_length=20, description="Policy or Application")] = None,
-    filter_coverage: Annotated[str | None, Query(pattern="^(medical|dental)$")] = None,
+    filter_record_type: FilterRecordType = None,
+    filter_coverage: FilterCoverage = None,
     sort: Annotated[str | None, Query(max_length=200, examples=["last_name,-coverage_effective_date"])] = None,
 ) -> Page[MemberSearchRow]:
     """R-MEM-2/3/4: primary insured only, scoped to your book before anything else; at least one criterion."""
@@ -76,7 +121,7 @@ async def search_members(
         ),
         SearchFilters(
             status=filter_status,
-            product_type=filter_product_type,
+            product_type=product_type_filter(filter_exchange, filter_product_type),
             product_name=filter_product_name,
             group_number=filter_group_number,
             record_type=filter_record_type,

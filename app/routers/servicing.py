@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.deps import PHI_FREE, Ctx, CurrentProducer, ReqCtx, audit_read, audited_by_service
+from app.domain import vocabulary as v
 from app.domain.pcp import DEPENDENT_AGE, REASONS, SUCCESS_MESSAGE, PcpChangeRejected, RequestedMember
 from app.errors import error_responses
 from app.routers.paging import PAGED_RESPONSES, PageParams
@@ -36,9 +37,9 @@ def _card_read(view: card_service.CardRequestView) -> IdCardRequestRead:
     r = view.request
     return IdCardRequestRead(
         id=r.id,
-        kind=r.kind,
-        status=r.status,
-        source=r.source,
+        kind=v.IdCardKind(r.kind),
+        status=v.IdCardStatus(r.status),
+        source=v.IdCardSource(r.source),
         account_number=view.account.account_number,
         policy_id=str(view.policy.id),
         product_name=view.policy.product_name,
@@ -47,7 +48,7 @@ def _card_read(view: card_service.CardRequestView) -> IdCardRequestRead:
             IdCardLine(
                 member_id=str(m.id),
                 member_name=f"{m.first_name} {m.last_name}",
-                relationship=m.relationship,
+                relationship=v.Relationship(m.relationship),
                 quantity=i.quantity,
             )
             for i, m in view.items
@@ -281,10 +282,15 @@ async def pcp_history(
     ctx: Ctx,
     producer: CurrentProducer,
     account_number: Annotated[str, Path(pattern=r"^\d{5,12}$")],
-    member_id: Annotated[int, Path(ge=1, le=2**62)],
+    member_id: Annotated[
+        str,
+        Path(
+            pattern=r"^[0-9]{1,18}$", description="The member's `member_id` as the API returns it (a string of digits)"
+        ),
+    ],
 ) -> list[PcpHistoryRow]:
     """Every PCP assignment of the member, oldest first, with why each one ended."""
     rows = await pcp_service.member_history(
-        ctx=ctx, principal=producer, account_number=account_number, member_id=member_id
+        ctx=ctx, principal=producer, account_number=account_number, member_id=int(member_id)
     )
     return [PcpHistoryRow(**r) for r in rows]

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from app.domain import vocabulary as v
+from app.domain.accounts import AccountStatus, Role
 from app.schemas.common import ResponseModel, StrictModel
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -42,7 +44,7 @@ class RegistrationCreate(StrictModel):
 
 class RegistrationCreated(BaseModel):
     id: int
-    status: str = Field(examples=["pending"])
+    status: v.RegistrationStatus = Field(examples=["pending"])
 
 
 class StateRegistrationRead(BaseModel):
@@ -59,7 +61,7 @@ class StateRegistrationRead(BaseModel):
     agent_unique_id: str
     phone: str
     email: str
-    status: str = Field(description="pending, active or rejected")
+    status: v.RegistrationStatus
     created_at: datetime
     activated_at: datetime | None
     decided_at: datetime | None = Field(description="When an admin activated or rejected this state")
@@ -69,11 +71,11 @@ class StateRegistrationRead(BaseModel):
 class MeRead(ResponseModel):
     id: int
     username: str
-    role: str
+    role: Role
     first_name: str
     last_name: str
     email: str | None
-    status: str
+    status: AccountStatus
     must_change_password: bool
     state_registrations: list[StateRegistrationRead] = Field(
         description="A producer's own registrations; for a delegate, its producer's active registrations in the states "
@@ -115,5 +117,5 @@ class PasswordChange(StrictModel):
 
 class StateRegistrationAdded(BaseModel):
     id: int = Field(description="Registration id (what an admin activates)")
-    status: str
+    status: v.RegistrationStatus
     state_registration: StateRegistrationRead

@@ -7,6 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.domain import vocabulary as v
+from app.domain.accounts import AccountStatus, Role
+from app.domain.delegates import OtpChannel
 from app.schemas.accounts import StateRegistrationRead
 from app.schemas.common import ResponseModel, StrictModel
 
@@ -16,10 +19,10 @@ class UserSummary(BaseModel):
 
     id: int
     username: str
-    role: str
+    role: Role
     first_name: str
     last_name: str
-    status: str
+    status: AccountStatus
 
 
 class UserRead(UserSummary):
@@ -32,8 +35,8 @@ class UserRead(UserSummary):
 
 class RegistrationRead(BaseModel):
     id: int
-    kind: str
-    status: str
+    kind: v.RegistrationKind
+    status: v.RegistrationStatus
     created_at: datetime
     decided_at: datetime | None
     user: UserSummary
@@ -44,12 +47,12 @@ class OutboxMessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    channel: str
+    channel: OtpChannel
     to: str
     subject: str | None
     body: str
     template: str
-    status: str
+    status: v.OutboxStatus
     attempts: int
     last_error: str | None
     created_at: datetime
@@ -62,7 +65,7 @@ class AuditEventRead(ResponseModel):
     id: int
     occurred_at: datetime
     action: str
-    outcome: str
+    outcome: v.Outcome
     actor_user_id: int | None
     actor_username: str | None
     on_behalf_of_user_id: int | None = Field(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from app.domain.vocabulary import PaymentStatus
 from app.error_codes import CATALOG
 
 T = TypeVar("T")
@@ -80,7 +81,7 @@ class Problem(BaseModel):
         default=None, description="Plans of the request that are on-exchange (not sold through this portal)"
     )
     payment_id: int | None = Field(default=None, description="`payment.*` conflicts: the payment concerned")
-    payment_status: str | None = Field(default=None, description="`payment.exists`: that payment's status")
+    payment_status: PaymentStatus | None = Field(default=None, description="`payment.exists`: that payment's status")
 
 
 class Page(BaseModel, Generic[T]):
@@ -93,5 +94,5 @@ class Page(BaseModel, Generic[T]):
 class Accepted(ResponseModel):
     """202 acknowledgement; never reveals whether an account exists."""
 
-    status: str = "accepted"
+    status: Literal["accepted"] = "accepted"
     message: str

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
+from app.domain import vocabulary as v
 from app.domain.delegates import OtpChannel
 from app.schemas.auth import TokenResponse
 from app.schemas.common import ResponseModel, StrictModel
@@ -39,7 +40,7 @@ class DelegateRead(BaseModel):
     last_name: str
     mobile_number: str | None
     states: list[str]
-    status: str = Field(description="email_not_verified, password_not_created or active")
+    status: v.DelegateStatus = Field(description="email_not_verified, password_not_created, active or removed")
     email_verified: bool
     locked: bool
     created_at: datetime
@@ -50,7 +51,7 @@ class EmailVerificationRequest(StrictModel):
 
 
 class EmailVerified(ResponseModel):
-    status: str = "verified"
+    status: Literal["verified"] = "verified"
     username: str
     message: str
 

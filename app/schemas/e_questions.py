@@ -14,6 +14,7 @@ from app.domain.e_questions import (
     RESPONSE_MAX,
     SUBJECT_MAX,
     EQuestionKind,
+    EQuestionStatus,
 )
 from app.schemas.common import StrictModel
 
@@ -41,7 +42,7 @@ class EQuestionRead(BaseModel):
     kind: EQuestionKind
     subject: str
     question: str
-    status: str = Field(description='"In Progress" until the carrier answers, then "Responded"')
+    status: EQuestionStatus = Field(description='"In Progress" until the carrier answers, then "Responded"')
     submitted_at: datetime
     responded_at: datetime | None
     response: str | None

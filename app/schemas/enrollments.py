@@ -6,8 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SerializerFunctionWrapHandler, model_serializer
 
+from app.domain import vocabulary as v
 from app.domain.effective_dates import LifeEvent
 from app.schemas.common import StrictModel
 
@@ -41,7 +42,7 @@ class Person(StrictModel):
     tobacco_last_used: date | None = None
 
 
-class Address(StrictModel):
+class ApplicationAddress(StrictModel):
     address1: Annotated[str, Field(min_length=1, max_length=200)]
     address2: Annotated[str | None, Field(default=None, max_length=200)] = None
     city: Name
@@ -61,8 +62,8 @@ class ApplicantSection(StrictModel):
     authorization: Literal["in_person", "paper_application"]
     terms_accepted: bool = False
     applicant: Person
-    home_address: Address
-    mailing_address: Address | None = None
+    home_address: ApplicationAddress
+    mailing_address: ApplicationAddress | None = None
     contact: Contact
 
 
@@ -175,6 +176,73 @@ SECTION_MODELS: dict[str, type[StrictModel]] = {
 }
 
 
+# --- the sections as an application shows them (issue 16: typed, one model per section) -----------------------
+
+
+class _SavedSection(StrictModel):
+    """A saved section as read back: what was sent, with read-only additions (the SSN's last 4) let through."""
+
+    model_config = ConfigDict(extra="allow", json_schema_serialization_defaults_required=True)
+
+
+class SavedPerson(Person, _SavedSection):
+    ssn_last4: str | None = Field(default=None, description="The SSN's last 4 digits (the SSN is never returned)")
+
+
+class SavedDependent(Dependent, _SavedSection):
+    ssn_last4: str | None = Field(default=None, description="The SSN's last 4 digits (the SSN is never returned)")
+
+
+class GeneralSectionRead(GeneralSection, _SavedSection):
+    pass
+
+
+class ApplicantSectionRead(ApplicantSection, _SavedSection):
+    applicant: SavedPerson
+
+
+class HouseholdSectionRead(HouseholdSection, _SavedSection):
+    spouse: SavedDependent | None = None
+    dependents: list[SavedDependent] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+class PlansSectionRead(PlansSection, _SavedSection):
+    pass
+
+
+class OtherCoverageSectionRead(OtherCoverageSection, _SavedSection):
+    pass
+
+
+class SignaturesSectionRead(SignaturesSection, _SavedSection):
+    pass
+
+
+class ApplicationSectionsRead(BaseModel):
+    """The saved sections (each present once saved), and `prefill`: what the application was started from."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    general: GeneralSectionRead | None = None
+    applicant: ApplicantSectionRead | None = None
+    household: HouseholdSectionRead | None = None
+    plans: PlansSectionRead | None = None
+    other_coverage: OtherCoverageSectionRead | None = Field(default=None, alias="other-coverage")
+    signatures: SignaturesSectionRead | None = None
+    prefill: dict[str, Any] | None = Field(
+        default=None,
+        description="What the application was started from (a quote's household, or a client of your book: "
+        "`source`, `account_number`, `applicant`, `home`, `contact`, `spouse`, `dependents`); the applicant and "
+        "household sections are saved from it",
+    )
+
+    @model_serializer(mode="wrap")
+    def _only_present(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        # No return annotation: the documented schema stays this model's. A section not saved is absent (not null).
+        data = handler(self)
+        return {k: val for k, val in data.items() if val is not None}
+
+
 class ApplicationCreate(StrictModel):
     quote_id: Annotated[int | None, Field(default=None, ge=1, le=2**62)] = None
     account_number: Annotated[
@@ -245,7 +313,7 @@ class ApplicationRead(BaseModel):
     e_app_number: str = Field(
         description="The e-app number member search, documents and the policies use (the record number, digits)"
     )
-    status: str = Field(description="incomplete, submitted or failed")
+    status: v.ApplicationStatus
     version: int
     state: str | None
     producer_name: str
@@ -256,13 +324,13 @@ class ApplicationRead(BaseModel):
     applicant_name: str | None
     product_names: list[str]
     client_app_id: str | None
-    payment_status: str | None
+    payment_status: v.ApplicationPaymentStatus | None
     failure_reason: str | None
     quote_id: int | None
     created_at: datetime
     updated_at: datetime
     expires_at: datetime | None
-    sections: dict[str, Any]
+    sections: ApplicationSectionsRead
     premiums: PremiumsRead
     decision: CarrierDecisionRead | None = Field(description="The carrier's decision; null while it is not decided")
     warnings: list[SectionWarningRead] = Field(
@@ -275,7 +343,7 @@ class ApplicationRead(BaseModel):
 class ApplicationListRow(BaseModel):
     id: int
     record_number: str
-    status: str
+    status: v.ApplicationStatus
     client_app_id: str | None
     state: str | None
     applicant_name: str | None
@@ -286,8 +354,8 @@ class ApplicationListRow(BaseModel):
     expiration_date: datetime | None
     last_modified: datetime
     failure_reason: str | None
-    payment_status: str | None
-    decision: str | None = Field(description="The carrier's decision: approved, declined or null")
+    payment_status: v.ApplicationPaymentStatus | None
+    decision: v.Decision | None = Field(description="The carrier's decision; null while it is not decided")
 
 
 class EffectiveDateRead(BaseModel):
@@ -303,7 +371,7 @@ class SubmissionRead(BaseModel):
     client_app_id: str | None
     date_submitted: datetime | None
     failure_reason: str | None
-    payment_status: str | None
+    payment_status: v.ApplicationPaymentStatus | None
 
 
 class CardIn(StrictModel):
@@ -340,15 +408,15 @@ class PaymentSubmit(StrictModel):
 class PaymentRead(BaseModel):
     id: int
     application_id: int
-    status: str = Field(description="Pending, Successful, Declined or Cancelled")
+    status: v.PaymentStatus
     amount: Decimal
-    method: str
+    method: v.PaymentMethod
     last4: str
-    account_type: str | None
+    account_type: v.BankAccountType | None
     payment_date: date
     autopay: bool
     autopay_last4: str | None = Field(description="Last 4 digits of the bank account autopay draws from")
-    autopay_account_type: str | None = Field(description="checking or savings, with autopay")
+    autopay_account_type: v.BankAccountType | None = Field(description="checking or savings, with autopay")
     confirmation_number: str
     decline_reason: str | None
     created_at: datetime
@@ -366,7 +434,9 @@ class ApplicationDecisionRead(CarrierDecisionRead):
     application_id: int
     record_number: str
     e_app_number: str
-    status: str = Field(description="The application's status: submitted (approved) or failed (declined)")
+    status: Literal[v.ApplicationStatus.submitted, v.ApplicationStatus.failed] = Field(
+        description="The application's status: submitted (approved) or failed (declined)"
+    )
 
 
 class OptionRead(BaseModel):

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from app.schemas.common import ResponseModel
 
 
 class Health(ResponseModel):
-    status: str
-    database: str | None = Field(default=None, description="`ok` once the database answered (readiness only)")
-    redis: str | None = Field(
+    status: Literal["ok", "ready"] = Field(description="ok (the process is up) or ready (the database answered)")
+    database: Literal["ok"] | None = Field(default=None, description="`ok` once the database answered (readiness only)")
+    redis: Literal["ok"] | None = Field(
         default=None,
         description="`ok` once Redis answered, when the rate limits are shared through it (`PORTAL_REDIS_URL`); "
         "null when they are kept in memory or on /healthz",

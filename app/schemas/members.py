@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema
 
+from app.domain import vocabulary as v
+from app.domain.members import PhoneType
+from app.domain.quotes import Sex
 from app.schemas.common import StrictModel
 
 
@@ -15,16 +18,19 @@ class MemberSearchRow(BaseModel):
 
     last_name: str
     first_name: str
-    record_type: str = Field(description="Policy or Application")
+    record_type: v.RecordType = Field(description="Policy, or Application for a submitted application (R-ENR-15)")
     e_app_number: str | None
     client_app_id: str | None
     member_count: int
     group_number: str
     account_number: str
-    status: str
-    product_type: str = Field(description="ON-EXCHANGE or OFF-EXCHANGE")
+    status: v.SearchStatus
+    product_type: v.ProductType = Field(
+        description="The guide's Product Type column; `exchange` says the same as on / off"
+    )
+    exchange: v.Exchange = Field(description="on or off (the one spelling of the exchange across the API)")
     product_name: str
-    coverage: str = Field(description="medical or dental")
+    coverage: v.Coverage
     coverage_effective_date: date
     paid_to_date: date | None
     termed_date: date | None
@@ -38,7 +44,8 @@ class MemberSearchRow(BaseModel):
         as `application-<id>`."""
         values = {k: v for k, v in vars(row).items() if k not in ("policy_id", "application_id")}
         record_id = str(row.policy_id) if row.application_id is None else f"application-{row.application_id}"
-        return cls(**values, policy_id=record_id, producer_name=producer_name)
+        exchange = v.EXCHANGE_OF[v.ProductType(row.product_type)]
+        return cls(**values, exchange=exchange, policy_id=record_id, producer_name=producer_name)
 
 
 class Address(BaseModel):
@@ -82,9 +89,9 @@ class MemberRead(BaseModel):
     first_name: str
     middle_initial: str | None
     last_name: str
-    relationship: str
+    relationship: v.Relationship
     date_of_birth: date
-    sex: str
+    sex: Sex
     coverage_start: date
     coverage_end: date | None
     uses_primary_contact: bool = Field(description="R-CIC-5: dependents under 18 use the primary's phone and email")
@@ -96,12 +103,12 @@ class PolicyRead(BaseModel):
 
     policy_id: str
     product_name: str
-    coverage: str
-    product_type: str
-    network_type: str
+    coverage: v.Coverage
+    product_type: v.ProductType
+    network_type: v.NetworkType
     requires_pcp: bool
-    status: str
-    exchange: str
+    status: v.PolicyStatus
+    exchange: v.Exchange
     group_number: str
     coverage_effective_date: date
     paid_to_date: date | None
@@ -122,7 +129,7 @@ class ContactChangeRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    status: str = Field(description="pending until effective_at, then applied")
+    status: v.ContactChangeStatus = Field(description="pending until effective_at, then applied")
     requested_at: datetime
     effective_at: datetime
     current: dict[str, Any] | None
@@ -146,7 +153,12 @@ class ClientDetailRead(BaseModel):
 
 
 class PhoneChange(StrictModel):
-    type: Annotated[str | None, Field(default=None, max_length=20, description="home, cellular, work or fax")] = None
+    # R-CIC-2: the domain checks the value (its own codes); the schema documents the list.
+    type: Annotated[
+        str | None,
+        Field(default=None, max_length=20, description="home, cellular, work or fax"),
+        WithJsonSchema({"anyOf": [{"type": "string", "enum": [t.value for t in PhoneType]}, {"type": "null"}]}),
+    ] = None
     number: Annotated[str, Field(min_length=1, max_length=20)]
     extension: Annotated[str | None, Field(default=None, max_length=10)] = None
     send_text: bool = False
@@ -155,6 +167,23 @@ class PhoneChange(StrictModel):
 class ContactChangeCreate(StrictModel):
     phones: Annotated[list[PhoneChange], Field(default_factory=list, max_length=5)]
     email: EmailStr | None = None
+    # issue 16: ids are strings in JSON, as `member_id` in the answers; an integer is still read (deprecated).
     member_id: Annotated[
-        int | None, Field(default=None, ge=1, le=2**62, description="Whose contact details (the primary insured only)")
+        int | None,
+        Field(
+            default=None,
+            ge=1,
+            le=2**62,
+            description="Whose contact details (the primary insured only): the `member_id` as the API returns it, "
+            "a string of digits (an integer is still accepted, deprecated)",
+        ),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                    {"type": "integer", "minimum": 1, "maximum": 2**62, "deprecated": True},
+                    {"type": "null"},
+                ]
+            }
+        ),
     ] = None

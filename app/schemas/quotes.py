@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
-from app.domain.quotes import ApplicantInput, DependentInput, QuoteInput, SpouseInput
+from app.domain import vocabulary as v
+from app.domain.quotes import ApplicantInput, DependentInput, QuoteInput, Sex, SpouseInput
 from app.schemas.common import ResponseModel, StrictModel
 
 ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -45,8 +46,8 @@ class PlanRead(BaseModel):
     plan_id: str
     name: str
     coverage: PlanCoverageName
-    metal_level: str | None = Field(description="bronze, silver, gold, platinum; null for dental plans")
-    network_type: str = Field(description="HMO, POS, PPO or EPO")
+    metal_level: v.MetalLevel | None = Field(description="null for dental plans")
+    network_type: v.NetworkType
     requires_pcp: bool = Field(description="HMO and POS plans need a primary care physician")
     exchange: Literal["on", "off"]
     state: str
@@ -198,7 +199,7 @@ class PersonRead(ResponseModel):
     first_name: str | None = None
     last_name: str | None = None
     date_of_birth: date
-    sex: str
+    sex: Sex
     tobacco_use: bool | None = None
 
 
@@ -286,5 +287,5 @@ class EnrollmentStarted(ResponseModel):
     kind: Literal["application"] = "application"
     quote_id: int
     application_id: int
-    status: str
+    status: v.ApplicationStatus
     mode: Literal["new", "resume"]

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, WithJsonSchema
 
+from app.domain import vocabulary as v
 from app.domain.reports import (
     APPLICATION_STATUSES,
     COVERAGES,
@@ -106,13 +107,13 @@ class ReportFiltersRead(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    application_status: str
-    policy_status: str
+    application_status: Annotated[str, enum_schema(APPLICATION_STATUSES)]
+    policy_status: Annotated[str, enum_schema(POLICY_STATUSES)]
     product_name: str | None
-    exchange: str
-    grandfathered: str
-    coverage: str
-    temporary_plan: str
+    exchange: Annotated[str, enum_schema(EXCHANGES)]
+    grandfathered: Annotated[str, enum_schema(YES_NO_ALL)]
+    coverage: Annotated[str, enum_schema(COVERAGES)]
+    temporary_plan: Annotated[str, enum_schema(YES_NO_ALL)]
     producer_first_name: str | None
     producer_last_name: str | None
     producer_number: str | None
@@ -121,7 +122,7 @@ class ReportFiltersRead(BaseModel):
 class SavedReportRead(BaseModel):
     id: int
     name: str
-    report_type: str
+    report_type: Annotated[str, REPORT_TYPE_SCHEMA]
     title: str = Field(description="The report's name on the Create Report screen")
     date_from: date | None = Field(description="Fixed From date (null with a date_window or for policy_status)")
     date_to: date | None = Field(description="Fixed To date (null with a date_window or for policy_status)")
@@ -159,15 +160,19 @@ class ReportRowRead(BaseModel):
     pending_application_id: str | None
     group_number: str
     member_count: int
-    product_type: str = Field(description="ON-EXCHANGE or OFF-EXCHANGE")
+    product_type: v.ProductType = Field(description="The guide's Product Type column (`exchange` says the same)")
     product_name: str
-    coverage: str = Field(description="medical or dental")
-    network_type: str
-    exchange: str = Field(description="on or off")
+    coverage: v.Coverage
+    network_type: v.NetworkType
+    exchange: v.Exchange
     grandfathered: bool
     temporary_plan: bool
-    status: str | None = Field(default=None, description="Active, Grace Period or Termed (policy_status=all only)")
-    application_status: str | None
+    status: v.PolicyStatus | None = Field(default=None, description="policy_status=all only")
+    application_status: Annotated[
+        str | None,
+        enum_schema([val for val in APPLICATION_STATUSES.values() if val], nullable=True),
+        Field(description="The application's status at the carrier, as the guide shows it"),
+    ]
     initial_payment_received: bool
     coverage_effective_date: date
     paid_to_date: date | None
@@ -179,7 +184,7 @@ class ReportRowRead(BaseModel):
     member_id: str | None = Field(default=None, description="Member reports only")
     member_first_name: str | None = Field(default=None, description="Member reports only")
     member_last_name: str | None = Field(default=None, description="Member reports only")
-    relationship: str | None = Field(default=None, description="primary, spouse or child (member reports only)")
+    relationship: v.Relationship | None = Field(default=None, description="Member reports only")
     date_of_birth: date | None = Field(default=None, description="Member reports only")
     birthday: date | None = Field(
         default=None,
@@ -192,7 +197,7 @@ class ReportRowRead(BaseModel):
 class ReportPageRead(Page[ReportRowRead]):
     """A page of a report with its total; `next_after` seeks the next page (pass it as `after`)."""
 
-    report_type: str
+    report_type: Annotated[str, REPORT_TYPE_SCHEMA]
     title: str
     date_from: date | None = Field(description="The range's first day (null for policy_status)")
     date_to: date | None = Field(description="The range's last day (null for policy_status)")

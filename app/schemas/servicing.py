@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
+from app.domain import vocabulary as v
 from app.domain.pcp import Validation
 from app.schemas.common import StrictModel
 
@@ -30,15 +31,15 @@ class IdCardRequestCreate(StrictModel):
 class IdCardLine(BaseModel):
     member_id: str
     member_name: str
-    relationship: str
+    relationship: v.Relationship
     quantity: int
 
 
 class IdCardRequestRead(BaseModel):
     id: int
-    kind: str
-    status: str = Field(description="Generated (temporary, a PDF) or Requested (permanent, mailed)")
-    source: str = Field(description="producer, or pcp_change when a PCP change requested it")
+    kind: v.IdCardKind
+    status: v.IdCardStatus = Field(description="Generated (temporary, a PDF) or Requested (permanent, mailed)")
+    source: v.IdCardSource = Field(description="producer, or pcp_change when a PCP change requested it")
     account_number: str
     policy_id: str
     product_name: str
@@ -120,7 +121,7 @@ class PcpMemberChangeView(BaseModel):
 
     member_id: IdOut
     name: str
-    relationship: str
+    relationship: v.Relationship
     current: PcpAssignmentView | None
     updated: PcpAssignmentView | None
 
@@ -161,7 +162,7 @@ class PcpChangeDone(PcpValidationRead):
 class PcpChangeMemberRead(BaseModel):
     member_id: str
     name: str
-    relationship: str
+    relationship: v.Relationship
     reason: str
 
 

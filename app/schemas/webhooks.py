@@ -103,7 +103,9 @@ class _Data(ResponseModel):
 class ApplicationSubmittedData(_Data):
     application_id: int
     record_number: str | None
-    status: str = Field(description="`submitted`, or `rejected` when the carrier's system refused it")
+    status: Literal["submitted", "rejected"] = Field(
+        description="`submitted`, or `rejected` when the carrier's system refused it"
+    )
     effective_date: str | None
     submitted_at: datetime
 
@@ -121,7 +123,7 @@ class PaymentData(_Data):
     payment_id: int
     application_id: int
     record_number: str | None
-    status: str = Field(description="`Successful` or `Declined`")
+    status: Literal["Successful", "Declined"] = Field(description="`Successful` or `Declined`")
     amount: str
     decline_reason: str | None
 

@@ -44,7 +44,13 @@ class EnrollmentPorts(HasUnitOfWork, HasClock, HasSettings, HasCipher, HasWebhoo
     """What the enrollment services use."""
 
 
-STATUS_FILTER = {"incomplete": ("incomplete",), "completed": ("submitted",), "failed": ("failed",)}
+# issue 16: `submitted` is the one spelling; `completed` (the list's first filter value) still reads as submitted.
+STATUS_FILTER = {
+    "incomplete": ("incomplete",),
+    "submitted": ("submitted",),
+    "completed": ("submitted",),
+    "failed": ("failed",),
+}
 
 
 def _gateway(ctx: EnrollmentPorts) -> SimulatedEnrollmentGateway:

@@ -355,3 +355,66 @@ async def test_contact_change_on_another_producers_account_is_404(client, produc
         ),
         404,
     )
+
+
+async def test_issue_16_unknown_filter_values_are_422_naming_the_allowed_values(client, producer, book) -> None:
+    cases = {
+        "filter_product_type": ("off", "'ON-EXCHANGE'"),
+        "filter_exchange": ("ON", None),  # any letter case reads as the one spelling (below)
+        "filter_status": ("Cancelled", "'Grace Period'"),
+        "filter_coverage": ("vision", "'dental'"),
+        "filter_record_type": ("Quote", "'Application'"),
+    }
+    for name, (value, named) in cases.items():
+        r = await client.get(SEARCH, params={"zip_code": "60698", name: value}, headers=producer)
+        if named is None:
+            assert r.status_code == 200, r.text
+            continue
+        body = assert_problem(r, 422, "validation_failed")
+        assert body["errors"] == [
+            {"field": name, "code": body["errors"][0]["code"], "message": body["errors"][0]["message"]}
+        ]
+        assert named in body["errors"][0]["message"] and body["errors"][0]["message"].startswith("Choose one of")
+    r = await client.get("/api/v1/enrollments", params={"status": "done"}, headers=producer)
+    body = assert_problem(r, 422, "validation_failed")
+    assert body["errors"][0]["field"] == "status" and "'submitted'" in body["errors"][0]["message"]
+
+
+async def test_issue_16_one_exchange_spelling_and_the_old_one_still_read(client, producer, book) -> None:
+    ss = book["ss"]
+    rows = (await search(client, producer, zip_code="60698"))["items"]
+    assert {(r["product_type"], r["exchange"]) for r in rows} == {("ON-EXCHANGE", "on"), ("OFF-EXCHANGE", "off")}
+    on = await search(client, producer, zip_code="60698", filter_exchange="on")
+    assert [r["account_number"] for r in on["items"]] == [ss.account_number]
+    old = await search(client, producer, zip_code="60698", filter_product_type="on-exchange")  # deprecated spelling
+    assert old["items"] == on["items"]
+    upper = await search(client, producer, zip_code="60698", filter_exchange="ON")
+    assert upper["items"] == on["items"]
+    off = await search(client, producer, zip_code="60698", filter_exchange="off", filter_status="ACTIVE")
+    assert off["total"] == 3 and {r["status"] for r in off["items"]} == {"Active"}
+    conflict = await client.get(
+        SEARCH,
+        params={"zip_code": "60698", "filter_exchange": "on", "filter_product_type": "OFF-EXCHANGE"},
+        headers=producer,
+    )
+    body = assert_problem(conflict, 422, "search.filter_conflict")
+    assert body["errors"][0]["field"] == "filter_exchange"
+
+
+async def test_issue_16_member_id_is_a_string_in_the_history_path_too(client, producer, book) -> None:
+    jt = book["jt"]
+    url = f"{SEARCH}/{jt.account_number}/members/{jt.member_ids['primary']}/pcp-history"
+    r = await client.get(url, headers=producer)
+    assert r.status_code == 200, r.text
+    assert isinstance(r.json(), list)
+    bad = await client.get(
+        f"{SEARCH}/{jt.account_number}/members/x{jt.member_ids['primary']}/pcp-history", headers=producer
+    )
+    assert assert_problem(bad, 422, "validation_failed")["errors"][0]["field"] == "member_id"
+    change = await client.post(
+        f"{SEARCH}/{jt.account_number}/contact-info-changes",
+        json={"member_id": str(jt.member_ids["primary"]), "email": "qjessica2@example.com"},
+        headers=producer,
+    )
+    assert change.status_code == 202, change.text
+    assert change.json()["updated"]["email"] == "qjessica2@example.com"

@@ -30,6 +30,16 @@ MAY_BE_ABSENT = {
         "email",
     },
     "ReportPageRead": {"date_window"},  # saved reports with a rolling window only
+    # issue 16: a section is there once saved (or prefilled), absent before
+    "ApplicationSectionsRead": {
+        "general",
+        "applicant",
+        "household",
+        "plans",
+        "other-coverage",
+        "signatures",
+        "prefill",
+    },
 }
 
 

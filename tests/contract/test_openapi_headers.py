@@ -64,6 +64,11 @@ def test_etag_where_the_application_version_is_sent() -> None:
         ("getApplication", "200"),
         ("getApplication", "304"),
         ("saveApplicationSection", "200"),
+        # issue 16: one documented operation per section path (the same route)
+        *(
+            (f"save{s}Section", "200")
+            for s in ("General", "Applicant", "Household", "Plans", "OtherCoverage", "Signatures")
+        ),
     }
 
 
