@@ -24,8 +24,8 @@ MAX_ACTIVE_KEYS = 50  # per producer: a runaway integration cannot mint keys wit
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # last-used time written at most once a minute per key
 
 INVALID_KEY = "This API key is not valid. Check that it was copied whole, or create a new key."
-EXPIRED_KEY = "This API key has expired. Create a new key (POST /api/v1/api-keys) and use that instead."
-REVOKED_KEY = "This API key was revoked. Create a new key (POST /api/v1/api-keys) and use that instead."
+EXPIRED_KEY = "This API key has expired. Create a new key and use that instead."
+REVOKED_KEY = "This API key was revoked. Create a new key and use that instead."
 
 
 class Scope(StrEnum):
@@ -189,8 +189,8 @@ def check_route_access(*, granted: frozenset[str], required: RouteAccess | None,
     if isinstance(required, Scope):
         if required.value not in granted:
             raise Forbidden(
-                f"This API key lacks the scope '{required.value}' that {method} {path} needs. Create a key with "
-                f"that scope (POST /api/v1/api-keys), or call with a key that has it.",
+                f"This API key lacks the scope '{required.value}' that this request needs. Create a key with that "
+                "scope, or call with a key that has it.",
                 code="insufficient_scope",
                 extra={"required_scope": required.value},
             )
@@ -198,7 +198,7 @@ def check_route_access(*, granted: frozenset[str], required: RouteAccess | None,
     if required is KeyAccess.any_key:
         return
     raise Forbidden(
-        f"{method} {path} cannot be called with an API key: administration, delegates, API keys, the profile and "
-        "passwords need the producer to sign in (POST /api/v1/auth/token).",
+        "This request cannot be made with an API key: administration, delegates, API keys, the profile and passwords "
+        "need the producer to sign in.",
         code="api_key_not_permitted",
     )

@@ -93,8 +93,8 @@ async def create_key(
     async with ctx.uow() as uow:
         if await uow.api_keys.count_active(producer.user_id, now) >= MAX_ACTIVE_KEYS:
             raise Conflict(
-                f"You have {MAX_ACTIVE_KEYS} active API keys, the most allowed. Revoke keys you no longer use "
-                "(DELETE /api/v1/api-keys/{id}) and try again.",
+                f"You have {MAX_ACTIVE_KEYS} active API keys, the most allowed. Revoke keys you no longer use and "
+                "try again.",
                 code="api_key.limit",
             )
         row = uow.api_keys.add(

@@ -152,7 +152,7 @@ async def test_a_key_works_within_its_scopes_and_gets_insufficient_scope_outside
     r = await client.get(f"/api/v1/prospects/{r.json()['id']}", headers=auth)
     assert r.status_code == 200 and r.json()["first_name"] == "Jessica"
     body = assert_problem(await client.get("/api/v1/members", params=SEARCH, headers=auth), 403, "insufficient_scope")
-    assert body["required_scope"] == "members:read" and "GET /api/v1/members" in body["detail"]
+    assert body["required_scope"] == "members:read" and body["instance"] == "/api/v1/members"
     assert (
         await client.get("/api/v1/counties", params={"zip_code": "60601"}, headers=auth)
     ).status_code == 200  # reference: any key
