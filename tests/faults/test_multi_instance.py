@@ -4,7 +4,8 @@ database, one Redis and the upload folder, as two machines behind a load balance
 - a session signed out on one is refused on the other;
 - the sign-in rate limit is global: the burst is spent across both, and the next attempt gets 429 on either;
 - a document uploaded through one is listed and deleted through the other;
-- outbox messages enqueued on both, with both dispatchers polling, reach the SMTP sink exactly once each.
+- outbox messages enqueued on both, with both dispatchers polling, reach the SMTP sink exactly once each;
+- webhook events written on both, with both webhook dispatchers polling, reach a receiver exactly once each (issue 17).
 
 PostgreSQL leg only (`-m db`): SQLite is a single-machine database.
 """
@@ -12,7 +13,9 @@ PostgreSQL leg only (`-m db`): SQLite is a single-machine database.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -22,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cli import _seed_demo, db_upgrade
 from app.config import Settings
-from app.repositories.orm import Document, OutboxMessage
+from app.repositories.orm import Document, OutboxMessage, WebhookDelivery
 from tests.faults.conftest import PortalServer, needs_postgres, sign_in
 
 pytestmark = [pytest.mark.db, needs_postgres]
@@ -61,6 +64,7 @@ async def test_two_instances_share_sessions_rate_limits_documents_and_the_outbox
         "PORTAL_SMTP_HOST": "127.0.0.1",
         "PORTAL_SMTP_PORT": str(smtp_server[1]),
         "PORTAL_OUTBOX_RETRY_SECONDS": "0.2",  # both dispatchers poll all the time: they compete for every row
+        "PORTAL_WEBHOOK_DISPATCH_SECONDS": "0.2",  # so do both webhook dispatchers
         "PORTAL_ARGON2_MEMORY_KIB": "64",
         "PORTAL_ARGON2_TIME_COST": "1",
     }
@@ -172,5 +176,48 @@ async def test_two_instances_share_sessions_rate_limits_documents_and_the_outbox
             )
         ).all()
     assert sorted(rows) == [("sent", 1)] * MESSAGES
+
+    # -- webhooks: events written through both instances, both dispatchers polling, each delivered once -----------
+    received: list[str] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            received.append(self.headers["webhook-id"])
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        hook = httpx.post(
+            f"{a.base}/api/v1/webhook-endpoints",
+            headers=auth,
+            json={"url": f"http://127.0.0.1:{receiver.server_port}/hook", "event_types": ["document.received"]},
+            timeout=10,
+        )
+        assert hook.status_code == 201, hook.text
+        for n in range(MESSAGES):  # document.received events, written in the upload's transaction on A or B
+            up = httpx.post(
+                f"{(a, b)[n % 2].base}/api/v1/documents",
+                headers=auth,
+                files={"file": (f"card{n}.png", PNG, "image/png")},
+                data={"document_type": "other_documents"},
+                timeout=10,
+            )
+            assert up.status_code == 201, up.text
+        deadline = time.monotonic() + 10
+        while len(received) < MESSAGES and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # five more polls of each dispatcher: a second delivery would show now
+    finally:
+        receiver.shutdown()
+    assert len(received) == MESSAGES and len(set(received)) == MESSAGES, received
+    async with pg.connect() as conn:
+        deliveries = (await conn.execute(select(WebhookDelivery.status, WebhookDelivery.attempts))).all()
+    assert sorted(deliveries) == [("succeeded", 1)] * MESSAGES
 
     # Measured on the shared 2-CPU machine at load average ~10: 25-39 s, about half of it the two servers starting.
