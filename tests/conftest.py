@@ -10,6 +10,7 @@ import asyncio
 import gc
 import json
 import os
+import shutil
 import sqlite3
 import sys
 import traceback
@@ -83,8 +84,13 @@ async def _pg_admin(sql: str) -> None:
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A new database, migrated to head with Alembic (so the migrations are tested too)."""
     if BACKEND == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.db'}"
+        path = tmp_path_factory.mktemp("db") / "portal-test.db"
+        url = f"sqlite+aiosqlite:///{path}"
         db_upgrade(Settings(DATABASE_URL=url))  # type: ignore[call-arg]
+        with sqlite3.connect(path) as migrated, sqlite3.connect(_template(path)) as template:
+            migrated.backup(template)  # the empty, migrated database each test starts from (`_fresh_sqlite`)
+        migrated.close()
+        template.close()
         yield url
         return
     name = f"portal_test_{uuid.uuid4().hex[:10]}"
@@ -275,15 +281,54 @@ def _on_checkin(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
     _CHECKED_OUT.pop(id(record), None)
 
 
+def _in_transaction(conn: sqlite3.Connection) -> bool:
+    try:
+        return conn.in_transaction
+    except sqlite3.ProgrammingError:  # closed
+        return False
+
+
 def _lock_holders() -> str:
     lines = [f"{len(_CHECKED_OUT)} pooled connection(s) checked out in this process:"]
     for test, stack in _CHECKED_OUT.values():
         frames = [f for f in stack if "/app/" in f.filename or "/tests/" in f.filename]
         lines.append(f"- checked out during {test}")
         lines.extend(f"    {f.filename.rsplit('/', 2)[-2:]}:{f.lineno} {f.name}" for f in frames[-12:])
-    open_txn = [o for o in gc.get_objects() if isinstance(o, sqlite3.Connection) and o.in_transaction]
+    open_txn = [o for o in gc.get_objects() if isinstance(o, sqlite3.Connection) and _in_transaction(o)]
     lines.append(f"{len(open_txn)} sqlite3 connection(s) in a transaction")
     return "\n".join(lines)
+
+
+def _template(path: Path) -> Path:
+    return path.with_name(path.name + ".template")
+
+
+def _fresh_sqlite(settings: Settings) -> None:
+    """SQLite: the test's database file becomes a copy of the empty migrated one (a new file, renamed over the old
+    one, its WAL and shared-memory files removed). Whatever an earlier test left open on the old file - its lock
+    included - stays with that file and cannot reach this test; `_report_leaks` names such leftovers."""
+    path = Path(str(settings.sqlite_path()))
+    staged = path.with_name(path.name + ".next")
+    shutil.copyfile(_template(path), staged)
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    os.replace(staged, path)
+
+
+def _report_leaks(test: str) -> None:
+    """After a test's app has stopped, no pooled connection the test took may still be out: one left out (in a
+    transaction, it holds SQLite's write lock for good) is written to the diagnostics file with where it was taken,
+    which scripts/test-legs.sh prints after the legs."""
+    left = [(t, stack) for t, stack in _CHECKED_OUT.values() if t.startswith(test)]
+    if not left:
+        return
+    lines = [f"{test}: {len(left)} pooled connection(s) still checked out after the app stopped"]
+    for _t, stack in left:
+        frames = [f for f in stack if "/app/" in f.filename or "/tests/" in f.filename]
+        lines.extend(f"    {'/'.join(f.filename.rsplit('/', 2)[-2:])}:{f.lineno} {f.name}" for f in frames[-12:])
+    with open(os.environ.get("PORTAL_TEST_DIAGNOSTICS", os.devnull), "a") as out:
+        out.write("\n".join(lines) + "\n\n")
+    warnings.warn(lines[0], stacklevel=1)
 
 
 async def _clear(app_ctx) -> None:  # type: ignore[no-untyped-def]
@@ -367,16 +412,21 @@ async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator:  # type:
     # 3.11's wait_for swallowed the cancellation when a message was enqueued as the app stopped; see
     # tests/unit/test_outbox_stop.py). The bound stays as a net: an overrun is reported as a warning instead of
     # failing the test that already passed.
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0]
+    if settings.is_sqlite:
+        _fresh_sqlite(settings)
     manager = LifespanManager(application, shutdown_timeout=10)
     await manager.__aenter__()
     try:
-        await _clear(application.state.ctx)
+        if not settings.is_sqlite:
+            await _clear(application.state.ctx)
         yield application
     finally:
         try:
             await manager.__aexit__(None, None, None)
         except TimeoutError:
             warnings.warn("app lifespan shutdown overran 10 s", stacklevel=1)
+        _report_leaks(test)
         if _shape(application) == shared.shape:
             _APPS[key] = shared
             while len(_APPS) > 4:
