@@ -862,6 +862,8 @@ class BookGenerator:
                 medical, dental = True, rng.random() < self.dist.dental
         if medical:
             account.policies.append(self.policy(account, "medical", options))
+        if dental and account.policies and account.policies[0].temporary_plan:
+            dental = False  # a short-term medical plan is sold alone
         if dental:
             if account.policies:  # written with the medical policy: same dates, status and exchange
                 account.policies.append(self.dental_like(account, account.policies[0]))
@@ -1010,7 +1012,7 @@ class BookGenerator:
             application_status=medical.application_status,
             application_submitted_at=medical.application_submitted_at,
             initial_payment_received=medical.initial_payment_received,
-            grandfathered=False,
+            grandfathered=medical.grandfathered,  # in force since the same pre-2010 day
             temporary_plan=False,
             e_app_number=medical.e_app_number,  # one application, one e-app number
             client_app_id=medical.client_app_id,
