@@ -26,15 +26,34 @@ Notable accounts (demoagent unless said otherwise; T = the load day, M = the fir
   (TX 75214, Grace Period, + dental) on T+160, 730026300 Baker parent + child (zip 60010, Lake County) on T+300.
 - Initial payment not received (application_status "Submitted"): 730010001 Brandon Scott (IL 60605, HMO,
   effective M+1), 730010002 Daniel Ortiz + spouse (TX 77006, PPO on exchange, M+1), 730010003 Hill family
-  of 3 (IL 60625, EPO + dental, M).
+  of 3 (IL 60625, EPO + dental, M+1).
 - 730020001 Patricia Wagner (IL 60126): dental only. 730020002 Reyes family of 6 (TX 77449): HMO on exchange.
-- Grandfathered: 730020003 Walter Schmidt (IL 62704, Active PPO since M-70 months), 730020004 Carol Young
-  (IL 60618, Termed). Temporary plans: 730020005 Kevin Tran (TX 75040, Active), 730020006 Megan Price
-  (IL 60453, Grace Period).
+- Grandfathered: 730020003 Walter Schmidt + spouse (IL 62704, Active PPO since 2008-09-01), 730020004 Carol Young
+  (IL 60618, Termed, since 2009-04-01). Temporary plans: 730020005 Kevin Tran (TX 75040, Active), 730020006
+  Megan Price (IL 60453, Grace Period), both on "Blue Short Term Medical 180".
 - 730020007 Ava Morales, 12, and her brother Leo, 9 (IL 60453): a child-only HMO policy.
 
 The rest of demoagent's 60 accounts (730xxxxxx) are drawn from the generator; otheragent (IL 330003690)
 has 10 accounts 740xxxxxx, one of them "Tina Tester" (isolation checks). 12 + 3 prospects.
+
+Rules every account, policy and PCP assignment keeps (issue 15: what a producer would spot as fake; enforced by
+`demo.book_data.BookGenerator` and checked over the whole book in tests/unit/demo/test_demo_book_consistency.py):
+
+- Address: zip code, city, county and state come from one reference-data row (`book_data.COUNTIES`).
+- Grandfathered policies have coverage effective before 2010-03-23 (`GRANDFATHER_CUTOFF`), off exchange.
+- Temporary plans are short-term medical plans (`book_data.short_term_plans`: off exchange, no metal level, not
+  quoted, no rates), with a termination date less than a year after the effective date (in the future while the
+  policy is Active or in grace), sold without dental. ACA metal plans are never temporary.
+- Grace Period: paid-to date in the past, at most 30 days before the load day off exchange and 90 days on
+  exchange (the subsidized grace period).
+- Active with the first payment received: paid-to date on or after the effective date. An unpaid new sale
+  ("Initial Payment Not Received") is not in force yet: initial_payment_received false, application status
+  Submitted, no paid-to date, effective the first of next month. (The policy status vocabulary has no
+  "pending": such a policy keeps status Active, as the carrier's own new, unpaid policies do.)
+- The medical and dental policies of one account are one application: the same e-app number, dates, status and
+  exchange.
+- PCP medical groups are in the plan's network and in the member's county (every county of the demo geography
+  has an accepting group in each IL/TX HMO and POS network; 127 is a Loop group, Lake County's is 128).
 """
 
 from __future__ import annotations

@@ -907,7 +907,9 @@ class BookGenerator:
             temporary = False
         grandfathered = o.grandfathered if o.grandfathered is not None else rng.random() < dist.grandfathered
         grandfathered = grandfathered and not temporary and not unpaid_initial
-        exchange = "off" if temporary or grandfathered else (exchange or ("on" if rng.random() < dist.on_exchange else "off"))
+        exchange = (
+            "off" if temporary or grandfathered else (exchange or ("on" if rng.random() < dist.on_exchange else "off"))
+        )
         termination = None
         if effective is None:
             if unpaid_initial:  # a new sale, not in force until its first payment: next month

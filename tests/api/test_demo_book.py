@@ -155,7 +155,13 @@ async def test_reference_data_has_plans_and_rates_for_every_demo_county(app, dem
         assert {(p.network_type, p.exchange) for p in mine if p.coverage == "medical"} == {
             (t, e) for t in ("HMO", "POS", "PPO", "EPO") for e in ("on", "off")
         }
-        assert {p.metal_level for p in mine if p.coverage == "medical"} == {"bronze", "silver", "gold", "platinum", None}
+        assert {p.metal_level for p in mine if p.coverage == "medical"} == {
+            "bronze",
+            "silver",
+            "gold",
+            "platinum",
+            None,
+        }
         # issue 15: the temporary plans are short-term medical plans, off exchange, without a metal level
         assert [(p.name, p.exchange) for p in mine if p.coverage == "medical" and p.metal_level is None] == [
             ("Blue Short Term Medical 180", "off")
