@@ -26,15 +26,34 @@ Notable accounts (demoagent unless said otherwise; T = the load day, M = the fir
   (TX 75214, Grace Period, + dental) on T+160, 730026300 Baker parent + child (zip 60010, Lake County) on T+300.
 - Initial payment not received (application_status "Submitted"): 730010001 Brandon Scott (IL 60605, HMO,
   effective M+1), 730010002 Daniel Ortiz + spouse (TX 77006, PPO on exchange, M+1), 730010003 Hill family
-  of 3 (IL 60625, EPO + dental, M).
+  of 3 (IL 60625, EPO + dental, M+1).
 - 730020001 Patricia Wagner (IL 60126): dental only. 730020002 Reyes family of 6 (TX 77449): HMO on exchange.
-- Grandfathered: 730020003 Walter Schmidt (IL 62704, Active PPO since M-70 months), 730020004 Carol Young
-  (IL 60618, Termed). Temporary plans: 730020005 Kevin Tran (TX 75040, Active), 730020006 Megan Price
-  (IL 60453, Grace Period).
+- Grandfathered: 730020003 Walter Schmidt + spouse (IL 62704, Active PPO since 2008-09-01), 730020004 Carol Young
+  (IL 60618, Termed, since 2009-04-01). Temporary plans: 730020005 Kevin Tran (TX 75040, Active), 730020006
+  Megan Price (IL 60453, Grace Period), both on "Blue Short Term Medical 180".
 - 730020007 Ava Morales, 12, and her brother Leo, 9 (IL 60453): a child-only HMO policy.
 
 The rest of demoagent's 60 accounts (730xxxxxx) are drawn from the generator; otheragent (IL 330003690)
 has 10 accounts 740xxxxxx, one of them "Tina Tester" (isolation checks). 12 + 3 prospects.
+
+Rules every account, policy and PCP assignment keeps (issue 15: what a producer would spot as fake; enforced by
+`demo.book_data.BookGenerator` and checked over the whole book in tests/unit/demo/test_demo_book_consistency.py):
+
+- Address: zip code, city, county and state come from one reference-data row (`book_data.COUNTIES`).
+- Grandfathered policies have coverage effective before 2010-03-23 (`GRANDFATHER_CUTOFF`), off exchange.
+- Temporary plans are short-term medical plans (`book_data.short_term_plans`: off exchange, no metal level, not
+  quoted, no rates), with a termination date less than a year after the effective date (in the future while the
+  policy is Active or in grace), sold without dental. ACA metal plans are never temporary.
+- Grace Period: paid-to date in the past, at most 30 days before the load day off exchange and 90 days on
+  exchange (the subsidized grace period).
+- Active with the first payment received: paid-to date on or after the effective date. An unpaid new sale
+  ("Initial Payment Not Received") is not in force yet: initial_payment_received false, application status
+  Submitted, no paid-to date, effective the first of next month. (The policy status vocabulary has no
+  "pending": such a policy keeps status Active, as the carrier's own new, unpaid policies do.)
+- The medical and dental policies of one account are one application: the same e-app number, dates, status and
+  exchange.
+- PCP medical groups are in the plan's network and in the member's county (every county of the demo geography
+  has an accepting group in each IL/TX HMO and POS network; 127 is a Loop group, Lake County's is 128).
 """
 
 from __future__ import annotations
@@ -94,7 +113,7 @@ def reference_years(today: date) -> list[int]:
 async def load_reference_data(session: AsyncSession, *, years: Iterable[int]) -> dict[str, int]:
     """Insert whatever is missing of counties, networks, plans and rates (for `years`) and the provider
     directory; returns medical group number -> id. Idempotent; the caller commits."""
-    plans = [p for year in years for p in bd.plan_catalogue(year)]
+    plans = [p for year in years for p in (*bd.plan_catalogue(year), *bd.short_term_plans(year))]
     plan_ids = [p.plan_id for p in plans]
     tables = (County, Network, Plan, PlanRate, MedicalGroup)
     # One round trip tells which tables are empty (a fresh database, every API test): no key lookups there.
@@ -294,15 +313,30 @@ async def load_demo_book(session: AsyncSession, *, now: datetime) -> bool:
     if len(owners) < 2:
         return False
     demo, other = owners["demoagent"], owners["otheragent"]
-    today = now.date()
-    years = reference_years(today)
-    group_ids = await load_reference_data(session, years=years)
-    plans = [p for year in years for p in bd.plan_catalogue(year)]
+    group_ids = await load_reference_data(session, years=reference_years(now.date()))
+    demo_accounts, other_accounts = demo_book_drafts(now)
+    writer = _BookWriter(now)
+    for number, draft in demo_accounts:
+        writer.add(demo, number, draft)
+    for number, draft in other_accounts:
+        writer.add(other, number, draft)
+    await writer.write(session, group_ids)
+    await _insert(session, Prospect, demo_prospects(demo, other, now))
+    return True
+
+
+def demo_book_plans(today: date) -> list[bd.PlanRef]:
+    """The reference years' plans, short-term plans included."""
+    return [p for year in reference_years(today) for p in (*bd.plan_catalogue(year), *bd.short_term_plans(year))]
+
+
+def demo_book_drafts(now: datetime) -> tuple[list[tuple[str, AccountDraft]], list[tuple[str, AccountDraft]]]:
+    """(account number, draft) of demoagent's and of otheragent's books: pure, the same for the same `now`."""
     gen = BookGenerator(
         random.Random(DEMO_SEED),
-        today=today,
+        today=now.date(),
         now=now,
-        plans=plans,
+        plans=demo_book_plans(now.date()),
         groups=bd.medical_groups(),
         distribution=DEMO_DISTRIBUTION,
         serial_start=900_000_000,
@@ -321,15 +355,7 @@ async def load_demo_book(session: AsyncSession, *, now: datetime) -> bool:
     ]
     while len(other_accounts) < OTHER_ACCOUNTS:
         other_accounts.append((_account_number(gen.rng, "7400", used), gen.account(state="IL")))
-
-    writer = _BookWriter(now)
-    for number, draft in demo_accounts:
-        writer.add(demo, number, draft)
-    for number, draft in other_accounts:
-        writer.add(other, number, draft)
-    await writer.write(session, group_ids)
-    await _insert(session, Prospect, demo_prospects(demo, other, now))
-    return True
+    return demo_accounts, other_accounts
 
 
 def _account_number(rng: random.Random, prefix: str, used: set[str]) -> str:
@@ -680,7 +706,7 @@ def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, Accou
             people=gen.family(size=3, last_name="Hill"),
             medical=True,
             dental=True,
-            options=replace(unpaid, network_type="EPO", exchange="off", effective=month),
+            options=replace(unpaid, network_type="EPO", exchange="off", effective=bd.add_months(month, 1)),
         ),
     )
 
@@ -704,11 +730,15 @@ def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, Accou
             options=PolicyOptions(status="Active", network_type="HMO", exchange="on"),
         ),
     )
+    schmidt = [
+        p(gen, "01", "primary", "Walter", "Schmidt", date(1967, 6, 21), "male"),
+        p(gen, "02", "spouse", "Helen", "Schmidt", date(1969, 2, 4), "female"),
+    ]
     add(
         "730020003",
         gen.account(
             zip_code="62704",
-            people=gen.family(size=2, first_name="Walter", last_name="Schmidt", sex="male", spouse=True),
+            people=schmidt,
             medical=True,
             dental=False,
             options=PolicyOptions(
@@ -716,7 +746,7 @@ def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, Accou
                 network_type="PPO",
                 exchange="off",
                 grandfathered=True,
-                effective=bd.add_months(month, -70),
+                effective=date(2008, 9, 1),
             ),
         ),
     )
@@ -724,7 +754,7 @@ def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, Accou
         "730020004",
         gen.account(
             zip_code="60618",
-            people=gen.family(size=1, first_name="Carol", last_name="Young", sex="female"),
+            people=[p(gen, "01", "primary", "Carol", "Young", date(1966, 10, 12), "female")],
             medical=True,
             dental=False,
             options=PolicyOptions(
@@ -732,7 +762,7 @@ def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, Accou
                 network_type="PPO",
                 exchange="off",
                 grandfathered=True,
-                effective=bd.add_months(month, -66),
+                effective=date(2009, 4, 1),
             ),
         ),
     )
@@ -743,7 +773,7 @@ def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, Accou
             people=gen.family(size=1, first_name="Kevin", last_name="Tran", sex="male"),
             medical=True,
             dental=False,
-            options=PolicyOptions(status="Active", network_type="EPO", exchange="off", temporary_plan=True),
+            options=PolicyOptions(status="Active", exchange="off", temporary_plan=True),
         ),
     )
     add(
@@ -753,7 +783,7 @@ def notable_accounts(gen: BookGenerator, now: datetime) -> list[tuple[str, Accou
             people=gen.family(size=2, first_name="Megan", last_name="Price", sex="female"),
             medical=True,
             dental=False,
-            options=PolicyOptions(status="Grace Period", network_type="PPO", exchange="off", temporary_plan=True),
+            options=PolicyOptions(status="Grace Period", exchange="off", temporary_plan=True),
         ),
     )
     morales = [
@@ -787,7 +817,7 @@ def _use_plan(draft: AccountDraft, gen: BookGenerator, name: str) -> None:
     if plan.network_code != old.network_code or (plan.requires_pcp and not policy.pcps):
         policy.pcps = []
         if plan.requires_pcp:
-            gen.assign_pcps(policy)
+            gen.assign_pcps(policy, draft.county)
 
 
 def _terminate(draft: AccountDraft, on: date) -> None:

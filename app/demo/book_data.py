@@ -21,6 +21,11 @@ from decimal import Decimal
 from app.domain.dates import OPEN_END_DATE, age_on
 
 STATUSES = ("Active", "Grace Period", "Termed")
+# Rules of a consistent book (demo/book.py's docstring lists them):
+GRANDFATHER_CUTOFF = date(2010, 3, 23)  # grandfathered coverage was in force before the ACA's enactment
+OFF_EXCHANGE_GRACE_DAYS = 30  # a policy in grace is at most this many days past its paid-to date
+ON_EXCHANGE_GRACE_DAYS = 90  # on exchange with an advance premium tax credit
+SHORT_TERM_MAX_MONTHS = 11  # a temporary (short-term) plan's term: under a year
 NETWORK_TYPES = ("HMO", "POS", "PPO", "EPO")
 PCP_NETWORK_TYPES = frozenset({"HMO", "POS"})  # R-PCP-1: plans that require a PCP
 METAL_LEVELS = ("bronze", "silver", "gold", "platinum")
@@ -365,10 +370,44 @@ def plan_catalogue(year: int) -> tuple[PlanRef, ...]:
     return tuple(plans)
 
 
+@functools.cache
+def short_term_plans(year: int) -> tuple[PlanRef, ...]:
+    """The temporary plans: short-term medical, off exchange only, no metal level (not ACA plans), PPO network.
+
+    Not sold through quotes (no rates are loaded for them): they exist for the demo book's temporary policies.
+    """
+    plans = []
+    for state in STATES:
+        plans.append(
+            PlanRef(
+                plan_id=f"{state}-{year}-STM-180-OFF",
+                name="Blue Short Term Medical 180",
+                coverage="medical",
+                metal_level=None,
+                network_type="PPO",
+                requires_pcp=False,
+                exchange="off",
+                state=state,
+                network_code=f"{state}-PPO",
+                plan_year=year,
+                group_number=f"{state[0]}T{1800 + year % 100}",
+                tobacco_factor=Decimal("1.00"),
+                customer_service_phone=MEMBER_SERVICES[state, "Blue Choice Preferred"],
+                base_rate=Decimal("0.00"),
+                rx_bin=RX_BIN,
+                rx_pcn=RX_PCN[state],
+                rx_group=f"{state}STM180",
+            )
+        )
+    return tuple(plans)
+
+
 def plan_rates(plans: Sequence[PlanRef]) -> list[tuple[str, str, int, Decimal]]:
     """(plan_id, state, rating_area, base_rate): every plan in every rating area of its state's counties."""
     rows = []
     for plan in plans:
+        if plan.coverage == "medical" and plan.metal_level is None:  # short-term plans are not quoted
+            continue
         for area in rating_areas(plan.state):
             factor = Decimal(1) + Decimal("0.04") * (area - 1)
             rows.append((plan.plan_id, plan.state, area, (plan.base_rate * factor).quantize(_CENT)))
@@ -412,6 +451,7 @@ _GROUPS = {
         ("Loop Primary Care Associates", "60601"),
         ("DuPage Medical Associates", "60563"),
         ("Evanston Family Doctors", "60201"),
+        ("Michigan Avenue Physicians", "60601"),
         ("Lake County Primary Care", "60085"),
     ),
     "TX": (
@@ -446,12 +486,16 @@ _TX_NETWORK_SETS = (
     ("TX-PPO",),
 )
 # The api.md examples use provider number "124": an IL group in both IL HMO networks, accepting patients.
+# The demo book's PCP examples (124, 126 and 127, in Cook County) and the groups that give DuPage (125) and Lake
+# (128) counties a local group in every IL network: in every network of the state and accepting new patients, so
+# every member can be assigned a group in their own county (demo/book.py's rules).
+_ANCHOR_GROUPS = frozenset({124, 125, 126, 127, 128})
 ASKED_OUT_GROUP = "126"  # the demo book's "Asked Out" history ends an assignment to this group (R-PCP-4)
 
 
 @functools.cache
 def medical_groups() -> tuple[MedicalGroupRef, ...]:
-    """The provider directory: 30 medical groups, numbers 110-127 in IL and 130-141 in TX."""
+    """The provider directory: 31 medical groups, numbers 110-128 in IL and 130-141 in TX."""
     rng = random.Random(124)  # fixed seed: the directory is the same everywhere
     groups = []
     sets = {"IL": _IL_NETWORK_SETS, "TX": _TX_NETWORK_SETS}
@@ -459,10 +503,10 @@ def medical_groups() -> tuple[MedicalGroupRef, ...]:
         for i, (name, zip_code) in enumerate(_GROUPS[state]):
             number = first + i
             networks = sets[state][i % len(sets[state])]
-            if number in (124, 126, 127):  # the demo book's PCP examples: IL HMO networks, accepting
+            if number in _ANCHOR_GROUPS:  # every network of the state, accepting
                 networks = ("IL-BAV", "IL-BPR", "IL-BCA", "IL-PPO")
-            # Every fifth group is closed to new patients (never 124, 126 or 127).
-            accepting = i % 5 != 3 or number in (124, 126, 127)
+            # Every fifth group is closed to new patients (never an anchor group).
+            accepting = i % 5 != 3 or number in _ANCHOR_GROUPS
             county = next(c for c in COUNTIES if c.zip_code == zip_code)
             sex = rng.choice(("female", "male"))
             physician = f"{pick_first_name(rng, sex)} {pick_last_name(rng)}, MD"
@@ -637,12 +681,17 @@ class BookGenerator:
         self._years = years
         self._medical: dict[tuple[int, str, str, str, str], PlanRef] = {}
         self._dental: dict[tuple[int, str, str], list[PlanRef]] = {}
+        self._short_term: dict[tuple[int, str], PlanRef] = {}
         for p in plans:
-            if p.coverage == "medical":
+            if p.coverage == "medical" and p.metal_level is None:
+                self._short_term[(p.plan_year, p.state)] = p
+            elif p.coverage == "medical":
                 self._medical[(p.plan_year, p.state, p.network_type, p.exchange, p.metal_level or "")] = p
             else:
                 self._dental.setdefault((p.plan_year, p.state, p.exchange), []).append(p)
         self._groups: dict[str, list[str]] = {}
+        county_of_zip = {c.zip_code: c.fips for c in COUNTIES}
+        self._group_county = {g.medical_group_number: county_of_zip.get(g.zip_code) for g in groups}
         for g in groups:
             if g.accepting_new_patients:
                 for code in g.networks:
@@ -813,6 +862,8 @@ class BookGenerator:
                 medical, dental = True, rng.random() < self.dist.dental
         if medical:
             account.policies.append(self.policy(account, "medical", options))
+        if dental and account.policies and account.policies[0].temporary_plan:
+            dental = False  # a short-term medical plan is sold alone
         if dental:
             if account.policies:  # written with the medical policy: same dates, status and exchange
                 account.policies.append(self.dental_like(account, account.policies[0]))
@@ -833,7 +884,13 @@ class BookGenerator:
         return self._serial
 
     def policy(self, account: AccountDraft, coverage: str, options: PolicyOptions | None = None) -> PolicyDraft:
-        """A policy with dates consistent with its status (R-MEM-1); PCPs for HMO/POS members (R-PCP-1)."""
+        """A policy with dates consistent with its status (R-MEM-1); PCPs for HMO/POS members (R-PCP-1).
+
+        The rules of demo/book.py's docstring hold for every policy drawn here: grandfathered coverage started
+        before 2010-03-23; a temporary plan is a short-term plan with a term under a year; a policy in grace is
+        at most 30 (off exchange) or 90 (on exchange) days past its paid-to date; an unpaid new sale starts next
+        month, without a paid-to date.
+        """
         rng, dist = self.rng, self.dist
         o = options or _NO_OPTIONS
         status, network_type, exchange, metal = o.status, o.network_type, o.exchange, o.metal
@@ -842,28 +899,57 @@ class BookGenerator:
         if unpaid_initial is None:
             unpaid_initial = status in (None, "Active") and rng.random() < dist.unpaid_initial
         status = "Active" if unpaid_initial else (status or str(self._pick(self._statuses)))
-        exchange = exchange or ("on" if rng.random() < dist.on_exchange else "off")
+        temporary = o.temporary_plan if o.temporary_plan is not None else rng.random() < dist.temporary_plan
+        temporary = temporary and coverage == "medical" and not unpaid_initial
+        if temporary and (self._plan_year(this_month), account.state) not in self._short_term:
+            if o.temporary_plan:
+                raise ValueError("a temporary plan needs the short-term plans in the generator's plans")
+            temporary = False
+        grandfathered = o.grandfathered if o.grandfathered is not None else rng.random() < dist.grandfathered
+        grandfathered = grandfathered and not temporary and not unpaid_initial
+        exchange = (
+            "off" if temporary or grandfathered else (exchange or ("on" if rng.random() < dist.on_exchange else "off"))
+        )
         termination = None
         if effective is None:
-            if unpaid_initial:  # a new sale: this month or next
-                effective = add_months(this_month, rng.randint(0, 1))
+            if unpaid_initial:  # a new sale, not in force until its first payment: next month
+                effective = add_months(this_month, 1)
+            elif grandfathered:  # in force since before the ACA
+                effective = add_months(date(2010, 3, 1), -rng.randint(0, 48))
+            elif temporary:
+                effective = add_months(this_month, -rng.randint(4, 10) if status == "Termed" else -rng.randint(1, 8))
             elif status == "Termed":
                 effective = add_months(this_month, -rng.randint(2, dist.history_months))
             elif status == "Grace Period":
                 effective = add_months(this_month, -rng.randint(3, dist.history_months))
             else:
                 effective = add_months(this_month, -rng.randint(0, dist.history_months))
+        if unpaid_initial and effective <= self.today:
+            raise ValueError(f"an unpaid new sale is not in force yet: effective {effective} is not after today")
+        if grandfathered and effective >= GRANDFATHER_CUTOFF:
+            raise ValueError(f"grandfathered coverage must start before {GRANDFATHER_CUTOFF}, not {effective}")
+        months_covered = (this_month.year - effective.year) * 12 + this_month.month - effective.month
+        if temporary:  # a short term: ends within a year of its start (in the future while in force)
+            if status == "Termed":
+                term_months = rng.randint(min(3, months_covered), min(SHORT_TERM_MAX_MONTHS, months_covered))
+            else:
+                term_months = rng.randint(min(months_covered + 1, SHORT_TERM_MAX_MONTHS), SHORT_TERM_MAX_MONTHS)
+            if not 1 <= term_months <= SHORT_TERM_MAX_MONTHS:
+                raise ValueError(f"no short term fits a temporary plan effective {effective} with status {status}")
+            termination = add_months(effective, term_months) - timedelta(days=1)
         if status == "Termed":
-            months_covered = (this_month.year - effective.year) * 12 + this_month.month - effective.month
-            termination = add_months(effective, rng.randint(1, max(1, months_covered))) - timedelta(days=1)
+            if termination is None:
+                termination = add_months(effective, rng.randint(1, max(1, months_covered))) - timedelta(days=1)
             termination = min(termination, this_month - timedelta(days=1))
             paid_to: date | None = termination
         elif status == "Grace Period":  # premium due: paid through the end of last month (or the month before)
-            paid_to = add_months(this_month, -rng.randint(0, 1)) - timedelta(days=1)
+            paid_to = self.grace_paid_to(exchange)
         elif unpaid_initial:
             paid_to = None
         else:
             paid_to = end_of_month(add_months(this_month, rng.randint(0, 2)))
+            if termination is not None:
+                paid_to = min(paid_to, termination)
         # Signed and submitted before coverage starts, and more than a day ago (R-ID-4: only the demo book's
         # one notable policy was submitted within the last 24 hours).
         signed = min(effective - timedelta(days=rng.randint(3, 45)), self.today - timedelta(days=2))
@@ -871,7 +957,9 @@ class BookGenerator:
         submitted = datetime.combine(signed, time(rng.randint(13, 23), rng.randrange(60), rng.randrange(60)), UTC)
         submitted = min(submitted, self.now - timedelta(hours=25))
         year = self._plan_year(effective)
-        if coverage == "medical":
+        if temporary:
+            plan = self._short_term[(year, account.state)]
+        elif coverage == "medical":
             network_type = network_type or str(self._pick(self._types))
             metal = metal or str(self._pick(self._metals))
             plan = self.medical_plan(account.state, year, network_type, exchange, metal)
@@ -890,8 +978,8 @@ class BookGenerator:
             application_status="Submitted" if unpaid_initial else "Approved",
             application_submitted_at=submitted,
             initial_payment_received=not unpaid_initial,
-            grandfathered=o.grandfathered if o.grandfathered is not None else rng.random() < dist.grandfathered,
-            temporary_plan=o.temporary_plan if o.temporary_plan is not None else rng.random() < dist.temporary_plan,
+            grandfathered=grandfathered,
+            temporary_plan=temporary,
             e_app_number=e_app_number(serial) if rng.random() < 0.92 else None,
             client_app_id=f"PP{rng.randrange(100000):05d}" if rng.random() < 0.4 else None,
             exchange_assigned_id=f"4{rng.randrange(10**9):09d}" if exchange == "on" else None,
@@ -899,15 +987,22 @@ class BookGenerator:
             covered=covered,
         )
         if plan.requires_pcp:
-            self.assign_pcps(draft)
+            self.assign_pcps(draft, account.county)
         return draft
+
+    def grace_paid_to(self, exchange: str) -> date:
+        """A paid-to date for a policy in grace: past, at most 30 days back off exchange (90 on exchange)."""
+        last_month_end = self._this_month - timedelta(days=1)
+        if exchange == "on":
+            paid_to = add_months(self._this_month, -self.rng.randint(0, 2)) - timedelta(days=1)
+            return max(paid_to, self.today - timedelta(days=ON_EXCHANGE_GRACE_DAYS))
+        return max(last_month_end, self.today - timedelta(days=OFF_EXCHANGE_GRACE_DAYS))
 
     def dental_like(self, account: AccountDraft, medical: PolicyDraft) -> PolicyDraft:
         """A dental policy sold with a medical one: same dates, status, exchange and members."""
         rng = self.rng
         year = medical.plan.plan_year
         plan = rng.choice(self._dental[(year, account.state, medical.plan.exchange)])
-        serial = self._next_serial()
         return PolicyDraft(
             plan=plan,
             status=medical.status,
@@ -919,19 +1014,24 @@ class BookGenerator:
             application_status=medical.application_status,
             application_submitted_at=medical.application_submitted_at,
             initial_payment_received=medical.initial_payment_received,
-            grandfathered=False,
+            grandfathered=medical.grandfathered,  # in force since the same pre-2010 day
             temporary_plan=False,
-            e_app_number=e_app_number(serial) if medical.e_app_number else None,
+            e_app_number=medical.e_app_number,  # one application, one e-app number
             client_app_id=medical.client_app_id,
             exchange_assigned_id=f"4{rng.randrange(10**9):09d}" if medical.exchange_assigned_id else None,
             pending_application_id=medical.pending_application_id,
             covered=list(medical.covered),
         )
 
-    def assign_pcps(self, policy: PolicyDraft) -> None:
-        """R-PCP-6: each covered member's current PCP runs to 9999-12-31; a few have an ended earlier one."""
+    def assign_pcps(self, policy: PolicyDraft, county: CountyRef) -> None:
+        """R-PCP-6: each covered member's current PCP runs to 9999-12-31; a few have an ended earlier one.
+
+        Groups in the plan's network and in the member's county (the nearest ones: every county of the demo
+        geography has one in each network); the state's groups only where a county has none.
+        """
         rng = self.rng
-        groups = self._groups[policy.plan.network_code]
+        in_network = self._groups[policy.plan.network_code]
+        groups = [g for g in in_network if self._group_county[g] == county.fips] or in_network
         start = policy.coverage_effective_date
         received = policy.app_signature_date
         family_group = rng.choice(groups)

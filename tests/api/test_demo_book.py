@@ -155,10 +155,23 @@ async def test_reference_data_has_plans_and_rates_for_every_demo_county(app, dem
         assert {(p.network_type, p.exchange) for p in mine if p.coverage == "medical"} == {
             (t, e) for t in ("HMO", "POS", "PPO", "EPO") for e in ("on", "off")
         }
-        assert {p.metal_level for p in mine if p.coverage == "medical"} == {"bronze", "silver", "gold", "platinum"}
+        assert {p.metal_level for p in mine if p.coverage == "medical"} == {
+            "bronze",
+            "silver",
+            "gold",
+            "platinum",
+            None,
+        }
+        # issue 15: the temporary plans are short-term medical plans, off exchange, without a metal level
+        assert [(p.name, p.exchange) for p in mine if p.coverage == "medical" and p.metal_level is None] == [
+            ("Blue Short Term Medical 180", "off")
+        ]
         assert any(p.coverage == "dental" and not p.requires_pcp and p.metal_level is None for p in mine)
     rates = {(r.plan_id, r.rating_area): r.base_rate for r in await rows(app, select(PlanRate))}
     for plan in plans:
+        if plan.coverage == "medical" and plan.metal_level is None:  # short-term plans are not quoted: no rates
+            assert not any(plan_id == plan.plan_id for plan_id, _ in rates)
+            continue
         for county in (c for c in counties if c.state == plan.state):
             rate = rates[(plan.plan_id, county.rating_area)]
             assert (250 <= rate <= 700) if plan.coverage == "medical" else (25 <= rate <= 50)

@@ -101,7 +101,10 @@ def test_policy_dates_agree_with_status() -> None:
     this_month = bd.first_of_month(TODAY)
     for policy in (p for a in BOOK for p in a.policies):
         assert policy.coverage_effective_date.day == 1
-        assert policy.coverage_effective_date >= bd.add_months(this_month, -72)
+        if policy.grandfathered:  # issue 15: grandfathered coverage started before 2010-03-23
+            assert policy.coverage_effective_date < bd.GRANDFATHER_CUTOFF
+        else:
+            assert policy.coverage_effective_date >= bd.add_months(this_month, -72)
         assert policy.eapp_start_date <= policy.app_signature_date < policy.coverage_effective_date
         assert policy.application_submitted_at <= NOW - timedelta(hours=24)  # R-ID-4 is the demo's exception
         if policy.status == "Termed":
@@ -123,6 +126,10 @@ def test_identifiers_have_the_documented_shapes() -> None:
     policies = [p for a in BOOK for p in a.policies]
     e_apps = [p.e_app_number for p in policies if p.e_app_number]
     assert all(len(n) == 10 and n.isdigit() for n in e_apps)
+    # one application (an account's medical and dental policies) has one e-app number, distinct between accounts
+    per_account = [{p.e_app_number for p in a.policies} for a in BOOK]
+    assert all(len(numbers) == 1 for numbers in per_account)
+    e_apps = [n for numbers in per_account for n in numbers if n]
     assert len(set(e_apps)) == len(e_apps)
     assert all(p.client_app_id[:2] == "PP" and len(p.client_app_id) == 7 for p in policies if p.client_app_id)
     assert all(len(p.pending_application_id) == 6 for p in policies if p.pending_application_id)
@@ -205,7 +212,7 @@ def test_demo_counties_include_cook_dallas_and_a_zip_in_two_counties() -> None:
 
 def test_provider_directory_has_group_124_accepting_in_the_il_hmo_networks() -> None:
     groups = {g.medical_group_number: g for g in GROUPS}
-    assert len(groups) == len(GROUPS) == 30
+    assert len(groups) == len(GROUPS) == 31
     g124 = groups["124"]
     assert g124.accepting_new_patients and g124.state == "IL"
     assert {"IL-BAV", "IL-BPR"} <= set(g124.networks)
