@@ -238,7 +238,8 @@ async def test_r_mem_6_every_phi_read_is_audited(client, producer, book, app) ->
     s, d = events
     assert s.actor_username == "demoagent" and s.details["accounts"] == [jt.account_number]
     assert s.details["criteria"] == ["ssn_last4", "date_of_birth"] and s.request_id and s.ip
-    assert "0412" not in str(s.details)  # the criteria values (PHI) are not copied into the log
+    # the criteria values (PHI) are not copied into the log (account numbers are random digits: left out of the look)
+    assert not [v for k, v in s.details.items() if k != "accounts" and ("0412" in str(v) or "1961" in str(v))]
     assert d.target_id == jt.account_number and d.occurred_at is not None
 
 
