@@ -419,6 +419,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for op in item.values():
             op["responses"] = {"200": {"description": "Received: answer any 2xx; anything else is retried"}}
             op["tags"] = ["webhooks"]
+            # no auth scheme on the receiver's side: it checks the `webhook-signature` header (Standard Webhooks)
+            op["security"] = []
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     for model in SECTION_MODELS.values():  # bodies parsed per section (PUT /enrollments/{id}/{section})
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
