@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 
 from app.repositories.orm import Account, Application, AuditEvent, Member, PcpAssignment, Policy, PolicyMember
 from app.services.carrier import decide_due
-from tests.api.test_enrollments import (  # the factories of a complete application (and their fixtures)
-    FAMILY_QUOTE,
+from tests.api.test_enrollments import (
     HOUSEHOLD,
     OTHER,
     PLANS,
@@ -26,9 +25,10 @@ from tests.api.test_enrollments import (  # the factories of a complete applicat
     applicant,
     complete_application,
     general,
-    put,
     reference,  # noqa: F401 - fixture
+    save_sections,
     settings,  # noqa: F401 - fixture
+    start_from_family_quote,  # the factories of a complete application (and their fixtures)
 )
 from tests.helpers import assert_problem
 
@@ -42,28 +42,18 @@ def decision_url(app_id: int) -> str:
 
 async def from_quote(client: Any, producer: dict[str, str], *, sigs: dict[str, Any] = SIGNATURES) -> int:
     """Quote -> application started from it -> every section saved -> effective date."""
-    quote = await client.post("/api/v1/quotes", headers=producer, json=FAMILY_QUOTE)
-    assert quote.status_code == 201, quote.text
-    qid = quote.json()["id"]
-    sel = await client.put(
-        f"/api/v1/quotes/{qid}/selection",
-        headers=producer,
-        json={"medical_plan_id": "E-HMO", "dental_plan_id": "E-DEN"},
-    )
-    assert sel.status_code == 200, sel.text
-    started = await client.post(f"/api/v1/quotes/{qid}/enrollments", headers=producer, json={})
-    assert started.status_code == 201, started.text
-    app_id = int(started.json()["application_id"])
-    for section, body in (
+    app_id = await start_from_family_quote(client, producer)
+    await save_sections(
+        client,
+        producer,
+        app_id,
         ("general", general()),
         ("applicant", applicant()),
         ("household", HOUSEHOLD),
         ("plans", PLANS),
         ("other-coverage", OTHER),
         ("signatures", sigs),
-    ):
-        r = await put(client, producer, app_id, section, body)
-        assert r.status_code == 200, (section, r.text)
+    )
     assert (await client.post(f"{URL}/{app_id}/effective-date", headers=producer)).json() == {
         "effective_date": "2027-01-01",
         "warnings": [],

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from app.repositories.orm import Application, AuditEvent, Plan, PlanRate
 from tests.api.test_enrollments import (
-    FAMILY_QUOTE,
     HOUSEHOLD,
     OTHER,
     PLANS,
@@ -25,6 +24,7 @@ from tests.api.test_enrollments import (
     put,
     reference,  # noqa: F401  (fixture)
     settings,  # noqa: F401  (fixture)
+    start_from_family_quote,
 )
 from tests.helpers import assert_problem
 
@@ -68,18 +68,7 @@ async def _stored(app: Any, app_id: int) -> Application:
 
 
 async def _application_from_2027_quote(client: Any, producer: dict[str, str]) -> int:
-    quote = await client.post("/api/v1/quotes", headers=producer, json=FAMILY_QUOTE)
-    assert quote.status_code == 201, quote.text
-    qid = quote.json()["id"]
-    sel = await client.put(
-        f"/api/v1/quotes/{qid}/selection",
-        headers=producer,
-        json={"medical_plan_id": "E-HMO", "dental_plan_id": "E-DEN"},
-    )
-    assert sel.status_code == 200, sel.text
-    started = await client.post(f"/api/v1/quotes/{qid}/enrollments", headers=producer, json={})
-    assert started.status_code == 201, started.text
-    app_id = int(started.json()["application_id"])
+    app_id = await start_from_family_quote(client, producer)
     for section, body in (
         ("general", general(is_sep=True, life_events=MARRIAGE)),
         ("applicant", applicant()),

@@ -159,6 +159,28 @@ async def put(client, headers, app_id, section, body, **kw):  # type: ignore[no-
     return await client.put(f"{URL}/{app_id}/{section}", json=body, headers=headers, **kw)
 
 
+async def start_from_family_quote(client: Any, producer: dict[str, str]) -> int:
+    """FAMILY_QUOTE with the E-HMO and E-DEN plans chosen, then an application started from it: its id."""
+    quote = await client.post("/api/v1/quotes", headers=producer, json=FAMILY_QUOTE)
+    assert quote.status_code == 201, quote.text
+    qid = quote.json()["id"]
+    sel = await client.put(
+        f"/api/v1/quotes/{qid}/selection",
+        headers=producer,
+        json={"medical_plan_id": "E-HMO", "dental_plan_id": "E-DEN"},
+    )
+    assert sel.status_code == 200, sel.text
+    started = await client.post(f"/api/v1/quotes/{qid}/enrollments", headers=producer, json={})
+    assert started.status_code == 201, started.text
+    return int(started.json()["application_id"])
+
+
+async def save_sections(client: Any, producer: dict[str, str], app_id: int, *sections: tuple[str, Any]) -> None:
+    for section, body in sections:
+        r = await put(client, producer, app_id, section, body)
+        assert r.status_code == 200, (section, r.text)
+
+
 async def complete_application(
     client,
     headers,
