@@ -126,7 +126,7 @@ async def _submitted_full_application(client, producer, clock) -> tuple[int, dic
     return app_id, s.json()
 
 
-async def test_issue_14_the_application_pdf_is_the_complete_signed_record(
+async def test_r_enr_17_issue_14_the_application_pdf_is_the_complete_signed_record(
     client, producer, reference, clock, app
 ) -> None:  # type: ignore[no-untyped-def]
     app_id, submitted = await _submitted_full_application(client, producer, clock)
@@ -208,7 +208,7 @@ async def test_issue_14_the_application_pdf_is_the_complete_signed_record(
     assert len(rows) == 1 and rows[0].actor_username == "demoagent"
 
 
-async def test_issue_14_signature_times_follow_portal_display_time_zone(
+async def test_r_enr_17_signature_times_follow_portal_display_time_zone(
     app, client, producer, reference, clock, settings
 ) -> None:  # type: ignore[no-untyped-def]
     app.state.ctx.settings = settings.model_copy(update={"display_time_zone": "America/New_York"})
