@@ -126,6 +126,19 @@ async def _load_principal(ctx: AppContext, token: str | None) -> Principal | Non
     )
 
 
+async def usable_principal(ctx: AppContext, token: str, *, roles: tuple[Role, ...]) -> Principal | None:
+    """The caller of a session token if every check of `CurrentUser` and `require_role(*roles)` passes, else None
+    (for a fast handler, `app.routers.fastpath`, which then leaves the request to the declared route: that one
+    answers the refusal and audits it)."""
+    try:
+        principal = await _load_principal(ctx, token)
+    except DomainError:
+        return None
+    if principal is None or principal.must_change_password or principal.role not in roles:
+        return None
+    return principal
+
+
 async def get_principal_allowing_password_change(
     principal: Annotated[Principal | None, Depends(get_optional_principal)],
 ) -> Principal:

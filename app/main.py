@@ -233,5 +233,10 @@ def create_app(
             expose_headers=CORS_EXPOSED_HEADERS,
             max_age=CORS_MAX_AGE_SECONDS,
         )
+    # Issue 19: the app matches a request against its included routers one by one, in order, and each router's
+    # routes one by one (FastAPI 0.165: ~1 ms of CPU per request before member search's router was reached).
+    # The hot router goes first; the contract keeps the documented order.
+    app.state.documented_routes = list(app.router.routes)
+    app.router.routes.sort(key=lambda route: getattr(route, "original_router", None) is not members.router)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app

@@ -410,7 +410,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title,
         version=app.version,
         description=app.description,
-        routes=app.routes,
+        routes=getattr(app.state, "documented_routes", app.routes),  # app.main: hot routes match first
         tags=app.openapi_tags,
         webhooks=app.webhooks.routes,
     )

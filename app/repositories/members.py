@@ -11,36 +11,46 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
     String,
+    Table,
     and_,
     bindparam,
     case,
+    false,
     func,
+    insert,
     literal,
     null,
     or_,
     select,
+    true,
     update,
 )
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from app.domain.accounts import AccountStatus, Role
 from app.domain.members import MemberQuery, applications_can_match, policies_can_match, prefix_upper_bound
 from app.repositories.base import RepositoryBase
 from app.repositories.like import contains_pattern, like_bound, prefix_pattern
 from app.repositories.orm import (
     Account,
     Application,
+    AuditEvent,
+    AuthSession,
     ContactInfoChange,
     MedicalGroup,
     Member,
     PcpAssignment,
     Policy,
     PolicyMember,
+    User,
 )
 
 a = Account.__table__
@@ -51,6 +61,9 @@ pcp = PcpAssignment.__table__
 mg = MedicalGroup.__table__
 cic = ContactInfoChange.__table__
 ap = Application.__table__
+au = cast(Table, AuditEvent.__table__)
+sess = AuthSession.__table__
+usr = User.__table__
 
 PRODUCT_TYPE = case((p.c.exchange == "on", literal("ON-EXCHANGE")), else_=literal("OFF-EXCHANGE"))
 RECORD_TYPE = literal("Policy")
@@ -208,15 +221,16 @@ def _application_criteria(names: frozenset[str]) -> list[ColumnElement[bool]]:
     return where
 
 
-def search_statement(q: MemberQuery, binds: Binds, *, sort: Sort) -> Select[Any]:
+def search_statement(q: MemberQuery, binds: Binds, *, sort: Sort, numbered: bool = False) -> Select[Any]:
     """One statement: the page of rows plus the total (window count), scoped to the book first. Policies,
-    and submitted applications as record type "Application" (R-ENR-15). Cached per shape."""
+    and submitted applications as record type "Application" (R-ENR-15). Cached per shape. `numbered` adds each
+    row's place in the order as `ord` (for a statement that selects from this one as a CTE)."""
     names = frozenset(binds)
     policies_match, applications_match = policies_can_match(q), applications_can_match(q)
-    key = (names, policies_match, applications_match, sort)
+    key = (names, policies_match, applications_match, sort, numbered)
     stmt = _SHAPES.get(key)
     if stmt is None:
-        stmt = _build(names, policies_match, applications_match, sort)
+        stmt = _build(names, policies_match, applications_match, sort, numbered)
         if len(_SHAPES) < 4096:
             _SHAPES[key] = stmt
     return stmt
@@ -249,10 +263,12 @@ def _policy_row() -> list[Any]:
     ]
 
 
-def _build(names: frozenset[str], policies_match: bool, applications_match: bool, sort: Sort) -> Select[Any]:
+def _build(
+    names: frozenset[str], policies_match: bool, applications_match: bool, sort: Sort, numbered: bool
+) -> Select[Any]:
     producer = bindparam("producer_id", type_=Integer())
     if not applications_match:
-        return _policy_only(names, policies_match, producer, sort)
+        return _policy_only(names, policies_match, producer, sort, numbered)
     policies = (
         select(
             *_policy_row(),
@@ -339,11 +355,16 @@ def _build(names: frozenset[str], policies_match: bool, applications_match: bool
                 )
             ],
             func.count().over().label("total"),
+            *_ordinal(order, numbered),
         ).order_by(*order)
     )
 
 
-def _policy_only(names: frozenset[str], policies_match: bool, producer: Any, sort: Sort) -> Select[Any]:
+def _ordinal(order: list[Any], numbered: bool) -> list[Any]:
+    return [func.row_number().over(order_by=order).label("ord")] if numbered else []
+
+
+def _policy_only(names: frozenset[str], policies_match: bool, producer: Any, sort: Sort, numbered: bool) -> Select[Any]:
     """The hot path: policy rows only, straight on the indexed tables."""
     order = []
     for name, desc in sort:
@@ -354,11 +375,122 @@ def _policy_only(names: frozenset[str], policies_match: bool, producer: Any, sor
         select(
             *_policy_row(),
             func.count().over().label("total"),
+            *_ordinal(order, numbered),
         )
         .select_from(a.join(p, p.c.account_id == a.c.id))
         # R-BOOK-1 / R-MEM-3: the book comes first, in every index used.
         .where(a.c.producer_id == producer, p.c.producer_id == producer, *_criteria(names, policies_match))
         .order_by(*order)
+    )
+
+
+@dataclass(frozen=True)
+class AuditedSearch:
+    """A search page read in one statement with its session check and audit row (`search_audited`)."""
+
+    first_name: str  # the caller's, for the rows' producer name
+    last_name: str
+    rows: list[SearchRow]
+    total: int
+
+
+SEARCH_ROW_FIELDS = tuple(SearchRow.__dataclass_fields__)
+_AUDITED: dict[Any, Select[Any]] = {}
+
+
+def audited_search_statement(q: MemberQuery, binds: Binds, *, sort: Sort) -> Select[Any]:
+    """PostgreSQL (issue 19): the first page of a search, its caller's session check and its R-MEM-6 audit row in
+    one statement - one round trip. A data-modifying CTE writes the audit row only when the session may search
+    (the checks of `app.deps` `CurrentProducer`, in SQL: the session is live, the user active with a settled
+    password, a producer, and the token's user the book searched); it runs to completion whether or not the rest
+    reads it, in the statement's own (autocommit) transaction, so the row is durable when the rows arrive. Every
+    answer row carries `usable`: false (or no row at all) and the caller answers through the ordinary path instead.
+    """
+    key = (frozenset(binds), policies_can_match(q), applications_can_match(q), sort)
+    stmt = _AUDITED.get(key)
+    if stmt is None:
+        stmt = _build_audited(search_statement(q, binds, sort=sort, numbered=True))
+        if len(_AUDITED) < 4096:
+            _AUDITED[key] = stmt
+    return stmt
+
+
+def _build_audited(search: Select[Any]) -> Select[Any]:
+    results = search.cte("results")
+    caller = (
+        select(
+            usr.c.id.label("user_id"),
+            usr.c.username,
+            usr.c.first_name,
+            usr.c.last_name,
+            and_(
+                sess.c.revoked_at.is_(None),
+                sess.c.expires_at > bindparam("a_now", type_=sess.c.expires_at.type),
+                usr.c.status == AccountStatus.active.value,
+                usr.c.must_change_password.is_(false()),
+                usr.c.role == Role.producer.value,
+                usr.c.id == bindparam("producer_id", type_=Integer()),
+            ).label("usable"),
+        )
+        .select_from(sess.join(usr, usr.c.id == sess.c.user_id))
+        .where(sess.c.id == bindparam("a_session_id", type_=String()), sess.c.user_id == bindparam("a_user_id"))
+        .cte("caller")
+    )
+    found = select(results.c.account_number).distinct().subquery("found")
+    details = func.jsonb_build_object(
+        literal("criteria"),
+        bindparam("a_criteria", type_=postgresql.JSONB()),
+        literal("results"),
+        func.coalesce(select(func.max(results.c.total)).scalar_subquery(), 0),
+        literal("accounts"),
+        func.coalesce(
+            select(func.jsonb_agg(aggregate_order_by(found.c.account_number, found.c.account_number)))
+            .select_from(found)
+            .scalar_subquery(),
+            func.jsonb_build_array(),
+        ),
+    )
+    audit = (
+        insert(au)
+        .from_select(
+            [
+                "occurred_at",
+                "action",
+                "outcome",
+                "actor_user_id",
+                "actor_username",
+                "ip",
+                "user_agent",
+                "request_id",
+                "details",
+            ],
+            select(
+                bindparam("a_occurred_at", type_=au.c.occurred_at.type),
+                literal("member.search"),
+                literal("success"),
+                caller.c.user_id,
+                caller.c.username,
+                bindparam("a_ip", type_=String()),
+                bindparam("a_user_agent", type_=String()),
+                bindparam("a_request_id", type_=String()),
+                details,
+            ).where(caller.c.usable),
+        )
+        .returning(au.c.id)
+        .cte("audit")
+    )
+    return (
+        select(
+            caller.c.usable,
+            caller.c.first_name.label("caller_first_name"),
+            caller.c.last_name.label("caller_last_name"),
+            select(func.count()).select_from(audit).scalar_subquery().label("audited"),
+            results.c.total,
+            results.c.ord,
+            *[results.c[name] if name in results.c else null().label(name) for name in SEARCH_ROW_FIELDS],
+        )
+        .select_from(caller.outerjoin(results, true()))
+        .order_by(results.c.ord)
     )
 
 
@@ -381,6 +513,38 @@ class MemberQueries(RepositoryBase[Account]):
         else:
             total = 0
         return [SearchRow(**{k: v for k, v in r._mapping.items() if k != "total"}) for r in rows], total
+
+    async def search_audited(
+        self,
+        producer_id: int,
+        q: MemberQuery,
+        *,
+        sort: Sort,
+        page_size: int,
+        session_id: str,
+        now: datetime,
+        audit: dict[str, Any],
+    ) -> AuditedSearch | None:
+        """`audited_search_statement` (PostgreSQL, the primary): the first page, or None when the session may not
+        search (nothing was written then). `audit` holds the row's `occurred_at`, `ip`, `user_agent`,
+        `request_id` and `criteria`."""
+        binds = search_binds(producer_id, q, limit=page_size, offset=0)
+        stmt = audited_search_statement(q, binds, sort=sort)
+        values = {
+            **binds,
+            "a_now": now,
+            "a_session_id": session_id,
+            "a_user_id": producer_id,
+            **{f"a_{k}": v for k, v in audit.items()},
+        }
+        rows = (await self.session.execute(stmt, values)).all()
+        if not rows or not rows[0].usable:
+            return None
+        if rows[0].audited != 1:
+            raise RuntimeError("the search's audit row was not written")  # a read that cannot be audited fails
+        found = [SearchRow(**{k: r._mapping[k] for k in SEARCH_ROW_FIELDS}) for r in rows if r.ord is not None]
+        total = int(rows[0].total) if found else 0
+        return AuditedSearch(rows[0].caller_first_name, rows[0].caller_last_name, found, total)
 
     # --- client detail (R-MEM-5) -----------------------------------------------------------------------------
 

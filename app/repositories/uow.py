@@ -123,6 +123,44 @@ class UnitOfWork(ABC):
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
+# The repositories of a unit of work, made on first use (issue 19: making all thirty on every request cost more than
+# a read's query building).
+_ON_SESSION: dict[str, Callable[[AsyncSession], Any]] = {
+    "users": UserRepository,
+    "registrations": RegistrationRepository,
+    "state_registrations": StateRegistrationRepository,
+    "auth_sessions": AuthSessionRepository,
+    "refresh_tokens": RefreshTokenRepository,
+    "outbox": OutboxRepository,
+    "audit": AuditRepository,
+    "delegates": DelegateRepository,
+    "email_verifications": EmailVerificationRepository,
+    "otp_codes": OtpRepository,
+    "otp_requests": OtpRequestRepository,
+    "mfa_challenges": MfaChallengeRepository,
+    "devices": RememberedDeviceRepository,
+    "password_history": PasswordHistoryRepository,
+    "prospects": ProspectRepository,
+    "contact_changes": ContactChangeRepository,
+    "servicing": ServicingRepository,
+    "applications": ApplicationRepository,
+    "payments": PaymentRepository,
+    "carrier": CarrierRepository,
+    "quotes": QuoteRepository,
+    "documents": DocumentRepository,
+    "e_questions": EQuestionRepository,
+    "idempotency": IdempotencyRepository,
+    "saved_reports": SavedReportRepository,
+    "session_checks": SessionCheckRepository,
+    "api_keys": ApiKeyRepository,
+    "webhooks": WebhookRepository,
+}
+_ON_READS: dict[str, Callable[[AsyncSession], Any]] = {  # on the read replica, when there is one
+    "members": MemberQueries,
+    "reports": ReportQueries,
+}
+
+
 class SqlUnitOfWork(UnitOfWork):
     session: AsyncSession
 
@@ -140,42 +178,24 @@ class SqlUnitOfWork(UnitOfWork):
         self._replica: AsyncSession | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        self.session = session = self._sessionmaker()
+        self.session = self._sessionmaker()
         # Read role with a replica (issue 18): the lag-tolerant queries (member search, client detail, reports) read
         # there; everything else - audit inserts, session and API-key checks - stays on the primary's session.
-        self._replica = replica = self._replica_sessionmaker() if self._replica_sessionmaker else None
-        self.users = UserRepository(session)
-        self.registrations = RegistrationRepository(session)
-        self.state_registrations = StateRegistrationRepository(session)
-        self.auth_sessions = AuthSessionRepository(session)
-        self.refresh_tokens = RefreshTokenRepository(session)
-        self.outbox = OutboxRepository(session)
-        self.audit = AuditRepository(session)
-        self.delegates = DelegateRepository(session)
-        self.email_verifications = EmailVerificationRepository(session)
-        self.otp_codes = OtpRepository(session)
-        self.otp_requests = OtpRequestRepository(session)
-        self.mfa_challenges = MfaChallengeRepository(session)
-        self.devices = RememberedDeviceRepository(session)
-        self.password_history = PasswordHistoryRepository(session)
-        self.prospects = ProspectRepository(session)
-        self.contact_changes = ContactChangeRepository(session)
-        self.servicing = ServicingRepository(session)
-        self.applications = ApplicationRepository(session)
-        self.payments = PaymentRepository(session)
-        self.carrier = CarrierRepository(session)
-        self.quotes = QuoteRepository(session)
-        self.documents = DocumentRepository(session)
-        self.e_questions = EQuestionRepository(session)
-        self.idempotency = IdempotencyRepository(session)
-        self.members = MemberQueries(replica or session)
-        self.reports = ReportQueries(replica or session)
-        self.saved_reports = SavedReportRepository(session)
-        self.session_checks = SessionCheckRepository(session)
-        self.api_keys = ApiKeyRepository(session)
-        self.webhooks = WebhookRepository(session)
+        self._replica = self._replica_sessionmaker() if self._replica_sessionmaker else None
         self._after_commit = []
         return self
+
+    def __getattr__(self, name: str) -> Any:
+        """A repository (`users`, `members`, ...) on this unit of work's session, made the first time it is used."""
+        make = _ON_SESSION.get(name)
+        if make is not None:
+            repository = make(self.session)
+        elif (make := _ON_READS.get(name)) is not None:
+            repository = make(self._replica or self.session)
+        else:
+            raise AttributeError(name)
+        setattr(self, name, repository)
+        return repository
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
-from pydantic import BeforeValidator
+from fastapi import Path, Query, Request, Response, status
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
-from app.deps import Ctx, CurrentProducer, ReqCtx, audited_by_service
+from app.context import AppContext
+from app.deps import Ctx, CurrentProducer, ReqCtx, audited_by_service, get_request_context, usable_principal
 from app.domain import vocabulary as v
+from app.domain.accounts import Principal, Role
+from app.domain.api_keys import is_api_key
+from app.domain.errors import DomainError
 from app.domain.members import (
+    MemberQuery,
     PhoneInput,
     SearchFilters,
     SearchInput,
@@ -21,12 +27,15 @@ from app.domain.members import (
 )
 from app.domain.vocabulary import canonical
 from app.errors import error_responses
-from app.routers.paging import PAGED_RESPONSES, PageParams
+from app.routers.fastpath import FastPathRouter, bearer_token, fast_path, has_body, query_model
+from app.routers.paging import PAGED_RESPONSES, PageParams, Paging
 from app.schemas.common import Page
 from app.schemas.members import ClientDetailRead, ContactChangeCreate, ContactChangeRead, MemberSearchRow
+from app.services import audit
 from app.services import members as member_service
+from app.services.audit import RequestContext
 
-router = APIRouter(prefix="/api/v1/members", tags=["members"], responses=error_responses(401, 403))
+router = FastPathRouter(prefix="/api/v1/members", tags=["members"], responses=error_responses(401, 403))
 
 Text = Annotated[str | None, Query(max_length=100)]
 
@@ -101,45 +110,109 @@ async def search_members(
     sort: Annotated[str | None, Query(max_length=200, examples=["last_name,-coverage_effective_date"])] = None,
 ) -> Page[MemberSearchRow]:
     """R-MEM-2/3/4: primary insured only, scoped to your book before anything else; at least one criterion."""
-    query = build_member_query(
-        SearchInput(
-            account_number=account_number,
-            e_app_number=e_app_number,
-            client_app_id=client_app_id,
-            exchange_assigned_id=exchange_assigned_id,
-            pending_application_id=pending_application_id,
-            first_name=first_name,
-            last_name=last_name,
-            ssn_last4=ssn_last4,
-            date_of_birth=date_of_birth,
-            phone=phone,
-            email=email,
-            zip_code=zip_code,
-            producer_first_name=producer_first_name,
-            producer_last_name=producer_last_name,
-            producer_number=producer_number,
-        ),
+    return await _search(ctx, req, producer, paging, locals())
+
+
+def _member_query(given: Mapping[str, Any]) -> MemberQuery:
+    return build_member_query(
+        SearchInput(**{name: given[name] for name in SEARCH_INPUT_FIELDS}),
         SearchFilters(
-            status=filter_status,
-            product_type=product_type_filter(filter_exchange, filter_product_type),
-            product_name=filter_product_name,
-            group_number=filter_group_number,
-            record_type=filter_record_type,
-            coverage=filter_coverage,
+            status=given["filter_status"],
+            product_type=product_type_filter(given["filter_exchange"], given["filter_product_type"]),
+            product_name=given["filter_product_name"],
+            group_number=given["filter_group_number"],
+            record_type=given["filter_record_type"],
+            coverage=given["filter_coverage"],
         ),
     )
+
+
+async def _search(
+    ctx: AppContext, req: RequestContext, producer: Principal, paging: Paging, given: Mapping[str, Any]
+) -> Page[MemberSearchRow]:
+    """The search itself, for the declared handler and the fast one alike: `given` holds the query parameters."""
     rows, total = await member_service.search_members(
         ctx=ctx,
         principal=producer,
-        query=query,
-        sort=parse_sort(sort),
+        query=_member_query(given),
+        sort=parse_sort(given["sort"]),
         page=paging.page,
         page_size=paging.page_size,
         request=req,
     )
     name = f"{producer.first_name} {producer.last_name}"
-    items = [MemberSearchRow.of(r, producer_name=name) for r in rows]
-    return paging.of(items, total)
+    return paging.of([MemberSearchRow.of(r, producer_name=name) for r in rows], total)
+
+
+SEARCH_INPUT_FIELDS = tuple(f.name for f in fields(SearchInput))
+_SEARCH_QUERY = query_model(search_members, Paging, name="MemberSearchQuery")
+_SEARCH_PAGE = TypeAdapter(Page[MemberSearchRow])
+
+
+async def _search_in_one_statement(
+    ctx: AppContext, request: Request, token: str, paging: Paging, given: Mapping[str, Any]
+) -> Page[MemberSearchRow] | None:
+    """PostgreSQL, page 1: the session check, the search and its audit row in one round trip."""
+    try:
+        claims = ctx.tokens.decode_access(token, now=ctx.clock.now())
+    except DomainError:
+        return None
+    found = await member_service.search_members_in_one_statement(
+        ctx=ctx,
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        query=_member_query(given),
+        sort=parse_sort(given["sort"]),
+        page_size=paging.page_size,
+        request=await get_request_context(request, ctx),
+    )
+    if found is None:
+        return None
+    name = f"{found.first_name} {found.last_name}"
+    return paging.of([MemberSearchRow.of(r, producer_name=name) for r in found.rows], found.total)
+
+
+@fast_path(search_members)
+async def search_members_fast(request: Request) -> Response | None:
+    """The common case of a search, without FastAPI's per-request dependency and parameter work (issue 19): a
+    producer signed in with a bearer token, a query string that validates. Anything else (None) goes to
+    `search_members`, which answers it - refusals and their audit rows included - as the contract says."""
+    if has_body(request):
+        return None
+    token = bearer_token(request)
+    if token is None or is_api_key(token):
+        return None
+    try:
+        given = _SEARCH_QUERY.model_validate(request.query_params)
+    except ValidationError:
+        return None
+    ctx: AppContext = request.app.state.ctx
+    headers = Response()
+    paging = Paging(request, headers, page=given.page, page_size=given.page_size)  # type: ignore[attr-defined]
+    values = vars(given)
+    acting, keyed = audit.act_for(None), audit.call_with_key(None)  # a producer with a session: as `CurrentUser`
+    try:
+        # The producer-name criteria are compared with the caller's name before searching: not in one statement.
+        by_name = values["producer_first_name"] or values["producer_last_name"]
+        if paging.page == 1 and not by_name and member_service.one_statement_reads(ctx):
+            page = await _search_in_one_statement(ctx, request, token, paging, values)
+        else:
+            principal = await usable_principal(ctx, token, roles=(Role.producer,))
+            page = (
+                None
+                if principal is None
+                else await _search(ctx, await get_request_context(request, ctx), principal, paging, values)
+            )
+    finally:
+        audit.stop_calling_with_key(keyed)
+        audit.stop_acting(acting)
+    if page is None:
+        return None
+    response = Response(_SEARCH_PAGE.dump_json(page), media_type="application/json")
+    link = headers.headers.get("link")
+    if link is not None:
+        response.headers["Link"] = link
+    return response
 
 
 @router.get(

@@ -26,7 +26,7 @@ from app.domain.members import (
 from app.domain.text import name_key
 from app.domain.webhooks import EventType
 from app.ports import HasClock, HasSettings, HasWebhooks, UnitsOfWork
-from app.repositories.members import SearchRow
+from app.repositories.members import AuditedSearch, SearchRow
 from app.repositories.orm import Account, ContactInfoChange
 from app.repositories.uow import UnitOfWork
 from app.services import audit
@@ -101,6 +101,44 @@ async def search_members(
             ]
         )
     return rows, total
+
+
+def one_statement_reads(ctx: MemberPorts) -> bool:
+    """Whether a search's session check, query and audit row can be one statement (issue 19): on PostgreSQL
+    without a read replica (the replica cannot take the audit row). SQLite keeps the three statements."""
+    return not ctx.settings.is_sqlite and not ctx.settings.read_database_url
+
+
+async def search_members_in_one_statement(
+    *,
+    ctx: MemberPorts,
+    user_id: int,
+    session_id: str,
+    query: MemberQuery,
+    sort: tuple[tuple[str, bool], ...],
+    page_size: int,
+    request: RequestContext,
+) -> AuditedSearch | None:
+    """R-MEM-2/3/4 and R-MEM-6, first page, one round trip (`one_statement_reads`): the session of the access
+    token checked, the book searched, the audit row written and durable - or None, nothing read or written, when the
+    session may not search (the caller answers through `search_members` and the principal checks then)."""
+    now = ctx.clock.now()
+    async with ctx.reads() as reads:
+        return await reads.members.search_audited(
+            user_id,
+            query,
+            sort=sort,
+            page_size=page_size,
+            session_id=session_id,
+            now=now,
+            audit={
+                "occurred_at": now,
+                "ip": request.ip,
+                "user_agent": request.user_agent,
+                "request_id": request.request_id,
+                "criteria": query.criteria_names(),
+            },
+        )
 
 
 def _snapshot(account: Any) -> ContactSnapshot:
