@@ -6,6 +6,12 @@ named by BENCH_BASELINE_SQL by `bench.run`), with the producer id and account nu
 `GET /lookup?producer_id=7&account_number=812345678`. Served by uvicorn like the portal:
 
     BENCH_BASELINE_SQL=var/bench/s2.json uvicorn bench.baseline:bare --workers 2 --loop uvloop --http httptools
+
+B2 (`bench.baseline:audited`, issue 19) is B0 doing the work the portal must do for each search, written plainly:
+verify the bearer token (PyJWT, HS256, the portal's key; each token verified once, as the portal keeps verified
+tokens), look up its session and user, run the same search statement for that producer, insert the R-MEM-6 audit
+row (committed: durable before the answer) and serialize the portal's JSON page. Three statements, no framework:
+`GET /lookup?account_number=812345678` with `Authorization: Bearer <access token>`.
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ import contextlib
 import json
 import os
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
 import asyncpg
+import jwt
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -101,3 +108,73 @@ async def _lifespan(_app: Starlette) -> AsyncIterator[None]:
 
 
 starlette = Starlette(routes=[Route("/lookup", _starlette_lookup)], lifespan=_lifespan)
+
+
+# --- B2: the same work as the portal, without the portal ---------------------------------------------------------
+
+SESSION_SQL = (
+    "SELECT u.id, u.username, u.role, u.status, u.must_change_password, u.first_name, u.last_name, s.expires_at, "
+    "s.revoked_at FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2"
+)
+AUDIT_SQL = (
+    "INSERT INTO audit_events (occurred_at, action, outcome, actor_user_id, actor_username, ip, user_agent, "
+    "request_id, details) VALUES ($1, 'member.search', 'success', $2, $3, $4, $5, $6, $7::jsonb)"
+)
+EXCHANGE = {"ON-EXCHANGE": "on", "OFF-EXCHANGE": "off"}
+_claims: dict[str, tuple[int, str, int]] = {}
+
+
+def _verified(token: str) -> tuple[int, str, int]:
+    found = _claims.get(token)
+    if found is None:
+        c = jwt.decode(token, os.environ["PORTAL_SECRET_KEY"], algorithms=["HS256"], options={"verify_exp": False})
+        found = _claims[token] = (int(c["sub"]), str(c["sid"]), int(c["exp"]))
+    return found
+
+
+async def _audited_search(scope: dict[str, Any]) -> tuple[int, bytes]:
+    headers = dict(scope["headers"])
+    scheme, _, token = headers.get(b"authorization", b"").decode().partition(" ")
+    if scheme.lower() != "bearer":
+        return 401, b'{"code":"not_authenticated"}'
+    user_id, session_id, exp = _verified(token)
+    now = datetime.now(UTC)
+    if exp <= now.timestamp():
+        return 401, b'{"code":"token_expired"}'
+    account_number = parse_qs(scope["query_string"].decode())["account_number"][0]
+    given = {"producer_id": user_id, "account_number": account_number}
+    args = [given[p["from"]] if "from" in p else p["value"] for p in lookup.params]
+    assert lookup.pool is not None
+    async with lookup.pool.acquire() as conn:
+        who = await conn.fetchrow(SESSION_SQL, session_id, user_id)
+        if who is None or who["revoked_at"] is not None or who["expires_at"] <= now or who["status"] != "active":
+            return 401, b'{"code":"session_revoked"}'
+        if who["role"] != "producer" or who["must_change_password"]:
+            return 403, b'{"code":"forbidden_role"}'
+        rows = await conn.fetch(lookup.sql, *args)
+        total = rows[0]["total"] if rows else 0
+        details = {"criteria": ["account_number"], "results": total,
+                   "accounts": sorted({r["account_number"] for r in rows})}
+        request_id = headers.get(b"x-request-id", os.urandom(16).hex().encode()).decode()
+        client = scope.get("client") or ("unknown", 0)
+        await conn.execute(AUDIT_SQL, now, user_id, who["username"], client[0],
+                           headers.get(b"user-agent", b"").decode() or None, request_id, json.dumps(details))
+    producer_name = f"{who['first_name']} {who['last_name']}"
+    items = []
+    for r in rows:
+        item = {k: v for k, v in r.items() if k not in ("total", "policy_id", "application_id")}
+        item.update(exchange=EXCHANGE[r["product_type"]], policy_id=str(r["policy_id"]), producer_name=producer_name)
+        items.append(item)
+    page = {"items": items, "total": total, "page": 1, "page_size": 25}
+    return 200, json.dumps(page, default=_default).encode()
+
+
+async def audited(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """B2: no framework, the portal's per-search work."""
+    if scope["type"] == "lifespan":
+        await bare(scope, receive, send)
+        return
+    status, body = await _audited_search(scope)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
