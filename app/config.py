@@ -135,6 +135,7 @@ class Settings(BaseSettings):
     argon2_parallelism: int = 1
     hash_workers: int = 2
     hash_thread_nice: int = 10  # hash threads run below the event loop's priority (Linux)
+    hash_thread_idle: bool = True  # and only on CPU time nothing else wants (Linux SCHED_IDLE; issue 19)
     hash_queue_limit: int = 8  # per process: at ~28 verifies/s a full queue waits ~0.35 s, then 429
 
     # Per-client rate limit on sign-in and recovery endpoints (token bucket per client address)

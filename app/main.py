@@ -90,6 +90,7 @@ def build_context(
             workers=settings.hash_workers,
             queue_limit=settings.hash_queue_limit,
             thread_nice=settings.hash_thread_nice,
+            thread_idle=settings.hash_thread_idle,
         ),
         tokens=TokenService(settings.secret_key, settings.access_token_minutes),
         outbox=OutboxDispatcher(

@@ -785,14 +785,22 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[list[Row], dict[str, 
             rows.append(row("S6 sign-in flood 400/s: overflow answered 429", size, flood, "429 p99 <= 50 ms",
                             bool(over) and over["p99"] <= 50 and set(by) <= {"200", "429"},
                             note=", ".join(f"{k}: {v['n']} (p99 {v['p99']:.1f} ms)" for k, v in by.items())))
-            with background_open_loop(url, "s6-bg", sign_in_requests(fx), rate=50, duration=d + 2) as bg:
-                loaded = open_loop(url, "search-signin", search_requests(fx, "exact"), rate=300, duration=d)
-            ratio6 = loaded["p99"] / quiet["p99"]
-            rows.append(row("S2 search 300/s under 50 sign-ins/s", size, loaded, "p99 <= 1.5 x without",
-                            ratio6 <= 1.5 and loaded["errors"] == 0,
-                            note=f"{ratio6:.2f} x; sign-ins p50 {bg.get('p50')} p99 {bg.get('p99')} ms, "
-                                 f"{bg.get('errors')} err"))
-            raw.update(s6=s6, s6_flood=flood, s6_search=loaded, s6_background=bg)
+            # Issue 19: 25 sign-ins/s is a Monday-morning wave (15,000 producers in 10 minutes); 50/s, about 1.2 of
+            # this machine's 2 cores of argon2id, is kept as a reference.
+            loaded_by_rate: dict[int, dict[str, Any]] = {}
+            for rate, bar in ((25, True), (50, False)):
+                with background_open_loop(url, f"s6-bg-{rate}", sign_in_requests(fx), rate=rate,
+                                          duration=d + 2) as bg:
+                    loaded = open_loop(url, f"search-signin-{rate}", search_requests(fx, "exact"), rate=300,
+                                       duration=d)
+                ratio6 = loaded["p99"] / quiet["p99"]
+                rows.append(row(f"S2 search 300/s under {rate} sign-ins/s", size, loaded,
+                                "p99 <= 1.5 x without" if bar else "- (reference)",
+                                ratio6 <= 1.5 and loaded["errors"] == 0 if bar else None,
+                                note=f"{ratio6:.2f} x; sign-ins p50 {bg.get('p50')} p99 {bg.get('p99')} ms, "
+                                     f"{bg.get('errors')} err"))
+                loaded_by_rate[rate] = {"search": loaded, "sign_ins": bg}
+            raw.update(s6=s6, s6_flood=flood, s6_search=loaded_by_rate)
 
         pdfs = pdf_requests(fx)
         if wanted("s7") and pdfs:

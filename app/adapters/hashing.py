@@ -17,10 +17,16 @@ from passlib.context import CryptContext
 from app.domain.errors import TooManyRequests
 
 
-def _lower_priority(nice: int) -> None:
+def _lower_priority(nice: int, idle: bool = False) -> None:
     """Hash threads yield the CPU to the event loops: argon2 is CPU-bound for ~20 ms with the GIL released, and at
     equal priority a burst of sign-ins starved every other request (docs/benchmarks.md, S6). Linux sets the
-    niceness of one thread with its native id."""
+    niceness of one thread with its native id. `idle` (issue 19) goes further: SCHED_IDLE, the thread runs only
+    on CPU time nothing else wants, so a wave of sign-ins does not lengthen the other requests' answers (sign-ins
+    wait instead, and the bounded queue answers 429 when they wait too long)."""
+    if idle:
+        with contextlib.suppress(OSError, AttributeError):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # 0: the calling thread
+            return
     if nice > 0:
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
@@ -28,7 +34,15 @@ def _lower_priority(nice: int) -> None:
 
 class PasswordHasher:
     def __init__(
-        self, *, memory_kib: int, time_cost: int, parallelism: int, workers: int, queue_limit: int, thread_nice: int = 0
+        self,
+        *,
+        memory_kib: int,
+        time_cost: int,
+        parallelism: int,
+        workers: int,
+        queue_limit: int,
+        thread_nice: int = 0,
+        thread_idle: bool = False,
     ):
         self._context = CryptContext(
             schemes=["argon2"],
@@ -38,7 +52,10 @@ class PasswordHasher:
             argon2__parallelism=parallelism,
         )
         self._pool = ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix="hash", initializer=_lower_priority, initargs=(thread_nice,)
+            max_workers=workers,
+            thread_name_prefix="hash",
+            initializer=_lower_priority,
+            initargs=(thread_nice, thread_idle),
         )
         self._slots = asyncio.Semaphore(workers + queue_limit)
         self._capacity = workers + queue_limit

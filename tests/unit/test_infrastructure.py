@@ -161,6 +161,21 @@ async def test_s6_a_full_hash_pool_is_refused_before_any_work_and_hash_threads_r
         hasher.shutdown()
 
 
+async def test_issue_19_hash_threads_run_only_on_idle_cpu_time() -> None:
+    """SCHED_IDLE hash threads (PORTAL_HASH_THREAD_IDLE): a wave of sign-ins takes only CPU time the event loops
+    leave; the loop's own thread keeps its policy."""
+    from app.adapters.hashing import PasswordHasher
+
+    hasher = PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1, workers=1, queue_limit=0, thread_idle=True)
+    try:
+        assert (await hasher.hash("Abc123")).startswith("$argon2id$")
+        policy = await asyncio.get_running_loop().run_in_executor(hasher._pool, lambda: os.sched_getscheduler(0))
+        assert policy == os.SCHED_IDLE
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE
+    finally:
+        hasher.shutdown()
+
+
 class _ShiftedDatetime(datetime):
     """`datetime` whose now() is the wall clock moved by `shift` (what faketime does to a process)."""
 
