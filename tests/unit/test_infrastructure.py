@@ -164,6 +164,8 @@ async def test_s6_a_full_hash_pool_is_refused_before_any_work_and_hash_threads_r
 async def test_issue_19_hash_threads_run_only_on_idle_cpu_time() -> None:
     """SCHED_IDLE hash threads (PORTAL_HASH_THREAD_IDLE): a wave of sign-ins takes only CPU time the event loops
     leave; the loop's own thread keeps its policy."""
+    import asyncio
+
     from app.adapters.hashing import PasswordHasher
 
     hasher = PasswordHasher(memory_kib=1024, time_cost=1, parallelism=1, workers=1, queue_limit=0, thread_idle=True)
