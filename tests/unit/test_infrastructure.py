@@ -165,6 +165,7 @@ async def test_issue_19_hash_threads_run_only_on_idle_cpu_time() -> None:
     """SCHED_IDLE hash threads (PORTAL_HASH_THREAD_IDLE): a wave of sign-ins takes only CPU time the event loops
     leave; the loop's own thread keeps its policy."""
     import asyncio
+    import os
 
     from app.adapters.hashing import PasswordHasher
 
