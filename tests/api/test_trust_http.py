@@ -116,6 +116,7 @@ async def test_trust_3_nothing_sensitive_reaches_the_log(client, producer, app, 
         raise RuntimeError(f"search failed for {name} born {dob} ssn {ssn}")
 
     monkeypatch.setattr(member_service, "search_members", exploding_search)
+    monkeypatch.setattr(member_service, "search_members_in_one_statement", exploding_search)  # PostgreSQL, page 1
     r = await client.get(f"{API}/members", params={"last_name": name, "date_of_birth": dob}, headers=producer)
     body = assert_problem(r, 500, "internal_error")
     assert name not in r.text and ssn not in r.text
@@ -128,6 +129,7 @@ async def test_trust_3_nothing_sensitive_reaches_the_log(client, producer, app, 
             )
 
     monkeypatch.setattr(member_service, "search_members", failing_statement)
+    monkeypatch.setattr(member_service, "search_members_in_one_statement", failing_statement)
     r = await client.get(f"{API}/members", params={"last_name": name}, headers=producer)
     assert r.status_code in (500, 503)
 
