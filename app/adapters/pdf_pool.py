@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from app.domain.errors import ServiceUnavailable, TooManyRequests
@@ -79,6 +80,7 @@ class PdfPool:
         self._pending = 0  # renders running or waiting; changed under the lock (a worker's end may come on any thread)
         self._lock = threading.Lock()
         self._executor: Executor | None = None
+        self._closing: set[asyncio.Future[None]] = set()  # broken pools being joined
         self.restarts = 0  # pools replaced after a worker died
 
     @classmethod
@@ -128,11 +130,17 @@ class PdfPool:
         processes = getattr(self._executor, "_processes", None) or {}
         return sorted(processes)
 
-    def shutdown(self) -> None:
-        """At application stop: running renders finish in the background, waiting ones are cancelled."""
+    async def aclose(self) -> None:
+        """At application stop: waiting renders are cancelled, running ones finish, the workers exit.
+
+        Joined (in a thread, off the event loop) rather than left to stop in the background: a pool still alive when
+        the process exits leaves its queues' named semaphores to the resource tracker, which warns about them.
+        """
         executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+        if self._closing:
+            await asyncio.gather(*self._closing)
 
     def _take_slot(self) -> None:
         with self._lock:
@@ -158,7 +166,12 @@ class PdfPool:
 
     def _discard(self, broken: Executor) -> None:
         """Drop a broken pool, once: the renders that were on it all see it break, only the first replaces it."""
-        if self._executor is broken:
-            self._executor = None
-            self.restarts += 1
-        broken.shutdown(wait=False, cancel_futures=True)
+        if self._executor is not broken:
+            return
+        self._executor = None
+        self.restarts += 1
+        closing = asyncio.get_running_loop().run_in_executor(
+            None, partial(broken.shutdown, wait=True, cancel_futures=True)
+        )
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)

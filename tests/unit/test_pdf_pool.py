@@ -59,7 +59,7 @@ def _wait_event(event: threading.Event) -> bool:
 async def pool():  # type: ignore[no-untyped-def]
     pool = PdfPool(processes=1, queue_per_process=1)
     yield pool
-    pool.shutdown()
+    await pool.aclose()
 
 
 async def test_issue_19_a_pdf_renders_in_another_process(pool: PdfPool) -> None:
@@ -129,4 +129,19 @@ async def test_issue_19_a_cancelled_render_keeps_its_slot_until_its_worker_is_fr
         assert await threads.render(_pid) == os.getpid()
     finally:
         event.set()
-        threads.shutdown()
+        await threads.aclose()
+
+
+async def test_issue_19_closing_the_pool_stops_its_workers() -> None:
+    pool = PdfPool(processes=1, queue_per_process=0)
+    worker = await pool.render(_pid)
+    await pool.aclose()  # joined: the workers have exited when it returns
+    assert pool.worker_pids() == []
+    for _ in range(200):  # the forkserver reaps its children as they exit
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError(f"worker {worker} still runs after aclose()")
