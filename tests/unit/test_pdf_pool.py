@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from app.adapters.id_card_pdf import CardData, render_cards
 from app.adapters.pdf_pool import PdfPool
+from app.config import Settings
 from app.domain.errors import ServiceUnavailable, TooManyRequests
 
 CARD = CardData(
@@ -145,3 +146,15 @@ async def test_issue_19_closing_the_pool_stops_its_workers() -> None:
         await asyncio.sleep(0.01)
     else:
         raise AssertionError(f"worker {worker} still runs after aclose()")
+
+
+def test_issue_19_pool_size_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    default = PdfPool.from_settings(Settings())
+    assert default.processes == min(2, os.cpu_count() or 1) and default.capacity == default.processes * 17
+    monkeypatch.setenv("PORTAL_PDF_PROCESSES", "0")
+    monkeypatch.setenv("PORTAL_PDF_QUEUE_PER_PROCESS", "3")
+    threads = PdfPool.from_settings(Settings())
+    assert threads.processes == 0 and threads.workers == 2 and threads.capacity == 8
+    monkeypatch.setenv("PORTAL_PDF_PROCESSES", "-1")
+    with pytest.raises(ValueError, match="pdf_processes"):
+        Settings()
