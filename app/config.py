@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -137,6 +138,12 @@ class Settings(BaseSettings):
     hash_thread_nice: int = 10  # hash threads run below the event loop's priority (Linux)
     hash_thread_idle: bool = True  # and only on CPU time nothing else wants (Linux SCHED_IDLE; issue 19)
     hash_queue_limit: int = 8  # per process: at ~28 verifies/s a full queue waits ~0.35 s, then 429
+
+    # PDFs (issue 19): reportlab holds the GIL, so PDFs render in worker processes of each server process, not in its
+    # threads. 0 renders in threads of the server process (the test suite: a process pool takes ~0.5 s to start).
+    pdf_processes: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=0)
+    pdf_queue_per_process: int = Field(16, ge=0)  # renders that may wait per worker; beyond that 429 at once
+    pdf_process_nice: int = Field(10, ge=0)  # render processes run below the event loop's priority (Unix)
 
     # Per-client rate limit on sign-in and recovery endpoints (token bucket per client address)
     auth_rate_limit_per_minute: int = 30

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from app.adapters.crypto import FieldCipher
 from app.adapters.hashing import PasswordHasher
+from app.adapters.pdf_pool import PdfPool
 from app.adapters.ratelimit import AuthRateLimiter
 from app.adapters.storage import DocumentStorage, build_storage
 from app.clock import Clock
@@ -43,6 +44,15 @@ class AppContext:
     reads_factory: UnitOfWorkFactory | None = None
     _cipher: FieldCipher | None = None
     _storage: DocumentStorage | None = None
+    _pdf: PdfPool | None = None
+
+    @property
+    def pdf(self) -> PdfPool:
+        """PDF rendering in PORTAL_PDF_PROCESSES worker processes (issue 19); the processes start on the first render
+        and stop with the application (lifespan)."""
+        if self._pdf is None:
+            self._pdf = PdfPool.from_settings(self.settings)
+        return self._pdf
 
     @property
     def storage(self) -> DocumentStorage:

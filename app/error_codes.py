@@ -344,6 +344,8 @@ CATALOG: dict[str, ErrorCode] = {
     "pcp.warnings_not_accepted": ErrorCode(
         (422,), "Accept the warnings (accept_warnings: true) or change the effective date."
     ),
+    "pdf_busy": ErrorCode((429,), "Many documents are being prepared right now. Please try again in a moment."),
+    "pdf_unavailable": ErrorCode((503,), "Documents cannot be prepared right now. Please try again in a moment."),
     "plans.county_ambiguous": ErrorCode(
         (422,), "There are … counties of that name (…): give the zip code or the state too."
     ),

@@ -171,6 +171,7 @@ def create_app(
             await ctx.outbox.stop()
             await ctx.auth_rate_limiter.aclose()
             ctx.hasher.shutdown()
+            await ctx.pdf.aclose()
             await ctx.db.dispose()
 
     app = FastAPI(

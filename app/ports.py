@@ -21,8 +21,9 @@ resolution order otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import ParamSpec, Protocol, TypeVar
 
 from app.clock import Clock
 from app.config import Settings
@@ -31,6 +32,9 @@ from app.domain.delegates import DelegatePasswordPolicy
 from app.domain.messages import Message
 from app.domain.webhooks import EventType
 from app.repositories.uow import UnitOfWork
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # The adapters, as services use them.
 
@@ -77,6 +81,15 @@ class Webhooks(Protocol):
     async def check_target(self, url: str) -> str: ...
 
     def wake(self) -> None: ...
+
+
+class PdfRenderer(Protocol):
+    """PDF rendering in worker processes, bounded (issue 19, `app.adapters.pdf_pool.PdfPool`)."""
+
+    def check_capacity(self) -> None:
+        """Raise TooManyRequests when every render slot is taken (before any database work)."""
+
+    async def render(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R: ...
 
 
 class Cipher(Protocol):
@@ -159,3 +172,8 @@ class HasPasswordPolicies(Protocol):
     def delegate_password_policy(self) -> DelegatePasswordPolicy: ...
 
     def password_policy_for(self, role: Role) -> PasswordPolicy: ...
+
+
+class HasPdf(Protocol):
+    @property
+    def pdf(self) -> PdfRenderer: ...

@@ -260,6 +260,9 @@ def settings(database_url: str, smtp_server: tuple[MailSink, int], upload_root: 
         # The simulated carrier decides only when a test runs its job (app.services.carrier.decide_due) with the clock
         # moved on: no background pass changes an application under a test.
         carrier_poll_seconds=0,
+        # PDFs render in a thread: a worker-process pool takes ~0.5 s to start (issue 19);
+        # tests/api/test_pdf_processes.py and tests/unit/test_pdf_pool.py run the pool itself.
+        pdf_processes=0,
     )
 
 

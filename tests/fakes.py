@@ -1073,7 +1073,7 @@ def fake_context(
         log_level="WARNING",
         otp_failure_floor_seconds=0,
         gateway_delay_seconds=0,
-        **settings,
+        **{"pdf_processes": 0, **settings},
     )
     db = make_database(config)
     ctx = AppContext(

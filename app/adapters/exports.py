@@ -6,7 +6,8 @@ everywhere: dates (and datetimes, by their date) as the guides' MM/DD/YYYY, `Non
 
 Memory stays flat whatever the row count: CSV is encoded and yielded in small chunks while rows
 arrive; XLSX goes through XlsxWriter's constant-memory workbook into a spooled temporary file (written
-in a worker thread, batch by batch) that is then streamed; the PDF is built in a worker thread too.
+in a worker thread, batch by batch) that is then streamed; the PDF is laid out in a worker process of the PDF pool
+(`app.adapters.pdf_pool`) from the cells' text.
 """
 
 from __future__ import annotations
@@ -217,6 +218,11 @@ async def iter_file(file: IO[bytes], *, chunk_bytes: int = CHUNK_BYTES) -> Async
 # --- PDF ---------------------------------------------------------------------------------------------------
 
 
+def table_cells(rows: Iterable[T], columns: Sequence[Column[T]]) -> list[list[str]]:
+    """The text of every cell, row by row: plain data that a worker process can lay out (`render_pdf_table`)."""
+    return [[cell_text(value(row)) for _, value in columns] for row in rows]
+
+
 def pdf_table(
     rows: Iterable[T],
     columns: Sequence[Column[T]],
@@ -226,10 +232,31 @@ def pdf_table(
     widths: Sequence[float] | None = None,
     font_size: float = 7.5,
 ) -> bytes:
+    """`render_pdf_table` of `rows` described by `columns`, in the calling thread."""
+    return render_pdf_table(
+        headers_of(columns),
+        table_cells(rows, columns),
+        title=title,
+        subtitle=subtitle,
+        widths=widths,
+        font_size=font_size,
+    )
+
+
+def render_pdf_table(
+    headers: Sequence[str],
+    cells: Sequence[Sequence[str]],
+    *,
+    title: str,
+    subtitle: str | None = None,
+    widths: Sequence[float] | None = None,
+    font_size: float = 7.5,
+) -> bytes:
     """A landscape-letter PDF: a title, then one table whose header row repeats on every page.
 
-    Blocking and CPU-bound: run it in a worker thread (`anyio.to_thread.run_sync`). `widths` are relative
-    column weights (default: equal); cells too long for their column wrap instead of overflowing.
+    Blocking and CPU-bound: hand it to the PDF pool (`app.adapters.pdf_pool`), whose worker processes take plain
+    data (the cells' text, from `table_cells`). `widths` are relative column weights (default: equal); cells too
+    long for their column wrap instead of overflowing.
     """
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import landscape, letter
@@ -241,7 +268,7 @@ def pdf_table(
     pagesize = landscape(letter)
     margin = 0.4 * inch
     usable = pagesize[0] - 2 * margin
-    weights = list(widths) if widths else [1.0] * len(columns)
+    weights = list(widths) if widths else [1.0] * len(headers)
     col_widths = [usable * w / sum(weights) for w in weights]
     styles = getSampleStyleSheet()
     cell_style = ParagraphStyle("cell", fontName="Helvetica", fontSize=font_size, leading=font_size + 1.5)
@@ -254,9 +281,9 @@ def pdf_table(
             return text
         return Paragraph(escape(text), cell_style)
 
-    data: list[list[object]] = [[Paragraph(escape(h), head_style) for h in headers_of(columns)]]
-    for row in rows:
-        data.append([cell(cell_text(value(row)), col_widths[i]) for i, (_, value) in enumerate(columns)])
+    data: list[list[object]] = [[Paragraph(escape(h), head_style) for h in headers]]
+    for row in cells:
+        data.append([cell(text, col_widths[i]) for i, text in enumerate(row)])
 
     table = LongTable(data, colWidths=col_widths, repeatRows=1)
     table.setStyle(

@@ -431,7 +431,7 @@ async def submit_application(
             "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
             "description": "The completed application",
         },
-        **error_responses(404, 409),
+        **error_responses(404, 409, 429),
     },
     dependencies=[audited_by_service("member.application_pdf")],
 )

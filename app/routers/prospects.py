@@ -195,7 +195,7 @@ async def export_prospects(
     operation_id="printProspects",
     summary="Print prospects (PDF)",
     response_class=Response,
-    responses={**_file("A landscape table of the prospects", exports.PDF_MEDIA_TYPE), **error_responses(404, 422)},
+    responses={**_file("A landscape table of the prospects", exports.PDF_MEDIA_TYPE), **error_responses(404, 422, 429)},
     dependencies=[audited_by_service("prospect.printed")],
 )
 async def print_prospects(

@@ -124,7 +124,7 @@ async def get_id_card_request(ctx: Ctx, producer: CurrentProducer, request_id: R
     response_class=Response,
     responses={
         200: {"content": {PDF: {"schema": {"type": "string", "format": "binary"}}}, "description": "One page per card"},
-        **error_responses(404, 409),
+        **error_responses(404, 409, 429),
     },
     dependencies=[audited_by_service("member.id_card_pdf")],
 )

@@ -9,8 +9,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
-import anyio
-
 from app.adapters.gateways import SimulatedEnrollmentGateway
 from app.domain.accounts import Principal, Role
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, calculate_effective_date
@@ -30,7 +28,7 @@ from app.domain.rating import premiums
 from app.domain.repricing import PlanPrice, PlansReview, review_plans
 from app.domain.text import name_key
 from app.domain.webhooks import EventType
-from app.ports import HasCipher, HasClock, HasSettings, HasUnitOfWork, HasWebhooks
+from app.ports import HasCipher, HasClock, HasPdf, HasSettings, HasUnitOfWork, HasWebhooks
 from app.repositories.orm import Application, Quote
 from app.repositories.uow import UnitOfWork
 from app.services import audit
@@ -40,7 +38,7 @@ if TYPE_CHECKING:
     from app.adapters.application_pdf import ApplicationRecord
 
 
-class EnrollmentPorts(HasUnitOfWork, HasClock, HasSettings, HasCipher, HasWebhooks, Protocol):
+class EnrollmentPorts(HasUnitOfWork, HasClock, HasSettings, HasCipher, HasWebhooks, HasPdf, Protocol):
     """What the enrollment services use."""
 
 
@@ -589,6 +587,7 @@ async def application_pdf(
     """R-ENR-17 / issue 14: the submitted application as its complete signed record (PDF)."""
     from app.adapters.application_pdf import render_application
 
+    ctx.pdf.check_capacity()  # issue 19: a full render pool answers 429 before any database work
     async with ctx.uow() as uow:
         app = await _load(uow, principal, application_id, ctx)
         if app.status != "submitted":
@@ -608,7 +607,7 @@ async def application_pdf(
             target_id=app.id,
         )
         await uow.commit()
-    pdf = await anyio.to_thread.run_sync(render_application, record)
+    pdf = await ctx.pdf.render(render_application, record)  # issue 19: in a worker process
     return pdf, f"application-{app.record_number}.pdf"
 
 

@@ -5,21 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-import anyio
-
 from app.adapters.id_card_pdf import CardData, render_cards
 from app.domain.accounts import Principal
 from app.domain.errors import Conflict, NotFound
 from app.domain.id_cards import CardLine, CardPolicy, carrier_for, plan_cards
 from app.domain.webhooks import EventType
-from app.ports import HasClock, HasSettings, HasUnitOfWork, HasWebhooks
+from app.ports import HasClock, HasPdf, HasSettings, HasUnitOfWork, HasWebhooks
 from app.repositories.orm import Account, IdCardRequest, IdCardRequestItem, Member, Plan, Policy
 from app.repositories.uow import UnitOfWork
 from app.services import audit
 from app.services.audit import RequestContext
 
 
-class IdCardPorts(HasUnitOfWork, HasClock, HasSettings, HasWebhooks, Protocol):
+class IdCardPorts(HasUnitOfWork, HasClock, HasSettings, HasWebhooks, HasPdf, Protocol):
     """What the ID card services use."""
 
 
@@ -167,6 +165,7 @@ async def temporary_card_pdf(
     *, ctx: IdCardPorts, principal: Principal, request_id: int, request: RequestContext
 ) -> tuple[bytes, str]:
     """R-ID-5: one page per card; a PHI read, so audit-logged (R-MEM-6). Returns (pdf, file name)."""
+    ctx.pdf.check_capacity()  # issue 19: a full render pool answers 429 before any database work
     producer_id = principal.book_id
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -199,7 +198,7 @@ async def temporary_card_pdf(
             details={"id_card_request_id": req.id, "pages": len(cards)},
         )
         await uow.commit()
-    pdf = await anyio.to_thread.run_sync(render_cards, cards)
+    pdf = await ctx.pdf.render(render_cards, cards)  # issue 19: in a worker process
     return pdf, f"temporary-id-card-{account.account_number}-{req.id}.pdf"
 
 

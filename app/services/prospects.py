@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import IO, Protocol
-
-import anyio.to_thread
 
 from app.adapters import exports
 from app.domain.accounts import Principal
@@ -37,7 +34,7 @@ from app.domain.prospects import (
     validate_prospect,
 )
 from app.domain.quotes import QuoteInput
-from app.ports import HasClock, HasUnitOfWork
+from app.ports import HasClock, HasPdf, HasUnitOfWork
 from app.repositories.orm import Prospect
 from app.repositories.uow import UnitOfWork
 from app.services import audit
@@ -46,7 +43,7 @@ from app.services.proposals import ProposalHook
 from app.services.quotes import QuotePorts, QuoteView
 
 
-class ProspectPorts(QuotePorts, HasUnitOfWork, HasClock, Protocol):
+class ProspectPorts(QuotePorts, HasUnitOfWork, HasClock, HasPdf, Protocol):
     """What the prospect services use (and the quote service "Save and Create Proposal" calls)."""
 
 
@@ -245,6 +242,8 @@ async def select_for_file(
     search criteria (none: all). At most EXPORT_MAX_ROWS rows for CSV/XLSX and PRINT_MAX_ROWS for PDF;
     a larger selection answers 422 asking to narrow the search rather than sending a truncated file.
     """
+    if kind == "pdf":
+        ctx.pdf.check_capacity()  # issue 19: a full render pool answers 429 before any database work
     query = build_prospect_query(filters)
     order = parse_sort(sort)
     limit = PRINT_MAX_ROWS if kind == "pdf" else EXPORT_MAX_ROWS
@@ -308,10 +307,15 @@ async def print_pdf(ctx: ProspectPorts, producer: Principal, selection: FileSele
         f"{len(records):,} prospect{'s' if len(records) != 1 else ''} of {producer.first_name} "
         f"{producer.last_name} - printed {printed}"
     )
-    build = partial(
-        exports.pdf_table, records, EXPORT_COLUMNS, title="Prospects", subtitle=subtitle, widths=PRINT_WIDTHS
+    # issue 19: laid out in a worker process, which takes the cells' text (plain data, not the rows' value functions)
+    return await ctx.pdf.render(
+        exports.render_pdf_table,
+        exports.headers_of(EXPORT_COLUMNS),
+        exports.table_cells(records, EXPORT_COLUMNS),
+        title="Prospects",
+        subtitle=subtitle,
+        widths=PRINT_WIDTHS,
     )
-    return await anyio.to_thread.run_sync(build)
 
 
 def file_name(ctx: ProspectPorts, extension: str) -> str:
