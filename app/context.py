@@ -82,7 +82,9 @@ class AppContext:
         if self.reads_factory:
             return self.reads_factory()
         replica = None if primary else self.db.replica_sessionmaker
-        return SqlUnitOfWork(self.db.read_sessionmaker, role="read", replica_sessionmaker=replica)
+        return SqlUnitOfWork(
+            self.db.read_sessionmaker, role="read", replica_sessionmaker=replica, commit_on_exit=self.db.reads_commit
+        )
 
     @property
     def producer_password_policy(self) -> PasswordPolicy:
