@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from app.adapters.crypto import FieldCipher
 from app.adapters.hashing import PasswordHasher
 from app.adapters.ratelimit import AuthRateLimiter
-from app.adapters.storage import DocumentStorage, build_storage
+from app.adapters.storage import CachedCheck, DocumentStorage, build_storage
 from app.clock import Clock
 from app.config import Settings
 from app.db import Database
@@ -43,6 +43,7 @@ class AppContext:
     reads_factory: UnitOfWorkFactory | None = None
     _cipher: FieldCipher | None = None
     _storage: DocumentStorage | None = None
+    _storage_check: CachedCheck | None = None
 
     @property
     def storage(self) -> DocumentStorage:
@@ -51,6 +52,15 @@ class AppContext:
         if self._storage is None:
             self._storage = build_storage(self.settings)
         return self._storage
+
+    @property
+    def storage_check(self) -> CachedCheck:
+        """Readiness of the document storage (for /readyz), its answer kept PORTAL_STORAGE_READY_CACHE_SECONDS."""
+        if self._storage_check is None:
+            self._storage_check = CachedCheck(
+                lambda: self.storage.check(), ttl=self.settings.storage_ready_cache_seconds
+            )
+        return self._storage_check
 
     @property
     def cipher(self) -> FieldCipher:
