@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     db_timeout_seconds: float = 5.0
     db_pool_pre_ping: bool = False
+    # DATABASE_URL (and PORTAL_READ_DATABASE_URL) is a PgBouncer in transaction pooling mode (issue 18): each
+    # transaction may run on another server connection, so no named prepared statement may outlive it. True turns
+    # asyncpg's and SQLAlchemy's statement caches off and names each prepared statement uniquely (one more parse per
+    # statement). PgBouncer in session mode, or PostgreSQL itself: leave false.
+    db_pgbouncer: bool = False
 
     # Secrets: must be set outside demo mode.
     secret_key: str = DEMO_SECRET_KEY
@@ -129,6 +134,9 @@ class Settings(BaseSettings):
     storage_secret_access_key: SecretStr = SecretStr("")
     storage_part_bytes: int = Field(5 * 1024 * 1024, ge=5 * 1024 * 1024)  # S3 multipart part, held in memory
     storage_timeout_seconds: float = Field(10.0, gt=0)  # connect and read timeout of each S3 call
+    # /readyz checks the storage (the folder can be written; the bucket answers a HEAD within min(2 s, the timeout
+    # above)) and keeps the answer this long, so frequent probes stay cheap (issue 18). 0: check on every call.
+    storage_ready_cache_seconds: float = Field(5.0, ge=0)
 
     # Password hashing (argon2id; OWASP minimum 19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19456

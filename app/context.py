@@ -16,7 +16,7 @@ from app.adapters.crypto import FieldCipher
 from app.adapters.hashing import PasswordHasher
 from app.adapters.pdf_pool import PdfPool
 from app.adapters.ratelimit import AuthRateLimiter
-from app.adapters.storage import DocumentStorage, build_storage
+from app.adapters.storage import CachedCheck, DocumentStorage, build_storage
 from app.clock import Clock
 from app.config import Settings
 from app.db import Database
@@ -45,6 +45,7 @@ class AppContext:
     _cipher: FieldCipher | None = None
     _storage: DocumentStorage | None = None
     _pdf: PdfPool | None = None
+    _storage_check: CachedCheck | None = None
 
     @property
     def pdf(self) -> PdfPool:
@@ -61,6 +62,15 @@ class AppContext:
         if self._storage is None:
             self._storage = build_storage(self.settings)
         return self._storage
+
+    @property
+    def storage_check(self) -> CachedCheck:
+        """Readiness of the document storage (for /readyz), its answer kept PORTAL_STORAGE_READY_CACHE_SECONDS."""
+        if self._storage_check is None:
+            self._storage_check = CachedCheck(
+                lambda: self.storage.check(), ttl=self.settings.storage_ready_cache_seconds
+            )
+        return self._storage_check
 
     @property
     def cipher(self) -> FieldCipher:
@@ -92,7 +102,9 @@ class AppContext:
         if self.reads_factory:
             return self.reads_factory()
         replica = None if primary else self.db.replica_sessionmaker
-        return SqlUnitOfWork(self.db.read_sessionmaker, role="read", replica_sessionmaker=replica)
+        return SqlUnitOfWork(
+            self.db.read_sessionmaker, role="read", replica_sessionmaker=replica, commit_on_exit=self.db.reads_commit
+        )
 
     @property
     def producer_password_policy(self) -> PasswordPolicy:

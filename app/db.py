@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,18 @@ logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 @dataclass
 class Database:
     engine: AsyncEngine
-    read_engine: AsyncEngine  # AUTOCOMMIT, no reset-on-return: for hot read paths (quality.md "Speed")
+    read_engine: (
+        AsyncEngine  # AUTOCOMMIT, no reset-on-return: for hot read paths (quality.md "Speed"); see reads_commit
+    )
     sessionmaker: async_sessionmaker[Any]
     read_sessionmaker: async_sessionmaker[Any]  # sessions on read_engine (the read role of the unit of work)
     # The replica (PORTAL_READ_DATABASE_URL; its sessions AUTOCOMMIT) for the lag-tolerant queries of the read role:
     # member search, client detail, reports. None: they read on the primary's read engine.
     replica_engine: AsyncEngine | None = None
     replica_sessionmaker: async_sessionmaker[Any] | None = None
+    # PORTAL_DB_PGBOUNCER: the read role runs in transactions, not AUTOCOMMIT, and commits when its unit of work ends
+    # (`make_database` says why).
+    reads_commit: bool = False
 
     async def ping(self) -> None:
         """A trivial query on the read engine (and the replica, when there is one): the database answers."""
@@ -96,6 +102,29 @@ def _sqlite_begin_immediate(
     cursor.execute("BEGIN IMMEDIATE")
 
 
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def pgbouncer_connect_args() -> dict[str, Any]:
+    """asyncpg behind PgBouncer in transaction pooling mode (PORTAL_DB_PGBOUNCER, issue 18).
+
+    PgBouncer (before 1.21, or without `max_prepared_statements`) hands each transaction whichever server connection
+    is free, while asyncpg and SQLAlchemy's asyncpg dialect keep named prepared statements per client connection
+    and reuse them: the next transaction finds "prepared statement ... does not exist" on its new server
+    connection, or two clients' `__asyncpg_stmt_1__` meet on one server connection ("... already exists").
+    So: no statement cache in asyncpg (its own queries use the unnamed statement), none in the dialect (every
+    execution prepares afresh, within its transaction), and a unique name for each statement the dialect
+    prepares, so that two clients never collide on one server connection. SQLAlchemy documents this set
+    ("Prepared Statement Name with PGBouncer" in its asyncpg dialect notes).
+    """
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _unique_statement_name,
+    }
+
+
 def make_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEngine:
     url = settings.database_url
     # No pre-ping: it is one more round trip on every checkout (measured in docs/benchmarks.md). A connection
@@ -115,6 +144,8 @@ def make_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEng
             pool_timeout=settings.db_timeout_seconds,
             connect_args={"timeout": settings.db_timeout_seconds, "command_timeout": 30},
         )
+        if settings.db_pgbouncer and url.startswith("postgresql+asyncpg"):
+            kwargs["connect_args"].update(pgbouncer_connect_args())
     engine = create_async_engine(url, **kwargs)
     if settings.is_sqlite:
         event.listen(
@@ -127,12 +158,21 @@ def make_engine(settings: Settings, *, for_migrations: bool = False) -> AsyncEng
 
 def make_database(settings: Settings) -> Database:
     engine = make_engine(settings)
-    read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    # Behind PgBouncer in transaction pooling mode the read role cannot be AUTOCOMMIT: SQLAlchemy's asyncpg dialect
+    # prepares every statement (Parse ... Sync) and then runs it (Bind, Execute ... Sync); outside a transaction
+    # PgBouncer may hand those two steps to different server connections, and the second finds no such prepared
+    # statement (sqlalchemy/sqlalchemy#12836). Inside a transaction both stay on one server connection. So there the
+    # read role takes the primary's transactional engine and its unit of work commits at the end what AUTOCOMMIT
+    # would have committed statement by statement (the audit rows of reads): one BEGIN/COMMIT more per read.
+    transactional_reads = settings.db_pgbouncer and not settings.is_sqlite
+    read_engine = engine if transactional_reads else engine.execution_options(isolation_level="AUTOCOMMIT")
     replica_engine = replica_sessionmaker = None
     if settings.read_database_url:
         replica_engine = make_engine(settings.model_copy(update={"database_url": settings.read_database_url}))
         replica_sessionmaker = async_sessionmaker(
-            replica_engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, autoflush=False
+            replica_engine if transactional_reads else replica_engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            autoflush=False,
         )
     return Database(
         engine=engine,
@@ -141,4 +181,5 @@ def make_database(settings: Settings) -> Database:
         read_sessionmaker=async_sessionmaker(read_engine, expire_on_commit=False, autoflush=False),
         replica_engine=replica_engine,
         replica_sessionmaker=replica_sessionmaker,
+        reads_commit=transactional_reads,
     )

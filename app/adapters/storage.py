@@ -6,13 +6,20 @@ extension) or aborted. In the folder the writer fills a temporary file next to t
 sends an S3 multipart upload part by part (only one part is ever held in memory) and aborts it on `abort`.
 Nothing here is ever served over HTTP: the folder is outside any served path, the bucket is private, and no
 route reads a document back (R-DOC-4). `build_storage` picks the adapter from the settings.
+
+Each adapter also answers `check()` for /readyz: the folder can be written (a probe file created and removed), the
+bucket answers a HEAD within a short timeout. `CachedCheck` keeps that answer a few seconds so that load balancers
+polling /readyz do not turn into a stream of writes or requests to the store.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
@@ -29,6 +36,7 @@ KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 FLUSH_BYTES = 1024 * 1024  # writes leave the event loop in pieces of about this size
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3: every part of a multipart upload but the last is at least 5 MiB
 SSE = "AES256"  # server-side encryption requested for every object (SSE-S3)
+READY_TIMEOUT_SECONDS = 2.0  # the bucket's readiness probe: at most this long (or PORTAL_STORAGE_TIMEOUT_SECONDS)
 
 
 class UploadWriter(Protocol):
@@ -45,6 +53,32 @@ class DocumentStorage(Protocol):
     async def open_writer(self) -> UploadWriter: ...
 
     async def delete(self, key: str) -> None: ...
+
+    async def check(self) -> str | None:
+        """Readiness: None when documents can be stored, otherwise why not (for /readyz)."""
+        ...
+
+
+class CachedCheck:
+    """A readiness probe whose answer, good or bad, is kept for `ttl` seconds; concurrent callers share one probe."""
+
+    def __init__(
+        self, probe: Callable[[], Awaitable[str | None]], ttl: float, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._probe = probe
+        self._ttl = ttl
+        self._now = now
+        self._lock = asyncio.Lock()
+        self._answer: str | None = None
+        self._at: float | None = None
+
+    async def __call__(self) -> str | None:
+        async with self._lock:
+            if self._at is not None and self._now() - self._at < self._ttl:
+                return self._answer
+            self._answer = await self._probe()
+            self._at = self._now()
+            return self._answer
 
 
 class LocalUploadWriter:
@@ -128,6 +162,24 @@ class LocalFolderStorage:
     async def delete(self, key: str) -> None:
         path = self.path_of(key)
         await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+
+    async def check(self) -> str | None:
+        """The folder exists (created as an upload would create it) and a file can be created in it and removed.
+        A real write rather than `os.access`: that says yes to root on a read-only file system."""
+
+        def probe() -> None:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            temp = self.root / f"{TEMP_PREFIX}ready-{uuid.uuid4().hex}{TEMP_SUFFIX}"
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            os.close(fd)
+            temp.unlink()
+
+        try:
+            await anyio.to_thread.run_sync(probe)
+        except OSError as exc:
+            # The kind of failure, not the path: /readyz is public.
+            return f"the upload folder (PORTAL_STORAGE_DIR) cannot be written: {type(exc).__name__}"
+        return None
 
 
 # --- S3-compatible object storage (issue 18) ----------------------------------------------------------------
@@ -259,12 +311,24 @@ class S3Storage:
     """Objects in one bucket under an optional prefix, named by uuid4 hex, encrypted at rest by the store (SSE-S3).
     boto3's client is thread-safe; its blocking calls run in worker threads."""
 
-    def __init__(self, client: Any, location: S3Location, *, part_bytes: int = MIN_PART_BYTES) -> None:
+    def __init__(
+        self,
+        client: Any,
+        location: S3Location,
+        *,
+        part_bytes: int = MIN_PART_BYTES,
+        probe_client: Any = None,
+        probe_timeout: float = READY_TIMEOUT_SECONDS,
+    ) -> None:
         if part_bytes < MIN_PART_BYTES:
             raise ValueError(f"S3 multipart parts are at least {MIN_PART_BYTES} bytes")
         self.client = client
         self.location = location
         self.part_bytes = part_bytes
+        # Readiness asks through a client of its own: short timeouts and no retries (the uploads' client waits
+        # PORTAL_STORAGE_TIMEOUT_SECONDS and retries, too slow for a health probe).
+        self.probe_client = probe_client if probe_client is not None else client
+        self.probe_timeout = probe_timeout
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3Storage:
@@ -272,20 +336,31 @@ class S3Storage:
         from botocore.config import Config
 
         secret = settings.storage_secret_access_key.get_secret_value()
-        client = boto3.session.Session().client(
-            "s3",
-            endpoint_url=settings.storage_endpoint_url or None,
-            region_name=settings.storage_region or None,
-            aws_access_key_id=settings.storage_access_key_id or None,
-            aws_secret_access_key=secret or None,
-            config=Config(
-                connect_timeout=settings.storage_timeout_seconds,
-                read_timeout=settings.storage_timeout_seconds,
-                retries={"max_attempts": 3, "mode": "standard"},
-                s3={"addressing_style": "path" if settings.storage_endpoint_url else "auto"},
-            ),
+        session = boto3.session.Session()
+        probe_timeout = min(settings.storage_timeout_seconds, READY_TIMEOUT_SECONDS)
+
+        def client(timeout: float, retries: int) -> Any:
+            return session.client(
+                "s3",
+                endpoint_url=settings.storage_endpoint_url or None,
+                region_name=settings.storage_region or None,
+                aws_access_key_id=settings.storage_access_key_id or None,
+                aws_secret_access_key=secret or None,
+                config=Config(
+                    connect_timeout=timeout,
+                    read_timeout=timeout,
+                    retries={"max_attempts": retries, "mode": "standard"},  # retries after the first try
+                    s3={"addressing_style": "path" if settings.storage_endpoint_url else "auto"},
+                ),
+            )
+
+        return cls(
+            client(settings.storage_timeout_seconds, 3),
+            S3Location.parse(settings.storage_url),
+            part_bytes=settings.storage_part_bytes,
+            probe_client=client(probe_timeout, 0),
+            probe_timeout=probe_timeout,
         )
-        return cls(client, S3Location.parse(settings.storage_url), part_bytes=settings.storage_part_bytes)
 
     async def open_writer(self) -> S3UploadWriter:
         return S3UploadWriter(self.client, self.location, self.part_bytes)
@@ -295,6 +370,24 @@ class S3Storage:
         await anyio.to_thread.run_sync(
             lambda: self.client.delete_object(Bucket=self.location.bucket, Key=object_key)
         )  # deleting a missing object succeeds
+
+    async def check(self) -> str | None:
+        """The bucket answers a HEAD (it exists and these credentials may use it) within the probe timeout."""
+        bucket = self.location.bucket
+        try:
+            await asyncio.wait_for(
+                anyio.to_thread.run_sync(lambda: self.probe_client.head_bucket(Bucket=bucket), abandon_on_cancel=True),
+                timeout=self.probe_timeout * 2,  # connect and read timeouts bound it already; this is a backstop
+            )
+        except TimeoutError:
+            return f"the bucket {bucket!r} did not answer within {self.probe_timeout * 2:g} s"
+        except Exception as exc:
+            response = getattr(exc, "response", None)
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") if isinstance(response, dict) else None
+            if status is not None:
+                return f"the bucket {bucket!r} answered HTTP {status} (404: no such bucket; 403: access denied)"
+            return f"the bucket {bucket!r} is not reachable: {type(exc).__name__}"
+        return None
 
 
 def build_storage(settings: Settings) -> DocumentStorage:

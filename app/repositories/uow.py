@@ -7,6 +7,7 @@ after-commit hooks. `SqlUnitOfWork` is the SQLAlchemy implementation, in one of 
   the commit);
 - **read** (`AppContext.reads()`): a session on the AUTOCOMMIT read engine for the hot read paths (member
   search, client detail, reports, session checks): no BEGIN/COMMIT round trips, each statement stands alone.
+  Behind PgBouncer (PORTAL_DB_PGBOUNCER) it is one transaction instead, committed when the unit of work ends.
   With a read replica (PORTAL_READ_DATABASE_URL) `members` and `reports` query the replica; the rest of the
   read role (audit rows, session and API-key checks) stays on the primary.
 
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Literal
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.repositories.api_keys import ApiKeyRepository
@@ -170,11 +172,14 @@ class SqlUnitOfWork(UnitOfWork):
         *,
         role: Role = "write",
         replica_sessionmaker: async_sessionmaker[Any] | None = None,
+        commit_on_exit: bool = False,
     ) -> None:
         super().__init__()
         self._sessionmaker = sessionmaker
         self._replica_sessionmaker = replica_sessionmaker
         self.role = role
+        # The read role on a transactional engine (PORTAL_DB_PGBOUNCER, app/db.py make_database): commit at the end.
+        self._commit_on_exit = commit_on_exit
         self._replica: AsyncSession | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
@@ -202,9 +207,15 @@ class SqlUnitOfWork(UnitOfWork):
     ) -> None:
         # close() rolls back whatever was not committed and detaches objects without expiring them,
         # so what a service returns stays readable after the unit of work ends.
-        await self.session.close()
-        if self._replica is not None:
-            await self._replica.close()
+        try:
+            if self._commit_on_exit and not isinstance(exc, DBAPIError):
+                # What the read role wrote (audit rows) is kept, as an AUTOCOMMIT session keeps it, also when the use
+                # case then refuses the request; not after a failed statement (the transaction is aborted).
+                await self.session.commit()
+        finally:
+            await self.session.close()
+            if self._replica is not None:
+                await self._replica.close()
 
     async def _commit(self) -> None:
         await self.session.commit()

@@ -27,25 +27,28 @@ async def healthz() -> Health:
 @router.get(
     "/readyz",
     operation_id="readyz",
-    summary="Ready to serve (database and, when configured, Redis reachable)",
+    summary="Ready to serve (database, document storage and, when configured, Redis reachable)",
     responses=error_responses(503),
 )
 async def readyz(ctx: Ctx) -> Health:
-    """Readiness: the database answers a trivial query within the timeout, and so does Redis when the rate limits
-    are shared through it (without it sign-in and recovery fail closed). A 503 names each check and why it failed
-    in `checks`."""
-    database, redis = await asyncio.gather(_database_check(ctx), _redis_check(ctx))
-    if database or redis:
+    """Readiness: the database answers a trivial query within the timeout; documents can be stored (the upload
+    folder can be written, or the S3 bucket answers; that answer is kept a few seconds); and Redis answers when the
+    rate limits are shared through it (without it sign-in and recovery fail closed). A 503 names each check and why
+    it failed in `checks`."""
+    database, storage, redis = await asyncio.gather(_database_check(ctx), ctx.storage_check(), _redis_check(ctx))
+    if database or storage or redis:
         parts = ["The database is not reachable."] if database else []
+        if storage:
+            parts.append(f"Document storage is not usable: {storage}.")
         if redis:
             parts.append(
                 f"Redis (shared rate limits: sign-in and recovery are refused without it) does not answer: {redis}"
             )
-        checks = {"database": database or "ok"}
+        checks = {"database": database or "ok", "storage": storage or "ok"}
         if ctx.settings.redis_url:
             checks["redis"] = redis or "ok"
         raise ServiceUnavailable(" ".join(parts), extra={"checks": checks})
-    return Health(status="ready", database="ok", redis="ok" if ctx.settings.redis_url else None)
+    return Health(status="ready", database="ok", storage="ok", redis="ok" if ctx.settings.redis_url else None)
 
 
 async def _database_check(ctx: AppContext) -> str | None:

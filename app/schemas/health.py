@@ -15,3 +15,8 @@ class Health(ResponseModel):
         description="`ok` once Redis answered, when the rate limits are shared through it (`PORTAL_REDIS_URL`); "
         "null when they are kept in memory or on /healthz",
     )
+    storage: Literal["ok"] | None = Field(
+        default=None,
+        description="`ok` once document storage answered: the upload folder can be written, or the S3 bucket "
+        "(`PORTAL_STORAGE_URL`) answered (readiness only; the answer is kept a few seconds)",
+    )

@@ -62,7 +62,7 @@ async def test_our_own_crash_is_500_without_internals(app, client) -> None:
 
 
 async def test_healthz_readyz_and_metrics(client) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "ok", "database": None, "redis": None}
+    assert (await client.get("/healthz")).json() == {"status": "ok", "database": None, "storage": None, "redis": None}
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] == "ok"
     metrics = await client.get("/metrics")

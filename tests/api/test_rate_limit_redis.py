@@ -55,7 +55,12 @@ async def test_the_limit_is_shared_by_instances_through_redis(settings, clock, r
         r = await b.post(FORGOT, json={"email": "someone@agency.example"})
         assert_problem(r, 429, "rate_limited")
         ready = await a.get("/readyz")
-        assert ready.status_code == 200 and ready.json() == {"status": "ready", "database": "ok", "redis": "ok"}
+        assert ready.status_code == 200 and ready.json() == {
+            "status": "ready",
+            "database": "ok",
+            "storage": "ok",
+            "redis": "ok",
+        }
 
 
 async def test_redis_unreachable_fails_closed_with_503_and_readyz_says_why(settings, clock) -> None:
@@ -71,12 +76,12 @@ async def test_redis_unreachable_fails_closed_with_503_and_readyz_says_why(setti
 
         ready = await c.get("/readyz")
         body = assert_problem(ready, 503, "service_unavailable")
-        assert body["checks"]["database"] == "ok"
+        assert body["checks"]["database"] == "ok" and body["checks"]["storage"] == "ok"
         assert "ConnectionError" in body["checks"]["redis"] and "127.0.0.1:1" in body["checks"]["redis"]
         assert body["detail"].startswith("Redis (shared rate limits") and "127.0.0.1:1" in body["detail"]
-        assert (await c.get("/healthz")).json() == {"status": "ok", "database": None, "redis": None}
+        assert (await c.get("/healthz")).json() == {"status": "ok", "database": None, "storage": None, "redis": None}
 
 
 async def test_without_redis_readyz_reports_no_redis_check(client) -> None:
     ready = await client.get("/readyz")
-    assert ready.json() == {"status": "ready", "database": "ok", "redis": None}
+    assert ready.json() == {"status": "ready", "database": "ok", "storage": "ok", "redis": None}

@@ -162,7 +162,7 @@ async def test_database_outage_gives_quick_503s_and_the_same_server_recovers_wit
     assert body["detail"] == "The database is not reachable." and ready_down_elapsed < ANSWER_BOUND
     assert body["checks"]["database"] != "ok" and "redis" not in body["checks"]  # no Redis configured
     assert ready_after.status_code == 200
-    assert ready_after.json() == {"status": "ready", "database": "ok", "redis": None}
+    assert ready_after.json() == {"status": "ready", "database": "ok", "storage": "ok", "redis": None}
 
     calls = load.calls
     # never a hang, never a 500, never a dropped connection: every request got an answer within the bound

@@ -82,7 +82,7 @@ async def test_two_instances_share_sessions_rate_limits_documents_and_the_outbox
     assert a.port != b.port
     for server in (a, b):
         ready = httpx.get(f"{server.base}/readyz", timeout=5)
-        assert ready.json() == {"status": "ready", "database": "ok", "redis": "ok"}
+        assert ready.json() == {"status": "ready", "database": "ok", "storage": "ok", "redis": "ok"}
 
     # -- a session signed out on A is refused on B ---------------------------------------------------------------
     tokens = httpx.post(

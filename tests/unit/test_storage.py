@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import stat
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from app.adapters.storage import (
     FLUSH_BYTES,
     MIN_PART_BYTES,
+    CachedCheck,
     LocalFolderStorage,
     S3Location,
     S3Storage,
@@ -124,3 +126,50 @@ def test_parts_smaller_than_s3_allows_are_refused() -> None:
         Settings(storage_part_bytes=MIN_PART_BYTES - 1)
     with pytest.raises(ValueError):
         S3Storage(object(), S3Location.parse("s3://docs"), part_bytes=MIN_PART_BYTES - 1)
+
+
+async def test_a_readiness_answer_is_kept_for_its_period_and_shared_by_concurrent_callers() -> None:
+    now = [100.0]
+    calls: list[float] = []
+    answers = iter([None, "the bucket 'docs' answered HTTP 403", None])
+
+    async def probe() -> str | None:
+        calls.append(now[0])
+        await asyncio.sleep(0.01)  # callers arriving meanwhile wait for this probe instead of starting their own
+        return next(answers)
+
+    check = CachedCheck(probe, ttl=5.0, now=lambda: now[0])
+    assert await asyncio.gather(check(), check(), check()) == [None, None, None]
+    now[0] += 4.9
+    assert await check() is None and len(calls) == 1  # kept: still within 5 s
+    now[0] += 0.2
+    assert await check() == "the bucket 'docs' answered HTTP 403"  # probed again; a failure is kept too
+    now[0] += 1
+    assert await check() == "the bucket 'docs' answered HTTP 403" and len(calls) == 2
+    now[0] += 5
+    assert await check() is None and calls == pytest.approx([100.0, 105.1, 111.1])
+
+
+async def test_a_folder_that_can_be_written_is_ready_and_keeps_no_probe_file(tmp_path: Path) -> None:
+    root = tmp_path / "uploads"
+    storage = LocalFolderStorage(root)
+    assert await storage.check() is None
+    assert files(root) == []
+    (tmp_path / "file").write_bytes(b"x")
+    assert await LocalFolderStorage(tmp_path / "file").check() == (
+        "the upload folder (PORTAL_STORAGE_DIR) cannot be written: FileExistsError"
+    )
+
+
+def test_the_bucket_probe_has_its_own_short_timeout_and_no_retries() -> None:
+    bucket = build_storage(
+        Settings(storage_url="s3://docs", storage_endpoint_url="http://127.0.0.1:1", storage_timeout_seconds=30)
+    )
+    assert isinstance(bucket, S3Storage) and bucket.probe_client is not bucket.client
+    uploads = bucket.client.meta.config
+    assert (uploads.connect_timeout, uploads.retries["total_max_attempts"]) == (30, 4)
+    probe = bucket.probe_client.meta.config
+    assert (probe.connect_timeout, probe.read_timeout, probe.retries["total_max_attempts"]) == (2.0, 2.0, 1)
+    assert bucket.probe_timeout == 2.0
+    quick = build_storage(Settings(storage_url="s3://docs", storage_timeout_seconds=0.5))
+    assert isinstance(quick, S3Storage) and quick.probe_timeout == 0.5
