@@ -1,0 +1,134 @@
+"""One validation pass (issue 16): the domain's field rules of a request body, asked of a body the schema refused.
+
+A body that fails its request model would otherwise be told only the schema's errors, and the domain's (a zip code
+of 4 digits, a username too short) after the client fixed those: two round trips for one form. The error handler
+(`app/errors.py`) asks `domain_field_errors` for the rules of the route's body model, run on the fields of the body
+that pass the schema on their own, and answers both sets of errors at once.
+
+Each check here calls the domain's own function (the one the service calls on a valid body), never a copy of its
+rules. Rules that need the database (a zip code's counties, a producer's states, a client in the book) are not asked
+here; they come with the service's answer once the body is valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ValidationError, create_model
+
+from app.domain.delegates import delegate_field_errors
+from app.domain.e_questions import e_question_field_errors
+from app.domain.errors import FieldError
+from app.domain.prospects import prospect_field_errors
+from app.domain.quotes import ApplicantInput, DependentInput, SpouseInput, quote_field_errors
+from app.schemas.delegates import DelegateCreate
+from app.schemas.e_questions import EQuestionCreate
+from app.schemas.prospects import ProspectCreate, ProspectUpdate
+from app.schemas.quotes import ApplicantIn, DependentIn, ProposalApplicantIn, ProposalQuoteIn, QuoteCreate, SpouseIn
+
+
+@dataclass(frozen=True)
+class CheckFacts:
+    """What the pure field rules need beyond the body: the day (from the app's clock) and settings."""
+
+    today: date
+    max_dependents: int
+
+
+FieldCheck = Callable[[dict[str, Any], CheckFacts], list[FieldError]]
+
+
+@cache
+def _field_model(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """A model of one field of `model`, with its type, constraints and the model's settings (trimming)."""
+    info = model.model_fields[name]
+    one: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        f"{model.__name__}_{name}", __config__=model.model_config, **{name: (info.annotation, info)}
+    )
+    return one
+
+
+def typed_fields(model: type[BaseModel], raw: object) -> dict[str, Any]:
+    """The fields of a raw body that pass `model`'s schema on their own, typed as the model types them (a date as
+    a date, blanks as None). Fields with an error, absent or unknown are left out."""
+    if not isinstance(raw, Mapping):
+        return {}
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key not in raw:
+            continue
+        try:
+            one = _field_model(model, name).model_validate({key: raw[key]})
+        except ValidationError:
+            continue
+        out[name] = getattr(one, name)
+    return out
+
+
+# --- the checks per body model: typed fields -> the domain's field errors --------------------------------------
+
+
+def _prospect(values: dict[str, Any], facts: CheckFacts) -> list[FieldError]:
+    # R-PRO-1; the quote of "Save and Create Proposal" (R-PRO-4) by R-QUO-1, its names being the prospect's.
+    errors = prospect_field_errors({k: v for k, v in values.items() if k not in ("create_proposal", "quote")})
+    quote = values.get("quote")
+    if isinstance(quote, ProposalQuoteIn):
+        quote_values = _quote_values({name: getattr(quote, name) for name in ProposalQuoteIn.model_fields})
+        found = quote_field_errors(quote_values, names_from_prospect=True, **_quote_facts(facts))
+        errors += [FieldError(f"quote.{e.field}", e.code, e.message) for e in found]
+    return errors
+
+
+def _applicant(a: ApplicantIn | ProposalApplicantIn) -> ApplicantInput:
+    return ApplicantInput(
+        first_name=a.first_name if isinstance(a, ApplicantIn) else None,
+        last_name=a.last_name if isinstance(a, ApplicantIn) else None,
+        date_of_birth=a.date_of_birth,
+        sex=a.sex,
+        tobacco_use=a.tobacco_use,
+    )
+
+
+def _quote_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The typed quote fields as the domain's `QuoteInput` types them."""
+    out = {k: v for k, v in values.items() if k not in ("applicant", "spouse", "dependents")}
+    if isinstance(a := values.get("applicant"), (ApplicantIn, ProposalApplicantIn)):
+        out["applicant"] = _applicant(a)
+    if isinstance(s := values.get("spouse"), SpouseIn):
+        out["spouse"] = SpouseInput(date_of_birth=s.date_of_birth, sex=s.sex, tobacco_use=s.tobacco_use)
+    if isinstance(deps := values.get("dependents"), list):
+        out["dependents"] = tuple(
+            DependentInput(date_of_birth=d.date_of_birth, sex=d.sex) for d in deps if isinstance(d, DependentIn)
+        )
+    return out
+
+
+def _quote_facts(facts: CheckFacts) -> dict[str, Any]:
+    return {"today": facts.today, "max_dependents": facts.max_dependents}
+
+
+def _quote(values: dict[str, Any], facts: CheckFacts) -> list[FieldError]:
+    names_from_prospect = values.get("prospect_id") is not None  # its names are read from the book
+    return quote_field_errors(_quote_values(values), names_from_prospect=names_from_prospect, **_quote_facts(facts))
+
+
+FIELD_CHECKS: dict[type[BaseModel], FieldCheck] = {
+    ProspectCreate: _prospect,
+    ProspectUpdate: _prospect,
+    QuoteCreate: _quote,
+    EQuestionCreate: lambda values, facts: e_question_field_errors(values),
+    DelegateCreate: lambda values, facts: delegate_field_errors(values),
+}
+
+
+def domain_field_errors(model: type[BaseModel], raw: object, facts: CheckFacts) -> list[FieldError]:
+    """The domain's field errors of a body `model` refused (none when the model has no registered check)."""
+    check = FIELD_CHECKS.get(model)
+    if check is None:
+        return []
+    return check(typed_fields(model, raw), facts)

@@ -1,0 +1,197 @@
+"""Issue 16, one validation pass: a body the request schema refuses is told the domain's field errors too, in the
+same 422 `validation_failed` (schema errors first, then the domain's for other fields, one vocabulary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.repositories.orm import EQuestion, Prospect, Quote, User
+from tests.api.test_delegates import delegate_payload
+from tests.api.test_e_questions import member_specific
+from tests.api.test_prospects import payload as prospect_payload
+from tests.api.test_quotes import quote_body
+from tests.helpers import assert_problem
+
+
+def pairs(body: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(e["field"], e["code"]) for e in body["errors"]]
+
+
+async def count(app, model) -> int:  # type: ignore[no-untyped-def]
+    async with app.state.ctx.uow() as uow:
+        return int((await uow.session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+def assert_people_messages(body: dict[str, Any]) -> None:
+    for e in body["errors"]:
+        assert e["message"] and "/api/" not in e["message"] and "R-" not in e["message"], e
+
+
+async def test_prospect_create_reports_schema_and_r_pro_1_errors_at_once(client, app, producer) -> None:  # type: ignore[no-untyped-def]
+    before = await count(app, Prospect)
+    r = await client.post(
+        "/api/v1/prospects",
+        json=prospect_payload(first_name=123, zip_code="6060", phone="555-01", middle_initial="1"),
+        headers=producer,
+    )
+    body = assert_problem(r, 422, "validation_failed")
+    assert pairs(body) == [
+        ("first_name", "invalid_type"),
+        ("zip_code", "prospect.zip_code_invalid"),
+        ("middle_initial", "prospect.middle_initial_invalid"),
+        ("phone", "prospect.phone_invalid"),
+    ]
+    assert body["detail"] == "4 fields are missing or invalid."
+    assert_people_messages(body)
+    assert await count(app, Prospect) == before
+
+
+async def test_prospect_create_missing_field_is_reported_once_beside_r_pro_1(client, producer) -> None:  # type: ignore[no-untyped-def]
+    data = prospect_payload(state="XX")
+    del data["last_name"]
+    body = assert_problem(await client.post("/api/v1/prospects", json=data, headers=producer), 422, "validation_failed")
+    # The schema's `required`, not also the domain's `prospect.required`, for the field never sent.
+    assert pairs(body) == [("last_name", "required"), ("state", "prospect.state_invalid")]
+
+
+async def test_prospect_create_domain_errors_alone_answer_as_before(client, producer) -> None:  # type: ignore[no-untyped-def]
+    r = await client.post("/api/v1/prospects", json=prospect_payload(zip_code="6060", state="XX"), headers=producer)
+    body = assert_problem(r, 422, "validation_failed")
+    assert body["detail"] == "Some prospect fields are missing or invalid"
+    assert pairs(body) == [("state", "prospect.state_invalid"), ("zip_code", "prospect.zip_code_invalid")]
+    r = await client.post("/api/v1/prospects", json=prospect_payload(zip_code="6060"), headers=producer)
+    body = assert_problem(r, 422, "prospect.zip_code_invalid")
+    assert body["detail"] == "Enter a 5-digit zip code."
+
+
+async def test_proposal_quote_errors_come_with_the_prospect_errors(client, app, producer) -> None:  # type: ignore[no-untyped-def]
+    before = await count(app, Prospect), await count(app, Quote)
+    quote = {
+        "county": "Cook",
+        "effective_date": "2027-01-15",
+        "coverage": "medical",
+        "applicant": {"date_of_birth": "1988-02-10", "sex": "female"},
+    }
+    data = prospect_payload(create_proposal="yes", zip_code="606", quote=quote)
+    body = assert_problem(await client.post("/api/v1/prospects", json=data, headers=producer), 422)
+    assert pairs(body) == [
+        ("create_proposal", "invalid_type"),
+        ("zip_code", "prospect.zip_code_invalid"),
+        ("quote.effective_date", "quote.effective_date_not_first"),
+    ]
+    assert (await count(app, Prospect), await count(app, Quote)) == before
+
+
+async def test_prospect_update_reports_schema_and_r_pro_1_errors_at_once(client, producer) -> None:  # type: ignore[no-untyped-def]
+    r = await client.post("/api/v1/prospects", json=prospect_payload(), headers=producer)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    url = f"/api/v1/prospects/{created['id']}"
+    r = await client.patch(url, json={"city": ["Chicago"], "state": "ZZ", "first_name": None}, headers=producer)
+    body = assert_problem(r, 422, "validation_failed")
+    # Fields not sent are not judged (they keep their stored values); null clears, so a required one is refused.
+    assert pairs(body) == [
+        ("city", "invalid_type"),
+        ("first_name", "prospect.required"),
+        ("state", "prospect.state_invalid"),
+    ]
+    after = (await client.get(url, headers=producer)).json()
+    assert (after["state"], after["first_name"], after["city"]) == (created["state"], created["first_name"], None)
+    # Only domain errors: as before, the whole prospect is checked by R-PRO-1.
+    r = await client.patch(url, json={"state": "ZZ"}, headers=producer)
+    body = assert_problem(r, 422, "prospect.state_invalid")
+    assert pairs(body) == [("state", "prospect.state_invalid")]
+
+
+async def test_quote_create_reports_schema_and_r_quo_1_errors_at_once(client, app, producer) -> None:  # type: ignore[no-untyped-def]
+    before = await count(app, Quote)
+    data = quote_body(
+        coverage="dental_only",
+        zip_code="6060",
+        effective_date="2027-01-15",
+        spouse={"date_of_birth": "2027-03-01", "sex": "male"},
+    )
+    body = assert_problem(await client.post("/api/v1/quotes", json=data, headers=producer), 422, "validation_failed")
+    assert pairs(body) == [
+        ("coverage", "invalid_choice"),
+        ("zip_code", "quote.zip_invalid"),
+        ("effective_date", "quote.effective_date_not_first"),
+        ("spouse.date_of_birth", "quote.born_after_effective_date"),
+    ]
+    assert_people_messages(body)
+    assert await count(app, Quote) == before
+
+
+async def test_quote_create_effective_date_in_the_past_by_the_app_clock(client, producer) -> None:  # type: ignore[no-untyped-def]
+    # The clock is frozen at 2026-11-22: the first of November is past, whatever the day the suite runs.
+    data = quote_body(effective_date="2026-11-01")
+    del data["applicant"]["sex"]
+    body = assert_problem(await client.post("/api/v1/quotes", json=data, headers=producer), 422, "validation_failed")
+    assert pairs(body) == [("applicant.sex", "required"), ("effective_date", "quote.effective_date_past")]
+
+
+async def test_quote_for_a_prospect_is_not_told_its_names_are_missing(client, producer) -> None:  # type: ignore[no-untyped-def]
+    data = quote_body(prospect_id=1, county="", dependents="none")
+    data["applicant"] = {"date_of_birth": "1988-02-10", "sex": "female"}
+    body = assert_problem(await client.post("/api/v1/quotes", json=data, headers=producer), 422, "validation_failed")
+    assert pairs(body) == [("dependents", "invalid_type"), ("county", "quote.county_required")]
+
+
+async def test_quote_create_domain_errors_alone_answer_as_before(client, producer) -> None:  # type: ignore[no-untyped-def]
+    r = await client.post("/api/v1/quotes", json=quote_body(zip_code="6060"), headers=producer)
+    body = assert_problem(r, 422, "quote.zip_invalid")
+    assert pairs(body) == [("zip_code", "quote.zip_invalid")]
+
+
+async def test_e_question_reports_schema_and_r_eq_1_errors_at_once(client, app, producer) -> None:  # type: ignore[no-untyped-def]
+    before = await count(app, EQuestion)
+    data = member_specific(subject=42, client_id=None, client_last_name="")
+    body = assert_problem(await client.post("/api/v1/e-questions", json=data, headers=producer), 422)
+    assert body["code"] == "validation_failed"
+    assert pairs(body) == [
+        ("subject", "invalid_type"),
+        ("client_last_name", "e_question.client_required"),
+        ("client_id", "e_question.client_required"),
+    ]
+    assert_people_messages(body)
+    assert await count(app, EQuestion) == before
+
+
+async def test_e_question_without_a_readable_kind_is_not_judged_on_client_fields(client, producer) -> None:  # type: ignore[no-untyped-def]
+    data = member_specific(kind="member", client_id=None, question="")
+    body = assert_problem(await client.post("/api/v1/e-questions", json=data, headers=producer), 422)
+    assert pairs(body) == [("kind", "invalid_choice"), ("question", "too_short")]
+
+
+async def test_e_question_domain_errors_alone_answer_as_before(client, producer) -> None:  # type: ignore[no-untyped-def]
+    data = member_specific(client_id=None)
+    body = assert_problem(await client.post("/api/v1/e-questions", json=data, headers=producer), 422)
+    assert body["code"] == "e_question.client_required"
+    assert pairs(body) == [("client_id", "e_question.client_required")]
+
+
+async def test_delegate_create_reports_schema_and_r_del_1_errors_at_once(client, app, producer) -> None:  # type: ignore[no-untyped-def]
+    before = await count(app, User)
+    data = delegate_payload(username="abc", mobile_number="555-0177", email="not-an-address")
+    body = assert_problem(await client.post("/api/v1/delegates", json=data, headers=producer), 422, "validation_failed")
+    assert pairs(body) == [
+        ("email", "invalid"),
+        ("username", "delegate.username_invalid"),
+        ("mobile_number", "delegate.mobile_invalid"),
+    ]
+    assert_people_messages(body)
+    assert await count(app, User) == before
+
+
+async def test_delegate_create_domain_errors_alone(client, producer) -> None:  # type: ignore[no-untyped-def]
+    r = await client.post("/api/v1/delegates", json=delegate_payload(mobile_number="555-0177"), headers=producer)
+    body = assert_problem(r, 422, "delegate.mobile_invalid")
+    assert body["detail"] == "Enter a 10-digit mobile number."
+    # Both R-DEL-1 fields wrong: both told at once now (the username alone was told before).
+    r = await client.post(
+        "/api/v1/delegates", json=delegate_payload(username="abc", mobile_number="555-0177"), headers=producer
+    )
+    body = assert_problem(r, 422, "validation_failed")
+    assert pairs(body) == [("username", "delegate.username_invalid"), ("mobile_number", "delegate.mobile_invalid")]
