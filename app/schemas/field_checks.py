@@ -16,12 +16,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError, create_model
 
 from app.domain.delegates import delegate_field_errors
 from app.domain.e_questions import e_question_field_errors
+from app.domain.enrollments import section_field_errors
 from app.domain.errors import FieldError
 from app.domain.prospects import prospect_field_errors
 from app.domain.quotes import ApplicantInput, DependentInput, SpouseInput, quote_field_errors
@@ -67,6 +69,43 @@ def typed_fields(model: type[BaseModel], raw: object) -> dict[str, Any]:
         except ValidationError:
             continue
         out[name] = getattr(one, name)
+    return out
+
+
+def _nested_model(annotation: Any) -> tuple[type[BaseModel], bool] | None:
+    """(model, is a list) for a field typed `Model`, `Model | None` or `list[Model]`; None otherwise."""
+    origin = get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    if origin is list:
+        inner = _nested_model(get_args(annotation)[0]) if get_args(annotation) else None
+        return (inner[0], True) if inner and not inner[1] else None
+    if origin in (Union, UnionType):
+        models = [found for arg in get_args(annotation) if (found := _nested_model(arg))]
+        return models[0] if len(models) == 1 else None
+    return None
+
+
+def json_fields(model: type[BaseModel], raw: object) -> dict[str, Any]:
+    """The fields of a raw body that pass `model`'s schema, as `model_dump(mode="json")` writes them; an object (or a
+    list of objects) with a refused field keeps its other fields, so a rule sees every value it can."""
+    if not isinstance(raw, Mapping):
+        return {}
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key not in raw:
+            continue
+        try:
+            out[name] = _field_model(model, name).model_validate({key: raw[key]}).model_dump(mode="json")[name]
+            continue
+        except ValidationError:
+            pass
+        nested, value = _nested_model(info.annotation), raw[key]
+        if nested is not None and not nested[1] and isinstance(value, Mapping):
+            out[name] = json_fields(nested[0], value)
+        elif nested is not None and nested[1] and isinstance(value, list):
+            out[name] = [json_fields(nested[0], item) for item in value]
     return out
 
 
@@ -132,3 +171,9 @@ def domain_field_errors(model: type[BaseModel], raw: object, facts: CheckFacts) 
     if check is None:
         return []
     return check(typed_fields(model, raw), facts)
+
+
+def section_errors(section: str, model: type[BaseModel], raw: object, facts: CheckFacts) -> list[FieldError]:
+    """An application section's field rules (R-ENR-4, R-ENR-6 .. R-ENR-9, R-ENR-12) on a body its model refused."""
+    data = json_fields(model, raw)
+    return section_field_errors(section, data, today=facts.today, max_dependents=facts.max_dependents)

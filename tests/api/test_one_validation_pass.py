@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.repositories.orm import EQuestion, Prospect, Quote, User
 from tests.api.test_delegates import delegate_payload
 from tests.api.test_e_questions import member_specific
+from tests.api.test_enrollments import HOUSEHOLD, OTHER, URL, applicant, general, put
 from tests.api.test_prospects import payload as prospect_payload
 from tests.api.test_quotes import quote_body
 from tests.helpers import assert_problem
@@ -195,3 +196,80 @@ async def test_delegate_create_domain_errors_alone(client, producer) -> None:  #
     )
     body = assert_problem(r, 422, "validation_failed")
     assert pairs(body) == [("username", "delegate.username_invalid"), ("mobile_number", "delegate.mobile_invalid")]
+
+
+async def new_application(client, producer) -> tuple[int, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    r = await client.post(URL, headers=producer)
+    assert r.status_code == 201, r.text
+    return r.json()["id"], r.json()["sections"]
+
+
+async def test_applicant_section_reports_schema_and_r_enr_6_7_errors_at_once(client, producer) -> None:  # type: ignore[no-untyped-def]
+    app_id, before = await new_application(client, producer)
+    body = applicant(terms_accepted=False, contact={"primary_phone": "555-0100", "phone_type": "pager"})
+    body["applicant"] = {**body["applicant"], "sex": "f", "ssn": "12345", "date_of_birth": "2027-01-01"}
+    body["home_address"] = {**body["home_address"], "zip_code": "6069x", "county": None}
+    problem = assert_problem(await put(client, producer, app_id, "applicant", body), 422, "validation_failed")
+    assert problem["detail"] == "The applicant section has missing or invalid fields."
+    assert pairs(problem) == [
+        ("applicant.sex", "invalid_choice"),
+        ("contact.phone_type", "invalid_choice"),
+        ("terms_accepted", "enrollment.terms_required"),
+        ("applicant.date_of_birth", "enrollment.birth_in_future"),
+        ("applicant.ssn", "enrollment.ssn_invalid"),
+        ("home_address.zip_code", "enrollment.zip_invalid"),
+        ("home_address.county", "enrollment.county_required"),
+        ("contact.primary_phone", "enrollment.phone_invalid"),
+    ]
+    assert_people_messages(problem)
+    after = (await client.get(f"{URL}/{app_id}", headers=producer)).json()["sections"]
+    assert after == before  # nothing saved
+
+
+async def test_applicant_section_domain_errors_alone_answer_as_before(client, producer) -> None:  # type: ignore[no-untyped-def]
+    app_id, _ = await new_application(client, producer)
+    body = applicant()
+    body["applicant"] = {**body["applicant"], "ssn": "12345"}
+    body["home_address"] = {**body["home_address"], "zip_code": "60601", "county": "Cook"}  # a demo zip code
+    problem = assert_problem(await put(client, producer, app_id, "applicant", body), 422, "enrollment.ssn_invalid")
+    assert pairs(problem) == [("applicant.ssn", "enrollment.ssn_invalid")]
+
+
+async def test_household_section_reports_schema_and_r_enr_9_errors_at_once(client, producer) -> None:  # type: ignore[no-untyped-def]
+    app_id, _ = await new_application(client, producer)
+    kid = HOUSEHOLD["dependents"][0]
+    house = {
+        **HOUSEHOLD,
+        "spouse": {**HOUSEHOLD["spouse"], "date_of_birth": "2026-12-01"},
+        "dependents": [{**kid, "sex": "girl"}, {**kid, "ssn": "1"}],
+        "language_ethnicity": {"primary": {"spoken_language": "klingon"}},
+    }
+    problem = assert_problem(await put(client, producer, app_id, "household", house), 422, "validation_failed")
+    assert pairs(problem) == [
+        ("dependents.0.sex", "invalid_choice"),
+        ("language_ethnicity.primary.spoken_language", "enrollment.option_invalid"),
+        ("spouse.date_of_birth", "enrollment.birth_in_future"),
+        ("dependents.1.ssn", "enrollment.ssn_invalid"),
+    ]
+
+
+async def test_other_coverage_section_reports_schema_and_r_enr_12_errors_at_once(client, producer) -> None:  # type: ignore[no-untyped-def]
+    app_id, _ = await new_application(client, producer)
+    other = {**OTHER, "proxy_agreed": "maybe", "coverage_replacement": {"replacing": True, "entries": []}}
+    problem = assert_problem(await put(client, producer, app_id, "other-coverage", other), 422, "validation_failed")
+    assert pairs(problem) == [
+        ("proxy_agreed", "invalid_type"),
+        ("coverage_replacement.entries", "enrollment.entries_required"),
+    ]
+
+
+async def test_general_section_reports_schema_and_r_enr_4_errors_at_once(client, producer) -> None:  # type: ignore[no-untyped-def]
+    app_id, _ = await new_application(client, producer)
+    # The clock is frozen at 2026-11-22: a marriage on 2026-12-20 is in the future.
+    data = general(is_sep=True, life_events=[{"event_type": "marriage", "event_date": "2026-12-20"}])
+    del data["producer_number"]
+    problem = assert_problem(await put(client, producer, app_id, "general", data), 422, "validation_failed")
+    assert pairs(problem) == [
+        ("producer_number", "required"),
+        ("life_events.0.event_date", "enrollment.life_event_in_future"),
+    ]
