@@ -36,7 +36,7 @@ from app.schemas.enrollments import (
     SectionWarningRead,
     SubmissionRead,
 )
-from app.schemas.field_checks import CheckFacts, section_errors
+from app.schemas.field_checks import CheckFacts, domain_field_errors
 from app.services import client_enrollments
 from app.services import enrollments as enrollment_service
 from app.services import payments as payment_service
@@ -377,7 +377,7 @@ async def enrollment_service_body(request: Request, section: str, facts: CheckFa
             FieldError(field_path(("body", *e["loc"])), **request_field_error(e))  # the catalog's vocabulary
             for e in exc.errors()
         ]
-        errors = merge_field_errors(errors, section_errors(section, SECTION_MODELS[section], raw, facts))
+        errors = merge_field_errors(errors, domain_field_errors(SECTION_MODELS[section], raw, facts))
         raise ValidationFailed(f"The {section} section has missing or invalid fields.", errors=errors) from exc
     return model.model_dump(mode="json")
 

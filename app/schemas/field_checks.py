@@ -25,12 +25,15 @@ from app.domain.delegates import delegate_field_errors
 from app.domain.e_questions import e_question_field_errors
 from app.domain.enrollments import section_field_errors
 from app.domain.errors import FieldError
+from app.domain.pcp import pcp_field_errors
 from app.domain.prospects import prospect_field_errors
 from app.domain.quotes import ApplicantInput, DependentInput, SpouseInput, quote_field_errors
 from app.schemas.delegates import DelegateCreate
 from app.schemas.e_questions import EQuestionCreate
+from app.schemas.enrollments import SECTION_MODELS
 from app.schemas.prospects import ProspectCreate, ProspectUpdate
 from app.schemas.quotes import ApplicantIn, DependentIn, ProposalApplicantIn, ProposalQuoteIn, QuoteCreate, SpouseIn
+from app.schemas.servicing import PcpChangeCreate
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class CheckFacts:
     max_dependents: int
 
 
-FieldCheck = Callable[[dict[str, Any], CheckFacts], list[FieldError]]
+FieldCheck = Callable[[object, CheckFacts], list[FieldError]]  # the raw body -> the domain's field errors
 
 
 @cache
@@ -109,10 +112,14 @@ def json_fields(model: type[BaseModel], raw: object) -> dict[str, Any]:
     return out
 
 
-# --- the checks per body model: typed fields -> the domain's field errors --------------------------------------
+# --- the checks per body model: the raw body -> the domain's field errors ----------------------------------------
 
 
-def _prospect(values: dict[str, Any], facts: CheckFacts) -> list[FieldError]:
+def _prospect(model: type[BaseModel]) -> FieldCheck:
+    return lambda raw, facts: _prospect_errors(typed_fields(model, raw), facts)
+
+
+def _prospect_errors(values: dict[str, Any], facts: CheckFacts) -> list[FieldError]:
     # R-PRO-1; the quote of "Save and Create Proposal" (R-PRO-4) by R-QUO-1, its names being the prospect's.
     errors = prospect_field_errors({k: v for k, v in values.items() if k not in ("create_proposal", "quote")})
     quote = values.get("quote")
@@ -151,29 +158,37 @@ def _quote_facts(facts: CheckFacts) -> dict[str, Any]:
     return {"today": facts.today, "max_dependents": facts.max_dependents}
 
 
-def _quote(values: dict[str, Any], facts: CheckFacts) -> list[FieldError]:
+def _quote(raw: object, facts: CheckFacts) -> list[FieldError]:
+    values = typed_fields(QuoteCreate, raw)
     names_from_prospect = values.get("prospect_id") is not None  # its names are read from the book
     return quote_field_errors(_quote_values(values), names_from_prospect=names_from_prospect, **_quote_facts(facts))
 
 
+def _pcp_change(raw: object, facts: CheckFacts) -> list[FieldError]:
+    values = typed_fields(PcpChangeCreate, raw)
+    values["members"] = json_fields(PcpChangeCreate, raw).get("members")  # each member's reason, even beside a bad id
+    return pcp_field_errors(values, today=facts.today)
+
+
+def _section(name: str, model: type[BaseModel]) -> FieldCheck:
+    """An application section's field rules (R-ENR-4, R-ENR-6 .. R-ENR-9, R-ENR-12) on its fields that pass."""
+    return lambda raw, facts: section_field_errors(
+        name, json_fields(model, raw), today=facts.today, max_dependents=facts.max_dependents
+    )
+
+
 FIELD_CHECKS: dict[type[BaseModel], FieldCheck] = {
-    ProspectCreate: _prospect,
-    ProspectUpdate: _prospect,
+    ProspectCreate: _prospect(ProspectCreate),
+    ProspectUpdate: _prospect(ProspectUpdate),
     QuoteCreate: _quote,
-    EQuestionCreate: lambda values, facts: e_question_field_errors(values),
-    DelegateCreate: lambda values, facts: delegate_field_errors(values),
+    EQuestionCreate: lambda raw, facts: e_question_field_errors(typed_fields(EQuestionCreate, raw)),
+    DelegateCreate: lambda raw, facts: delegate_field_errors(typed_fields(DelegateCreate, raw)),
+    PcpChangeCreate: _pcp_change,
+    **{model: _section(name, model) for name, model in SECTION_MODELS.items()},
 }
 
 
 def domain_field_errors(model: type[BaseModel], raw: object, facts: CheckFacts) -> list[FieldError]:
     """The domain's field errors of a body `model` refused (none when the model has no registered check)."""
     check = FIELD_CHECKS.get(model)
-    if check is None:
-        return []
-    return check(typed_fields(model, raw), facts)
-
-
-def section_errors(section: str, model: type[BaseModel], raw: object, facts: CheckFacts) -> list[FieldError]:
-    """An application section's field rules (R-ENR-4, R-ENR-6 .. R-ENR-9, R-ENR-12) on a body its model refused."""
-    data = json_fields(model, raw)
-    return section_field_errors(section, data, today=facts.today, max_dependents=facts.max_dependents)
+    return check(raw, facts) if check is not None else []

@@ -11,6 +11,9 @@ from app.repositories.orm import EQuestion, Prospect, Quote, User
 from tests.api.test_delegates import delegate_payload
 from tests.api.test_e_questions import member_specific
 from tests.api.test_enrollments import HOUSEHOLD, OTHER, URL, applicant, general, put
+from tests.api.test_pcp_changes import URL as PCP_URL
+from tests.api.test_pcp_changes import change
+from tests.api.test_pcp_changes import fam as fam  # the fixture
 from tests.api.test_prospects import payload as prospect_payload
 from tests.api.test_quotes import quote_body
 from tests.helpers import assert_problem
@@ -273,3 +276,24 @@ async def test_general_section_reports_schema_and_r_enr_4_errors_at_once(client,
         ("producer_number", "required"),
         ("life_events.0.event_date", "enrollment.life_event_in_future"),
     ]
+
+
+async def test_pcp_change_reports_schema_and_r_pcp_3_6_errors_at_once(client, producer, fam) -> None:  # type: ignore[no-untyped-def]
+    body = change(fam, [("primary", "Bored"), ("spouse", "Retired")], provider="T127", term_date="2027-06-30")
+    body["members"][1]["member_id"] = "spouse"
+    body["effective_date"] = "2026-11-01"  # before the frozen clock's 2026-11-22
+    problem = assert_problem(await client.post(PCP_URL, headers=producer, json=body), 422, "validation_failed")
+    assert pairs(problem) == [
+        ("members.1.member_id", "invalid_format"),
+        ("term_date", "pcp.term_date_fixed"),
+        ("effective_date", "pcp.effective_date_past"),
+        ("members.0.reason", "pcp.reason_invalid"),
+    ]
+    assert_people_messages(problem)
+
+
+async def test_pcp_change_domain_errors_alone_answer_as_before(client, producer, fam) -> None:  # type: ignore[no-untyped-def]
+    body = change(fam, [("primary", "Retired")], provider="T127", term_date="2027-06-30")
+    r = await client.post(PCP_URL, headers=producer, json=body)
+    assert r.status_code == 200, r.text  # a dry run answers its errors in the result, as before
+    assert (r.json()["valid"], [e["code"] for e in r.json()["errors"]]) == (False, ["pcp.term_date_fixed"])

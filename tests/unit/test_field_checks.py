@@ -7,7 +7,7 @@ from datetime import date
 
 from app.domain.errors import FieldError
 from app.schemas.delegates import DelegateCreate
-from app.schemas.enrollments import ApplicantSection, HouseholdSection
+from app.schemas.enrollments import SECTION_MODELS, ApplicantSection, HouseholdSection
 from app.schemas.field_checks import FIELD_CHECKS, CheckFacts, domain_field_errors, json_fields, typed_fields
 from app.schemas.prospects import ProspectCreate
 from app.schemas.quotes import ApplicantIn, QuoteCreate
@@ -52,4 +52,6 @@ def test_domain_field_errors_of_a_registered_model_and_none_for_others() -> None
         "QuoteCreate",
         "EQuestionCreate",
         "DelegateCreate",
+        "PcpChangeCreate",
+        *(m.__name__ for m in SECTION_MODELS.values()),
     }

@@ -7,11 +7,13 @@ from datetime import date
 
 import pytest
 
+from app.domain.dates import OPEN_END_DATE
 from app.domain.delegates import check_new_delegate, delegate_field_errors
 from app.domain.e_questions import EQuestionDraft, EQuestionKind, check_e_question, e_question_field_errors
 from app.domain.effective_dates import OpenEnrollment
 from app.domain.enrollments import Facts, check_applicant, section_field_errors
 from app.domain.errors import FieldError, ValidationFailed, errors_of, merge_field_errors
+from app.domain.pcp import REASONS, pcp_field_errors
 from app.domain.prospects import prospect_field_errors, validate_prospect
 from app.domain.quotes import ApplicantInput, DependentInput, SpouseInput, quote_field_errors
 
@@ -213,3 +215,20 @@ def test_r_enr_12_and_r_enr_4_section_field_errors() -> None:
     )
     # Plans and signatures depend on the database and the other sections: the service's.
     assert section_field_errors("plans", {"medical_plan_id": "X"}, today=TODAY, max_dependents=19) == []
+
+
+def test_r_pcp_6_and_r_pcp_3_field_errors_of_the_fields_read() -> None:
+    found = pcp_field_errors(
+        {
+            "term_date": date(2027, 6, 30),
+            "effective_date": date(2026, 11, 1),
+            "members": [{"reason": "Bored"}, {"member_id": "1"}, {"reason": REASONS[0]}],
+        },
+        today=TODAY,
+    )
+    assert [(e.field, e.code) for e in found] == [
+        ("term_date", "pcp.term_date_fixed"),
+        ("effective_date", "pcp.effective_date_past"),
+        ("members.0.reason", "pcp.reason_invalid"),
+    ]
+    assert pcp_field_errors({"term_date": OPEN_END_DATE, "effective_date": TODAY}, today=TODAY) == []
