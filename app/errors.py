@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -36,6 +36,9 @@ from app.domain.errors import (
 )
 from app.error_codes import FALLBACK_FIELD_CODE, HTTP_TITLES, REQUEST_FIELD_CODES
 from app.logsafe import exception_fields
+
+if TYPE_CHECKING:
+    from app.schemas.field_checks import CheckFacts
 
 log = logging.getLogger("portal.errors")
 
@@ -213,15 +216,26 @@ def body_model(request: Request) -> type[BaseModel] | None:
     return None
 
 
+def check_facts(ctx: Any) -> CheckFacts:
+    """What the domain's field rules read beyond a body (issue 16): today by the app's clock, and settings."""
+    from app.schemas.field_checks import CheckFacts
+
+    return CheckFacts(
+        today=ctx.clock.now().date(),
+        max_dependents=ctx.settings.max_dependents_including_spouse,
+        carrier_states=tuple(ctx.settings.carrier_states),
+        producer_password_policy=ctx.producer_password_policy,
+    )
+
+
 def _domain_field_errors(request: Request, exc: RequestValidationError) -> list[FieldError]:
     """Issue 16, one pass: the domain's field rules of the body's model, on the fields the schema accepted."""
-    from app.schemas.field_checks import CheckFacts, domain_field_errors
+    from app.schemas.field_checks import domain_field_errors
 
     model, ctx = body_model(request), getattr(request.app.state, "ctx", None)
     if model is None or ctx is None or not isinstance(exc.body, dict):
         return []
-    facts = CheckFacts(today=ctx.clock.now().date(), max_dependents=ctx.settings.max_dependents_including_spouse)
-    return domain_field_errors(model, exc.body, facts)
+    return domain_field_errors(model, exc.body, check_facts(ctx))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -15,7 +15,7 @@ from app.domain.errors import BadRequest, FieldError, ValidationFailed, merge_fi
 from app.domain.option_lists import OPTION_LISTS
 from app.domain.repricing import PlansReview
 from app.domain.vocabulary import canonical
-from app.errors import error_responses, field_path, request_field_error
+from app.errors import check_facts, error_responses, field_path, request_field_error
 from app.http_semantics import etag, parse_entity_tags
 from app.routers.idempotent import idempotent
 from app.routers.paging import PAGED_RESPONSES, PageParams
@@ -348,8 +348,7 @@ async def save_section(
     """Sections: general, applicant, household, plans, other-coverage, signatures. PUT replaces the section
     after validating it; send `If-Match` with the ETag you read to be told (412, with `current_version`) about a
     newer save instead of overwriting it (`*`: any version). Without `If-Match` the save is unconditional."""
-    today, max_dependents = ctx.clock.now().date(), ctx.settings.max_dependents_including_spouse
-    data = await enrollment_service_body(request, section, CheckFacts(today=today, max_dependents=max_dependents))
+    data = await enrollment_service_body(request, section, check_facts(ctx))
     view = await enrollment_service.save_section(
         ctx=ctx,
         principal=principal,

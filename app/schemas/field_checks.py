@@ -13,7 +13,7 @@ here; they come with the service's answer once the body is valid.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from types import UnionType
@@ -21,6 +21,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError, create_model
 
+from app.domain.accounts import PasswordPolicy, registration_field_errors
 from app.domain.delegates import delegate_field_errors
 from app.domain.e_questions import e_question_field_errors
 from app.domain.enrollments import section_field_errors
@@ -28,6 +29,7 @@ from app.domain.errors import FieldError
 from app.domain.pcp import pcp_field_errors
 from app.domain.prospects import prospect_field_errors
 from app.domain.quotes import ApplicantInput, DependentInput, SpouseInput, quote_field_errors
+from app.schemas.accounts import RegistrationCreate
 from app.schemas.delegates import DelegateCreate
 from app.schemas.e_questions import EQuestionCreate
 from app.schemas.enrollments import SECTION_MODELS
@@ -42,6 +44,8 @@ class CheckFacts:
 
     today: date
     max_dependents: int
+    carrier_states: tuple[str, ...] = ()
+    producer_password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
 
 
 FieldCheck = Callable[[object, CheckFacts], list[FieldError]]  # the raw body -> the domain's field errors
@@ -177,7 +181,16 @@ def _section(name: str, model: type[BaseModel]) -> FieldCheck:
     )
 
 
+def _registration(raw: object, facts: CheckFacts) -> list[FieldError]:
+    return registration_field_errors(
+        json_fields(RegistrationCreate, raw),  # each state registration's fields, even beside a refused one
+        policy=facts.producer_password_policy,
+        carrier_states=facts.carrier_states,
+    )
+
+
 FIELD_CHECKS: dict[type[BaseModel], FieldCheck] = {
+    RegistrationCreate: _registration,
     ProspectCreate: _prospect(ProspectCreate),
     ProspectUpdate: _prospect(ProspectUpdate),
     QuoteCreate: _quote,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.repositories.orm import EQuestion, Prospect, Quote, User
+from app.repositories.orm import EQuestion, Prospect, Quote, Registration, User
 from tests.api.test_delegates import delegate_payload
 from tests.api.test_e_questions import member_specific
 from tests.api.test_enrollments import HOUSEHOLD, OTHER, URL, applicant, general, put
@@ -16,7 +16,7 @@ from tests.api.test_pcp_changes import change
 from tests.api.test_pcp_changes import fam as fam  # the fixture
 from tests.api.test_prospects import payload as prospect_payload
 from tests.api.test_quotes import quote_body
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, registration, state_registration
 
 
 def pairs(body: dict[str, Any]) -> list[tuple[str, str]]:
@@ -297,3 +297,30 @@ async def test_pcp_change_domain_errors_alone_answer_as_before(client, producer,
     r = await client.post(PCP_URL, headers=producer, json=body)
     assert r.status_code == 200, r.text  # a dry run answers its errors in the result, as before
     assert (r.json()["valid"], [e["code"] for e in r.json()["errors"]]) == (False, ["pcp.term_date_fixed"])
+
+
+async def test_registration_reports_schema_and_r_auth_1_2_errors_at_once(client, app) -> None:  # type: ignore[no-untyped-def]
+    before = await count(app, Registration)
+    second = state_registration(state="ZZ", zip_code="6060x", email="nobody")
+    data = registration(
+        first_name=7, password="ab", password_confirmation="abc", state_registrations=[state_registration(), second]
+    )
+    problem = assert_problem(await client.post("/api/v1/registrations", json=data), 422, "validation_failed")
+    assert [(f, c) for f, c in pairs(problem) if c != "password.policy"] == [
+        ("first_name", "invalid_type"),
+        ("state_registrations.1.email", "invalid"),
+        ("password_confirmation", "password.mismatch"),
+        ("state_registrations.1.state", "registration.state_not_offered"),
+        ("state_registrations.1.zip_code", "registration.zip_code_invalid"),
+    ]
+    assert "password" in {e["field"] for e in problem["errors"] if e["code"] == "password.policy"}
+    assert_people_messages(problem)
+    assert await count(app, Registration) == before
+
+
+async def test_registration_domain_errors_alone_answer_as_before(client) -> None:  # type: ignore[no-untyped-def]
+    data = registration(state_registrations=[state_registration(zip_code="6060x")])
+    problem = assert_problem(
+        await client.post("/api/v1/registrations", json=data), 422, "registration.zip_code_invalid"
+    )
+    assert pairs(problem) == [("state_registrations.0.zip_code", "registration.zip_code_invalid")]

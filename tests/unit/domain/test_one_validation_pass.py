@@ -7,6 +7,13 @@ from datetime import date
 
 import pytest
 
+from app.domain.accounts import (
+    PasswordPolicy,
+    RegistrationInput,
+    StateRegistrationInput,
+    registration_field_errors,
+    validate_registration,
+)
 from app.domain.dates import OPEN_END_DATE
 from app.domain.delegates import check_new_delegate, delegate_field_errors
 from app.domain.e_questions import EQuestionDraft, EQuestionKind, check_e_question, e_question_field_errors
@@ -232,3 +239,26 @@ def test_r_pcp_6_and_r_pcp_3_field_errors_of_the_fields_read() -> None:
         ("members.0.reason", "pcp.reason_invalid"),
     ]
     assert pcp_field_errors({"term_date": OPEN_END_DATE, "effective_date": TODAY}, today=TODAY) == []
+
+
+def test_r_auth_1_registration_field_errors_are_those_validate_registration_raises() -> None:
+    state = StateRegistrationInput("ZZ", None, " ", None, "Chicago", "IL", "6060", "22000258", "312", "a@b.example")
+    reg = RegistrationInput("Jo", " ", "jo", "abc", "abd", [state, state])
+    with pytest.raises(ValidationFailed) as raised:
+        validate_registration(reg, policy=PasswordPolicy(), carrier_states=["IL", "TX"])
+    found = registration_field_errors(
+        {**reg.__dict__, "state_registrations": [state.__dict__, state.__dict__]},
+        policy=PasswordPolicy(),
+        carrier_states=["IL", "TX"],
+    )
+    assert found == raised.value.errors
+    assert ("state_registrations.1", "registration.state_duplicate") in [(e.field, e.code) for e in found]
+
+
+def test_r_auth_1_registration_field_errors_judge_the_fields_present() -> None:
+    found = registration_field_errors(
+        {"password_confirmation": "x", "state_registrations": [{"zip_code": "1"}, "refused"]},
+        policy=PasswordPolicy(),
+        carrier_states=["IL"],
+    )
+    assert [(e.field, e.code) for e in found] == [("state_registrations.0.zip_code", "registration.zip_code_invalid")]
