@@ -26,6 +26,7 @@ from app.domain.delegates import delegate_field_errors
 from app.domain.e_questions import e_question_field_errors
 from app.domain.enrollments import section_field_errors
 from app.domain.errors import FieldError
+from app.domain.members import contact_phone_field_errors
 from app.domain.pcp import pcp_field_errors
 from app.domain.prospects import prospect_field_errors
 from app.domain.quotes import ApplicantInput, DependentInput, SpouseInput, quote_field_errors
@@ -33,6 +34,7 @@ from app.schemas.accounts import RegistrationCreate
 from app.schemas.delegates import DelegateCreate
 from app.schemas.e_questions import EQuestionCreate
 from app.schemas.enrollments import SECTION_MODELS
+from app.schemas.members import ContactChangeCreate
 from app.schemas.prospects import ProspectCreate, ProspectUpdate
 from app.schemas.quotes import ApplicantIn, DependentIn, ProposalApplicantIn, ProposalQuoteIn, QuoteCreate, SpouseIn
 from app.schemas.servicing import PcpChangeCreate
@@ -189,8 +191,14 @@ def _registration(raw: object, facts: CheckFacts) -> list[FieldError]:
     )
 
 
+def _contact_change(raw: object, facts: CheckFacts) -> list[FieldError]:
+    phones = json_fields(ContactChangeCreate, raw).get("phones")
+    return contact_phone_field_errors(phones if isinstance(phones, list) else [])
+
+
 FIELD_CHECKS: dict[type[BaseModel], FieldCheck] = {
     RegistrationCreate: _registration,
+    ContactChangeCreate: _contact_change,
     ProspectCreate: _prospect(ProspectCreate),
     ProspectUpdate: _prospect(ProspectUpdate),
     QuoteCreate: _quote,

@@ -11,6 +11,8 @@ from app.repositories.orm import EQuestion, Prospect, Quote, Registration, User
 from tests.api.test_delegates import delegate_payload
 from tests.api.test_e_questions import member_specific
 from tests.api.test_enrollments import HOUSEHOLD, OTHER, URL, applicant, general, put
+from tests.api.test_members import SEARCH
+from tests.api.test_members import book as book  # the fixture
 from tests.api.test_pcp_changes import URL as PCP_URL
 from tests.api.test_pcp_changes import change
 from tests.api.test_pcp_changes import fam as fam  # the fixture
@@ -324,3 +326,33 @@ async def test_registration_domain_errors_alone_answer_as_before(client) -> None
         await client.post("/api/v1/registrations", json=data), 422, "registration.zip_code_invalid"
     )
     assert pairs(problem) == [("state_registrations.0.zip_code", "registration.zip_code_invalid")]
+
+
+async def test_contact_change_reports_schema_and_r_cic_2_errors_at_once(client, producer, book) -> None:  # type: ignore[no-untyped-def]
+    url = f"{SEARCH}/{book['jt'].account_number}/contact-info-changes"
+    phones = [
+        {"type": "home", "number": "312555", "send_text": "often"},
+        {"type": "work", "number": "3125550100", "send_text": True},
+        {"type": "pager", "number": "3125550101"},
+    ]
+    problem = assert_problem(await client.post(url, headers=producer, json={"phones": phones, "email": "x"}), 422)
+    assert problem["code"] == "validation_failed"
+    assert pairs(problem) == [
+        ("phones.0.send_text", "invalid_type"),
+        ("email", "invalid"),
+        ("phones.0.number", "cic.phone_invalid"),
+        ("phones.1.send_text", "cic.send_text_cell_only"),
+        ("phones.2.type", "cic.phone_type_invalid"),
+    ]
+    assert_people_messages(problem)
+    detail = (await client.get(f"{SEARCH}/{book['jt'].account_number}", headers=producer)).json()
+    assert detail["pending_contact_changes"] == []
+
+
+async def test_contact_change_domain_errors_alone_answer_as_before(client, producer, book) -> None:  # type: ignore[no-untyped-def]
+    url = f"{SEARCH}/{book['jt'].account_number}/contact-info-changes"
+    phones = [{"type": "home", "number": "312555"}]
+    problem = assert_problem(
+        await client.post(url, headers=producer, json={"phones": phones}), 422, "cic.phone_invalid"
+    )
+    assert pairs(problem) == [("phones.0.number", "cic.phone_invalid")]

@@ -54,5 +54,6 @@ def test_domain_field_errors_of_a_registered_model_and_none_for_others() -> None
         "DelegateCreate",
         "PcpChangeCreate",
         "RegistrationCreate",
+        "ContactChangeCreate",
         *(m.__name__ for m in SECTION_MODELS.values()),
     }

@@ -20,6 +20,7 @@ from app.domain.e_questions import EQuestionDraft, EQuestionKind, check_e_questi
 from app.domain.effective_dates import OpenEnrollment
 from app.domain.enrollments import Facts, check_applicant, section_field_errors
 from app.domain.errors import FieldError, ValidationFailed, errors_of, merge_field_errors
+from app.domain.members import ContactSnapshot, PhoneInput, contact_phone_field_errors, plan_contact_change
 from app.domain.pcp import REASONS, pcp_field_errors
 from app.domain.prospects import prospect_field_errors, validate_prospect
 from app.domain.quotes import ApplicantInput, DependentInput, SpouseInput, quote_field_errors
@@ -262,3 +263,18 @@ def test_r_auth_1_registration_field_errors_judge_the_fields_present() -> None:
         carrier_states=["IL"],
     )
     assert [(e.field, e.code) for e in found] == [("state_registrations.0.zip_code", "registration.zip_code_invalid")]
+
+
+def test_r_cic_2_phone_field_errors_are_those_plan_contact_change_raises() -> None:
+    phones = [PhoneInput("home", "312"), PhoneInput("fax", "3125550100", send_text=True), PhoneInput(None, "1")]
+    current = ContactSnapshot(phones={}, email=None, details={})
+    with pytest.raises(ValidationFailed) as raised:
+        plan_contact_change(current, phones, None, is_primary=True)
+    assert contact_phone_field_errors([p.__dict__ for p in phones]) == raised.value.errors
+    assert [e.code for e in raised.value.errors] == [
+        "cic.phone_invalid",
+        "cic.send_text_cell_only",
+        "cic.phone_type_required",
+    ]
+    # A phone whose number the schema refused: its type is still judged.
+    assert [e.code for e in contact_phone_field_errors([{"type": "pager"}])] == ["cic.phone_type_invalid"]
