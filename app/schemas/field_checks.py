@@ -51,6 +51,8 @@ class CheckFacts:
 
 
 FieldCheck = Callable[[object, CheckFacts], list[FieldError]]  # the raw body -> the domain's field errors
+# The longest list a request model takes is 50 items; a longer one is refused whole (and nothing in it is read).
+LIST_ITEMS_READ = 50
 
 
 @cache
@@ -100,6 +102,10 @@ def json_fields(model: type[BaseModel], raw: object) -> dict[str, Any]:
     list of objects) with a refused field keeps its other fields, so a rule sees every value it can."""
     if not isinstance(raw, Mapping):
         return {}
+    try:  # a nested object that passes whole reads as the valid body would (its defaults included)
+        return model.model_validate(raw).model_dump(mode="json")
+    except ValidationError:
+        pass
     out: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         key = info.alias or name
@@ -113,7 +119,7 @@ def json_fields(model: type[BaseModel], raw: object) -> dict[str, Any]:
         nested, value = _nested_model(info.annotation), raw[key]
         if nested is not None and not nested[1] and isinstance(value, Mapping):
             out[name] = json_fields(nested[0], value)
-        elif nested is not None and nested[1] and isinstance(value, list):
+        elif nested is not None and nested[1] and isinstance(value, list) and len(value) <= LIST_ITEMS_READ:
             out[name] = [json_fields(nested[0], item) for item in value]
     return out
 
