@@ -340,7 +340,12 @@ CATALOG: dict[str, ErrorCode] = {
     "payment.not_submitted": ErrorCode((409,), "Payments are taken once the application is submitted."),
     "payment.routing_invalid": ErrorCode((422,), "The routing number is not valid."),
     "payment.terms_required": ErrorCode((422,), "Accept the Terms of Use and Privacy Statement."),
+    "pcp.effective_date_past": ErrorCode((422,), "The effective date cannot be in the past."),
     "pcp.invalid": ErrorCode((422,), "The PCP change has errors; fix them and validate again."),
+    "pcp.reason_invalid": ErrorCode((422,), "Choose a Provider Change Reason from the list."),
+    "pcp.term_date_fixed": ErrorCode(
+        (422,), "The term date defaults to and must stay 12/31/9999. For two PCPs over two periods, make two changes."
+    ),
     "pcp.warnings_not_accepted": ErrorCode(
         (422,), "Accept the warnings (accept_warnings: true) or change the effective date."
     ),

@@ -6,12 +6,13 @@ import asyncio
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,6 +24,7 @@ from app.domain.errors import (
     BadRequest,
     Conflict,
     DomainError,
+    FieldError,
     Forbidden,
     NotFound,
     PreconditionFailed,
@@ -30,9 +32,13 @@ from app.domain.errors import (
     TooManyRequests,
     UnsupportedContentType,
     ValidationFailed,
+    merge_field_errors,
 )
 from app.error_codes import FALLBACK_FIELD_CODE, HTTP_TITLES, REQUEST_FIELD_CODES
 from app.logsafe import exception_fields
+
+if TYPE_CHECKING:
+    from app.schemas.field_checks import CheckFacts
 
 log = logging.getLogger("portal.errors")
 
@@ -191,11 +197,45 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             request, status=400, code="malformed_json", detail="The request body is not valid JSON."
         )
-    errors = [{"field": field_path(tuple(e.get("loc", ()))), **request_field_error(e)} for e in raw]
+    schema_errors = [FieldError(field_path(tuple(e.get("loc", ()))), **request_field_error(e)) for e in raw]
+    merged = merge_field_errors(schema_errors, _domain_field_errors(request, exc))
+    errors = [{"field": e.field, "code": e.code, "message": e.message} for e in merged]
     detail = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} fields are missing or invalid."
     if len(errors) == 1 and errors[0]["field"] not in ("body", ""):
         detail = f"{errors[0]['field']}: {errors[0]['message']}"
     return problem_response(request, status=422, code="validation_failed", detail=detail, errors=errors)
+
+
+def body_model(request: Request) -> type[BaseModel] | None:
+    """The request model of the matched route's JSON body (None: the route reads no body model)."""
+    field = getattr(request.scope.get("route"), "body_field", None)
+    annotation = getattr(getattr(field, "field_info", None), "annotation", None)
+    for kind in (annotation, *get_args(annotation)):  # `Model | None` for an optional body
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            return kind
+    return None
+
+
+def check_facts(ctx: Any) -> CheckFacts:
+    """What the domain's field rules read beyond a body (issue 16): today by the app's clock, and settings."""
+    from app.schemas.field_checks import CheckFacts
+
+    return CheckFacts(
+        today=ctx.clock.now().date(),
+        max_dependents=ctx.settings.max_dependents_including_spouse,
+        carrier_states=tuple(ctx.settings.carrier_states),
+        producer_password_policy=ctx.producer_password_policy,
+    )
+
+
+def _domain_field_errors(request: Request, exc: RequestValidationError) -> list[FieldError]:
+    """Issue 16, one pass: the domain's field rules of the body's model, on the fields the schema accepted."""
+    from app.schemas.field_checks import domain_field_errors
+
+    model, ctx = body_model(request), getattr(request.app.state, "ctx", None)
+    if model is None or ctx is None or not isinstance(exc.body, dict):
+        return []
+    return domain_field_errors(model, exc.body, check_facts(ctx))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 import secrets
 import string
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -18,6 +18,7 @@ from app.domain.errors import (
     AuthenticationFailed,
     Conflict,
     ErrorCollector,
+    FieldError,
     Forbidden,
     ValidationFailed,
 )
@@ -294,52 +295,89 @@ def check_state_registration(
     reg: StateRegistrationInput, carrier_states: list[str], errors: ErrorCollector, prefix: str
 ) -> None:
     """R-AUTH-1 / R-AUTH-8: one state registration's fields."""
-    if reg.state not in carrier_states:
+    _check_state_registration_fields(asdict(reg), carrier_states, errors, prefix)
+
+
+def _check_state_registration_fields(
+    reg: Mapping[str, object], carrier_states: Sequence[str], errors: ErrorCollector, prefix: str
+) -> None:
+    """R-AUTH-1 / R-AUTH-8 on the fields present (a field the request schema refused is absent, and not judged)."""
+
+    def text(name: str) -> str | None:
+        value = reg.get(name)
+        return value if isinstance(value, str) else None
+
+    if (state := text("state")) is not None and state not in carrier_states:
         errors.add(
             f"{prefix}.state",
             "registration.state_not_offered",
             f"Registration is available for {', '.join(carrier_states)} only.",
         )
-    if reg.address_state not in US_STATES:
+    if (address_state := text("address_state")) is not None and address_state not in US_STATES:
         errors.add(f"{prefix}.address_state", "registration.address_state_invalid", "Enter a US state code.")
-    if not AGENT_UNIQUE_ID_RE.match(reg.agent_unique_id):
+    if (agent := text("agent_unique_id")) is not None and not AGENT_UNIQUE_ID_RE.match(agent):
         errors.add(
             f"{prefix}.agent_unique_id",
             "registration.agent_unique_id_invalid",
             "The Agent Unique ID is your nine-digit producer number.",
         )
-    if not ZIP_RE.match(reg.zip_code):
+    if (zip_code := text("zip_code")) is not None and not ZIP_RE.match(zip_code):
         errors.add(f"{prefix}.zip_code", "registration.zip_code_invalid", "Enter a 5-digit zip code.")
-    if len(normalize_phone(reg.phone)) != 10:
+    if (phone := text("phone")) is not None and len(normalize_phone(phone)) != 10:
         errors.add(f"{prefix}.phone", "registration.phone_invalid", "Enter a 10-digit phone number.")
     for name in ("address1", "city"):
-        if not getattr(reg, name).strip():
+        if (value := text(name)) is not None and not value.strip():
             errors.add(f"{prefix}.{name}", "registration.required", f"{name.replace('1', ' 1')} is required.")
 
 
 def validate_registration(reg: RegistrationInput, *, policy: PasswordPolicy, carrier_states: list[str]) -> None:
     """R-AUTH-1 and R-AUTH-2: every problem of a registration at once."""
     errors = ErrorCollector()
-    if not reg.first_name.strip():
-        errors.add("first_name", "registration.required", "First name is required.")
-    if not reg.last_name.strip():
-        errors.add("last_name", "registration.required", "Last name is required.")
-    if not USERNAME_RE.match(reg.username):
+    _check_registration_fields(asdict(reg), policy, carrier_states, errors)
+    errors.raise_if_any()
+
+
+def registration_field_errors(
+    values: Mapping[str, object], *, policy: PasswordPolicy, carrier_states: Sequence[str]
+) -> list[FieldError]:
+    """R-AUTH-1/2 on the fields present, as `validate_registration` applies them: for a body whose other fields the
+    request schema refused (issue 16: one pass). State registrations are plain mappings of their fields present."""
+    errors = ErrorCollector()
+    _check_registration_fields(values, policy, carrier_states, errors)
+    return errors.errors
+
+
+def _check_registration_fields(
+    values: Mapping[str, object], policy: PasswordPolicy, carrier_states: Sequence[str], errors: ErrorCollector
+) -> None:
+    for name, label in (("first_name", "First name"), ("last_name", "Last name")):
+        if isinstance(value := values.get(name), str) and not value.strip():
+            errors.add(name, "registration.required", f"{label} is required.")
+    if isinstance(username := values.get("username"), str) and not USERNAME_RE.match(username):
         errors.add(
             "username",
             "registration.username_invalid",
             "User Name must be 3 to 50 letters, digits, dots, dashes or underscores.",
         )
-    for message in policy.problems(reg.password):
-        errors.add("password", "password.policy", message)
-    if reg.password != reg.password_confirmation:
-        errors.add("password_confirmation", "password.mismatch", "The passwords do not match.")
-    if not reg.state_registrations:
+    password, confirmation = values.get("password"), values.get("password_confirmation")
+    if isinstance(password, str):
+        for message in policy.problems(password):
+            errors.add("password", "password.policy", message)
+        if isinstance(confirmation, str) and password != confirmation:
+            errors.add("password_confirmation", "password.mismatch", "The passwords do not match.")
+    registrations = values.get("state_registrations")
+    if not isinstance(registrations, list):
+        return
+    if not registrations:
         errors.add("state_registrations", "registration.state_required", "Register at least one state.")
-    seen: set[tuple[str, str]] = set()
-    for i, sr in enumerate(reg.state_registrations):
-        check_state_registration(sr, carrier_states, errors, f"state_registrations.{i}")
-        key = (sr.state, sr.agent_unique_id)
+    seen: set[tuple[object, object]] = set()
+    for i, sr in enumerate(registrations):
+        if not isinstance(sr, Mapping):
+            continue
+        _check_state_registration_fields(sr, carrier_states, errors, f"state_registrations.{i}")
+        if "state" not in sr or "agent_unique_id" not in sr:
+            continue
+        key = (sr["state"], sr["agent_unique_id"])
         if key in seen:
             errors.add(
                 f"state_registrations.{i}",
@@ -347,7 +385,6 @@ def validate_registration(reg: RegistrationInput, *, policy: PasswordPolicy, car
                 "The same state and Agent Unique ID appear twice.",
             )
         seen.add(key)
-    errors.raise_if_any()
 
 
 def validate_password_change(

@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from app.domain.errors import AuthenticationFailed, ErrorCollector, ValidationFailed
+from app.domain.accounts import normalize_phone
+from app.domain.errors import AuthenticationFailed, ErrorCollector, FieldError, ValidationFailed, errors_of
 
 DELEGATE_USERNAME_RE = re.compile(r"^[A-Za-z0-9]{7,64}$")
 OTP_ALPHABET = string.ascii_uppercase + string.digits
@@ -77,6 +79,25 @@ def check_delegate_username(username: str) -> None:
             code="delegate.username_invalid",
             field="username",
         )
+
+
+def delegate_field_errors(values: Mapping[str, object]) -> list[FieldError]:
+    """R-DEL-1 on the fields present: the username (at least 7 letters and digits) and the mobile number (10 digits,
+    any punctuation). Every problem at once; the states and the username's uniqueness are the service's (they need
+    the producer's registrations and the users)."""
+    errors = ErrorCollector()
+    if isinstance(username := values.get("username"), str):
+        for e in errors_of(lambda: check_delegate_username(username)):
+            errors.add(e.field, e.code, e.message)
+    if isinstance(mobile := values.get("mobile_number"), str) and len(normalize_phone(mobile)) != 10:
+        errors.add("mobile_number", "delegate.mobile_invalid", "Enter a 10-digit mobile number.")
+    return errors.errors
+
+
+def check_new_delegate(*, username: str, mobile_number: str) -> None:
+    """R-DEL-1: `delegate_field_errors` for a whole new delegate, raised together."""
+    errors = ErrorCollector(delegate_field_errors({"username": username, "mobile_number": mobile_number}))
+    errors.raise_if_any()
 
 
 def check_delegate_states(requested: list[str], producer_active_states: set[str]) -> list[str]:

@@ -5,11 +5,12 @@ numbers, the answer, and the email that tells the producer an answer is in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
 
-from app.domain.errors import Conflict, ErrorCollector, ValidationFailed
+from app.domain.errors import Conflict, ErrorCollector, FieldError, ValidationFailed
 from app.domain.messages import SIGN_OFF, Message
 
 SUBJECT_MAX = 200
@@ -50,23 +51,48 @@ def check_e_question(draft: EQuestionDraft) -> EQuestionDraft:
     also names the client (first and last name, client id; middle initial optional, one letter). A general
     question carries no client fields. Returns the draft trimmed; every problem is reported at once.
     """
+    cleaned, errors = _check_fields({f.name: getattr(draft, f.name) for f in fields(draft)})
+    errors.raise_if_any()
+    mi = cleaned["client_middle_initial"]
+    return replace(
+        draft,
+        subject=cleaned["subject"] or "",
+        question=cleaned["question"] or "",
+        client_first_name=cleaned["client_first_name"],
+        client_middle_initial=mi.upper() if mi else None,
+        client_last_name=cleaned["client_last_name"],
+        client_id=cleaned["client_id"],
+    )
+
+
+def e_question_field_errors(values: Mapping[str, object]) -> list[FieldError]:
+    """R-EQ-1/2 on the fields sent only, as `check_e_question` applies them: for a body whose other fields the
+    request schema refused (issue 16: one pass). Without a readable `kind` the client fields are not judged."""
+    return _check_fields(values)[1].errors
+
+
+def _check_fields(values: Mapping[str, object]) -> tuple[dict[str, str | None], ErrorCollector]:
+    """R-EQ-1/2 on the fields present in `values`: their trimmed values (None: empty) and every problem."""
     errors = ErrorCollector()
-    subject, question = draft.subject.strip(), draft.question.strip()
-    if not subject:
+    cleaned = {
+        f: (str(values[f]).strip() or None) if values.get(f) is not None else None
+        for f in ("subject", "question", *CLIENT_FIELDS)
+    }
+    subject, question = cleaned["subject"], cleaned["question"]
+    if "subject" in values and not subject:
         errors.add("subject", "e_question.subject_required", "Enter a subject.")
-    elif len(subject) > SUBJECT_MAX:
+    elif subject and len(subject) > SUBJECT_MAX:
         errors.add("subject", "e_question.subject_too_long", f"The subject can be at most {SUBJECT_MAX} characters.")
-    if not question:
+    if "question" in values and not question:
         errors.add("question", "e_question.question_required", "Enter your question.")
-    elif len(question) > QUESTION_MAX:
+    elif question and len(question) > QUESTION_MAX:
         errors.add(
             "question",
             "e_question.question_too_long",
             f"The question can be at most {QUESTION_MAX:,} characters; it has {len(question):,}.",
         )
-    values = {f: getattr(draft, f) for f in CLIENT_FIELDS}
-    cleaned = {f: (v.strip() or None) if v is not None else None for f, v in values.items()}
-    if draft.kind is EQuestionKind.general:
+    kind = values.get("kind")
+    if kind == EQuestionKind.general:
         for f in CLIENT_FIELDS:
             if cleaned[f] is not None:
                 errors.add(
@@ -75,7 +101,7 @@ def check_e_question(draft: EQuestionDraft) -> EQuestionDraft:
                     "A general e-question is not about a member: leave the client fields out, or choose "
                     "a member-specific e-question.",
                 )
-    else:
+    elif kind == EQuestionKind.member_specific:
         for f, label in (
             ("client_first_name", "the client's first name"),
             ("client_last_name", "the client's last name"),
@@ -100,17 +126,7 @@ def check_e_question(draft: EQuestionDraft) -> EQuestionDraft:
                 "e_question.client_id_invalid",
                 f"The client ID is up to {CLIENT_ID_MAX} letters and digits, as on the member's ID card.",
             )
-    errors.raise_if_any()
-    mi = cleaned["client_middle_initial"]
-    return replace(
-        draft,
-        subject=subject,
-        question=question,
-        client_first_name=cleaned["client_first_name"],
-        client_middle_initial=mi.upper() if mi else None,
-        client_last_name=cleaned["client_last_name"],
-        client_id=cleaned["client_id"],
-    )
+    return cleaned, errors
 
 
 @dataclass(frozen=True)

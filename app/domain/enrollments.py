@@ -11,7 +11,7 @@ from typing import Any
 
 from app.domain.dates import age_on
 from app.domain.effective_dates import Event, LifeEvent, OpenEnrollment, check_life_events, sep_choice_allowed
-from app.domain.errors import Conflict, ErrorCollector, PreconditionFailed, ValidationFailed
+from app.domain.errors import Conflict, ErrorCollector, FieldError, PreconditionFailed, ValidationFailed, errors_of
 from app.domain.option_lists import check_language_ethnicity
 from app.domain.payments import PENDING
 from app.domain.rating import Person
@@ -122,12 +122,20 @@ def check_general(
                 "enrollment.last_life_event",
                 "A life event can only be deleted while more than one exists.",
             )
-    try:
-        check_life_events([Event(LifeEvent(e["event_type"]), _d(e["event_date"])) for e in events], facts.today)
-    except ValidationFailed as exc:
-        for e in exc.errors:
-            errors.add(e.field, e.code, e.message)
+    _check_life_event_dates(events, facts.today, errors)
     errors.raise_if_any()
+
+
+def _check_life_event_dates(events: list[dict[str, Any]], today: date, errors: ErrorCollector) -> None:
+    """R-ENR-4: an event is dated in the future only where its window reaches before the event."""
+    for e in _life_event_errors(events, today):
+        errors.add(e.field, e.code, e.message)
+
+
+def _life_event_errors(events: list[dict[str, Any]], today: date) -> list[FieldError]:
+    return errors_of(
+        lambda: check_life_events([Event(LifeEvent(e["event_type"]), _d(e["event_date"])) for e in events], today)
+    )
 
 
 def check_life_event_change(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
@@ -143,15 +151,22 @@ def check_life_event_change(before: list[dict[str, Any]], after: list[dict[str, 
 def check_applicant(data: dict[str, Any], facts: Facts) -> None:
     """R-ENR-6 authorization; R-ENR-7 applicant, addresses, contact."""
     errors = ErrorCollector()
-    if data["authorization"] == "in_person" and not data.get("terms_accepted"):
+    _check_applicant_fields(data, facts.today, facts.home_zip_counties, errors)
+    errors.raise_if_any()
+
+
+def _check_applicant_fields(
+    data: dict[str, Any], today: date, home_zip_counties: tuple[tuple[str, str], ...] | None, errors: ErrorCollector
+) -> None:
+    """R-ENR-6/7 on the fields present (a field the request schema refused is absent, and not judged)."""
+    if data.get("authorization") == "in_person" and not data.get("terms_accepted"):
         errors.add(
             "terms_accepted",
             "enrollment.terms_required",
             "Assisting in person needs the client's acceptance of the Terms and Agreements.",
         )
-    person = data["applicant"]
-    born = _d(person["date_of_birth"])
-    if born > facts.today:
+    person = data.get("applicant") or {}
+    if person.get("date_of_birth") and _d(person["date_of_birth"]) > today:
         errors.add("applicant.date_of_birth", "enrollment.birth_in_future", "The date of birth is in the future.")
     _check_ssn(person.get("ssn"), "applicant.ssn", errors)
     if person.get("tobacco_use"):
@@ -160,7 +175,7 @@ def check_applicant(data: dict[str, Any], facts: Facts) -> None:
             errors.add(
                 "applicant.tobacco_last_used", "enrollment.tobacco_date_required", "Give the date of last tobacco use."
             )
-        elif _d(last) > facts.today:
+        elif _d(last) > today:
             errors.add(
                 "applicant.tobacco_last_used",
                 "enrollment.tobacco_date_future",
@@ -169,16 +184,15 @@ def check_applicant(data: dict[str, Any], facts: Facts) -> None:
     for key in ("home_address", "mailing_address"):
         addr = data.get(key)
         if addr:
-            if not re.fullmatch(r"\d{5}(-\d{4})?", addr["zip_code"]):
+            if "zip_code" in addr and not re.fullmatch(r"\d{5}(-\d{4})?", addr["zip_code"]):
                 errors.add(f"{key}.zip_code", "enrollment.zip_invalid", "Enter a 5-digit zip code.")
             if key == "home_address" and not addr.get("county"):
                 errors.add("home_address.county", "enrollment.county_required", "Select the county.")
-            elif key == "home_address" and facts.home_zip_counties is not None:
-                _check_zip_county_state(addr, facts.home_zip_counties, errors)
-    phone = re.sub(r"\D", "", data["contact"]["primary_phone"])
-    if len(phone) != 10:
+            elif key == "home_address" and home_zip_counties is not None:
+                _check_zip_county_state(addr, home_zip_counties, errors)
+    contact = data.get("contact") or {}
+    if "primary_phone" in contact and len(re.sub(r"\D", "", contact["primary_phone"])) != 10:
         errors.add("contact.primary_phone", "enrollment.phone_invalid", "Enter a 10-digit phone number.")
-    errors.raise_if_any()
 
 
 def _county_key(name: str) -> str:
@@ -211,9 +225,19 @@ def check_household(data: dict[str, Any], facts: Facts) -> None:
     """R-ENR-8 HRA and the language, ethnicity and identity answers (closed lists); R-ENR-9 at most 19 dependents,
     the spouse included; dependents under 26 unless disabled (issue 14)."""
     errors = ErrorCollector()
+    _check_household_fields(data, facts.today, facts.effective_date or facts.today, facts.max_dependents, errors)
+    errors.raise_if_any()
+
+
+def _check_household_fields(
+    data: dict[str, Any], today: date, on: date | None, max_dependents: int, errors: ErrorCollector
+) -> None:
+    """R-ENR-8/9 on the fields present; the dependents' age limit is judged on `on` (None: not judged)."""
     check_language_ethnicity(data.get("language_ethnicity"), errors, "language_ethnicity")
-    on = facts.effective_date or facts.today
-    for i, dep in enumerate(data.get("dependents") or []):
+    dependents = data.get("dependents") or []
+    for i, dep in enumerate(dependents):
+        if on is None or not dep.get("date_of_birth"):
+            continue
         if age_on(_d(dep["date_of_birth"]), on) >= DEPENDENT_AGE_LIMIT and not dep.get("disabled"):
             errors.add(
                 f"dependents.{i}.date_of_birth",
@@ -222,21 +246,20 @@ def check_household(data: dict[str, Any], facts: Facts) -> None:
                 f"{on:%m/%d/%Y}: a dependent must be under {DEPENDENT_AGE_LIMIT} unless disabled (set disabled: true) "
                 "or apply separately.",
             )
-    count = len(data.get("dependents") or []) + (1 if data.get("spouse") else 0)
-    if count > facts.max_dependents:
+    count = len(dependents) + (1 if data.get("spouse") else 0)
+    if count > max_dependents:
         errors.add(
             "dependents",
             "enrollment.too_many_dependents",
-            f"At most {facts.max_dependents} dependents, the spouse included ({count} given).",
+            f"At most {max_dependents} dependents, the spouse included ({count} given).",
         )
     people = ([("spouse", data["spouse"])] if data.get("spouse") else []) + [
-        (f"dependents.{i}", d) for i, d in enumerate(data.get("dependents") or [])
+        (f"dependents.{i}", d) for i, d in enumerate(dependents)
     ]
     for path, person in people:
-        if _d(person["date_of_birth"]) > facts.today:
+        if person.get("date_of_birth") and _d(person["date_of_birth"]) > today:
             errors.add(f"{path}.date_of_birth", "enrollment.birth_in_future", "The date of birth is in the future.")
         _check_ssn(person.get("ssn"), f"{path}.ssn", errors)
-    errors.raise_if_any()
 
 
 def applicant_ages(sections: dict[str, Any], on: date) -> dict[str, int]:
@@ -350,6 +373,11 @@ def check_plans(data: dict[str, Any], sections: dict[str, Any], facts: Facts) ->
 def check_other_coverage(data: dict[str, Any], facts: Facts) -> None:
     """R-ENR-12: yes needs at least one complete entry; no means no entries."""
     errors = ErrorCollector()
+    _check_other_coverage_fields(data, errors)
+    errors.raise_if_any()
+
+
+def _check_other_coverage_fields(data: dict[str, Any], errors: ErrorCollector) -> None:
     for key, flag in (("coverage_replacement", "replacing"), ("other_coverage", "has_other")):
         block = data.get(key) or {}
         if block.get(flag) and not block.get("entries"):
@@ -360,7 +388,6 @@ def check_other_coverage(data: dict[str, Any], facts: Facts) -> None:
                 "enrollment.entries_without_yes",
                 f"Answer yes to {key.replace('_', ' ')} to give details.",
             )
-    errors.raise_if_any()
 
 
 def check_signatures(data: dict[str, Any], sections: dict[str, Any], facts: Facts, *, for_submit: bool) -> None:
@@ -395,6 +422,26 @@ CHECKS = {
     "other-coverage": lambda d, s, f: check_other_coverage(d, f),
     "signatures": lambda d, s, f: check_signatures(d, s, f, for_submit=False),
 }
+
+
+def section_field_errors(name: str, data: dict[str, Any], *, today: date, max_dependents: int) -> list[FieldError]:
+    """The rules of a section that need nothing but its own fields present, as `check_section` applies them: for a
+    body whose other fields the request schema refused (issue 16: one pass). Not here (the service's, once the body
+    is valid): producer numbers, open enrollment and the life-event requirement (general), the home zip's counties
+    (applicant), the dependents' age on the application's effective date (household), plans and PCPs (plans), the
+    signatures (they depend on the other sections and the plans)."""
+    errors = ErrorCollector()
+    if name == "general":
+        events = data.get("life_events") or []
+        if all("event_type" in e and "event_date" in e for e in events):
+            _check_life_event_dates(events, today, errors)
+    elif name == "applicant":
+        _check_applicant_fields(data, today, None, errors)
+    elif name == "household":
+        _check_household_fields(data, today, None, max_dependents, errors)
+    elif name == "other-coverage":
+        _check_other_coverage_fields(data, errors)
+    return errors.errors
 
 
 def check_section(name: str, data: dict[str, Any], sections: dict[str, Any], facts: Facts) -> None:

@@ -5,6 +5,7 @@ No HTTP here: `app/errors.py` maps each kind to a status.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,3 +139,43 @@ class ErrorCollector:
                 code=first.code if len(self.errors) == 1 else "validation_failed",
                 errors=list(self.errors),
             )
+
+
+def errors_of(check: Callable[[], object]) -> list[FieldError]:
+    """The field errors a check raises (none when it passes): how a domain rule is asked without stopping at it.
+
+    A refusal without field errors (a rule about the whole request) counts as one error on no field (`body`).
+    """
+    try:
+        check()
+    except ValidationFailed as exc:
+        return list(exc.errors) or [FieldError(exc.field or "body", exc.code, exc.message)]
+    return []
+
+
+def _covers(a: str, b: str) -> bool:
+    """True when field `a` is `b` or contains it (`applicant` contains `applicant.date_of_birth`)."""
+    return a == b or b.startswith(a + ".")
+
+
+def merge_field_errors(first: Sequence[FieldError], more: Sequence[FieldError]) -> list[FieldError]:
+    """One validation pass (issue 16): the errors of `first` (the request schema's), then those of `more` (the
+    domain's) about fields `first` says nothing about; no field is reported twice with the same code.
+
+    A field with a schema error (or inside or around one) was not read by the domain rule as sent, so the rule's
+    verdict on it (often "required", for a value the schema already refused) would only repeat or contradict it.
+    Errors about the whole body (`body`) never hide the domain's field errors.
+    """
+    out: list[FieldError] = []
+    seen: set[tuple[str, str]] = set()
+    refused = [e.field for e in first if e.field not in ("", "body")]
+    for e in first:
+        if (e.field, e.code) not in seen:
+            seen.add((e.field, e.code))
+            out.append(e)
+    for e in more:
+        if (e.field, e.code) in seen or any(_covers(f, e.field) or _covers(e.field, f) for f in refused):
+            continue
+        seen.add((e.field, e.code))
+        out.append(e)
+    return out

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from app.domain.accounts import normalize_phone
 from app.domain.dates import age_on
-from app.domain.errors import ErrorCollector, ValidationFailed
+from app.domain.errors import ErrorCollector, FieldError, ValidationFailed
 from app.domain.text import name_key
 
 SEARCH_FIELDS = (
@@ -333,38 +334,11 @@ def plan_contact_change(
     errors = ErrorCollector()
     new_phones = dict(current.phones)
     new_details = {k: dict(v) for k, v in current.details.items()}
-    seen: set[str] = set()
-    for i, phone in enumerate(phones):
-        if not phone.type:
-            errors.add(
-                f"phones.{i}.type",
-                "cic.phone_type_required",
-                "Select a phone type (home, cellular, work or fax) for every phone number.",
-            )
-            continue
-        try:
-            kind = PhoneType(phone.type)
-        except ValueError:
-            errors.add(f"phones.{i}.type", "cic.phone_type_invalid", "Phone type must be home, cellular, work or fax.")
-            continue
-        if kind.value in seen:
-            errors.add(f"phones.{i}.type", "cic.phone_type_repeated", f"Only one {kind.value} phone number.")
-            continue
-        seen.add(kind.value)
-        digits = normalize_phone(phone.number or "")
-        if len(digits) != 10:
-            errors.add(f"phones.{i}.number", "cic.phone_invalid", "Enter a 10-digit phone number.")
-            continue
-        if phone.extension and not re.fullmatch(r"\d{1,6}", phone.extension):
-            errors.add(f"phones.{i}.extension", "cic.extension_invalid", "An extension is up to 6 digits.")
-            continue
-        if phone.send_text and kind is not PhoneType.cellular:
-            errors.add(f"phones.{i}.send_text", "cic.send_text_cell_only", "Texts can only go to a cellular phone.")
-            continue
+    for kind, digits, phone in _check_phones([asdict(p) for p in phones], errors):
         slot = PHONE_COLUMN[kind]
         new_phones[slot] = digits
-        if phone.extension or phone.send_text:
-            new_details[slot] = {"extension": phone.extension or None, "send_text": bool(phone.send_text)}
+        if phone.get("extension") or phone.get("send_text"):
+            new_details[slot] = {"extension": phone.get("extension") or None, "send_text": bool(phone.get("send_text"))}
         else:
             new_details.pop(slot, None)
     errors.raise_if_any()
@@ -375,6 +349,54 @@ def plan_contact_change(
     if updated.phones == current.phones and updated.email == current.email and updated.details == current.details:
         raise ValidationFailed(NO_CHANGE, code="cic.no_change")  # R-CIC-3
     return updated
+
+
+def contact_phone_field_errors(phones: Sequence[Mapping[str, object]]) -> list[FieldError]:
+    """R-CIC-2 on the phones' fields present, as `plan_contact_change` applies them: for a body whose other fields
+    the request schema refused (issue 16: one pass). Whether the member is the primary insured, and whether anything
+    changes (R-CIC-1, R-CIC-3), need the member's record: the service's, once the body is valid."""
+    errors = ErrorCollector()
+    _check_phones(phones, errors)
+    return errors.errors
+
+
+def _check_phones(
+    phones: Sequence[Mapping[str, object]], errors: ErrorCollector
+) -> list[tuple[PhoneType, str, Mapping[str, object]]]:
+    """R-CIC-2: a type (once each), 10 digits, an extension of up to 6 digits, texts to a cellular phone only.
+    Returns the phones without a problem: (type, digits, the phone)."""
+    accepted: list[tuple[PhoneType, str, Mapping[str, object]]] = []
+    seen: set[str] = set()
+    for i, phone in enumerate(phones):
+        if not phone.get("type"):
+            errors.add(
+                f"phones.{i}.type",
+                "cic.phone_type_required",
+                "Select a phone type (home, cellular, work or fax) for every phone number.",
+            )
+            continue
+        try:
+            kind = PhoneType(str(phone["type"]))
+        except ValueError:
+            errors.add(f"phones.{i}.type", "cic.phone_type_invalid", "Phone type must be home, cellular, work or fax.")
+            continue
+        if kind.value in seen:
+            errors.add(f"phones.{i}.type", "cic.phone_type_repeated", f"Only one {kind.value} phone number.")
+            continue
+        seen.add(kind.value)
+        digits = normalize_phone(str(phone.get("number") or ""))
+        if len(digits) != 10:
+            errors.add(f"phones.{i}.number", "cic.phone_invalid", "Enter a 10-digit phone number.")
+            continue
+        extension = phone.get("extension")
+        if extension and not re.fullmatch(r"\d{1,6}", str(extension)):
+            errors.add(f"phones.{i}.extension", "cic.extension_invalid", "An extension is up to 6 digits.")
+            continue
+        if phone.get("send_text") and kind is not PhoneType.cellular:
+            errors.add(f"phones.{i}.send_text", "cic.send_text_cell_only", "Texts can only go to a cellular phone.")
+            continue
+        accepted.append((kind, digits, phone))
+    return accepted
 
 
 def contact_change_effective_at(now: datetime, delay_minutes: int) -> datetime:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.domain.dates import OPEN_END_DATE
-from app.domain.errors import ValidationFailed
+from app.domain.errors import FieldError, ValidationFailed
 
 ASKED_OUT = "Asked Out"
 DEPENDENT_AGE = "Dependent Age"
@@ -227,16 +228,7 @@ def validate_change(
                     None, "pcp.provider_not_accepting", f"{provider.medical_group_name} is not accepting new patients."
                 )
             )
-    if term_date is not None and term_date != OPEN_END_DATE:  # R-PCP-6
-        v.errors.append(
-            MemberError(
-                None,
-                "pcp.term_date_fixed",
-                "The term date defaults to and must stay 12/31/9999. For two PCPs over two periods, make two changes.",
-            )
-        )
-    if effective_date < today:
-        v.errors.append(MemberError(None, "pcp.effective_date_past", "The effective date cannot be in the past."))
+    v.errors += [MemberError(None, e.code, e.message) for e in _date_field_errors(term_date, effective_date, today)]
     if effective_date < policy.coverage_effective_date or (
         policy.termination_date is not None and effective_date > policy.termination_date
     ):
@@ -347,6 +339,46 @@ def validate_change(
         )
         v.changes.append(MemberChange(req.member_id, member.name, member.relationship, _view(current), updated))
     return v
+
+
+def _date_field_errors(term_date: date | None, effective_date: date | None, today: date) -> list[FieldError]:
+    """R-PCP-6 the term date stays 12/31/9999; the effective date is not in the past (of the dates given)."""
+    errors: list[FieldError] = []
+    if term_date is not None and term_date != OPEN_END_DATE:  # R-PCP-6
+        errors.append(
+            FieldError(
+                "term_date",
+                "pcp.term_date_fixed",
+                "The term date defaults to and must stay 12/31/9999. For two PCPs over two periods, make two changes.",
+            )
+        )
+    if effective_date is not None and effective_date < today:
+        errors.append(
+            FieldError("effective_date", "pcp.effective_date_past", "The effective date cannot be in the past.")
+        )
+    return errors
+
+
+def pcp_field_errors(values: Mapping[str, object], *, today: date) -> list[FieldError]:
+    """R-PCP-3 and R-PCP-6 on the fields present, as `validate_change` applies them: for a body whose other fields
+    the request schema refused (issue 16: one pass). The policy, its members and the provider need the database:
+    their rules (R-PCP-1, 2, 4, 5, 7) come with the service's answer once the body is valid."""
+    term_date, effective_date = values.get("term_date"), values.get("effective_date")
+    errors = _date_field_errors(
+        term_date if isinstance(term_date, date) else None,
+        effective_date if isinstance(effective_date, date) else None,
+        today,
+    )
+    members = values.get("members")
+    for i, member in enumerate(members if isinstance(members, list) else []):
+        reason = member.get("reason") if isinstance(member, Mapping) else None
+        if isinstance(reason, str) and reason not in REASONS:  # R-PCP-3
+            errors.append(
+                FieldError(
+                    f"members.{i}.reason", "pcp.reason_invalid", "Choose a Provider Change Reason from the list."
+                )
+            )
+    return errors
 
 
 def _reason_problem(

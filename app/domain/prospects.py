@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from app.domain.accounts import US_STATES, normalize_phone
-from app.domain.errors import ErrorCollector, ValidationFailed
+from app.domain.errors import ErrorCollector, FieldError, ValidationFailed
 from app.domain.text import name_key
 
 REQUIRED_FIELDS = ("first_name", "last_name", "state", "zip_code")
@@ -156,9 +156,22 @@ def validate_prospect(values: Mapping[str, object]) -> ProspectData:
     initial (one letter), addresses, city, phone and cell phone (10 digits, any punctuation), email,
     the agent the prospect is assigned to (a nine-digit producer number).
     """
+    out, errors = _check_fields(values, EDITABLE_FIELDS)
+    errors.raise_if_any("Some prospect fields are missing or invalid")
+    return ProspectData(**out)  # type: ignore[arg-type]
+
+
+def prospect_field_errors(values: Mapping[str, object]) -> list[FieldError]:
+    """R-PRO-1 on the fields sent only (a field absent is neither required nor checked): the rules
+    `validate_prospect` applies, for a body whose other fields the request schema refused (issue 16: one pass)."""
+    return _check_fields(values, tuple(name for name in EDITABLE_FIELDS if name in values))[1].errors
+
+
+def _check_fields(values: Mapping[str, object], names: tuple[str, ...]) -> tuple[dict[str, str | None], ErrorCollector]:
+    """R-PRO-1 for `names`: their normalised values and every problem found."""
     errors = ErrorCollector()
     out: dict[str, str | None] = {}
-    for name in EDITABLE_FIELDS:
+    for name in names:
         out[name] = _clean(values.get(name))
         text = out[name]
         if text is None:
@@ -176,32 +189,31 @@ def validate_prospect(values: Mapping[str, object]) -> ProspectData:
         limit = MAX_LENGTHS.get(name)
         if limit is not None and len(text) > limit:
             errors.add(name, "prospect.too_long", f"{LABELS[name]} can be at most {limit} characters.")
-    if out["state"] is not None:
-        out["state"] = out["state"].upper()
+    if out.get("state") is not None:
+        out["state"] = (out["state"] or "").upper()
         if out["state"] not in US_STATES:
             errors.add("state", "prospect.state_invalid", "Enter a two-letter US state code, e.g. IL.")
-    if out["zip_code"] is not None and not ZIP5_RE.match(out["zip_code"]):
+    if out.get("zip_code") is not None and not ZIP5_RE.match(out["zip_code"] or ""):
         errors.add("zip_code", "prospect.zip_code_invalid", "Enter a 5-digit zip code.")
-    if out["middle_initial"] is not None:
-        out["middle_initial"] = out["middle_initial"].upper()
-        if len(out["middle_initial"]) != 1 or not out["middle_initial"].isalpha():
+    if out.get("middle_initial") is not None:
+        initial = out["middle_initial"] = (out["middle_initial"] or "").upper()
+        if len(initial) != 1 or not initial.isalpha():
             errors.add("middle_initial", "prospect.middle_initial_invalid", "The middle initial is one letter.")
     for name in ("phone", "cell_phone"):
-        if out[name] is not None:
+        if out.get(name) is not None:
             digits = normalize_phone(out[name] or "")
             if len(digits) != 10:
                 errors.add(name, "prospect.phone_invalid", f"{LABELS[name]}: enter a 10-digit phone number.")
             out[name] = digits
-    if out["assigned_agent_number"] is not None and not AGENT_NUMBER_RE.match(out["assigned_agent_number"]):
+    if out.get("assigned_agent_number") is not None and not AGENT_NUMBER_RE.match(out["assigned_agent_number"] or ""):
         errors.add(
             "assigned_agent_number",
             "prospect.agent_number_invalid",
             "Assign the prospect to an agent by their nine-digit producer number (Agent Unique ID).",
         )
-    if out["email"] is not None and not EMAIL_RE.match(out["email"]):
+    if out.get("email") is not None and not EMAIL_RE.match(out["email"] or ""):
         errors.add("email", "prospect.email_invalid", "Enter an email address like name@example.com.")
-    errors.raise_if_any("Some prospect fields are missing or invalid")
-    return ProspectData(**out)  # type: ignore[arg-type]
+    return out, errors
 
 
 def merge_update(current: ProspectData, changes: Mapping[str, object]) -> tuple[ProspectData, list[str]]:

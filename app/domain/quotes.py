@@ -16,7 +16,7 @@ from typing import Any
 
 from app.domain.dates import age_on
 from app.domain.delegates import DELEGATE_NOT_PERMITTED
-from app.domain.errors import Conflict, ErrorCollector, Forbidden, ValidationFailed
+from app.domain.errors import Conflict, ErrorCollector, FieldError, Forbidden, ValidationFailed
 from app.domain.rating import MemberPremium, Person, premiums
 from app.domain.text import collapse_whitespace
 
@@ -260,36 +260,21 @@ def _check_birth(errors: ErrorCollector, field: str, who: str, born: date, effec
         errors.add(field, "quote.date_of_birth_invalid", f"Check the {who}'s date of birth ({born.isoformat()}).")
 
 
-def check_quote(
-    data: QuoteInput,
-    *,
-    counties: Sequence[CountyInfo],
-    today: date,
-    max_dependents: int,
-    prospect: ProspectNames | None = None,
-) -> CheckedQuote:
-    """R-QUO-1: every field at once. `counties` are those of the zip code (empty: a zip we do not serve)."""
-    errors = ErrorCollector()
-    county: CountyInfo | None = None
-    zip_ok = bool(ZIP5_RE.match(data.zip_code))
-    if not zip_ok:
-        errors.add("zip_code", "quote.zip_invalid", "Enter a 5-digit zip code.")
-    elif not counties:
-        errors.add("zip_code", "quote.zip_unknown", f"We offer no plans in zip code {data.zip_code}.")
-    if not data.county.strip():
-        errors.add("county", "quote.county_required", "Choose the county.")
-    elif zip_ok and counties:
-        found = distinct_counties(counties)
-        county = match_county(found, data.county)
-        if county is None:
-            errors.add(
-                "county",
-                "quote.county_mismatch",
-                f"{data.county.strip()} County is not in zip code {data.zip_code}; choose one of "
-                f"{_county_list(found)}.",
-            )
+def _check_zip(errors: ErrorCollector, zip_code: str) -> bool:
+    if ZIP5_RE.match(zip_code):
+        return True
+    errors.add("zip_code", "quote.zip_invalid", "Enter a 5-digit zip code.")
+    return False
 
-    effective = data.effective_date
+
+def _check_county_given(errors: ErrorCollector, county: str) -> bool:
+    if county.strip():
+        return True
+    errors.add("county", "quote.county_required", "Choose the county.")
+    return False
+
+
+def _check_effective_date(errors: ErrorCollector, effective: date, today: date) -> None:
     if effective.day != 1:
         errors.add(
             "effective_date", "quote.effective_date_not_first", "The effective date must be the first day of a month."
@@ -301,13 +286,14 @@ def check_quote(
             f"The effective date {effective.isoformat()} is in the past; choose the first of a coming month.",
         )
 
-    try:
-        coverage = QuoteCoverage(data.coverage)
-    except ValueError:
-        coverage = QuoteCoverage.medical_dental
-        errors.add("coverage", "quote.coverage_invalid", "Coverage must be medical, dental or medical_dental.")
 
-    applicant = data.applicant
+_UNKNOWN_PROSPECT = ProspectNames("", "")  # quoted for a prospect whose names are not read here
+
+
+def _check_names(
+    errors: ErrorCollector, applicant: ApplicantInput, prospect: ProspectNames | None
+) -> tuple[str | None, str | None]:
+    """The applicant's names, given or the prospect's; with `_UNKNOWN_PROSPECT` only the given ones are judged."""
     first = _clean_name(applicant.first_name) or (prospect.first_name if prospect else None)
     last = _clean_name(applicant.last_name) or (prospect.last_name if prospect else None)
     for field, value, label in (
@@ -315,23 +301,110 @@ def check_quote(
         ("applicant.last_name", last, "last name"),
     ):
         if not value:
-            errors.add(field, "quote.name_required", f"Enter the applicant's {label} (or quote for a prospect).")
+            if prospect is not _UNKNOWN_PROSPECT:
+                errors.add(field, "quote.name_required", f"Enter the applicant's {label} (or quote for a prospect).")
         elif len(value) > NAME_MAX or CONTROL_RE.search(value):
             errors.add(
                 field, "quote.name_invalid", f"The applicant's {label} must be at most {NAME_MAX} printable characters."
             )
-    _check_birth(errors, "applicant.date_of_birth", "applicant", applicant.date_of_birth, effective)
-    if data.spouse is not None:
-        _check_birth(errors, "spouse.date_of_birth", "spouse", data.spouse.date_of_birth, effective)
-    for i, dep in enumerate(data.dependents):
+    return first, last
+
+
+def _check_births(
+    errors: ErrorCollector,
+    effective: date,
+    applicant: ApplicantInput | None,
+    spouse: SpouseInput | None,
+    dependents: Sequence[DependentInput],
+) -> None:
+    if applicant is not None:
+        _check_birth(errors, "applicant.date_of_birth", "applicant", applicant.date_of_birth, effective)
+    if spouse is not None:
+        _check_birth(errors, "spouse.date_of_birth", "spouse", spouse.date_of_birth, effective)
+    for i, dep in enumerate(dependents):
         _check_birth(errors, f"dependents.{i}.date_of_birth", f"dependent {i + 1}", dep.date_of_birth, effective)
-    household_size = len(data.dependents) + (1 if data.spouse is not None else 0)
+
+
+def _check_household_size(
+    errors: ErrorCollector, spouse: SpouseInput | None, dependents: Sequence[DependentInput], max_dependents: int
+) -> None:
+    household_size = len(dependents) + (1 if spouse is not None else 0)
     if household_size > max_dependents:
         errors.add(
             "dependents",
             "quote.too_many_dependents",
             f"At most {max_dependents} dependents, the spouse included ({household_size} given).",
         )
+
+
+def quote_field_errors(
+    values: Mapping[str, object], *, today: date, max_dependents: int, names_from_prospect: bool = False
+) -> list[FieldError]:
+    """R-QUO-1 on the fields present (typed as `QuoteInput` types them), as `check_quote` applies them: for a body
+    whose other fields the request schema refused (issue 16: one pass). The zip code's counties and the prospect's
+    names need the database: they stay with `check_quote` (with `names_from_prospect`, missing names are not
+    reported here)."""
+    errors = ErrorCollector()
+    if isinstance(zip_code := values.get("zip_code"), str):
+        _check_zip(errors, zip_code)
+    if isinstance(county := values.get("county"), str):
+        _check_county_given(errors, county)
+    effective = values.get("effective_date")
+    if isinstance(effective, date):
+        _check_effective_date(errors, effective, today)
+    applicant = values.get("applicant")
+    applicant = applicant if isinstance(applicant, ApplicantInput) else None
+    spouse = values.get("spouse")
+    spouse = spouse if isinstance(spouse, SpouseInput) else None
+    listed = values.get("dependents")
+    dependents = [d for d in listed if isinstance(d, DependentInput)] if isinstance(listed, tuple) else []
+    if applicant is not None:
+        _check_names(errors, applicant, _UNKNOWN_PROSPECT if names_from_prospect else None)
+    if isinstance(effective, date):
+        _check_births(errors, effective, applicant, spouse, dependents)
+    # More people can only make the household larger: what was read is enough to tell it is too large.
+    _check_household_size(errors, spouse, dependents, max_dependents)
+    return errors.errors
+
+
+def check_quote(
+    data: QuoteInput,
+    *,
+    counties: Sequence[CountyInfo],
+    today: date,
+    max_dependents: int,
+    prospect: ProspectNames | None = None,
+) -> CheckedQuote:
+    """R-QUO-1: every field at once. `counties` are those of the zip code (empty: a zip we do not serve)."""
+    errors = ErrorCollector()
+    county: CountyInfo | None = None
+    zip_ok = _check_zip(errors, data.zip_code)
+    if zip_ok and not counties:
+        errors.add("zip_code", "quote.zip_unknown", f"We offer no plans in zip code {data.zip_code}.")
+    if _check_county_given(errors, data.county) and zip_ok and counties:
+        found = distinct_counties(counties)
+        county = match_county(found, data.county)
+        if county is None:
+            errors.add(
+                "county",
+                "quote.county_mismatch",
+                f"{data.county.strip()} County is not in zip code {data.zip_code}; choose one of "
+                f"{_county_list(found)}.",
+            )
+
+    effective = data.effective_date
+    _check_effective_date(errors, effective, today)
+
+    try:
+        coverage = QuoteCoverage(data.coverage)
+    except ValueError:
+        coverage = QuoteCoverage.medical_dental
+        errors.add("coverage", "quote.coverage_invalid", "Coverage must be medical, dental or medical_dental.")
+
+    applicant = data.applicant
+    first, last = _check_names(errors, applicant, prospect)
+    _check_births(errors, effective, applicant, data.spouse, data.dependents)
+    _check_household_size(errors, data.spouse, data.dependents, max_dependents)
     for field, sex in (
         ("applicant.sex", applicant.sex),
         *((("spouse.sex", data.spouse.sex),) if data.spouse else ()),

@@ -11,11 +11,11 @@ from pydantic import BeforeValidator, ValidationError
 
 from app.deps import PHI_FREE, Ctx, ProducerOrDelegate, ReqCtx, audit_read, audited_by_service
 from app.domain import vocabulary as vocab
-from app.domain.errors import BadRequest, FieldError, ValidationFailed
+from app.domain.errors import BadRequest, FieldError, ValidationFailed, merge_field_errors
 from app.domain.option_lists import OPTION_LISTS
 from app.domain.repricing import PlansReview
 from app.domain.vocabulary import canonical
-from app.errors import error_responses, field_path, request_field_error
+from app.errors import check_facts, error_responses, field_path, request_field_error
 from app.http_semantics import etag, parse_entity_tags
 from app.routers.idempotent import idempotent
 from app.routers.paging import PAGED_RESPONSES, PageParams
@@ -36,6 +36,7 @@ from app.schemas.enrollments import (
     SectionWarningRead,
     SubmissionRead,
 )
+from app.schemas.field_checks import CheckFacts, domain_field_errors
 from app.services import client_enrollments
 from app.services import enrollments as enrollment_service
 from app.services import payments as payment_service
@@ -347,7 +348,7 @@ async def save_section(
     """Sections: general, applicant, household, plans, other-coverage, signatures. PUT replaces the section
     after validating it; send `If-Match` with the ETag you read to be told (412, with `current_version`) about a
     newer save instead of overwriting it (`*`: any version). Without `If-Match` the save is unconditional."""
-    data = await enrollment_service_body(request, section)
+    data = await enrollment_service_body(request, section, check_facts(ctx))
     view = await enrollment_service.save_section(
         ctx=ctx,
         principal=principal,
@@ -361,8 +362,9 @@ async def save_section(
     return _read(view)
 
 
-async def enrollment_service_body(request: Request, section: str) -> dict[str, Any]:
-    """Parse and shape-check the section body with its own model (unknown fields refused)."""
+async def enrollment_service_body(request: Request, section: str, facts: CheckFacts) -> dict[str, Any]:
+    """Parse and shape-check the section body with its own model (unknown fields refused); a refused body is also
+    told the section's own field rules on the fields that passed (issue 16: one validation pass)."""
     try:
         raw = await request.json()
     except ValueError as exc:
@@ -374,6 +376,7 @@ async def enrollment_service_body(request: Request, section: str) -> dict[str, A
             FieldError(field_path(("body", *e["loc"])), **request_field_error(e))  # the catalog's vocabulary
             for e in exc.errors()
         ]
+        errors = merge_field_errors(errors, domain_field_errors(SECTION_MODELS[section], raw, facts))
         raise ValidationFailed(f"The {section} section has missing or invalid fields.", errors=errors) from exc
     return model.model_dump(mode="json")
 

@@ -52,7 +52,13 @@ class Problem(BaseModel):
     )
     instance: str | None = None
     request_id: str | None = None
-    errors: list[FieldErrorOut] | None = Field(default=None, description="Every field error of the request at once")
+    errors: list[FieldErrorOut] | None = Field(
+        default=None,
+        description="Every field error of the request at once, in one pass: the request schema's (`required`, "
+        "`invalid_type`, `invalid_format`, ...) first, then the business rules' (`prospect.zip_code_invalid`, ...) "
+        "on the other fields; rules that look up stored data (a zip code's counties, your book) answer once the "
+        "rest is valid",
+    )
     # Members some problems add (declared, so generated clients can read them); absent elsewhere.
     mfa_token: str | None = Field(
         default=None, description="`mfa_required` (a delegate's sign-in): send it to the second-factor operations"

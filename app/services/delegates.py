@@ -20,7 +20,7 @@ from app.domain.delegates import (
     OtpRejected,
     OtpState,
     check_delegate_states,
-    check_delegate_username,
+    check_new_delegate,
     check_send_allowed,
     code_request_wait,
     generate_otp,
@@ -108,9 +108,7 @@ async def create_delegate(
     *, ctx: DelegatePorts, producer: Principal, data: DelegateInput, request: RequestContext
 ) -> DelegateView:
     """R-DEL-1/2: add a delegate and email the username with a 7-day, single-use verification link."""
-    check_delegate_username(data.username)
-    if len(normalize_phone(data.mobile_number)) != 10:
-        raise ValidationFailed("Enter a 10-digit mobile number.", code="delegate.mobile_invalid", field="mobile_number")
+    check_new_delegate(username=data.username, mobile_number=data.mobile_number)
     now = ctx.clock.now()
     # The password stays unusable until the delegate creates one through an OTP (R-DEL-3).
     unusable = await ctx.hasher.hash(new_opaque_token())
