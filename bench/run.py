@@ -101,6 +101,16 @@ class Server:
                         total += int(line.split()[1])
         return total / 1024
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server and its workers so far (/proc/<pid>/stat)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in [self.proc.pid, *_children(self.proc.pid)]:
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -703,8 +713,14 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[list[Row], dict[str, 
             cap_b0 = capacity(b0.url, "b0", lookups, duration=d)
             cap_b1 = capacity(b1.url, "b1", lookups, duration=d)
             cap_b2 = capacity(b2.url, "b2", audited, duration=d)
+            cpu0 = portal.cpu_seconds()
             cap_acct = capacity(url, "s2-account", search_requests(fx, "account"), duration=d)
+            cpu1 = portal.cpu_seconds()
             cap_exact = capacity(url, "s2-exact", search_requests(fx, "exact"), duration=d)
+            cpu2 = portal.cpu_seconds()
+            # The server's own CPU per search (its processes, read from /proc; the load generator not included).
+            cpu_acct = (cpu1 - cpu0) / max(1, cap_acct["requests"]) * 1000
+            cpu_exact = (cpu2 - cpu1) / max(1, cap_exact["requests"]) * 1000
             raw.update(b0=cap_b0, b1=cap_b1, b2=cap_b2, s2_account_capacity=cap_acct, s2_exact_capacity=cap_exact)
             rows.append(row("B0 bare ASGI + asyncpg (S2 statement)", size, cap_b0, "reference", None))
             rows.append(row("B1 Starlette + asyncpg (S2 statement)", size, cap_b1, "reference", None,
@@ -716,6 +732,11 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[list[Row], dict[str, 
                 rows.append(row(name, size, cap, ">= 0.35 x B0 and >= 0.6 x B2",
                                 ratio >= 0.35 and ratio2 >= 0.6 and cap["errors"] == 0,
                                 note=f"{ratio:.2f} x B0, {ratio2:.2f} x B2, {cap['rps'] / cap_b1['rps']:.2f} x B1"))
+            rows.append({"scenario": "S2 server CPU per search (portal processes, during the capacity runs)",
+                         "size": size, "rps": None, "p50": round(cpu_exact, 3), "p99": None, "errors": 0,
+                         "bar": "<= 0.8 ms", "ok": cpu_exact <= 0.8,
+                         "note": f"exact mix {cpu_exact:.3f} ms, account number {cpu_acct:.3f} ms (p50 column)"})
+            raw.update(s2_cpu_ms={"account": cpu_acct, "exact": cpu_exact})
             half = max(50.0, round(cap_exact["rps"] / 2))
             lat = open_loop(url, "s2-latency", search_requests(fx, "exact"), rate=half, duration=d)
             raw["s2_latency"] = lat
