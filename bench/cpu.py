@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import cProfile
 import os
-import statistics
 import time
 from typing import Any
 from urllib.parse import urlencode
