@@ -12,7 +12,7 @@ here; they come with the service's answer once the body is valid.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -20,6 +20,7 @@ from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError, create_model
+from pydantic.fields import FieldInfo
 
 from app.domain.accounts import PasswordPolicy, registration_field_errors
 from app.domain.delegates import delegate_field_errors
@@ -70,17 +71,20 @@ def typed_fields(model: type[BaseModel], raw: object) -> dict[str, Any]:
     a date, blanks as None). Fields with an error, absent or unknown are left out."""
     if not isinstance(raw, Mapping):
         return {}
-    out: dict[str, Any] = {}
+    return {name: getattr(one, name) for name, _, one in _each_field(model, raw) if one is not None}
+
+
+def _each_field(model: type[BaseModel], raw: Mapping[str, Any]) -> Iterator[tuple[str, FieldInfo, BaseModel | None]]:
+    """Each field of `model` present in `raw`: its name, its info, and the one-field model it validates to alone
+    (None when the schema refuses it)."""
     for name, info in model.model_fields.items():
         key = info.alias or name
         if key not in raw:
             continue
         try:
-            one = _field_model(model, name).model_validate({key: raw[key]})
+            yield name, info, _field_model(model, name).model_validate({key: raw[key]})
         except ValidationError:
-            continue
-        out[name] = getattr(one, name)
-    return out
+            yield name, info, None
 
 
 def _nested_model(annotation: Any) -> tuple[type[BaseModel], bool] | None:
@@ -107,16 +111,11 @@ def json_fields(model: type[BaseModel], raw: object) -> dict[str, Any]:
     except ValidationError:
         pass
     out: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        key = info.alias or name
-        if key not in raw:
+    for name, info, one in _each_field(model, raw):
+        if one is not None:
+            out[name] = one.model_dump(mode="json")[name]
             continue
-        try:
-            out[name] = _field_model(model, name).model_validate({key: raw[key]}).model_dump(mode="json")[name]
-            continue
-        except ValidationError:
-            pass
-        nested, value = _nested_model(info.annotation), raw[key]
+        nested, value = _nested_model(info.annotation), raw[info.alias or name]
         if nested is not None and not nested[1] and isinstance(value, Mapping):
             out[name] = json_fields(nested[0], value)
         elif nested is not None and nested[1] and isinstance(value, list) and len(value) <= LIST_ITEMS_READ:
