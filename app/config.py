@@ -152,6 +152,7 @@ class Settings(BaseSettings):
     pdf_processes: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=0)
     pdf_queue_per_process: int = Field(16, ge=0)  # renders that may wait per worker; beyond that 429 at once
     pdf_process_nice: int = Field(10, ge=0)  # render processes run below the event loop's priority (Unix)
+    pdf_process_idle: bool = True  # and only on CPU time nothing else wants (Linux SCHED_IDLE; issue 19)
 
     # Per-client rate limit on sign-in and recovery endpoints (token bucket per client address)
     auth_rate_limit_per_minute: int = 30

@@ -49,11 +49,14 @@ BUSY_MESSAGE = "Many documents are being prepared right now. Please try again in
 UNAVAILABLE_MESSAGE = "Documents cannot be prepared right now. Please try again in a moment."
 
 
-def _start_worker(nice: int) -> None:
+def _start_worker(nice: int, idle: bool = False) -> None:
     """Runs first in each worker process."""
     # Ctrl-C reaches the whole process group: the server stops its pool itself, a worker must not die mid-render.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if nice > 0:  # renders yield the CPU to the event loops (as the hash threads do)
+    if idle:  # Linux SCHED_IDLE: renders run only on CPU time the event loops and the database leave
+        with contextlib.suppress(OSError, AttributeError):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    elif nice > 0:  # renders yield the CPU to the event loops (as the hash threads do)
         with contextlib.suppress(OSError, AttributeError):
             os.nice(nice)
     for module in RENDER_MODULES:
@@ -72,11 +75,12 @@ class PdfPool:
     """Renders PDFs in `processes` worker processes (0: in threads), at most `workers x (1 + queue_per_process)` at
     once."""
 
-    def __init__(self, *, processes: int, queue_per_process: int, nice: int = 0) -> None:
+    def __init__(self, *, processes: int, queue_per_process: int, nice: int = 0, idle: bool = False) -> None:
         self.processes = processes
         self.workers = processes or THREAD_WORKERS
         self.capacity = self.workers * (1 + queue_per_process)
         self._nice = nice
+        self._idle = idle
         self._pending = 0  # renders running or waiting; changed under the lock (a worker's end may come on any thread)
         self._lock = threading.Lock()
         self._executor: Executor | None = None
@@ -89,6 +93,7 @@ class PdfPool:
             processes=settings.pdf_processes,
             queue_per_process=settings.pdf_queue_per_process,
             nice=settings.pdf_process_nice,
+            idle=settings.pdf_process_idle,
         )
 
     @property
@@ -158,7 +163,7 @@ class PdfPool:
                     max_workers=self.processes,
                     mp_context=_mp_context(),
                     initializer=_start_worker,
-                    initargs=(self._nice,),
+                    initargs=(self._nice, self._idle),
                 )
             else:
                 self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="pdf")
