@@ -159,3 +159,24 @@ async def test_release_drops_only_the_claim_made_at_that_time_and_still_in_progr
         await uow.idempotency.release(1, "k1", claimed_at=NOW)
         await uow.commit()
     assert [r.key for r in store.rows(IdempotencyKey)] == ["k2"]
+
+
+async def test_issue_19_the_sql_unit_of_work_makes_every_repository_of_the_port_on_first_use() -> None:
+    """SqlUnitOfWork builds its repositories lazily (issue 19): each one the port annotates is in its tables, of the
+    annotated class, made once and on the unit of work's session."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    from app.repositories.uow import SqlUnitOfWork
+
+    engine = create_async_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        async with SqlUnitOfWork(async_sessionmaker(engine)) as uow:
+            for name, hint in get_type_hints(UnitOfWork).items():
+                if isinstance(hint, type):
+                    repository = getattr(uow, name)
+                    assert isinstance(repository, hint), name
+                    assert getattr(uow, name) is repository and repository.session is uow.session, name
+            with pytest.raises(AttributeError):
+                uow.no_such_repository  # noqa: B018
+    finally:
+        await engine.dispose()
