@@ -3,7 +3,8 @@
 `app.routers.fastpath`: the fast handler takes the common case (a producer's bearer token, a valid query string)
 and hands everything else to the declared route. On PostgreSQL the first page is one statement (session check,
 search, audit row); SQLite keeps three. Each case below runs through both handlers on the same data; status,
-body, `Link` header and the audit rows written must be the same (R-MEM-2/3/4/6).
+body, headers (`Link`, `Cache-Control`, the content type...: all but the request id and the length) and the audit
+rows written must be the same (R-MEM-2/3/4/6).
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ async def answer(client: Any, app: Any, headers: dict[str, str], params: Any) ->
     return {
         "status": r.status_code,
         "body": body,
-        "link": r.headers.get("link"),
+        "headers": {k: v for k, v in r.headers.items() if k not in ("x-request-id", "content-length")},
         "audit": await audit_rows(app, before),
     }
 
