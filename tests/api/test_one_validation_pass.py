@@ -356,3 +356,16 @@ async def test_contact_change_domain_errors_alone_answer_as_before(client, produ
         await client.post(url, headers=producer, json={"phones": phones}), 422, "cic.phone_invalid"
     )
     assert pairs(problem) == [("phones.0.number", "cic.phone_invalid")]
+
+
+async def test_a_field_check_that_fails_leaves_the_schema_errors_not_a_500(client, producer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The extra pass is a courtesy: if it breaks on some body, the schema's own 422 still answers."""
+    from app.schemas import field_checks
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("a field check that failed")
+
+    monkeypatch.setattr(field_checks, "domain_field_errors", broken)
+    r = await client.post("/api/v1/prospects", json=prospect_payload(first_name=123, zip_code="6060"), headers=producer)
+    body = assert_problem(r, 422, "validation_failed")
+    assert pairs(body) == [("first_name", "invalid_type")]
