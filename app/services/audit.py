@@ -7,6 +7,7 @@ declared in a route (`record_read`) - carries the producer in `on_behalf_of_user
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import datetime
@@ -151,6 +152,32 @@ def record(
                 details=details,
             )
         )
+    )
+
+
+def record_by(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    now: datetime,
+    request: RequestContext,
+    action: str,
+    target_type: str | None,
+    target_id: object | None,
+    details: Mapping[str, object] | None = None,
+) -> None:
+    """`record` of an action a signed-in caller took on one target (a delegate's rows name its producer, as every
+    row does): the services' audit calls, written once."""
+    record(
+        uow,
+        now=now,
+        request=request,
+        action=action,
+        actor_user_id=principal.user_id,
+        actor_username=principal.username,
+        target_type=target_type,
+        target_id=target_id,
+        details=dict(details) if details else None,
     )
 
 

@@ -277,16 +277,15 @@ def _audit(
     tracking: str,
     **details: object,
 ) -> None:
-    audit.record(
+    audit.record_by(
         uow,
+        producer,
         now=ctx.clock.now(),
         request=request,
         action=action,
-        actor_user_id=producer.user_id,
-        actor_username=producer.username,
         target_type="document",
         target_id=tracking,
-        details=details or None,
+        details=details,
     )
 
 

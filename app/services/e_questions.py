@@ -85,13 +85,12 @@ def _audit(
     question: EQuestion,
     **details: object,
 ) -> None:
-    audit.record(
+    audit.record_by(
         uow,
+        actor,
         now=ctx.clock.now(),
         request=request,
         action=action,
-        actor_user_id=actor.user_id,
-        actor_username=actor.username,
         target_type="e_question",
         target_id=question.id,
         details={"tracking_number": question.tracking_number, **details},

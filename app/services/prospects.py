@@ -93,16 +93,15 @@ def _audit(
     target_id: int | None = None,
     **details: object,
 ) -> None:
-    audit.record(
+    audit.record_by(
         uow,
+        producer,
         now=ctx.clock.now(),
         request=request,
         action=action,
-        actor_user_id=producer.user_id,
-        actor_username=producer.username,
         target_type="prospect",
         target_id=target_id,
-        details=details or None,
+        details=details,
     )
 
 

@@ -96,16 +96,15 @@ def _audit(
     **details: object,
 ) -> None:
     # A delegate's rows name its producer in on_behalf_of_user_id (services/audit.py), as every row does.
-    audit.record(
+    audit.record_by(
         uow,
+        principal,
         now=ctx.clock.now(),
         request=request,
         action=action,
-        actor_user_id=principal.user_id,
-        actor_username=principal.username,
         target_type=target_type,
         target_id=target_id,
-        details=details or None,
+        details=details,
     )
 
 

@@ -44,16 +44,15 @@ def _audit(
     endpoint_id: int,
     **details: object,
 ) -> None:
-    audit.record(
+    audit.record_by(
         uow,
+        producer,
         now=ctx.clock.now(),
         request=request,
         action=action,
-        actor_user_id=producer.user_id,
-        actor_username=producer.username,
         target_type="webhook_endpoint",
         target_id=endpoint_id,
-        details=dict(details) or None,
+        details=details,
     )
 
 
