@@ -35,7 +35,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from app.domain.accounts import AccountStatus, Role
 from app.domain.members import MemberQuery, applications_can_match, policies_can_match, prefix_upper_bound
 from app.repositories.base import RepositoryBase
 from app.repositories.like import contains_pattern, like_bound, prefix_pattern
@@ -401,10 +400,11 @@ _AUDITED: dict[Any, Select[Any]] = {}
 def audited_search_statement(q: MemberQuery, binds: Binds, *, sort: Sort) -> Select[Any]:
     """PostgreSQL (issue 19): the first page of a search, its caller's session check and its R-MEM-6 audit row in
     one statement - one round trip. A data-modifying CTE writes the audit row only when the session may search
-    (the checks of `app.deps` `CurrentProducer`, in SQL: the session is live, the user active with a settled
-    password, a producer, and the token's user the book searched); it runs to completion whether or not the rest
-    reads it, in the statement's own (autocommit) transaction, so the row is durable when the rows arrive. Every
-    answer row carries `usable`: false (or no row at all) and the caller answers through the ordinary path instead.
+    (the checks of `app.deps` `CurrentProducer`, in SQL: the session is live, the user of the role and status the
+    service names (`a_role`, `a_status`) with a settled password, and the token's user the book searched); it runs
+    to completion whether or not the rest reads it, in the statement's own (autocommit) transaction, so the row is
+    durable when the rows arrive. Every answer row carries `usable`: false (or no row at all) and the caller
+    answers through the ordinary path instead.
     """
     key = (frozenset(binds), policies_can_match(q), applications_can_match(q), sort)
     stmt = _AUDITED.get(key)
@@ -426,9 +426,9 @@ def _build_audited(search: Select[Any]) -> Select[Any]:
             and_(
                 sess.c.revoked_at.is_(None),
                 sess.c.expires_at > bindparam("a_now", type_=sess.c.expires_at.type),
-                usr.c.status == AccountStatus.active.value,
+                usr.c.status == bindparam("a_status", type_=String()),
                 usr.c.must_change_password.is_(false()),
-                usr.c.role == Role.producer.value,
+                usr.c.role == bindparam("a_role", type_=String()),
                 usr.c.id == bindparam("producer_id", type_=Integer()),
             ).label("usable"),
         )
@@ -523,6 +523,8 @@ class MemberQueries(RepositoryBase[Account]):
         page_size: int,
         session_id: str,
         now: datetime,
+        role: str,
+        status: str,
         audit: dict[str, Any],
     ) -> AuditedSearch | None:
         """`audited_search_statement` (PostgreSQL, the primary): the first page, or None when the session may not
@@ -534,6 +536,8 @@ class MemberQueries(RepositoryBase[Account]):
             **binds,
             "a_now": now,
             "a_session_id": session_id,
+            "a_role": role,
+            "a_status": status,
             "a_user_id": producer_id,
             **{f"a_{k}": v for k, v in audit.items()},
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
-from app.domain.accounts import Principal
+from app.domain.accounts import AccountStatus, Principal, Role
 from app.domain.errors import NotFound
 from app.domain.members import (
     AccountAddress,
@@ -131,6 +131,10 @@ async def search_members_in_one_statement(
             page_size=page_size,
             session_id=session_id,
             now=now,
+            # who may search (R-MEM-2, R-DEL-9): an active producer; the statement also wants the session live
+            # and the password settled, as `app.deps.CurrentProducer` does
+            role=Role.producer.value,
+            status=AccountStatus.active.value,
             audit={
                 "occurred_at": now,
                 "ip": request.ip,

@@ -119,7 +119,7 @@ async def both_ways(client: Any, app: Any, headers: dict[str, str], params: Any)
     return fast, answered == [True]
 
 
-async def test_issue_19_fast_search_answers_as_the_declared_route(client, app, producer, book) -> None:  # noqa: F811
+async def test_issue_19_r_mem_2_3_4_6_fast_search_answers_as_the_declared_route(client, app, producer, book) -> None:  # noqa: F811
     jt = book["jt"]
     cases: list[tuple[Any, bool]] = [  # (query, answered by the fast handler itself)
         ({"account_number": jt.account_number}, True),
@@ -150,7 +150,7 @@ async def test_issue_19_fast_search_answers_as_the_declared_route(client, app, p
     assert found["audit"][0]["details"]["results"] == found["body"]["total"] == 2
 
 
-async def test_issue_19_refused_callers_get_the_declared_answer_and_audit(client, app, producer, book) -> None:  # noqa: F811
+async def test_issue_19_r_mem_6_refused_callers_get_the_declared_answer_and_audit(client, app, producer, book) -> None:  # noqa: F811
     params = {"account_number": book["jt"].account_number}
     admin = await bearer(client, "admin", "Admin123")
     result, answered = await both_ways(client, app, admin, params)  # a role that may not search
@@ -185,7 +185,7 @@ async def test_issue_19_refused_callers_get_the_declared_answer_and_audit(client
     assert result["status"] == 401 and result["body"]["code"] == "session_revoked" and not answered
 
 
-async def test_issue_19_first_page_is_one_statement_on_postgresql(client, app, producer, book) -> None:  # noqa: F811
+async def test_issue_19_r_mem_6_first_page_is_one_statement_on_postgresql(client, app, producer, book) -> None:  # noqa: F811
     params = {"account_number": book["jt"].account_number}
     await client.get(SEARCH, params=params, headers=producer)  # warm: prepared statements, pools
     postgres = not app.state.ctx.settings.is_sqlite
